@@ -1,0 +1,232 @@
+"""The adapter protocol: what a marketplace adapter declares and does, and the failure classes it raises.
+
+The sync engine knows marketplaces only through this module. An adapter turns a channel-ready `Listing`
+(built by the sync engine from a PASINDO product) into the marketplace's calls, parses every answer, and
+raises one of the failure classes below; the executor decides what to do with each.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# -- failure classes ------------------------------------------------------------------------------------------
+
+
+class AdapterError(Exception):
+    """A marketplace refused or failed a call. `code` is the marketplace's own error code, if any."""
+
+    error_class = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.retry_after = retry_after
+
+
+class Throttled(AdapterError):
+    """Too many requests: wait (Retry-After or backoff) and retry; the channel's limiter slows down."""
+
+    error_class = "throttled"
+
+
+class Transient(AdapterError):
+    """Timeouts before sending, connection resets, 5xx, busy: retry with backoff, a bounded number of times."""
+
+    error_class = "transient"
+
+
+class Invalid(AdapterError):
+    """The marketplace refuses this item's data: not retried until the item's content changes."""
+
+    error_class = "invalid"
+
+
+class AuthError(AdapterError):
+    """Bad signature, expired or invalid token, IP not allowed: refresh once if that can help, else stop the
+    channel for this run."""
+
+    error_class = "auth"
+
+
+class NotFound(AdapterError):
+    """The listing is gone on the marketplace: look it up by SKU, re-create only if truly gone."""
+
+    error_class = "not_found"
+
+
+class UnknownOutcome(AdapterError):
+    """A write whose answer never came (timeout after sending): never blind-retry; resolve by lookup."""
+
+    error_class = "unknown_outcome"
+
+
+# -- what the sync engine hands an adapter -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image to show. `sha256` identifies it for the media cache; `load()` gives the bytes to upload."""
+
+    sha256: str
+    filename: str
+    load: Callable[[], bytes] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ListingVariant:
+    seller_sku: str
+    price: int
+    stock: int
+    options: dict[str, str]  # option name -> value, in tier order
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What one channel should show for one product: channel-ready, money in whole rupiah, weight in grams."""
+
+    key: str  # the PASINDO product key, institution:sku
+    seller_sku: str
+    name: str
+    description: str
+    category_id: int | str
+    price: int  # without variants: the price; with variants: the lowest variant price
+    stock: int
+    weight_g: int
+    images: tuple[Image, ...]
+    variants: tuple[ListingVariant, ...] = ()
+    length_cm: int | None = None
+    width_cm: int | None = None
+    height_cm: int | None = None
+    brand: str = "No Brand"
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def sku_prices(self) -> dict[str, int]:
+        return {v.seller_sku: v.price for v in self.variants} or {self.seller_sku: self.price}
+
+    def sku_stock(self) -> dict[str, int]:
+        return {v.seller_sku: v.stock for v in self.variants} or {self.seller_sku: self.stock}
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A listing as the marketplace knows it: its id, and the ids of its variants by seller SKU."""
+
+    external_id: str
+    seller_sku: str | None
+    variant_ids: dict[str, str] = field(default_factory=dict)  # seller SKU -> model / SKU id
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item of a batched update: a listing's remote ids and the new values by seller SKU."""
+
+    key: str
+    remote: Remote
+    values: dict[str, int]  # seller SKU -> price or stock
+
+
+@dataclass
+class Outcome:
+    """The answer for one item of a batch: done, or the failure that item met."""
+
+    key: str
+    error: AdapterError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the executor must know to batch and pace calls."""
+
+    price_batch: int  # items (Shopee, TikTok) or SKUs (Lazada) per price call
+    stock_batch: int
+    status_batch: int  # listings per delist / relist call
+    batch_across_products: bool  # True: a batch may mix SKUs of several products (Lazada)
+    idempotent_create: bool  # True: create takes an idempotency key (TikTok Shop)
+    rate_limit: float  # requests per second the marketplace allows a shop
+    max_variants: int
+    max_images: int
+
+
+class TokenStore(Protocol):
+    """Where an adapter keeps refreshed tokens (the ledger). `save` is atomic and durable before it returns."""
+
+    def load(self, channel: str) -> dict[str, Any] | None: ...
+
+    def save(self, channel: str, tokens: dict[str, Any]) -> None: ...
+
+
+class MediaCache(Protocol):
+    """Image content hash -> the channel's image id, so an image is uploaded once per channel."""
+
+    def get(self, channel: str, sha256: str) -> str | None: ...
+
+    def put(self, channel: str, sha256: str, image_id: str) -> None: ...
+
+
+class Adapter(ABC):
+    """One marketplace. Subclasses set `capabilities` and implement the calls; every answer body is parsed."""
+
+    name: str
+    capabilities: Capabilities
+
+    def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,
+                 media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0):
+        self.channel = channel
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.tokens = tokens
+        self.media = media
+        self.options = options or {}
+        self.timeout = timeout
+
+    @abstractmethod
+    def check(self) -> str:
+        """One cheap authenticated call proving credentials, shop and permissions; returns a short summary."""
+
+    @abstractmethod
+    def find(self, seller_sku: str) -> list[Remote]:
+        """Every listing on the channel with this seller SKU (item level): none, one, or duplicates."""
+
+    @abstractmethod
+    def create(self, listing: Listing, intent_id: str) -> Remote:
+        """Create the listing with its variants, price and stock. Raises UnknownOutcome if the answer was lost."""
+
+    @abstractmethod
+    def update_content(self, remote: Remote, listing: Listing) -> Remote:
+        """Name, description, category, weight, images, variants. Returns the (possibly new) variant ids."""
+
+    @abstractmethod
+    def update_prices(self, changes: Sequence[Change]) -> list[Outcome]:
+        """At most `capabilities.price_batch` items (or SKUs); one Outcome per change."""
+
+    @abstractmethod
+    def update_stock(self, changes: Sequence[Change]) -> list[Outcome]:
+        """At most `capabilities.stock_batch` items (or SKUs); absolute sellable stock; one Outcome per change."""
+
+    @abstractmethod
+    def set_active(self, remotes: Sequence[tuple[str, Remote]], active: bool) -> list[Outcome]:
+        """Delist (False) or relist (True) at most `capabilities.status_batch` listings, given as (key, remote)."""
+
+    @abstractmethod
+    def upload_image(self, image: Image) -> str:
+        """Upload one image; returns the channel's image id. Callers go through `image_id`, which caches."""
+
+    def image_id(self, image: Image) -> str:
+        cached = self.media.get(self.channel, image.sha256)
+        if cached is not None:
+            return cached
+        image_id = self.upload_image(image)
+        self.media.put(self.channel, image.sha256, image_id)
+        return image_id
+
+    def close(self) -> None:  # noqa: B027 - optional hook: adapters holding connections override it
+        """Release connections."""

@@ -1,0 +1,496 @@
+"""From an institution's catalog file to validated PASINDO products, with a reason for every refused row.
+
+Two passes over the file keep memory flat: the first reads only the SKU columns to find duplicates and
+variant groups; the second normalises row by row, holding back only the rows of a variant group until its
+last row has been read. A SKU used twice refuses both rows: the connector never guesses which one is meant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from connector.catalog import parsers
+from connector.catalog.mapping import HEADER_SEARCH_ROWS, Column, ColumnPlan, Mapping
+from connector.catalog.parsers import ParseError
+from connector.catalog.permits import PermitExpired, PermitImplausible, parse_food_permit
+from connector.catalog.rejects import Reject, shown
+from connector.catalog.sources import CatalogUnreadable, RawRow, iter_rows
+from connector.catalog.text import plain_text, safe_description
+from connector.schema import (
+    IMAGES_MAX,
+    NAME_MAX,
+    NAME_MIN,
+    PRICE_MAX,
+    PRICE_MIN,
+    SKU_MAX,
+    VARIANTS_MAX,
+    Institution,
+    InstitutionType,
+    Maker,
+    Product,
+    SourceRef,
+    Variant,
+)
+
+_WHITESPACE = re.compile(r"\s")
+_JPEG = b"\xff\xd8\xff"
+_PNG = b"\x89PNG\r\n\x1a\n"
+PRODUCT_FIELDS = (
+    "name", "description", "category", "unit", "weight_g", "length_cm", "width_cm", "height_cm", "images",
+    "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent",
+)
+VARIANT_FIELDS = ("sku", "price", "stock", "option_name_1", "option_value_1", "option_name_2", "option_value_2")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSpec:
+    """Where an institution's catalog is and how to read it."""
+
+    institution: Institution
+    path: Path
+    mapping: Mapping
+    label: str  # the file as reports show it
+    format: str | None = None
+    sheet: str | None = None
+    table: str | None = None
+    query: str | None = None
+
+
+@dataclass(slots=True)
+class Record:
+    """One data row: each mapped field's cells (several for numbered image columns)."""
+
+    number: int
+    cells: dict[str, list[tuple[Column, Any]]]
+    invalid: str | None = None  # a record the source could not read (JSON Lines)
+    ambiguous: list[tuple[str, list[Column]]] = field(default_factory=list)
+
+    def raw(self, name: str) -> tuple[Column | None, Any]:
+        found = self.cells.get(name)
+        if not found:
+            return None, None
+        return found[0]
+
+
+def read_catalog(spec: CatalogSpec, *, today: date) -> Iterator[Product | Reject]:
+    """Every valid product and every refused row of one catalog, in file order (groups at their last row)."""
+    reading = _Reading(spec, today)
+    try:
+        yield from reading.run()
+    except CatalogUnreadable as err:
+        yield reading.reject(None, None, None, "catalog_unreadable", detail=str(err))
+
+
+class _Reading:
+    def __init__(self, spec: CatalogSpec, today: date):
+        self.spec = spec
+        self.today = today
+        self.inst = spec.institution
+        self.folder = spec.path.resolve().parent
+        self._plans: dict[tuple[str, ...], ColumnPlan] = {}
+        self._sku: str | None = None  # the product SKU rejects of the current row or group belong to
+
+    # -- rows to records -------------------------------------------------------------------------------
+
+    def records(self) -> Iterator[Record | Reject]:
+        rows = iter_rows(
+            self.spec.path, format=self.spec.format, sheet=self.spec.sheet,
+            table=self.spec.table, query=self.spec.query,
+        )
+        first = next(rows, None)
+        if first is None:
+            return
+        if isinstance(first.cells, dict):
+            yield from self._dict_records(first, rows)
+        else:
+            yield from self._list_records(first, rows)
+
+    def _list_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Reject]:
+        head = [first]
+        for row in rows:
+            head.append(row)
+            if len(head) >= HEADER_SEARCH_ROWS:
+                break
+        header_at = next((i for i, r in enumerate(head) if self.spec.mapping.header_score(r.cells) >= 2), 0)
+        header = head[header_at]
+        plan = self.spec.mapping.plan(list(enumerate(header.cells)))
+        problems = self._plan_problems(plan, header.number)
+        if problems:
+            yield from problems
+            return
+        columns = plan.columns
+        for row in (*head[header_at + 1:], *rows):
+            cells = row.cells
+            size = len(cells)
+            yield Record(
+                row.number,
+                {name: [(c, cells[c.key] if c.key < size else None) for c in cols] for name, cols in columns.items()},
+            )
+
+    def _dict_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Reject]:
+        for row in _chain(first, rows):
+            cells = row.cells
+            if "__invalid__" in cells:
+                yield Record(row.number, {}, invalid=str(cells["__invalid__"]))
+                continue
+            keys = tuple(cells)
+            plan = self._plans.get(keys)
+            if plan is None:
+                plan = self._plans[keys] = self.spec.mapping.plan([(k, k) for k in keys])
+            yield Record(
+                row.number,
+                {name: [(c, cells[c.key]) for c in cols] for name, cols in plan.columns.items()},
+                ambiguous=[(spec.name, cols) for spec, cols in plan.ambiguous],
+            )
+
+    def _plan_problems(self, plan: ColumnPlan, header_row: int) -> list[Reject]:
+        out = []
+        for spec in plan.missing:
+            out.append(self.reject(header_row, None, None, "column_missing", field=spec.name,
+                                   accepted=", ".join(spec.display)))
+        for spec, cols in plan.ambiguous:
+            out.append(self.reject(header_row, ", ".join(c.header for c in cols), None, "column_ambiguous",
+                                   field=spec.name, columns=", ".join(c.header for c in cols)))
+        return out
+
+    # -- the two passes --------------------------------------------------------------------------------
+
+    def run(self) -> Iterator[Product | Reject]:
+        sku_rows: dict[str, list[int]] = {}
+        group_rows: dict[str, list[int]] = {}
+        unreadable = False
+        for rec in self.records():
+            if isinstance(rec, Reject):  # the header does not fit the mapping: nothing can be read
+                unreadable = True
+                yield rec
+                continue
+            sku, parent = self._keys(rec)
+            if sku:
+                sku_rows.setdefault(sku, []).append(rec.number)
+            if parent and parent != sku:
+                group_rows.setdefault(parent, []).append(rec.number)
+        if unreadable:
+            return
+        duplicates = {s: rows for s, rows in sku_rows.items() if len(rows) > 1}
+        group_end = {p: max(rows + sku_rows.get(p, [])) for p, rows in group_rows.items()}
+        pending: dict[str, list[Record]] = {}
+
+        for rec in self.records():
+            sku, parent = self._keys(rec)
+            self._sku = (parent or sku) or None
+            if rec.invalid is not None:
+                yield self.reject(rec.number, None, None, "row_invalid", detail=rec.invalid)
+                continue
+            group = parent if parent and parent != sku else (sku if sku in group_rows else None)
+            if group is None:
+                yield from self._single(rec, sku, duplicates)
+                continue
+            pending.setdefault(group, []).append(rec)
+            if rec.number >= group_end[group]:
+                yield from self._group(group, pending.pop(group), duplicates)
+        for group, recs in pending.items():  # rows numbered out of order (never in practice): finish them
+            yield from self._group(group, recs, duplicates)
+
+    def _keys(self, rec: Record) -> tuple[str, str]:
+        return _text(rec.raw("sku")[1]), _text(rec.raw("parent_sku")[1])
+
+    # -- one product -----------------------------------------------------------------------------------
+
+    def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> Iterator[Product | Reject]:
+        rejects: list[Reject] = []
+        rejects += self._ambiguity(rec)
+        rejects += self._sku_problems(rec, sku, duplicates)
+        product = self._product_fields(rec, {f: rec for f in PRODUCT_FIELDS}, rejects)
+        price = self._price(rec, rejects)
+        stock = self._stock(rec, rejects)
+        if rejects:
+            yield from rejects
+            return
+        yield from self._build(rec, dict(product, sku=sku, price=price, stock=stock, variants=[]))
+
+    def _group(self, parent: str, recs: list[Record], duplicates: dict[str, list[int]]
+               ) -> Iterator[Product | Reject]:
+        head = next((r for r in recs if self._keys(r)[0] == parent), None)
+        variants = [r for r in recs if r is not head]
+        first = head or variants[0]
+        rejects: list[Reject] = []
+        for rec in recs:
+            rejects += self._ambiguity(rec)
+        if head is not None:
+            rejects += self._sku_problems(head, parent, duplicates)
+        else:
+            rejects += self._parent_sku_problems(first, parent)
+        sources = {f: next((r for r in recs if not parsers.is_blank(r.raw(f)[1])), first) for f in PRODUCT_FIELDS}
+        product = self._product_fields(first, sources, rejects)
+        if rejects:
+            refused_rows = sorted({r.row for r in rejects if r.row is not None})
+            yield from rejects
+            for rec in recs:
+                if rec.number not in refused_rows:
+                    yield self.reject(rec.number, None, parent, "variant_parent_refused",
+                                      rows=", ".join(map(str, refused_rows)))
+            return
+
+        tier_names = [_text(next((r.raw(f"option_name_{i}")[1] for r in recs
+                                  if not parsers.is_blank(r.raw(f"option_name_{i}")[1])), "")) for i in (1, 2)]
+        two_tiers = any(not parsers.is_blank(r.raw("option_value_2")[1]) for r in variants)
+        built: list[tuple[Record, Variant]] = []
+        for rec in variants:
+            row_rejects: list[Reject] = []
+            sku = _text(rec.raw("sku")[1])
+            row_rejects += self._sku_problems(rec, sku, duplicates)
+            price = self._price(rec, row_rejects, fallback=head)
+            stock = self._stock(rec, row_rejects)
+            options = self._options(rec, tier_names, two_tiers, row_rejects)
+            if row_rejects:
+                yield from row_rejects
+                continue
+            built.append((rec, Variant(sku=sku, price=price, stock=stock, options=options, row=rec.number)))
+
+        seen: dict[tuple[str, ...], list[Record]] = {}
+        for rec, variant in built:
+            seen.setdefault(tuple(variant.options.values()), []).append(rec)
+        clashes = {key: rows for key, rows in seen.items() if len(rows) > 1}
+        kept = []
+        for rec, variant in built:
+            rows = clashes.get(tuple(variant.options.values()))
+            if rows:
+                yield self.reject(rec.number, None, " / ".join(variant.options.values()), "variant_duplicate",
+                                  parent=parent, rows=", ".join(str(r.number) for r in rows))
+            else:
+                kept.append(variant)
+        if not kept:
+            if head is not None:
+                yield self.reject(head.number, None, parent, "variant_none_left")
+            return
+        if len(kept) > VARIANTS_MAX:
+            yield self.reject(first.number, None, parent, "variants_too_many", count=len(kept))
+            return
+        yield from self._build(first, dict(
+            product, sku=parent, price=min(v.price for v in kept), stock=sum(v.stock for v in kept),
+            variants=kept,
+        ))
+
+    def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject]:
+        try:
+            yield Product(institution=self.inst.code, source=SourceRef(file=self.spec.label, row=rec.number),
+                          **values)
+        except ValidationError as err:  # a rule the checks above missed: still a reason, never a crash
+            first = err.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            yield self.reject(rec.number, loc, None, "row_invalid", detail=f"{loc}: {first['msg']}")
+
+    # -- fields ----------------------------------------------------------------------------------------
+
+    def _product_fields(self, first: Record, sources: dict[str, Record], rejects: list[Reject]) -> dict[str, Any]:
+        def cell(name: str) -> tuple[Record, Column | None, Any]:
+            rec = sources[name]
+            column, value = rec.raw(name)
+            return rec, column, value
+
+        out: dict[str, Any] = {}
+        rec, col, value = cell("name")
+        name = plain_text(_text(value))
+        if not name:
+            rejects.append(self._missing(rec, col, "name"))
+        elif not NAME_MIN <= len(name) <= NAME_MAX:
+            rejects.append(self.reject(rec.number, _header(col), shown(name), "name_length", length=len(name)))
+        out["name"] = name
+
+        rec, col, value = cell("category")
+        if parsers.is_blank(value):
+            rejects.append(self._missing(rec, col, "category"))
+        else:
+            try:
+                out["category"] = self.spec.mapping.category(_text(value))
+            except ParseError:
+                rejects.append(self.reject(rec.number, _header(col), shown(value), "category_unknown",
+                                           accepted=self.spec.mapping.accepted_categories()))
+
+        rec, col, value = cell("weight_g")
+        if parsers.is_blank(value):
+            rejects.append(self._missing(rec, col, "weight_g"))
+        else:
+            unit = (col.options.get("unit") if col else None) or "g"
+            out["weight_g"] = self._parse(rec, col, value, rejects, parsers.parse_weight_g, unit)
+
+        for dim in ("length_cm", "width_cm", "height_cm"):
+            rec, col, value = cell(dim)
+            if not parsers.is_blank(value):
+                out[dim] = self._parse(rec, col, value, rejects, parsers.parse_dimension_cm)
+
+        rec, col, value = cell("unit")
+        out["unit"] = plain_text(_text(value)) or self._default("unit") or "pcs"
+
+        flags = {}
+        for flag in ("ready_to_eat", "made_to_order", "maker_consent"):
+            rec, col, value = cell(flag)
+            flags[flag] = bool(self._default(flag)) if parsers.is_blank(value) else bool(
+                self._parse(rec, col, value, rejects, parsers.parse_bool))
+        out["ready_to_eat"], out["made_to_order"] = flags["ready_to_eat"], flags["made_to_order"]
+
+        rec, col, value = cell("expiry")
+        if not parsers.is_blank(value):
+            expiry = self._parse(rec, col, value, rejects, parsers.parse_date)
+            if expiry is not None and expiry < self.today:
+                rejects.append(self.reject(rec.number, _header(col), shown(value), "expired"))
+            out["expiry"] = expiry
+
+        rec, col, value = cell("food_permit")
+        if not parsers.is_blank(value):
+            out["food_permit"] = self._permit(rec, col, _text(value), rejects)
+        elif (out.get("category", "").startswith("culinary") and not out["ready_to_eat"]
+              and not out["made_to_order"]):
+            rejects.append(self.reject(rec.number, _header(col) or "Izin Edar", None, "food_permit_missing"))
+
+        out["halal"] = _text(cell("halal")[2]) or None
+        out["images"] = self._images(sources["images"], rejects)
+
+        maker = plain_text(_text(cell("maker")[2]))
+        keep_name = bool(maker) and flags["maker_consent"] and self.inst.type != InstitutionType.lpka
+        out["maker"] = Maker(name=maker if keep_name else None, credit=maker if keep_name else self.inst.credit)
+
+        description = safe_description(_text(cell("description")[2]))
+        out["description"] = description or f"{name}. {out['maker'].credit}."
+        return out
+
+    def _price(self, rec: Record, rejects: list[Reject], fallback: Record | None = None) -> int:
+        col, value = rec.raw("price")
+        if parsers.is_blank(value) and fallback is not None:
+            rec = fallback
+            col, value = rec.raw("price")
+        if parsers.is_blank(value):
+            rejects.append(self._missing(rec, col, "price"))
+            return 0
+        price = self._parse(rec, col, value, rejects, parsers.parse_price)
+        if price is not None and not PRICE_MIN <= price <= PRICE_MAX:
+            rejects.append(self.reject(rec.number, _header(col), shown(value), "price_range"))
+        return price or 0
+
+    def _stock(self, rec: Record, rejects: list[Reject]) -> int:
+        col, value = rec.raw("stock")
+        if parsers.is_blank(value):
+            rejects.append(self._missing(rec, col, "stock"))
+            return 0
+        return self._parse(rec, col, value, rejects, parsers.parse_int) or 0
+
+    def _options(self, rec: Record, tier_names: list[str], two_tiers: bool, rejects: list[Reject]
+                 ) -> dict[str, str]:
+        options: dict[str, str] = {}
+        for i in (1, 2) if two_tiers else (1,):
+            col, value = rec.raw(f"option_value_{i}")
+            text = plain_text(_text(value))
+            if not text:
+                rejects.append(self.reject(rec.number, _header(col) or "Varian", None, "variant_options_missing"))
+                continue
+            options[tier_names[i - 1] or ("Variasi" if i == 1 else "Variasi 2")] = text
+        return options
+
+    def _sku_problems(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Reject]:
+        col = rec.raw("sku")[0]
+        if not sku:
+            return [self._missing(rec, col, "sku")]
+        if sku in duplicates:
+            return [self.reject(rec.number, _header(col), shown(sku), "sku_duplicate",
+                                rows=", ".join(map(str, duplicates[sku])))]
+        return self._sku_shape(rec.number, _header(col), sku)
+
+    def _parent_sku_problems(self, rec: Record, parent: str) -> list[Reject]:
+        return self._sku_shape(rec.number, _header(rec.raw("parent_sku")[0]), parent)
+
+    def _sku_shape(self, row: int, column: str | None, sku: str) -> list[Reject]:
+        if _WHITESPACE.search(sku):
+            return [self.reject(row, column, shown(sku), "sku_spaces")]
+        if len(sku) > SKU_MAX:
+            return [self.reject(row, column, shown(sku), "sku_too_long")]
+        return []
+
+    def _permit(self, rec: Record, col: Column | None, text: str, rejects: list[Reject]):
+        try:
+            return parse_food_permit(text, self.today)
+        except (PermitExpired, PermitImplausible) as err:
+            rejects.append(self.reject(rec.number, _header(col), shown(text), err.reason, year=err.year))
+        except ParseError as err:
+            rejects.append(self.reject(rec.number, _header(col), shown(text), err.reason))
+        return None
+
+    def _images(self, rec: Record, rejects: list[Reject]) -> list[str]:
+        entries: list[tuple[Column, str]] = []
+        for col, value in rec.cells.get("images", []):
+            if not parsers.is_blank(value):
+                entries += [(col, item) for item in parsers.parse_list(value)]
+        if len(entries) > IMAGES_MAX:
+            rejects.append(self.reject(rec.number, entries[0][0].header, None, "images_too_many",
+                                       count=len(entries)))
+            return []
+        images = []
+        for col, item in entries:
+            problem, image = self._image(item)
+            if problem:
+                rejects.append(self.reject(rec.number, col.header, shown(item), problem))
+            else:
+                images.append(image)
+        return images
+
+    def _image(self, item: str) -> tuple[str | None, str]:
+        lowered = item.lower()
+        if lowered.startswith("https://"):
+            return None, item
+        if "://" in lowered or lowered.startswith(("data:", "javascript:", "file:")):
+            return "image_not_https", item
+        path = (self.folder / item).resolve()
+        if not path.is_relative_to(self.folder):
+            return "image_outside_folder", item
+        try:
+            with path.open("rb") as fh:
+                magic = fh.read(8)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return "image_missing", item
+        except OSError:
+            return "image_missing", item
+        if not (magic.startswith(_JPEG) or magic.startswith(_PNG)):
+            return "image_format", item
+        return None, str(path)
+
+    def _ambiguity(self, rec: Record) -> list[Reject]:
+        return [self.reject(rec.number, ", ".join(c.header for c in cols), None, "column_ambiguous",
+                            field=name, columns=", ".join(c.header for c in cols)) for name, cols in rec.ambiguous]
+
+    def _parse(self, rec: Record, col: Column | None, value: Any, rejects: list[Reject], parse, *args):
+        try:
+            return parse(value, *args)
+        except ParseError as err:
+            rejects.append(self.reject(rec.number, _header(col), shown(value), err.reason))
+            return None
+
+    def _missing(self, rec: Record, col: Column | None, name: str) -> Reject:
+        label = _header(col) or self.spec.mapping.fields[name].display[0]
+        return self.reject(rec.number, label, None, "value_missing", field=name)
+
+    def _default(self, name: str) -> Any:
+        spec = self.spec.mapping.fields.get(name)
+        return spec.default if spec else None
+
+    def reject(self, row: int | None, column: str | None, value: str | None, reason: str, **params: Any) -> Reject:
+        return Reject(self.inst.code, self.spec.label, row, column, value, reason, params, sku=self._sku)
+
+
+def _chain(first: RawRow, rows: Iterator[RawRow]) -> Iterator[RawRow]:
+    yield first
+    yield from rows
+
+
+def _header(col: Column | None) -> str | None:
+    return col.header if col else None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else parsers.parse_text(value)
+

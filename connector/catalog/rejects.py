@@ -1,0 +1,176 @@
+"""Refused catalog rows: what was wrong, where, and what would be accepted — in English and Bahasa Indonesia."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.catalog import parsers
+from connector.schema import IMAGES_MAX, NAME_MAX, NAME_MIN, PRICE_MAX, PRICE_MIN, SKU_MAX, VARIANTS_MAX
+
+VALUE_SHOWN_MAX = 120
+
+# reason -> (English, Bahasa Indonesia). Templates take {value} and the reject's params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "catalog_unreadable": (
+        "the catalog cannot be read: {detail}",
+        "katalog tidak dapat dibaca: {detail}",
+    ),
+    "column_missing": (
+        "no column for {field}; name a column one of: {accepted}",
+        "tidak ada kolom untuk {field}; beri nama kolom salah satu dari: {accepted}",
+    ),
+    "column_ambiguous": (
+        "columns {columns} all hold {field}; keep one and rename or remove the others",
+        "kolom {columns} sama-sama berisi {field}; sisakan satu, ganti nama atau hapus yang lain",
+    ),
+    "row_invalid": (
+        "this record cannot be read: {detail}",
+        "baris ini tidak dapat dibaca: {detail}",
+    ),
+    "value_missing": (
+        "{field} is empty; every product needs one",
+        "{field} kosong; setiap produk wajib diisi",
+    ),
+    "sku_too_long": (
+        f"SKU '{{value}}' is longer than {SKU_MAX} characters; shorten it",
+        f"SKU '{{value}}' lebih dari {SKU_MAX} karakter; persingkat",
+    ),
+    "sku_spaces": (
+        "SKU '{value}' contains spaces; use letters, digits and dashes, e.g. DMP-01",
+        "SKU '{value}' mengandung spasi; gunakan huruf, angka dan tanda hubung, mis. DMP-01",
+    ),
+    "sku_duplicate": (
+        "SKU '{value}' is used on rows {rows}; each SKU must be unique, so none of them is listed",
+        "SKU '{value}' dipakai di baris {rows}; SKU harus unik, jadi tidak ada yang ditayangkan",
+    ),
+    "name_length": (
+        f"the name has {{length}} characters; write {NAME_MIN} to {NAME_MAX}",
+        f"nama produk {{length}} karakter; tulis {NAME_MIN} sampai {NAME_MAX} karakter",
+    ),
+    "price_range": (
+        f"price {{value}} is out of range; a price is Rp{PRICE_MIN:,} to Rp{PRICE_MAX:,}".replace(",", "."),
+        f"harga {{value}} di luar batas; harga antara Rp{PRICE_MIN:,} dan Rp{PRICE_MAX:,}".replace(",", "."),
+    ),
+    "category_unknown": (
+        "category '{value}' is unknown; write one of: {accepted}",
+        "kategori '{value}' tidak dikenal; tulis salah satu dari: {accepted}",
+    ),
+    "images_too_many": (
+        f"{{count}} images given; at most {IMAGES_MAX} per product",
+        f"{{count}} foto; paling banyak {IMAGES_MAX} foto per produk",
+    ),
+    "image_not_https": (
+        "image '{value}' is not an https:// address; use https or a file in the catalog's folder",
+        "foto '{value}' bukan alamat https://; gunakan https atau file di folder katalog",
+    ),
+    "image_outside_folder": (
+        "image '{value}' is outside the catalog's folder; put the file in that folder or below it",
+        "foto '{value}' berada di luar folder katalog; simpan file di folder itu atau di bawahnya",
+    ),
+    "image_missing": (
+        "image file '{value}' does not exist in the catalog's folder",
+        "file foto '{value}' tidak ada di folder katalog",
+    ),
+    "image_format": (
+        "image '{value}' is not a JPG or PNG file; save it as .jpg or .png",
+        "foto '{value}' bukan file JPG atau PNG; simpan sebagai .jpg atau .png",
+    ),
+    "food_permit_missing": (
+        "culinary products need a P-IRT or BPOM (MD/ML) number, unless marked Siap Saji or Pre Order",
+        "produk kuliner wajib punya nomor P-IRT atau BPOM (MD/ML), kecuali ditandai Siap Saji atau Pre Order",
+    ),
+    "food_permit_format": (
+        "'{value}' is not a permit number; P-IRT has 15 digits (1234567890123-45), BPOM is MD or ML "
+        "followed by 12 or 15 digits",
+        "'{value}' bukan nomor izin edar; P-IRT 15 angka (1234567890123-45), BPOM diawali MD atau ML "
+        "lalu 12 atau 15 angka",
+    ),
+    "food_permit_expired": (
+        "P-IRT '{value}' expired in {year}; renew it and write the new number",
+        "P-IRT '{value}' habis berlaku tahun {year}; perpanjang dan tulis nomor yang baru",
+    ),
+    "food_permit_implausible": (
+        "P-IRT '{value}' would be valid until {year}; a P-IRT is valid at most 5 years — check the number",
+        "P-IRT '{value}' berlaku sampai {year}; P-IRT berlaku paling lama 5 tahun — periksa nomornya",
+    ),
+    "expired": (
+        "the expiry date {value} has passed; update it or remove the product",
+        "tanggal kedaluwarsa {value} sudah lewat; perbarui atau hapus produk",
+    ),
+    "variant_options_missing": (
+        "a variant row needs Nama Variasi and Varian (e.g. Ukuran / 42)",
+        "baris varian wajib mengisi Nama Variasi dan Varian (mis. Ukuran / 42)",
+    ),
+    "variant_duplicate": (
+        "variant {value} appears twice in product {parent} (rows {rows})",
+        "varian {value} muncul dua kali pada produk {parent} (baris {rows})",
+    ),
+    "variants_too_many": (
+        f"product {{value}} has {{count}} variants; at most {VARIANTS_MAX}",
+        f"produk {{value}} punya {{count}} varian; paling banyak {VARIANTS_MAX}",
+    ),
+    "variant_parent_refused": (
+        "product {value} is refused (row {rows}), so this variant is not listed either",
+        "produk {value} ditolak (baris {rows}), jadi varian ini juga tidak ditayangkan",
+    ),
+    "variant_none_left": (
+        "every variant of product {value} was refused, so the product is not listed",
+        "semua varian produk {value} ditolak, jadi produk tidak ditayangkan",
+    ),
+}
+
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "sku": ("SKU", "SKU"),
+    "name": ("the product name", "Nama Produk"),
+    "category": ("the category", "Kategori"),
+    "price": ("the price", "Harga"),
+    "stock": ("the stock", "Stok"),
+    "weight_g": ("the weight", "Berat"),
+}
+
+@dataclass(slots=True)
+class Reject:
+    institution: str
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+    sku: str | None = None  # the row's SKU when it has one: its existing listings are left as they are
+
+    def message(self, lang: str = "en") -> str:
+        if self.reason in MESSAGES:
+            template = MESSAGES[self.reason][1 if lang == "id" else 0]
+            params = dict(self.params)
+            if "field" in params:
+                params["field"] = field_label(params["field"], lang)
+            return template.format(value=self.value, **params)
+        return parsers.message(self.reason, self.value, lang)
+
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        return {
+            "institution": self.institution,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "message": self.message(lang),
+        }
+
+
+def field_label(name: str, lang: str) -> str:
+    label = FIELD_LABELS.get(name)
+    if label is None:
+        return name
+    return label[1 if lang == "id" else 0]
+
+
+def shown(value: Any) -> str | None:
+    """A cell value as a reject shows it: text, shortened so a 1 MB cell does not flood a report."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= VALUE_SHOWN_MAX else text[: VALUE_SHOWN_MAX - 1] + "…"

@@ -1,0 +1,495 @@
+"""Catalog sources: read an institution's catalog file as a stream of raw rows.
+
+This module only reads. It does not look for headers, parse rupiah or map columns; it hands the caller
+every non-blank row with a row number a person can find in the file.
+
+Decisions a caller relies on:
+
+- CSV is decoded as UTF-8 (with or without BOM) when the whole file is valid UTF-8, else as Windows-1252
+  (what Excel in the Indonesian locale writes); a file with a UTF-16 BOM (Excel's "Unicode Text") is UTF-16.
+  The delimiter (``;``, ``,`` or tab) is the one that splits the first records most consistently.
+- XLSX cells come as python-calamine gives them, except that a whole float becomes an ``int``: xlsx stores
+  every number as a float, and ``150000.0`` would otherwise leak into prices and SKUs. Formula cells give
+  their cached value; error cells (``#DIV/0!``) and formulas without a cached value read as ``""`` because
+  python-calamine does not expose them.
+- A JSON array element or a JSON Lines line that is not an object, or a JSON Lines line that is not valid
+  JSON, is still yielded, as ``{"__invalid__": "<reason>"}``, so the caller rejects that one record
+  with a reason and goes on.
+- Row numbers: the spreadsheet row for CSV and XLSX (blank rows skipped but counted), the line number for
+  JSON Lines, the record number (from 1) for JSON arrays and SQLite.
+- Options that do not apply to the format (``sheet`` for a CSV, say) are ignored, so one mapping can
+  follow an institution from one file format to another.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import json
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+FORMATS = ("csv", "xlsx", "json", "jsonl", "sqlite")
+
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+    ".db": "sqlite",
+}
+
+_ZIP_MAGIC = b"PK\x03\x04"
+# Excel wraps a password-protected workbook in an OLE container, the same container as an old .xls.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_HEAD_SIZE = 64 * 1024
+_READ_SIZE = 256 * 1024
+_JSON_CHUNK = 64 * 1024  # characters read at a time from a JSON file
+_SNIFF_LINES = 50
+
+# C0 control bytes that real text files never contain (tab, line breaks and form feed are fine).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f")
+_NON_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+
+_JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_JSON_DECODER = json.JSONDecoder()
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One non-blank row of a catalog, before any header detection or parsing.
+
+    ``number`` is where a person finds the row (see the module docstring); ``cells`` is a list in column
+    order for CSV and XLSX, header rows included, and a dict of field to value for JSON, JSONL and SQLite.
+    """
+
+    number: int
+    cells: list | dict
+
+
+class CatalogUnreadable(Exception):
+    """The catalog cannot be read at all (missing, corrupt, wrong sheet, not JSON, ...).
+
+    ``str()`` names the file and says what is wrong in words staff can act on; ``.path`` is the file and
+    ``.problem`` the message without the file name.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def detect_format(path: Path) -> str:
+    """The catalog format of ``path``: from its extension, else from its first bytes."""
+    by_extension = _EXTENSIONS.get(path.suffix.lower())
+    if by_extension:
+        return by_extension
+    head = _read_head(path)
+    sniffed = _sniff_format(head)
+    if sniffed is None:
+        raise CatalogUnreadable(
+            path, "cannot tell what kind of file this is; name it .csv, .xlsx, .json, .jsonl or .sqlite"
+        )
+    return sniffed
+
+
+def iter_rows(
+    path: Path,
+    *,
+    format: str | None = None,
+    sheet: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> Iterator[RawRow]:
+    """Yield the non-blank rows of the catalog at ``path`` one at a time, in file order.
+
+    ``sheet`` picks an XLSX sheet by name (default: the first visible worksheet). ``table`` or ``query``
+    picks what to read from an SQLite database (default: its only table). Raises CatalogUnreadable, at the
+    first ``next()`` or later if the file turns out to be damaged part-way; ValueError for a bad argument.
+    """
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"unknown catalog format {format!r}; expected one of {', '.join(FORMATS)}")
+    if table is not None and query is not None:
+        raise ValueError("give table= or query=, not both")
+    try:
+        if not path.is_file():
+            raise CatalogUnreadable(path, "is a folder, not a file" if path.is_dir() else "file not found")
+        match format or detect_format(path):
+            case "csv":
+                yield from _read_csv(path)
+            case "xlsx":
+                yield from _read_xlsx(path, sheet)
+            case "json":
+                yield from _read_json(path)
+            case "jsonl":
+                yield from _read_jsonl(path)
+            case "sqlite":
+                yield from _read_sqlite(path, table, query)
+    except OSError as error:
+        raise CatalogUnreadable(path, _os_problem(error)) from error
+
+
+# --- sniffing ----------------------------------------------------------------------------------------
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read(_HEAD_SIZE)
+    except OSError as error:
+        raise CatalogUnreadable(path, _os_problem(error)) from error
+
+
+def _os_problem(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "file not found"
+    if isinstance(error, PermissionError):
+        return "permission denied; check who may read the file"
+    return f"cannot be read ({error.strerror or error})"
+
+
+def _sniff_format(head: bytes) -> str | None:
+    if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        return "xlsx"
+    if head.startswith(_SQLITE_MAGIC):
+        return "sqlite"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "csv"
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        # One complete object on the first line is JSON Lines; anything else is a pretty-printed object.
+        try:
+            return "jsonl" if isinstance(json.loads(text.split(b"\n", 1)[0]), dict) else "json"
+        except ValueError:
+            return "json"
+    if head and not _looks_binary(head):
+        return "csv"
+    return None
+
+
+def _looks_binary(head: bytes) -> bool:
+    controls = len(head.translate(None, _NON_CONTROL_BYTES))
+    return b"\0" in head or controls * 20 > len(head)
+
+
+def _binary_problem(head: bytes) -> str:
+    kind = _sniff_format(head)
+    hint = f" (it looks like an {kind} file; give it that extension)" if kind in ("xlsx", "sqlite") else ""
+    return f"is not a text file{hint}"
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path) -> Iterator[RawRow]:
+    encoding = _csv_encoding(path)
+    with open(path, encoding=encoding, newline="") as file:
+        try:
+            delimiter = _sniff_delimiter(file.read(_HEAD_SIZE))
+            file.seek(0)
+            reader = csv.reader(file, delimiter=delimiter)
+            # enumerate counts records, so a quoted cell spanning lines stays one row, as in a spreadsheet.
+            for number, cells in enumerate(reader, 1):
+                if "".join(cells).strip():
+                    yield RawRow(number, cells)
+        except UnicodeDecodeError as error:
+            raise CatalogUnreadable(
+                path,
+                f"has bytes that are neither UTF-8 nor Windows-1252 text ({error.reason}); "
+                "save it again as 'CSV UTF-8'",
+            ) from error
+        except csv.Error as error:
+            raise CatalogUnreadable(
+                path, f'line {reader.line_num}: {error} (often a quote mark " that is never closed)'
+            ) from error
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 if the whole file decodes as UTF-8, else Windows-1252; one cheap streaming pass."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    is_utf8 = True
+    offset = 0
+    with open(path, "rb") as file:
+        chunk = file.read(_HEAD_SIZE)
+        if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if _looks_binary(chunk):
+            raise CatalogUnreadable(path, _binary_problem(chunk))
+        while chunk:
+            if b"\0" in chunk:
+                where = offset + chunk.index(0)
+                raise CatalogUnreadable(path, f"is not a text file (NUL byte at byte {where})")
+            if is_utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+            offset += len(chunk)
+            chunk = file.read(_READ_SIZE)
+    if is_utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_utf8 = False
+    return "utf-8-sig" if is_utf8 else "cp1252"
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The delimiter that gives the most records of one same width (over one column) in the sample."""
+    if len(sample) == _HEAD_SIZE:  # drop the record cut in half at the end of the sample
+        sample = sample[: sample.rfind("\n") + 1] or sample
+    best, best_score = ",", (0, 0)
+    # On a tie ';' wins: in Indonesian exports commas are decimal marks inside ';'-separated cells.
+    for delimiter in (";", ",", "\t"):
+        widths: Counter[int] = Counter()
+        reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+        try:
+            for cells in reader:
+                if "".join(cells).strip():
+                    widths[len(cells)] += 1
+                if reader.line_num >= _SNIFF_LINES:
+                    break
+        except csv.Error:
+            pass  # judge on the records read so far; the real read reports the problem with its line
+        if widths:
+            width, count = widths.most_common(1)[0]
+            if width > 1 and (count, width) > best_score:
+                best, best_score = delimiter, (count, width)
+    return best
+
+
+# --- XLSX --------------------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
+    head = _read_head(path)
+    if head.startswith(_OLE_MAGIC):
+        raise CatalogUnreadable(
+            path,
+            "is password-protected or an old Excel 97-2003 file; "
+            "open it in Excel and save it as .xlsx without a password",
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        raise CatalogUnreadable(path, "is not an Excel .xlsx workbook")
+    try:
+        with CalamineWorkbook.from_path(path) as workbook:
+            sheet = workbook.get_sheet_by_name(_choose_sheet(path, workbook, sheet_name))
+    except CalamineError as error:
+        raise CatalogUnreadable(
+            path, f"the workbook is damaged ({error}); open it in Excel and save it again"
+        ) from error
+
+    # calamine drops empty columns left of the used range; put them back so cells[i] is column i.
+    left_pad = [""] * sheet.start[1] if sheet.start else []
+    # calamine pads the rows above the used range with empty rows, so the index is the sheet row number.
+    for number, row in enumerate(sheet.iter_rows(), 1):
+        cells = [int(v) if type(v) is float and v.is_integer() else v for v in row]
+        if any(v.strip() if isinstance(v, str) else True for v in cells):
+            yield RawRow(number, left_pad + cells if left_pad else cells)
+
+
+def _choose_sheet(path: Path, workbook: CalamineWorkbook, wanted: str | None) -> str:
+    names = workbook.sheet_names
+    if not names:
+        raise CatalogUnreadable(path, "the workbook has no sheets")
+    if wanted is None:
+        visible = [
+            sheet.name
+            for sheet in workbook.sheets_metadata
+            if sheet.typ == SheetTypeEnum.WorkSheet and sheet.visible == SheetVisibleEnum.Visible
+        ]
+        return (visible or names)[0]
+    if wanted in names:
+        return wanted
+    # Excel itself treats sheet names case-insensitively, so "produk" means "Produk".
+    matches = [name for name in names if name.strip().casefold() == wanted.strip().casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    raise CatalogUnreadable(path, f"sheet {wanted!r} not found; the workbook has: {', '.join(names)}")
+
+
+# --- JSON and JSON Lines -----------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> Iterator[RawRow]:
+    """Stream the records of ``[{...}, ...]`` or ``{"products": [{...}, ...]}`` one element at a time."""
+    with open(path, encoding="utf-8-sig") as file:
+        stream = _JsonStream(path, file)
+        try:
+            wrapped = stream.peek() == "{"
+            if wrapped:
+                stream.pos += 1
+                if stream.peek() != '"':
+                    raise stream.error("expected an object with one key holding the list of products")
+                key = stream.value()
+                stream.take(":")
+                if stream.peek() != "[":
+                    raise stream.error(f"expected a list of products under {key!r}")
+            stream.take("[", "a list of products ('[') or an object holding one")
+            if stream.peek() == "]":
+                stream.pos += 1
+            else:
+                for number in itertools.count(1):
+                    yield RawRow(number, _as_record(stream.value()))
+                    separator = stream.peek()
+                    if separator not in (",", "]"):
+                        raise stream.error("expected ',' or ']' after a record")
+                    stream.pos += 1
+                    if separator == "]":
+                        break
+            if wrapped:
+                stream.take("}", "'}': the object must hold only the list of products")
+            if stream.peek():
+                raise stream.error("unexpected data after the list of products")
+        except UnicodeDecodeError as error:
+            raise CatalogUnreadable(path, "is not UTF-8 text, which JSON must be") from error
+
+
+def _as_record(value: object) -> dict:
+    if isinstance(value, dict):
+        return value
+    return {"__invalid__": f"record is not an object: {json.dumps(value, ensure_ascii=False)[:40]}"}
+
+
+class _JsonStream:
+    """A window onto a JSON text that is decoded one value at a time, keeping memory flat."""
+
+    def __init__(self, path: Path, file: io.TextIOBase) -> None:
+        self.path = path
+        self.file = file
+        self.buf = ""
+        self.pos = 0
+        self.at_eof = False
+        # Where buf[0] is in the file, for error messages.
+        self.line = 1
+        self.column = 1
+
+    def peek(self) -> str:
+        """The next non-whitespace character, not consumed; "" at the end of the file."""
+        while True:
+            self.pos = _JSON_WHITESPACE.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._read_more(_JSON_CHUNK):
+                return ""
+
+    def take(self, expected: str, what: str | None = None) -> None:
+        if self.peek() != expected:
+            raise self.error(f"expected {what or repr(expected)}")
+        self.pos += 1
+
+    def value(self) -> object:
+        """Decode the next JSON value, reading more of the file while the value is cut off by the window."""
+        size = _JSON_CHUNK
+        while True:
+            self.peek()
+            try:
+                value, end = _JSON_DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as error:
+                cut_off = error.msg.startswith("Unterminated string") or error.pos >= len(self.buf) - 8
+                if cut_off and self._read_more(size):
+                    size *= 2  # a long value: grow geometrically so retries stay cheap
+                    continue
+                raise self.error(error.msg, error.pos) from None
+            # A value ending at most two characters before the window's end may be a number cut short,
+            # as in "12|345", "0.|5" or "1e+|3": read on and decode it again.
+            if len(self.buf) - end <= 2 and self._read_more(size):
+                continue
+            self.pos = end
+            return value
+
+    def error(self, problem: str, pos: int | None = None) -> CatalogUnreadable:
+        pos = self.pos if pos is None else pos
+        if pos >= len(self.buf) and self.at_eof:
+            return CatalogUnreadable(self.path, f"is not valid JSON: the file ends too early ({problem})")
+        newline = self.buf.rfind("\n", 0, pos)
+        line = self.line + self.buf.count("\n", 0, pos)
+        column = pos - newline if newline >= 0 else self.column + pos
+        return CatalogUnreadable(self.path, f"is not valid JSON at line {line}, column {column}: {problem}")
+
+    def _read_more(self, size: int) -> bool:
+        """Drop the consumed text and append up to ``size`` more characters; False at the end of the file."""
+        more = "" if self.at_eof else self.file.read(size)
+        if not more:
+            self.at_eof = True
+            return False
+        consumed = self.buf[: self.pos]
+        newline = consumed.rfind("\n")
+        self.line += consumed.count("\n")
+        self.column = self.pos - newline if newline >= 0 else self.column + self.pos
+        self.buf = self.buf[self.pos :] + more
+        self.pos = 0
+        return True
+
+
+def _read_jsonl(path: Path) -> Iterator[RawRow]:
+    with open(path, "rb") as file:
+        head = file.read(_HEAD_SIZE)
+        if _looks_binary(head):
+            raise CatalogUnreadable(path, _binary_problem(head))
+        file.seek(0)
+        for number, line in enumerate(file, 1):
+            if not line.strip():
+                continue
+            try:
+                record = _as_record(json.loads(line.rstrip()))
+            except UnicodeDecodeError:
+                record = {"__invalid__": "line is not UTF-8 text"}
+            except json.JSONDecodeError as error:
+                record = {"__invalid__": f"not valid JSON at column {error.colno}: {error.msg}"}
+            yield RawRow(number, record)
+
+
+# --- SQLite ------------------------------------------------------------------------------------------
+
+
+def _read_sqlite(path: Path, table: str | None, query: str | None) -> Iterator[RawRow]:
+    if not _read_head(path).startswith(_SQLITE_MAGIC):
+        raise CatalogUnreadable(path, "is not an SQLite database")
+    # Read-only: a catalog query must never change the institution's database.
+    connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        cursor = connection.execute(query if query is not None else _table_query(path, connection, table))
+        if cursor.description is None:
+            raise CatalogUnreadable(path, f"the query returns no columns; give a SELECT: {query}")
+        columns = [column[0] for column in cursor.description]
+        for number, values in enumerate(cursor, 1):
+            yield RawRow(number, dict(zip(columns, values, strict=True)))
+    except sqlite3.Error as error:
+        problem = f"the query failed: {error}" if query is not None else f"the database is damaged ({error})"
+        raise CatalogUnreadable(path, problem) from error
+    finally:
+        connection.close()
+
+
+def _table_query(path: Path, connection: sqlite3.Connection, table: str | None) -> str:
+    rows = connection.execute(
+        "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    tables = [name for name, kind in rows if kind == "table"]
+    if table is None:
+        if len(tables) != 1:
+            listing = f"it has: {', '.join(tables)}" if tables else "it has no tables"
+            raise CatalogUnreadable(path, f"name the table to read; {listing}")
+        table = tables[0]
+    elif table.casefold() not in {name.casefold() for name, _ in rows}:  # SQLite names ignore case
+        raise CatalogUnreadable(path, f"table {table!r} not found; the database has: {', '.join(tables)}")
+    return 'SELECT * FROM "{}"'.format(table.replace('"', '""'))

@@ -1,0 +1,92 @@
+"""Reading every configured catalog: products, variants and refused rows per institution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from connector.catalog.mapping import Mapping, MappingError, load_mapping
+from connector.catalog.reader import CatalogSpec, read_catalog
+from connector.catalog.rejects import Reject
+from connector.config import Config, InstitutionConfig, mapping_path
+from connector.schema import Institution, Product
+
+
+@dataclass
+class InstitutionSummary:
+    code: str
+    products: int = 0
+    variants: int = 0
+    rejected: int = 0  # refused rows (a catalog that cannot be read counts as one)
+
+
+@dataclass
+class Validation:
+    institutions: list[InstitutionSummary] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
+
+
+def institution(entry: InstitutionConfig) -> Institution:
+    return Institution(code=entry.code, name=entry.name, type=entry.type, class_=entry.class_,
+                       province=entry.province)
+
+
+class Catalogs:
+    """The configured catalogs, each readable as a stream of products and rejects."""
+
+    def __init__(self, config: Config, *, today: date | None = None):
+        self.config = config
+        self.today = today or date.today()
+        self._mappings: dict[Path, Mapping] = {}
+
+    def spec(self, entry: InstitutionConfig) -> CatalogSpec:
+        base = self.config.source.parent if self.config.source else Path.cwd()
+        path = mapping_path(base, entry.catalog.mapping)
+        if path is None:
+            raise MappingError(f"no mapping named {entry.catalog.mapping!r}")
+        if path not in self._mappings:
+            self._mappings[path] = load_mapping(path)
+        try:
+            label = str(entry.catalog.path.relative_to(base))
+        except ValueError:
+            label = str(entry.catalog.path)
+        return CatalogSpec(
+            institution=institution(entry), path=entry.catalog.path, mapping=self._mappings[path], label=label,
+            format=entry.catalog.format, sheet=entry.catalog.sheet, table=entry.catalog.table,
+            query=entry.catalog.query,
+        )
+
+    def read(self, entry: InstitutionConfig) -> Iterator[Product | Reject]:
+        try:
+            spec = self.spec(entry)
+        except MappingError as err:
+            yield Reject(entry.code, str(entry.catalog.path), None, None, None, "catalog_unreadable",
+                         {"detail": str(err)})
+            return
+        yield from read_catalog(spec, today=self.today)
+
+    def selected(self, codes: Iterable[str] | None) -> list[InstitutionConfig]:
+        wanted = set(codes or [])
+        return [i for i in self.config.institutions if not wanted or i.code in wanted]
+
+
+def validate(catalogs: Catalogs, codes: Iterable[str] | None = None, *, keep_products: bool = False) -> Validation:
+    result = Validation()
+    for entry in catalogs.selected(codes):
+        summary = InstitutionSummary(entry.code)
+        refused_rows: set[int | None] = set()
+        for item in catalogs.read(entry):
+            if isinstance(item, Reject):
+                result.rejects.append(item)
+                refused_rows.add(item.row)
+                continue
+            summary.products += 1
+            summary.variants += len(item.variants)
+            if keep_products:
+                result.products.append(item)
+        summary.rejected = len(refused_rows)
+        result.institutions.append(summary)
+    return result

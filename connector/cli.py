@@ -1,0 +1,170 @@
+"""The `pasindo` command: parses options, calls the library, sets exit codes. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from connector import logs
+from connector.config import Config, ConfigError, load_config
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_HELD, EXIT_LOCKED = 0, 1, 2, 3, 4
+
+
+class _Context:
+    def __init__(self, config_path: Path, log_format: str, log_level: str):
+        self.config_path = config_path
+        self.log_format = log_format
+        self.log_level = log_level
+        self._config: Config | None = None
+
+    def config(self) -> Config:
+        """The validated config, or exit 2 listing every problem."""
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as err:
+                for problem in err.problems:
+                    click.echo(problem, err=True)
+                sys.exit(EXIT_USAGE)
+            logs.configure(
+                json=None if self.log_format == "auto" else self.log_format == "json",
+                level=self._config.logging.level if self.log_level == "auto" else self.log_level,
+                file=self._config.logging.file, secrets=self._config.secrets(),
+            )
+        return self._config
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="PASINDO_CONFIG",
+              default="pasindo.yaml", show_default=True, help="The config file (also PASINDO_CONFIG).")
+@click.option("--log-format", type=click.Choice(["auto", "json", "console"]), default="auto", show_default=True,
+              help="auto: JSON lines unless the log goes to a terminal.")
+@click.option("--log-level", type=click.Choice(["auto", "debug", "info", "warning", "error"]), default="auto",
+              help="Default: the config's logging.level.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, log_format: str, log_level: str) -> None:
+    """PASINDO connector: keeps correctional institutions' products listed on the marketplaces."""
+    logs.configure(json=None if log_format == "auto" else log_format == "json",
+                   level="info" if log_level == "auto" else log_level)
+    ctx.obj = _Context(config_path, log_format, log_level)
+
+
+@main.command()
+@click.option("--institution", "institutions", multiple=True, metavar="CODE", help="Only these institutions.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True,
+              help="Language of the reasons: English or Bahasa Indonesia.")
+@click.option("--products", "show_products", is_flag=True, help="Also print the normalised products.")
+@click.pass_obj
+def validate(obj: _Context, institutions: tuple[str, ...], fmt: str, lang: str, show_products: bool) -> None:
+    """Read every catalog and report products, variants and refused rows."""
+    from connector.catalog.validation import Catalogs
+    from connector.catalog.validation import validate as run_validation
+    from connector.reports import print_validation
+
+    config = obj.config()
+    _check_institutions(config, institutions)
+    result = run_validation(Catalogs(config), institutions, keep_products=show_products)
+    if fmt == "json":
+        doc: dict[str, Any] = {
+            "institutions": [vars(s) for s in result.institutions],
+            "rejects": [r.as_dict(lang) for r in result.rejects],
+        }
+        if show_products:
+            doc["products"] = [p.model_dump(mode="json") for p in result.products]
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print_validation(result, lang=lang, show_products=show_products)
+    sys.exit(EXIT_PROBLEMS if result.rejects else EXIT_OK)
+
+
+@main.command()
+@click.option("--institution", "institutions", multiple=True, metavar="CODE", help="Only these institutions.")
+@click.option("--channel", "channels", multiple=True, metavar="NAME", help="Only these channels.")
+@click.option("--only", "only", type=click.Choice(["content", "price", "stock"]), multiple=True,
+              help="Only these aspects (create, delist and relist count as content).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--force", is_flag=True, help="Let changes held by the guards through.")
+@click.option("--wait", is_flag=True, help="Wait for another sync to finish instead of exiting 4.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...], only: tuple[str, ...],
+         dry_run: bool, force: bool, wait: bool, fmt: str) -> None:
+    """Bring every channel in step with the catalogs."""
+    from connector.reports import print_sync, sync_document
+    from connector.sync.engine import Sync, SyncOptions
+    from connector.sync.lock import Locked, SyncLock
+
+    config = obj.config()
+    _check_institutions(config, institutions)
+    known = {c.name for c in config.channels}
+    if unknown := [c for c in channels if c not in known]:
+        click.echo(f"unknown channel {', '.join(unknown)}; configured: {', '.join(sorted(known))}", err=True)
+        sys.exit(EXIT_USAGE)
+    lock = SyncLock(config.state_dir)
+    try:
+        lock.acquire(wait=wait)
+    except Locked as err:
+        click.echo(str(err), err=True)
+        sys.exit(EXIT_LOCKED)
+    try:
+        engine = Sync(config, SyncOptions(institutions, channels, only, dry_run, force, "manual"),
+                      log=logs.get_logger())
+        try:
+            result = engine.run()
+        finally:
+            engine.close()
+    finally:
+        lock.release()
+    if fmt == "json":
+        click.echo(json.dumps(sync_document(result), ensure_ascii=False, indent=2))
+    else:
+        print_sync(result)
+    sys.exit(result.exit_code)
+
+
+@main.group()
+def sandbox() -> None:
+    """The marketplace sandbox: emulated Shopee, Lazada and TikTok Shop APIs on loopback."""
+
+
+@sandbox.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True, help="0 picks a free port.")
+@click.option("--state", type=click.Path(path_type=Path), help="SQLite file keeping listings between runs.")
+@click.option("--seed", type=int)
+@click.option("--fail-rate", type=float, default=0.0, help="Share of requests answered 5xx.")
+@click.option("--timeout-rate", type=float, default=0.0, help="Share of writes committed, then never answered.")
+@click.option("--throttle-rate", type=float, default=0.0, help="Share of requests answered as throttled.")
+@click.option("--latency-ms", type=int, default=0)
+@click.option("--rate-limit", type=float, help="Requests per second before throttling.")
+def sandbox_serve(**options: Any) -> None:
+    """Serve the sandbox in the foreground until SIGINT or SIGTERM."""
+    from connector.sandbox import serve
+
+    serve(**options)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a PASINDO product (with the category taxonomy)."""
+    from connector.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+def _check_institutions(config: Config, codes: tuple[str, ...]) -> None:
+    known = {i.code for i in config.institutions}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        click.echo(f"unknown institution {', '.join(unknown)}; configured: {', '.join(sorted(known))}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

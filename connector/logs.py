@@ -1,0 +1,104 @@
+"""Structured logging: JSON lines for machines (journald, files), readable lines for people; secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+import structlog
+
+REDACTED = "[redacted]"
+_SECRET_KEYS = re.compile(r"(secret|token|partner_key|password|passwd|sign$|signature|authorization)", re.I)
+
+
+class Redactor:
+    """A structlog processor that removes secrets: by key name, and by value wherever a known secret appears."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        self._secrets: set[str] = set()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        # Very short values would redact ordinary words; credentials are never that short.
+        self._secrets.update(s for s in secrets if s and len(s) >= 6)
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in self._secrets:
+                if secret in value:
+                    value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {k: REDACTED if _SECRET_KEYS.search(str(k)) and v else self.scrub(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.scrub(v) for v in value)
+        if isinstance(value, BaseException):
+            return self.scrub(f"{type(value).__name__}: {value}")
+        return value
+
+    def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+        return self.scrub(event)
+
+
+REDACTOR = Redactor()
+
+
+class _ReopeningFile:
+    """A log file reopened when logrotate moves it away (so no copytruncate is needed)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fh: TextIO | None = None
+        self._ino: int | None = None
+
+    def write(self, text: str) -> None:
+        try:
+            ino = self.path.stat().st_ino
+        except FileNotFoundError:
+            ino = None
+        if self._fh is None or ino != self._ino:
+            if self._fh is not None:
+                self._fh.close()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("a", encoding="utf-8")
+            self._ino = self.path.stat().st_ino
+        self._fh.write(text)
+        self._fh.flush()
+
+    def flush(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
+
+
+def configure(*, json: bool | None = None, level: str = "info", file: Path | None = None,
+              secrets: Iterable[str] = (), stream: TextIO | None = None) -> None:
+    """Set up structlog once per process. `json=None` means JSON unless the output is a terminal."""
+    REDACTOR.add(secrets)
+    out: Any = _ReopeningFile(file) if file is not None else (stream or sys.stderr)
+    if json is None:
+        json = file is not None or not getattr(out, "isatty", lambda: False)()
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False) if json
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            REDACTOR,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.WriteLoggerFactory(file=out),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(**context: Any) -> Any:
+    return structlog.get_logger("pasindo").bind(**context)

@@ -1,0 +1,145 @@
+"""The dialect-independent request pipeline: inspection API, counting, rate limit, faults, routing.
+
+Order for a marketplace request: count it, apply the rate limit, draw a fault, let the dialect answer.
+A ``timeout`` fault lets the dialect commit the write first and then turns the answer into a ``Hold``:
+the HTTP layer keeps the connection silent for ``timeout_seconds`` and closes it, so the client sees a
+read timeout while the listing exists (the "unknown outcome" case the connector must resolve by SKU).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from connector.sandbox.dialect import Dialect, DialectFactory, Request, Response, Settings
+from connector.sandbox.faults import Fault, FaultInjector, TokenBucket
+from connector.sandbox.shopee import ShopeeDialect
+from connector.sandbox.store import Store
+
+# The registration point: a new marketplace dialect is one entry here
+# (Lazada under /rest/..., TikTok Shop under /product/... and /authorization/...).
+DIALECTS: dict[str, DialectFactory] = {
+    ShopeeDialect.name: ShopeeDialect,
+}
+
+INSPECTION_PREFIX = "/_sandbox/"
+_FAULT_NAMES = ("fail", "timeout", "throttle", "rate_limited")
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Answer nothing: keep the connection open this long, then close it."""
+
+    seconds: float
+
+
+class Gateway:
+    """Routes requests to dialects and applies the fault model around them."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        faults: FaultInjector,
+        rate_limit: TokenBucket | None,
+        timeout_seconds: float,
+    ) -> None:
+        self._store = store
+        self._faults = faults
+        self._rate_limit = rate_limit
+        self._timeout_seconds = timeout_seconds
+        self._dialects: dict[str, Dialect] = {name: make(store, settings) for name, make in DIALECTS.items()}
+        for dialect in self._dialects.values():
+            dialect.seed()
+
+    def handle(self, request: Request) -> Response | Hold:
+        if request.path.startswith(INSPECTION_PREFIX):
+            return self._inspection(request)
+        dialect = self._route(request.path)
+        if dialect is None:
+            return _json(404, {"error": "not_found", "message": f"no marketplace dialect serves {request.path}"})
+        self._store.bump(f"request:{dialect.name} {request.path}")
+        if self._rate_limit is not None and not self._rate_limit.take():
+            self._store.bump("fault:rate_limited")
+            return dialect.throttled()
+        fault = self._faults.draw(is_write=dialect.is_write(request))
+        if fault is Fault.FAIL:
+            self._store.bump("fault:fail")
+            return dialect.failure(self._faults.roll())
+        if fault is Fault.THROTTLE:
+            self._store.bump("fault:throttle")
+            return dialect.throttled()
+        response = dialect.handle(request)
+        if response.committed_write:
+            self._store.bump("writes")
+        if fault is Fault.TIMEOUT:
+            self._store.bump("fault:timeout")
+            return Hold(self._timeout_seconds)
+        return response
+
+    def _route(self, path: str) -> Dialect | None:
+        for dialect in self._dialects.values():
+            if path.startswith(dialect.prefixes):
+                return dialect
+        return None
+
+    # --- inspection API (loopback only, no auth) -------------------------------------------------
+
+    def _inspection(self, request: Request) -> Response:
+        if not _is_loopback(request.client_host):
+            return _json(403, {"error": "forbidden", "message": "the inspection API answers loopback clients only"})
+        route = (request.method, request.path)
+        if route == ("GET", "/_sandbox/items"):
+            name = request.param("dialect")
+            dialect = self._dialects.get(name or "")
+            if dialect is None:
+                return _json(
+                    400 if name is None else 404,
+                    {
+                        "error": "unknown_dialect",
+                        "message": f"dialect must be one of {sorted(self._dialects)}",
+                    },
+                )
+            return _json(200, {"items": dialect.inspect()})
+        if route == ("GET", "/_sandbox/stats"):
+            return _json(200, self._stats())
+        if route == ("POST", "/_sandbox/reset"):
+            self.reset()
+            return _json(200, {"reset": True})
+        return _json(404, {"error": "not_found", "message": f"no inspection endpoint {request.method} {request.path}"})
+
+    def reset(self) -> None:
+        """Clear all state and counters; default credentials and the fault sequence start over."""
+        self._store.reset()
+        for dialect in self._dialects.values():
+            dialect.seed()
+        self._faults.reseed()
+        if self._rate_limit is not None:
+            self._rate_limit.refill()
+
+    def _stats(self) -> dict[str, Any]:
+        counters = self._store.counters()
+        return {
+            "requests": {
+                name.removeprefix("request:"): value
+                for name, value in sorted(counters.items())
+                if name.startswith("request:")
+            },
+            "writes": counters.get("writes", 0),
+            "faults": {name: counters.get(f"fault:{name}", 0) for name in _FAULT_NAMES},
+        }
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def _json(status: int, payload: dict[str, Any]) -> Response:
+    return Response(status, json.dumps(payload, ensure_ascii=False).encode())

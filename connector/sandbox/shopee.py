@@ -1,0 +1,1138 @@
+"""The Shopee Open Platform v2 dialect of the sandbox (``/api/v2/...``).
+
+Sources: the endpoint pages of Shopee's v2 API reference as mirrored in congminh1254/shopee-sdk
+``schemas/`` (request/response fields, error names and messages, "common_error_list"), and clients
+seen in the wild (``invalid_acceess_token`` with its typo is what Shopee really answers and what every
+client retries on; production answers unknown partners with ``invalid_partner_id``).
+
+HTTP status (Shopee documents none; this is the sandbox's decision, consistent everywhere):
+- 403 when the gateway refuses the call before any API runs (missing/invalid common parameters,
+  expired timestamp, wrong sign, unknown partner, bad or expired access token, shop mismatch) and for
+  auth failures of the token API, in line with reports of 403 answers to sign and token errors.
+- 200 for everything an API itself answers, business errors included (``error`` set in the body):
+  a client must parse the body, never trust the status alone.
+- 404 for an unknown path, 429 for throttling (body ``error_rate_limit`` too, so both signals agree),
+  500/502/503 for injected failures.
+
+Limits for an Indonesian shop (Shopee serves per-category values through ``get_item_limit``; these are
+the sandbox's fixed choices): item_name 1-255 characters (the Indonesian Seller Centre counter; the
+API's sample limit is 100 and a third-party validator uses 120), description 1-3000, 1-9 images, price
+100-150,000,000 whole rupiah, stock 0-10,000,000, item_sku and model_sku at most 100 characters, at
+most 2 tiers and 50 models, batches of at most 50 (update_stock/update_price models, unlist_item
+items, get_item_base_info ids), pages of at most 100.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any, ClassVar
+
+from connector.sandbox.dialect import Request, Response, Settings
+from connector.sandbox.store import Item, Model, Store
+
+PARTNER_ID = 100001
+PARTNER_KEY = "sandbox-shopee-key"
+SHOP_ID = 200001
+ACCESS_TOKEN = "sandbox-shopee-token"
+REFRESH_TOKEN = "sandbox-shopee-refresh"
+
+REFRESH_TOKEN_TTL = 30 * 24 * 3600
+TIMESTAMP_MAX_AGE = 5 * 60
+TIMESTAMP_MAX_AHEAD = 60  # clock skew tolerated for timestamps from the future
+
+ITEM_NAME_MAX = 255
+DESCRIPTION_MAX = 3000
+IMAGES_MAX = 9
+PRICE_MIN = 100
+PRICE_MAX = 150_000_000
+STOCK_MAX = 10_000_000
+SKU_MAX = 100
+TIERS_MAX = 2
+TIER_NAME_MAX = 14
+TIER_OPTION_MAX = 20
+MODELS_MAX = 50
+BATCH_MAX = 50
+PAGE_MAX = 100
+IMAGE_BYTES_MAX = 10 * 1024 * 1024
+UINT32_MAX = 4_294_967_295
+
+FIRST_ITEM_ID = 800_000_001
+FIRST_MODEL_ID = 900_000_001
+
+_STATUS_TO_SHOPEE = {"active": "NORMAL", "inactive": "UNLIST", "deleted": "SELLER_DELETE"}
+_STATUS_FROM_SHOPEE = {shopee: ours for ours, shopee in _STATUS_TO_SHOPEE.items()}
+_LISTED = ("active", "inactive")
+_AUTH_ERRORS = frozenset({"error_auth", "error_sign", "invalid_acceess_token", "invalid_partner_id"})
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def shopee_sign(
+    partner_key: str,
+    partner_id: int | str,
+    path: str,
+    timestamp: int | str,
+    access_token: str = "",
+    shop_id: int | str = "",
+) -> str:
+    """Shopee's request signature: lowercase hex HMAC-SHA256 over the plain concatenation.
+
+    Shop calls sign partner_id + path + timestamp + access_token + shop_id; public calls leave the
+    last two empty.
+    """
+    base = f"{partner_id}{path}{timestamp}{access_token}{shop_id}"
+    return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
+
+
+class ShopeeError(Exception):
+    """A Shopee error answer: ``error`` code, ``message``, and maybe a partial ``response``."""
+
+    def __init__(
+        self, error: str, message: str, *, status: int | None = None, response: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(f"{error}: {message}")
+        self.error = error
+        self.message = message
+        self.status = status if status is not None else (403 if error in _AUTH_ERRORS else 200)
+        self.response = response
+
+
+def _gateway_refusal(error: str, message: str) -> ShopeeError:
+    return ShopeeError(error, message, status=403)
+
+
+def _param_error(detail: str) -> ShopeeError:
+    return ShopeeError("error_param", f"Wrong parameters, detail: {detail}.")
+
+
+def _constraint_error(detail: str) -> ShopeeError:
+    return ShopeeError("error_param", f"Parameter is not match the constraints, {detail}.")
+
+
+# What add_item answers when a mandatory field (mandatory in Indonesia) is missing.
+_REQUIRED_ON_CREATE: dict[str, Callable[[], ShopeeError]] = {
+    "item_name": lambda: ShopeeError("error_item_name_empty", "Item name could not be empty."),
+    "description": lambda: ShopeeError("error_desc_length_min_limit", "Description length is less than the min limit."),
+    "original_price": lambda: _param_error("original_price is required"),
+    "seller_stock": lambda: _param_error("seller_stock is required"),
+    "weight": lambda: ShopeeError("error_param", "Invalid Weight."),
+    "category_id": lambda: _param_error("category_id is required"),
+    "image": lambda: ShopeeError("error_image_num_min", "Item image count is less than min limit 1."),
+    "brand": lambda: ShopeeError("error_less_required_brand", "Brand information required"),
+    "logistic_info": lambda: ShopeeError(
+        "error_invalid_logistic_info", "invalid logistic info , logistic_info is required"
+    ),
+    "attribute_list": lambda: ShopeeError("error_less_required_attribute", "Mandatory attribute information required"),
+}
+
+
+@dataclass(frozen=True)
+class _Call:
+    """An authenticated call (to the one sandbox shop): the request and its parsed JSON body."""
+
+    request: Request
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """An API: its handler returns the answer and whether it committed a listing write."""
+
+    method: str
+    handler: Callable[[_Call], tuple[dict[str, Any], bool]]
+    public: bool = False  # signed without access_token / shop_id
+    write: bool = False  # changes listings: counts as a write, may be hit by a timeout fault
+    top_level: bool = False  # the token API answers its fields beside "error", not under "response"
+
+
+class ShopeeDialect:
+    """Shopee Open Platform v2 over HTTP, backed by the shared sandbox store."""
+
+    name: ClassVar[str] = "shopee"
+    prefixes: ClassVar[tuple[str, ...]] = ("/api/v2/",)
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._clock = settings.clock
+        self._token_ttl = settings.shopee_token_ttl
+        product = "/api/v2/product/"
+        self._endpoints: dict[str, _Endpoint] = {
+            "/api/v2/auth/access_token/get": _Endpoint("POST", self._refresh_token, public=True, top_level=True),
+            "/api/v2/media_space/upload_image": _Endpoint("POST", self._upload_image, public=True, write=True),
+            product + "add_item": _Endpoint("POST", self._add_item, write=True),
+            product + "update_item": _Endpoint("POST", self._update_item, write=True),
+            product + "init_tier_variation": _Endpoint("POST", self._init_tier_variation, write=True),
+            product + "update_stock": _Endpoint("POST", self._update_stock, write=True),
+            product + "update_price": _Endpoint("POST", self._update_price, write=True),
+            product + "unlist_item": _Endpoint("POST", self._unlist_item, write=True),
+            product + "delete_item": _Endpoint("POST", self._delete_item, write=True),
+            product + "search_item": _Endpoint("GET", self._search_item),
+            product + "get_item_list": _Endpoint("GET", self._get_item_list),
+            product + "get_item_base_info": _Endpoint("GET", self._get_item_base_info),
+            product + "get_model_list": _Endpoint("GET", self._get_model_list),
+        }
+
+    # --- the Dialect protocol --------------------------------------------------------------------
+
+    def seed(self) -> None:
+        # The default access token never expires, so a sandbox started long ago still answers;
+        # tokens issued by a refresh expire like real ones.
+        self._store.put_token(self.name, "access", ACCESS_TOKEN, str(SHOP_ID), None, replace=False)
+        self._store.put_token(self.name, "refresh", REFRESH_TOKEN, str(SHOP_ID), None, replace=False)
+
+    def is_write(self, request: Request) -> bool:
+        endpoint = self._endpoints.get(request.path)
+        return endpoint is not None and endpoint.write and endpoint.method == request.method
+
+    def handle(self, request: Request) -> Response:
+        endpoint = self._endpoints.get(request.path)
+        if endpoint is None or endpoint.method != request.method:
+            return _envelope(
+                ShopeeError(
+                    "error_not_found",
+                    f"Api not found: {request.method} {request.path}. "
+                    "The request path is incorrect or the API is offline.",
+                    status=404,
+                )
+            )
+        try:
+            call = self._authenticate(request, endpoint)
+            if endpoint.write:
+                with self._store.transaction():
+                    payload, committed = endpoint.handler(call)
+            else:
+                payload, committed = endpoint.handler(call)
+        except ShopeeError as error:
+            return _envelope(error)
+        return _envelope(None, payload, top_level=endpoint.top_level, committed=committed)
+
+    def failure(self, roll: float) -> Response:
+        # Mostly Shopee's own busy answer; sometimes the load balancer's HTML page, as a real gateway does.
+        if roll < 0.6:
+            return _envelope(
+                ShopeeError(
+                    "error_system_busy",
+                    "Our system is taking some time to respond, please try later.",
+                    status=500,
+                )
+            )
+        status, reason = (502, "Bad Gateway") if roll < 0.8 else (503, "Service Temporarily Unavailable")
+        page = (
+            f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{status} {reason}</h1></center>\r\n"
+            "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        )
+        return Response(status, page.encode(), content_type="text/html")
+
+    def throttled(self) -> Response:
+        return _envelope(
+            ShopeeError(
+                "error_rate_limit",
+                "Too many requests. You have reached the rate limit. Please try again later.",
+                status=429,
+            )
+        )
+
+    def inspect(self) -> list[dict[str, Any]]:
+        items, _ = self._store.query_items(self.name, statuses=_LISTED)
+        models = self._store.models(self.name, [item.item_id for item in items])
+        return [
+            {
+                "item_id": item.item_id,
+                "seller_sku": item.seller_sku,
+                "name": item.name,
+                "price": item.price,
+                "stock": item.stock,
+                "status": item.status,
+                "category_id": item.category_id,
+                "images": len(item.images),
+                "variants": [
+                    {"seller_sku": model.seller_sku, "price": model.price, "stock": model.stock}
+                    for model in models.get(item.item_id, [])
+                ],
+            }
+            for item in items
+        ]
+
+    # --- gateway: signature, timestamp, token ----------------------------------------------------
+
+    def _authenticate(self, request: Request, endpoint: _Endpoint) -> _Call:
+        partner_id = request.param("partner_id")
+        if partner_id is None:
+            raise _gateway_refusal("error_param", "There is no partner_id in query.")
+        if not _is_uint32(partner_id):
+            raise _gateway_refusal(
+                "error_param", "Partner_id is invalid, should be an integer between 0 and 4294967295."
+            )
+        if int(partner_id) != PARTNER_ID:
+            raise _gateway_refusal("invalid_partner_id", "Invalid partner_id, please have a check.")
+        timestamp = request.param("timestamp")
+        if timestamp is None:
+            raise _gateway_refusal("error_param", "no timestamp.")
+        if not _is_uint32(timestamp):
+            raise _gateway_refusal(
+                "error_param", "Timestamp is invalid, should be an integer between 0 and 4294967295."
+            )
+        age = self._clock() - int(timestamp)
+        if age > TIMESTAMP_MAX_AGE or -age > TIMESTAMP_MAX_AHEAD:
+            raise _gateway_refusal("error_param", "Timestamp is expired.")
+        sign = request.param("sign")
+        if sign is None:
+            raise _gateway_refusal("error_param", "There is no sign in query.")
+        access_token = request.param("access_token")
+        shop_id = request.param("shop_id")
+
+        def signed(*extra: str) -> bool:
+            expected = shopee_sign(PARTNER_KEY, partner_id, request.path, timestamp, *extra)
+            return hmac.compare_digest(expected, sign.lower())
+
+        if endpoint.public and signed():
+            return _Call(request, _json_body(request, endpoint))
+        # A public API is also accepted when signed like a shop call (clients that sign every call
+        # the same way); the token is then checked like any shop call's.
+        if access_token is None:
+            if endpoint.public:
+                raise _gateway_refusal("error_sign", "Wrong sign.")
+            raise _gateway_refusal("error_param", "There is no access_token in query.")
+        if shop_id is None:
+            raise _gateway_refusal("error_param", "There is no shop_id in query.")
+        if not _is_uint32(shop_id):
+            raise _gateway_refusal("error_param", "shop_id is invalid, should be an integer between 0 and 4294967295.")
+        if not signed(access_token, shop_id):
+            raise _gateway_refusal("error_sign", "Wrong sign.")
+        token = self._store.get_token(self.name, "access", access_token)
+        if token is None or (token.expires_at is not None and token.expires_at <= self._clock()):
+            raise _gateway_refusal("invalid_acceess_token", "Invalid access_token, please have a check.")
+        if token.subject != str(int(shop_id)):
+            raise _gateway_refusal("error_auth", "Invalid partner_id or shopid.")
+        return _Call(request, _json_body(request, endpoint))
+
+    # --- auth ------------------------------------------------------------------------------------
+
+    def _refresh_token(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Single-use refresh: the used refresh token dies, the old access token lives to its expiry.
+
+        Shopee's docs say refresh tokens are single-use; whether the previous access token dies at once
+        is not documented, so it keeps its own expiry here (the lenient reading).
+        """
+        body = call.body
+        refresh_token = body.get("refresh_token")
+        if not isinstance(refresh_token, str) or not refresh_token:
+            raise _param_error("refresh_token is required")
+        if body.get("partner_id") != PARTNER_ID:
+            raise _param_error("partner_id in the body must be the partner_id of the query")
+        shop_id = body.get("shop_id")
+        if not isinstance(shop_id, int) or isinstance(shop_id, bool):
+            raise _param_error("shop_id is required")
+        now = self._clock()
+        with self._store.transaction():
+            token = self._store.get_token(self.name, "refresh", refresh_token)
+            usable = (
+                token is not None
+                and not token.used
+                and (token.expires_at is None or token.expires_at > now)
+                and token.subject == str(shop_id)
+            )
+            if not usable:
+                raise ShopeeError("error_auth", "Invalid refresh_token.")
+            self._store.mark_token_used(self.name, "refresh", refresh_token)
+            access, refresh = secrets.token_hex(16), secrets.token_hex(16)
+            self._store.put_token(self.name, "access", access, str(shop_id), now + self._token_ttl, replace=True)
+            self._store.put_token(self.name, "refresh", refresh, str(shop_id), now + REFRESH_TOKEN_TTL, replace=True)
+        answer = {
+            "access_token": access,
+            "refresh_token": refresh,
+            "expire_in": self._token_ttl,
+            "partner_id": PARTNER_ID,
+            "shop_id": shop_id,
+        }
+        return answer, False
+
+    # --- media -----------------------------------------------------------------------------------
+
+    def _upload_image(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Every upload gets a new image id, even for bytes uploaded before (as Shopee does)."""
+        images = _multipart_files(call.request, "image")
+        if not images:
+            raise _param_error("image is required")
+        if len(images) > IMAGES_MAX:
+            raise _constraint_error(f"image number should be less than {IMAGES_MAX + 1}")
+        now = int(self._clock())
+        infos = []
+        for data in images:
+            if len(data) > IMAGE_BYTES_MAX:
+                raise ShopeeError("error_param", "Image size exceeds the limit of 10.0 MB.")
+            if not (data.startswith(_JPEG_MAGIC) or data.startswith(_PNG_MAGIC)):
+                raise ShopeeError("error_param", "Invalid image format. Image format accepted: JPG, JPEG, PNG.")
+            digest = hashlib.sha256(data).hexdigest()
+            number = self._store.next_id(self.name, "image", 1)
+            image_id = f"id-11134207-sbx{number:07d}{digest[:12]}"
+            self._store.add_image(self.name, image_id, digest, len(data), now)
+            infos.append(
+                {
+                    "image_id": image_id,
+                    "image_url_list": [{"image_url_region": "ID", "image_url": _image_url(image_id)}],
+                }
+            )
+        listed = [{"id": index, "error": "", "message": "", "image_info": info} for index, info in enumerate(infos)]
+        return {"image_info": infos[0], "image_info_list": listed}, True
+
+    # --- product writes --------------------------------------------------------------------------
+
+    def _add_item(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Create an item. No duplicate check by item_sku: Shopee has none, hence lookup-before-create."""
+        fields = self._item_fields(call.body, creating=True)
+        now = int(self._clock())
+        item = Item(
+            dialect=self.name,
+            item_id=self._store.next_id(self.name, "item", FIRST_ITEM_ID),
+            seller_sku=fields.get("item_sku"),
+            name=fields["item_name"],
+            description=fields["description"],
+            price=fields["original_price"],
+            stock=fields["seller_stock"],
+            status=fields.get("item_status", "active"),
+            category_id=fields["category_id"],
+            weight_grams=fields["weight"],
+            images=fields["image"],
+            attributes=fields["attribute_list"],
+            extra={key: fields[key] for key in ("brand", "logistic_info", "condition", "dimension") if key in fields},
+            created_at=now,
+            updated_at=now,
+        )
+        item.extra.setdefault("condition", "NEW")
+        self._store.save_item(item)
+        answer = self._item_echo(item)
+        answer["price_info"] = {"original_price": item.price, "current_price": item.price}
+        answer["seller_stock"] = [{"stock": item.stock}]
+        return answer, True
+
+    def _update_item(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        item = self._live_item(call.body.get("item_id"))
+        fields = self._item_fields(call.body, creating=False)
+        for key, attribute in (
+            ("item_name", "name"),
+            ("description", "description"),
+            ("item_sku", "seller_sku"),
+            ("item_status", "status"),
+            ("category_id", "category_id"),
+            ("weight", "weight_grams"),
+            ("image", "images"),
+            ("attribute_list", "attributes"),
+        ):
+            if key in fields:
+                setattr(item, attribute, fields[key])
+        for key in ("brand", "logistic_info", "condition", "dimension"):
+            if key in fields:
+                item.extra[key] = fields[key]
+        item.updated_at = int(self._clock())
+        self._store.save_item(item)
+        return self._item_echo(item), True
+
+    def _init_tier_variation(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        body = call.body
+        item = self._live_item(body.get("item_id"))
+        if self._store.models(self.name, [item.item_id]):
+            raise ShopeeError(
+                "error_param",
+                "Tier variation has already been initialized, use update_tier_variation instead.",
+            )
+        tiers = _tier_variation(body.get("tier_variation"))
+        raw_models = body.get("model")
+        if not isinstance(raw_models, list) or not raw_models:
+            raise _param_error("model is required")
+        if len(raw_models) > MODELS_MAX:
+            raise ShopeeError(
+                "error_model_count_over_limit",
+                f"The count of model is too large. Should be under {MODELS_MAX}.",
+            )
+        seen_indexes: set[tuple[int, ...]] = set()
+        seen_skus: set[str] = set()
+        models: list[Model] = []
+        for raw in raw_models:
+            if not isinstance(raw, dict):
+                raise _param_error("every model must be an object")
+            index = raw.get("tier_index")
+            if not _valid_tier_index(index, tiers):
+                raise ShopeeError("error_model_tier_index_bound", "Invalid item iter_index.")
+            if tuple(index) in seen_indexes:
+                raise ShopeeError("error_model_duplicate_tier_variation_index", "Item have duplicate tier_index.")
+            seen_indexes.add(tuple(index))
+            sku = _optional_sku(raw.get("model_sku"), "model_sku")
+            if sku is not None:
+                if sku in seen_skus:
+                    raise _constraint_error(f"model_sku {sku} is used by more than one model of the item")
+                seen_skus.add(sku)
+            models.append(
+                Model(
+                    dialect=self.name,
+                    item_id=item.item_id,
+                    model_id=0,
+                    seller_sku=sku,
+                    price=_price(raw.get("original_price")),
+                    stock=_seller_stock(raw.get("seller_stock")),
+                    options={"tier_index": index},
+                )
+            )
+        for model in models:
+            model.model_id = self._store.next_id(self.name, "model", FIRST_MODEL_ID)
+            self._store.save_model(model)
+        item.extra["tier_variation"] = tiers
+        self._summarise(item, models)
+        self._store.save_item(item)
+        answer = {
+            "item_id": item.item_id,
+            "tier_variation": tiers,
+            "model": [
+                {
+                    "tier_index": model.options["tier_index"],
+                    "model_id": model.model_id,
+                    "model_sku": model.seller_sku or "",
+                    "price_info": [{"original_price": model.price}],
+                    "seller_stock": [{"stock": model.stock}],
+                }
+                for model in models
+            ],
+        }
+        return answer, True
+
+    def _update_stock(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        return self._update_models(
+            call.body,
+            list_key="stock_list",
+            read=lambda entry: _seller_stock(entry.get("seller_stock")),
+            field="stock",
+            echo="stock",
+            all_failed=ShopeeError(
+                "error_busi_update_stock_failed",
+                "Update stock failed, please check failure_list for detailed reason",
+            ),
+        )
+
+    def _update_price(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        return self._update_models(
+            call.body,
+            list_key="price_list",
+            read=lambda entry: _price(entry.get("original_price")),
+            field="price",
+            echo="original_price",
+            all_failed=ShopeeError("error_busi_update_price_failed", "Update original_price failed, please try later."),
+        )
+
+    def _update_models(
+        self,
+        body: dict[str, Any],
+        *,
+        list_key: str,
+        read: Callable[[dict[str, Any]], int],
+        field: str,
+        echo: str,
+        all_failed: ShopeeError,
+    ) -> tuple[dict[str, Any], bool]:
+        """update_stock / update_price: one item per call, up to 50 models, partial success."""
+        item_id = _single_item_id(body, list_key)
+        entries = body.get(list_key)
+        if not isinstance(entries, list) or not 1 <= len(entries) <= BATCH_MAX:
+            raise _constraint_error(f"{list_key} length should be between 1 and {BATCH_MAX}")
+        requested: list[tuple[int, dict[str, Any]]] = []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise _param_error(f"every {list_key} entry must be an object")
+            if "item_id" in entry and entry["item_id"] != item_id:
+                raise _param_error(f"{list_key} must only hold models of item_id {item_id}; update one item per call")
+            model_id = entry.get("model_id", 0)
+            if not _is_int(model_id):
+                raise _param_error("model_id must be an int64")
+            if any(model_id == seen for seen, _ in requested):
+                raise ShopeeError("error_param", "Repeat model_id.")
+            requested.append((model_id, entry))
+        item = self._live_item(item_id)
+        models = {model.model_id: model for model in self._store.models(self.name, [item.item_id]).get(item_id, [])}
+        successes: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
+        for model_id, entry in requested:
+            try:
+                value = read(entry)
+            except ShopeeError as error:
+                failures.append({"model_id": model_id, "failed_reason": error.message})
+                continue
+            if not models and model_id == 0:
+                setattr(item, field, value)
+            elif models and model_id == 0:
+                reason = f"Can't to edit item {field} directly while item has models."
+                failures.append({"model_id": 0, "failed_reason": reason})
+                continue
+            elif model_id in models:
+                setattr(models[model_id], field, value)
+                self._store.save_model(models[model_id])
+            else:
+                failures.append({"model_id": model_id, "failed_reason": "Wrong model_id."})
+                continue
+            successes.append({"model_id": model_id, echo: value})
+        answer = {"failure_list": failures, "success_list": successes}
+        if not successes:
+            raise ShopeeError(all_failed.error, all_failed.message, response=answer)
+        if models:
+            self._summarise(item, list(models.values()))
+        item.updated_at = int(self._clock())
+        self._store.save_item(item)
+        return answer, True
+
+    def _unlist_item(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        entries = call.body.get("item_list")
+        if not isinstance(entries, list) or not 1 <= len(entries) <= BATCH_MAX:
+            raise _constraint_error(f"item_list length should be between 1 and {BATCH_MAX}")
+        successes: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
+        now = int(self._clock())
+        for entry in entries:
+            if not isinstance(entry, dict) or not _is_int(entry.get("item_id")):
+                raise _param_error("every item_list entry needs an int64 item_id")
+            unlist = entry.get("unlist")
+            if not isinstance(unlist, bool):
+                raise _param_error("unlist must be true or false")
+            item = self._store.get_item(self.name, entry["item_id"])
+            if item is None or item.status == "deleted":
+                failures.append({"item_id": entry["item_id"], "failed_reason": "Item_id is not found."})
+                continue
+            item.status = "inactive" if unlist else "active"
+            item.updated_at = now
+            self._store.save_item(item)
+            successes.append({"item_id": item.item_id, "unlist": unlist})
+        answer = {"failure_list": failures, "success_list": successes}
+        if not successes:
+            raise ShopeeError("error_unlist_item_all_failed", "Unlist item all failed.", response=answer)
+        return answer, True
+
+    def _delete_item(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        item = self._live_item(call.body.get("item_id"))
+        item.status = "deleted"
+        item.updated_at = int(self._clock())
+        self._store.save_item(item)
+        return {}, True
+
+    # --- product reads ---------------------------------------------------------------------------
+
+    def _search_item(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Find items by exact item_sku (or name substring); the offset is an opaque string cursor."""
+        request = call.request
+        page_size = _page_size(request.param("page_size"))
+        offset = _offset(request.param("offset") or "0")
+        item_sku = request.param("item_sku")
+        item_name = request.param("item_name")
+        attribute_status = request.param("attribute_status")
+        if item_sku is None and item_name is None and attribute_status is None:
+            raise ShopeeError("error_param", "request must set one of [item_name,attribute_status]")
+        statuses = _statuses(request.query.get("item_status"))
+        if item_sku is None and item_name is None:
+            # Every sandbox item carries the attributes it was created with: none lacks any.
+            return {"item_id_list": [], "total_count": 0, "next_offset": ""}, False
+        items, total = self._store.query_items(
+            self.name,
+            statuses=_LISTED if statuses is None else statuses,
+            seller_sku=item_sku,
+            name_contains=None if item_sku is not None else item_name,
+            offset=offset,
+            limit=page_size,
+        )
+        following = offset + len(items)
+        answer = {
+            "item_id_list": [item.item_id for item in items],
+            "total_count": total,
+            "next_offset": str(following) if following < total else "",
+        }
+        return answer, False
+
+    def _get_item_list(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        request = call.request
+        page_size = _page_size(request.param("page_size"))
+        offset = _offset(request.param("offset") or "0")
+        statuses = _statuses(request.query.get("item_status"))
+        if statuses is None:
+            raise _param_error("item_status is required")
+        items, total = self._store.query_items(
+            self.name,
+            statuses=statuses,
+            updated_from=_optional_uint(request.param("update_time_from"), "update_time_from"),
+            updated_to=_optional_uint(request.param("update_time_to"), "update_time_to"),
+            offset=offset,
+            limit=page_size,
+        )
+        following = offset + len(items)
+        answer = {
+            "item": [
+                {
+                    "item_id": item.item_id,
+                    "item_status": _STATUS_TO_SHOPEE[item.status],
+                    "update_time": item.updated_at,
+                }
+                for item in items
+            ],
+            "total_count": total,
+            "has_next_page": following < total,
+            "next_offset": following,
+        }
+        return answer, False
+
+    def _get_item_base_info(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Unknown ids are left out of item_list; deleted items are reported with SELLER_DELETE."""
+        ids = _id_list(call.request.query.get("item_id_list"))
+        found = [item for item in (self._store.get_item(self.name, item_id) for item_id in ids) if item is not None]
+        models = self._store.models(self.name, [item.item_id for item in found])
+        return {"item_list": [self._base_info(item, bool(models.get(item.item_id))) for item in found]}, False
+
+    def _get_model_list(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        raw_id = call.request.param("item_id")
+        if raw_id is None or not _is_uint(raw_id):
+            raise _param_error("item_id is required")
+        item = self._store.get_item(self.name, int(raw_id))
+        if item is None or item.status == "deleted":
+            raise ShopeeError("error_item_not_found", "Item_id is not found.")
+        models = self._store.models(self.name, [item.item_id]).get(item.item_id, [])
+        answer = {
+            "tier_variation": item.extra.get("tier_variation", []),
+            "model": [
+                {
+                    "model_id": model.model_id,
+                    "tier_index": model.options.get("tier_index", []),
+                    "model_sku": model.seller_sku or "",
+                    "model_status": "MODEL_NORMAL",
+                    "price_info": [_price_info(model.price)],
+                    "stock_info_v2": _stock_info(model.stock),
+                }
+                for model in models
+            ],
+        }
+        return answer, False
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _live_item(self, raw_id: Any) -> Item:
+        if not _is_int(raw_id):
+            raise _param_error("item_id must be an int64")
+        item = self._store.get_item(self.name, raw_id)
+        if item is None or item.status == "deleted":
+            raise ShopeeError("error_item_not_found", "Item_id is not found.")
+        return item
+
+    def _item_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        """Validate the item fields present in an add_item / update_item body, in Shopee's order."""
+        parsers: list[tuple[str, Callable[[Any], Any]]] = [
+            ("item_name", _item_name),
+            ("description", _description),
+            ("original_price", _price),
+            ("seller_stock", _seller_stock),
+            ("weight", _weight),
+            ("category_id", _category),
+            ("image", self._images),
+            ("brand", _brand),
+            ("logistic_info", _logistics),
+            ("attribute_list", _attributes),
+            ("item_sku", lambda value: _optional_sku(value, "item_sku")),
+            ("item_status", _item_status),
+            ("condition", _condition),
+            ("dimension", _dimension),
+        ]
+        fields: dict[str, Any] = {}
+        for name, parse in parsers:
+            # Price and stock change through update_price / update_stock only.
+            if not creating and name in ("original_price", "seller_stock"):
+                continue
+            if body.get(name) is not None:
+                fields[name] = parse(body[name])
+            elif creating and name in _REQUIRED_ON_CREATE:
+                raise _REQUIRED_ON_CREATE[name]()
+        return fields
+
+    def _images(self, value: Any) -> list[str]:
+        ids = value.get("image_id_list") if isinstance(value, dict) else None
+        if not isinstance(ids, list) or not ids:
+            raise ShopeeError("error_image_num_min", "Item image count is less than min limit 1.")
+        if len(ids) > IMAGES_MAX:
+            raise _constraint_error(f"image_id_list length should be at most {IMAGES_MAX}")
+        if not all(isinstance(image_id, str) for image_id in ids):
+            raise _param_error("image_id_list must hold strings")
+        if self._store.known_images(self.name, ids) != set(ids):
+            raise ShopeeError("error_param", "Image not exist.")
+        return list(ids)
+
+    def _item_echo(self, item: Item) -> dict[str, Any]:
+        """The item as add_item / update_item echo it back."""
+        return {
+            "item_id": item.item_id,
+            "item_name": item.name,
+            "description": item.description,
+            "item_sku": item.seller_sku or "",
+            "item_status": _STATUS_TO_SHOPEE[item.status],
+            "category_id": item.category_id,
+            "weight": _kilograms(item.weight_grams),
+            "images": {"image_id_list": item.images, "image_url_list": [_image_url(i) for i in item.images]},
+            "attribute": item.attributes,
+            "brand": item.extra.get("brand"),
+            "logistic_info": item.extra.get("logistic_info", []),
+            "condition": item.extra.get("condition", "NEW"),
+            "dimension": item.extra.get("dimension"),
+        }
+
+    def _base_info(self, item: Item, has_model: bool) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "item_id": item.item_id,
+            "category_id": item.category_id,
+            "item_name": item.name,
+            "description": item.description,
+            "description_type": "normal",
+            "item_sku": item.seller_sku or "",
+            "create_time": item.created_at,
+            "update_time": item.updated_at,
+            "attribute_list": item.attributes,
+            "image": {"image_id_list": item.images, "image_url_list": [_image_url(i) for i in item.images]},
+            # Shopee reports the weight as a string of kilograms here.
+            "weight": _kilogram_text(item.weight_grams),
+            "logistic_info": item.extra.get("logistic_info", []),
+            "condition": item.extra.get("condition", "NEW"),
+            "item_status": _STATUS_TO_SHOPEE[item.status],
+            "has_model": has_model,
+            "brand": item.extra.get("brand"),
+            "item_dangerous": 0,
+        }
+        if "dimension" in item.extra:
+            info["dimension"] = item.extra["dimension"]
+        # As documented: an item with models has no item-level price (nor stock); ask get_model_list.
+        if not has_model:
+            info["price_info"] = [_price_info(item.price)]
+            info["stock_info_v2"] = _stock_info(item.stock)
+        return info
+
+    @staticmethod
+    def _summarise(item: Item, models: list[Model]) -> None:
+        item.price = min(model.price for model in models)
+        item.stock = sum(model.stock for model in models)
+
+
+# --- envelopes -------------------------------------------------------------------------------------
+
+
+def _envelope(
+    error: ShopeeError | None,
+    payload: dict[str, Any] | None = None,
+    *,
+    top_level: bool = False,
+    committed: bool = False,
+) -> Response:
+    body: dict[str, Any] = {"error": "", "message": "", "warning": "", "request_id": uuid.uuid4().hex}
+    status = 200
+    if error is not None:
+        body["error"], body["message"], status = error.error, error.message, error.status
+        if error.response is not None:
+            body["response"] = error.response
+    elif top_level:
+        body.update(payload or {})
+    else:
+        body["response"] = payload or {}
+    return Response(status, json.dumps(body, ensure_ascii=False).encode(), committed_write=committed)
+
+
+# --- request parsing -------------------------------------------------------------------------------
+
+
+def _json_body(request: Request, endpoint: _Endpoint) -> dict[str, Any]:
+    if endpoint.method != "POST" or request.path.endswith("/upload_image"):
+        return {}
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise _param_error(f"the request body is not valid JSON ({error})") from None
+    if not isinstance(body, dict):
+        raise _param_error("the request body must be a JSON object")
+    return body
+
+
+def _multipart_files(request: Request, field: str) -> list[bytes]:
+    content_type = request.headers.get("Content-Type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise _param_error("the request must be multipart/form-data with an image file")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body
+    )
+    if not message.is_multipart():
+        raise _param_error("the multipart body cannot be parsed")
+    return [
+        part.get_payload(decode=True) or b""
+        for part in message.iter_parts()
+        if part.get_param("name", header="content-disposition") == field
+    ]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_uint(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _is_uint32(text: str) -> bool:
+    return _is_uint(text) and int(text) <= UINT32_MAX
+
+
+def _optional_uint(text: str | None, name: str) -> int | None:
+    if text is None:
+        return None
+    if not _is_uint(text):
+        raise _param_error(f"{name} must be a non-negative integer")
+    return int(text)
+
+
+def _page_size(text: str | None) -> int:
+    if text is None or not _is_uint(text) or not 1 <= int(text) <= PAGE_MAX:
+        raise _param_error(f"page_size must be between 1 and {PAGE_MAX}")
+    return int(text)
+
+
+def _offset(text: str) -> int:
+    if not _is_uint(text):
+        raise _param_error("offset must be a non-negative integer")
+    return int(text)
+
+
+def _statuses(values: list[str] | None) -> tuple[str, ...] | None:
+    """Shopee item_status filters (repeated parameter or comma list) as store statuses; None if absent."""
+    if not values:
+        return None
+    wanted: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            if name in _STATUS_FROM_SHOPEE:
+                wanted.append(_STATUS_FROM_SHOPEE[name])
+            elif name not in ("", "BANNED", "REVIEWING", "SHOPEE_DELETE"):
+                raise _param_error(f"item_status {name} is not one of NORMAL, UNLIST, BANNED, SELLER_DELETE")
+            # BANNED, REVIEWING and SHOPEE_DELETE exist on Shopee; no sandbox item is ever in them.
+    return tuple(dict.fromkeys(wanted))
+
+
+def _id_list(values: list[str] | None) -> list[int]:
+    """item_id_list as Shopee's clients send it: "1,2", "[1,2]", "[1 2]" or a repeated parameter."""
+    ids: list[int] = []
+    for value in values or []:
+        for part in value.strip("[]").replace(" ", ",").replace("+", ",").split(","):
+            if not part:
+                continue
+            if not _is_uint(part):
+                raise _param_error(f"item_id_list holds {part!r}, which is not an item id")
+            ids.append(int(part))
+    if not 1 <= len(ids) <= BATCH_MAX:
+        raise _param_error(f"item_id_list length should be between 1 and {BATCH_MAX}")
+    return list(dict.fromkeys(ids))
+
+
+def _single_item_id(body: Mapping[str, Any], list_key: str) -> int:
+    item_id = body.get("item_id")
+    if isinstance(item_id, list):
+        raise _param_error(f"item_id must be a single int64: {list_key.split('_')[0]} updates one item per call")
+    if not _is_int(item_id):
+        raise _param_error("item_id is required")
+    return item_id
+
+
+# --- field validation ------------------------------------------------------------------------------
+
+
+def _item_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ShopeeError("error_item_name_empty", "Item name could not be empty.")
+    if len(value) > ITEM_NAME_MAX:
+        raise ShopeeError(
+            "error_title_exceeds_max_length",
+            f"The length of item_name is bigger than max limit. ({len(value)} > {ITEM_NAME_MAX})",
+        )
+    return value
+
+
+def _description(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ShopeeError("error_desc_length_min_limit", "Description length is less than the min limit.")
+    if len(value) > DESCRIPTION_MAX:
+        raise _constraint_error(f"description length should be at most {DESCRIPTION_MAX}, got {len(value)}")
+    return value
+
+
+def _price(value: Any) -> int:
+    """Indonesian prices are whole rupiah: 15000 and 15000.0 pass, 15000.5 does not."""
+    if value is None:
+        raise _param_error("original_price is required")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ShopeeError("error_invalid_price", "Invalid price, please use the correct format")
+    if isinstance(value, float) and not value.is_integer():
+        raise ShopeeError("error_invalid_price", "Invalid price, please use the correct format")
+    price = int(value)
+    if price < PRICE_MIN:
+        raise ShopeeError("error_price_exceed_min_limitt", "Original_price is less than min price limit.")
+    if price > PRICE_MAX:
+        raise ShopeeError("error_price_exceed_max_limitt", "Original_price is bigger than max price limit.")
+    return price
+
+
+def _seller_stock(value: Any) -> int:
+    """seller_stock is a list of {location_id?, stock}; the sandbox shop has one warehouse: the sum."""
+    if not isinstance(value, list) or not value:
+        raise _param_error("seller_stock is required")
+    total = 0
+    for entry in value:
+        stock = entry.get("stock") if isinstance(entry, dict) else None
+        if not _is_int(stock) or not 0 <= stock <= STOCK_MAX:
+            raise _constraint_error(f"stock should be an integer between 0 and {STOCK_MAX}")
+        total += stock
+    if total > STOCK_MAX:
+        raise _constraint_error(f"stock should be an integer between 0 and {STOCK_MAX}")
+    return total
+
+
+def _weight(value: Any) -> int:
+    """Shopee takes kilograms; the store keeps grams."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ShopeeError("error_param", "Invalid Weight.")
+    grams = round(value * 1000)
+    if grams < 1:
+        raise ShopeeError("error_param", "Invalid Weight.")
+    return grams
+
+
+def _category(value: Any) -> int:
+    if not _is_int(value) or value <= 0:
+        raise ShopeeError("error_invalid_category", f"Invalid category ID {value}")
+    return value
+
+
+def _brand(value: Any) -> dict[str, Any]:
+    if (
+        not isinstance(value, dict)
+        or not _is_int(value.get("brand_id"))
+        or not isinstance(value.get("original_brand_name"), str)
+    ):
+        raise ShopeeError("error_invalid_brand", "Brand ID or brand name required")
+    return {"brand_id": value["brand_id"], "original_brand_name": value["original_brand_name"]}
+
+
+def _logistics(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise ShopeeError("error_invalid_logistic_info", "invalid logistic info , logistic_info is required")
+    for channel in value:
+        if not isinstance(channel, dict) or not _is_int(channel.get("logistic_id")):
+            raise ShopeeError("error_invalid_logistic_info", "invalid logistic info , logistic_id is required")
+        if not isinstance(channel.get("enabled"), bool):
+            raise ShopeeError("error_invalid_logistic_info", "invalid logistic info , enabled is required")
+    if not any(channel["enabled"] for channel in value):
+        raise ShopeeError("error_invalid_logistic_info", "invalid logistic info , enable at least one channel")
+    return value
+
+
+def _attributes(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ShopeeError("error_param", "Invalid attribute. attribute_list must be a list")
+    for attribute in value:
+        if not isinstance(attribute, dict) or not _is_int(attribute.get("attribute_id")):
+            raise ShopeeError("error_param", "Invalid attribute. attribute_id is required")
+    return value
+
+
+def _optional_sku(value: Any, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _param_error(f"{name} must be a string")
+    if len(value) > SKU_MAX:
+        raise _constraint_error(f"{name} length should be at most {SKU_MAX}, got {len(value)}")
+    return value
+
+
+def _item_status(value: Any) -> str:
+    if value not in ("NORMAL", "UNLIST"):
+        raise _param_error("item_status could be UNLIST or NORMAL")
+    return _STATUS_FROM_SHOPEE[value]
+
+
+def _condition(value: Any) -> str:
+    if value not in ("NEW", "USED"):
+        raise _param_error("condition could be NEW or USED")
+    return value
+
+
+def _dimension(value: Any) -> dict[str, int]:
+    keys = ("package_length", "package_width", "package_height")
+    if not isinstance(value, dict) or not all(_is_int(value.get(key)) and value[key] > 0 for key in keys):
+        raise _param_error("dimension needs package_length, package_width and package_height in cm")
+    return {key: value[key] for key in keys}
+
+
+def _tier_variation(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not 1 <= len(value) <= TIERS_MAX:
+        raise _constraint_error(f"tier_variation length should be between 1 and {TIERS_MAX}")
+    tiers: list[dict[str, Any]] = []
+    for tier in value:
+        name = tier.get("name") if isinstance(tier, dict) else None
+        options = tier.get("option_list") if isinstance(tier, dict) else None
+        if not isinstance(name, str) or not name or len(name) > TIER_NAME_MAX:
+            raise ShopeeError(
+                "error_tier_var_name_too_long", f"tier_variation name length should be 1 to {TIER_NAME_MAX}"
+            )
+        if any(name == other["name"] for other in tiers):
+            raise ShopeeError("error_model_duplicate_name", "Item tier_variation have duplicate name.")
+        if not isinstance(options, list) or not options:
+            raise _param_error(f"tier_variation {name} needs a non-empty option_list")
+        normalised: list[dict[str, Any]] = []
+        for option in options:
+            text = option.get("option") if isinstance(option, dict) else None
+            if not isinstance(text, str) or not text or len(text) > TIER_OPTION_MAX:
+                raise ShopeeError(
+                    "error_tier_opt_val_too_long",
+                    f"tier_variation option length should be 1 to {TIER_OPTION_MAX}",
+                )
+            normalised.append({"option": text})
+        tiers.append({"name": name, "option_list": normalised})
+    return tiers
+
+
+def _valid_tier_index(index: Any, tiers: list[dict[str, Any]]) -> bool:
+    """One option index per tier, each pointing at an existing option."""
+    return (
+        isinstance(index, list)
+        and len(index) == len(tiers)
+        and all(_is_int(i) and 0 <= i < len(t["option_list"]) for i, t in zip(index, tiers, strict=True))
+    )
+
+
+# --- answer fragments ------------------------------------------------------------------------------
+
+
+def _price_info(price: int) -> dict[str, Any]:
+    return {"currency": "IDR", "original_price": price, "current_price": price}
+
+
+def _stock_info(stock: int) -> dict[str, Any]:
+    return {
+        "summary_info": {"total_reserved_stock": 0, "total_available_stock": stock},
+        "seller_stock": [{"location_id": "", "stock": stock, "if_saleable": True}],
+        "shopee_stock": [],
+    }
+
+
+def _image_url(image_id: str) -> str:
+    return f"https://cf.shopee.co.id/file/{image_id}"
+
+
+def _kilograms(grams: int | None) -> float | None:
+    return None if grams is None else grams / 1000
+
+
+def _kilogram_text(grams: int | None) -> str:
+    if grams is None:
+        return ""
+    return f"{grams / 1000:.3f}".rstrip("0").rstrip(".")

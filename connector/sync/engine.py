@@ -1,0 +1,316 @@
+"""One sync run: catalogs -> desired listings -> plan per channel -> guards -> executor -> ledger and report.
+
+The caller holds the sync lock. Channels run side by side, one thread each; every channel's adapter gets its
+own HTTP session and rate limiter. With `dry_run` the run stops at the plan and changes nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from connector.adapters.base import Adapter, AdapterError, Image
+from connector.adapters.registry import adapter_class
+from connector.catalog.rejects import Reject
+from connector.catalog.validation import Catalogs
+from connector.config import ChannelConfig, Config
+from connector.schema import Product
+from connector.sync.desired import CategoryMap, CategoryMapError, Desired, desired_listing, load_category_map
+from connector.sync.executor import ChannelExecutor, ChannelResult, ChannelStopped
+from connector.sync.ledger import Ledger
+from connector.sync.plan import Held, Plan, apply_guards, plan_channel
+
+LEDGER_FILE = "ledger.sqlite"
+SANDBOX_FILE = "sandbox.sqlite"
+IMAGE_DOWNLOAD_TIMEOUT = 30
+
+
+@dataclass
+class SyncOptions:
+    institutions: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()  # content | price | stock; empty = everything
+    dry_run: bool = False
+    force: bool = False
+    trigger: str = "manual"
+
+
+@dataclass
+class SyncResult:
+    run_id: str | None
+    plans: list[Plan] = field(default_factory=list)
+    channels: list[ChannelResult] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    invalid: list[tuple[str, str, str, str]] = field(default_factory=list)  # (channel, institution, key, why)
+    status: str = "ok"
+    seconds: float = 0.0
+
+    @property
+    def held(self) -> list[Held]:
+        return [h for p in self.plans for h in p.held]
+
+    def counts(self) -> Counter[tuple[str, str, str, str]]:
+        """(institution, channel, op, outcome) -> count, for the run summary."""
+        out: Counter[tuple[str, str, str, str]] = Counter()
+        for result in self.channels:
+            for (institution, op, outcome), n in result.counts.items():
+                out[(institution, result.channel, op, outcome)] += n
+        for plan in self.plans:
+            for h in plan.held:
+                out[(h.op.institution, plan.channel, h.op.kind, "held")] += 1
+        for channel, institution, _, _ in self.invalid:
+            out[(institution, channel, "prepare", "invalid")] += 1
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        if self.held:
+            return 3
+        if self.rejects or self.invalid or any(c.failed() or c.stopped for c in self.channels):
+            return 1
+        return 0
+
+
+def ledger_path(config: Config) -> Path:
+    return config.state_dir / LEDGER_FILE
+
+
+@contextmanager
+def channel_endpoints(config: Config, channels: list[ChannelConfig]) -> Iterator[dict[str, str]]:
+    """Base URL per channel; `endpoint: sandbox` starts the embedded emulator on a loopback port for the run."""
+    with ExitStack() as stack:
+        sandbox_url = None
+        urls = {}
+        for channel in channels:
+            if channel.is_sandbox:
+                if sandbox_url is None:
+                    from connector.sandbox import SandboxServer
+
+                    server = SandboxServer(port=0, state_path=config.state_dir / SANDBOX_FILE)
+                    server.start()
+                    stack.callback(server.stop)
+                    sandbox_url = server.url
+                urls[channel.name] = sandbox_url
+            else:
+                urls[channel.name] = channel.endpoint
+        yield urls
+
+
+def make_adapter(channel: ChannelConfig, base_url: str, ledger: Ledger) -> Adapter:
+    credentials = dict(channel.credentials)
+    if channel.is_sandbox and not credentials:
+        from connector.sandbox import DEFAULT_CREDENTIALS
+
+        credentials = dict(DEFAULT_CREDENTIALS.get(channel.adapter, {}))
+    cls = adapter_class(channel.adapter)
+    return cls(channel.name, base_url, credentials, tokens=ledger, media=ledger, options=channel.options)
+
+
+class _Images:
+    """Image references -> `Image` (content hash for the media cache, bytes loaded only when uploading)."""
+
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+
+    def __call__(self, ref: str) -> Image:
+        if ref.startswith("https://"):
+            return Image(hashlib.sha256(ref.encode()).hexdigest(), ref.rsplit("/", 1)[-1] or "image.jpg",
+                         lambda: _download(ref))
+        path = Path(ref)
+        return Image(self.ledger.file_sha256(path), path.name, path.read_bytes)
+
+
+def _download(url: str) -> bytes:
+    response = requests.get(url, timeout=IMAGE_DOWNLOAD_TIMEOUT)
+    response.raise_for_status()
+    return response.content
+
+
+class Sync:
+    def __init__(self, config: Config, options: SyncOptions, *, log: Any, stop: threading.Event | None = None,
+                 today: date | None = None):
+        self.config = config
+        self.options = options
+        self.log = log
+        self.stop = stop or threading.Event()
+        self.catalogs = Catalogs(config, today=today)
+        self.ledger = Ledger(ledger_path(config))
+        self.channels = [c for c in config.channels if not options.channels or c.name in options.channels]
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def run(self) -> SyncResult:
+        started = time.monotonic()
+        run_id = None
+        if not self.options.dry_run:
+            run_id = self.ledger.start_run(self.options.trigger, {
+                "institutions": list(self.options.institutions), "channels": [c.name for c in self.channels],
+                "only": list(self.options.only), "force": self.options.force})
+        log = self.log.bind(run_id=run_id, trigger=self.options.trigger)
+        log.info("sync_started", channels=[c.name for c in self.channels], dry_run=self.options.dry_run)
+        result = SyncResult(run_id)
+        try:
+            desired, readable, untouchable = self._desired(result, run_id)
+            with channel_endpoints(self.config, self.channels) as urls, ThreadPoolExecutor(
+                    max_workers=max(1, len(self.channels)), thread_name_prefix="channel") as pool:
+                futures = [pool.submit(self._channel, ch, urls[ch.name], desired[ch.name], readable,
+                                       untouchable[ch.name], run_id, log) for ch in self.channels]
+                for future in futures:
+                    plan, channel_result = future.result()
+                    result.plans.append(plan)
+                    if channel_result is not None:
+                        result.channels.append(channel_result)
+        except BaseException:
+            if run_id is not None:
+                self.ledger.finish_run(run_id, "failed", {})
+            raise
+        result.seconds = round(time.monotonic() - started, 3)
+        result.status = _status(result, self.stop.is_set())
+        if run_id is not None:
+            self.ledger.finish_run(run_id, result.status, _summary(result))
+        _log_summary(log, result)
+        return result
+
+    # -- desired state from every catalog --------------------------------------------------------------------
+
+    def _desired(self, result: SyncResult, run_id: str | None
+                 ) -> tuple[dict[str, dict[str, Desired]], set[str], dict[str, set[str]]]:
+        maps: dict[str, CategoryMap | CategoryMapError] = {}
+        for channel in self.channels:
+            try:
+                maps[channel.name] = load_category_map(channel)
+            except CategoryMapError as err:
+                maps[channel.name] = err
+        images = _Images(self.ledger)
+        desired: dict[str, dict[str, Desired]] = {c.name: {} for c in self.channels}
+        untouchable: dict[str, set[str]] = {c.name: set() for c in self.channels}
+        skus: dict[str, dict[str, str]] = {c.name: {} for c in self.channels}  # seller SKU -> product key
+        readable: set[str] = set()
+        for entry in self.catalogs.selected(self.options.institutions):
+            on = [c for c in self.channels if entry.channels is None or c.name in entry.channels]
+            rejects: list[Reject] = []
+            for item in self.catalogs.read(entry):
+                if isinstance(item, Reject):
+                    rejects.append(item)
+                    continue
+                for channel in on:
+                    self._add(item, channel, entry.sku_prefix, maps[channel.name], images, desired[channel.name],
+                              skus[channel.name], untouchable[channel.name], result)
+            if not any(r.reason in ("catalog_unreadable", "column_missing", "column_ambiguous") for r in rejects):
+                readable.add(entry.code)
+            for r in rejects:  # a refused row keeps its listing as it is: never delisted for a typo
+                if r.sku:
+                    for channel in on:
+                        untouchable[channel.name].add(f"{entry.code}:{r.sku}")
+            self._report_rejects(entry.code, rejects, run_id)
+            result.rejects.extend(rejects)
+        return desired, readable, untouchable
+
+    def _add(self, product: Product, channel: ChannelConfig, prefix: str | None,
+             categories: CategoryMap | CategoryMapError, images: _Images, desired: dict[str, Desired],
+             skus: dict[str, str], untouchable: set[str], result: SyncResult) -> None:
+        try:
+            if isinstance(categories, CategoryMapError):
+                raise categories
+            want = desired_listing(product, channel=channel, categories=categories, sku_prefix=prefix, image=images)
+        except (CategoryMapError, OSError) as err:
+            untouchable.add(product.key)
+            result.invalid.append((channel.name, product.institution, product.key, str(err)))
+            return
+        all_skus = [want.listing.seller_sku, *(v.seller_sku for v in want.listing.variants)]
+        clash = next((skus[s] for s in all_skus if s in skus), None)
+        if clash is not None:
+            for key in (product.key, clash):
+                untouchable.add(key)
+                desired.pop(key, None)
+            other = clash
+            why = f"seller SKU clash on {channel.name}: {product.key} and {other} (set sku_prefix to separate them)"
+            result.invalid.append((channel.name, product.institution, product.key, why))
+            result.invalid.append((channel.name, other.split(":", 1)[0], other, why))
+            return
+        for s in all_skus:
+            skus[s] = product.key
+        if product.key not in untouchable:
+            desired[product.key] = want
+
+    def _report_rejects(self, institution: str, rejects: list[Reject], run_id: str | None) -> None:
+        for r in rejects:
+            self.log.warning("rejected", run_id=run_id, institution=institution, file=r.file, row=r.row,
+                             column=r.column, value=r.value, reason=r.reason, message=r.message("en"))
+        if run_id is not None:
+            self.ledger.replace_rejects(run_id, institution, [
+                {"file": r.file, "row": r.row, "column": r.column, "value": r.value, "reason": r.reason,
+                 "message_en": r.message("en"), "message_id": r.message("id"), "sku": r.sku} for r in rejects])
+
+    # -- one channel ---------------------------------------------------------------------------------------------
+
+    def _channel(self, channel: ChannelConfig, base_url: str, desired: dict[str, Desired], readable: set[str],
+                 untouchable: set[str], run_id: str | None, log: Any) -> tuple[Plan, ChannelResult | None]:
+        adapter = make_adapter(channel, base_url, self.ledger)
+        try:
+            executor = ChannelExecutor(adapter, self.ledger, run_id or "dry-run", log=log, stop=self.stop)
+            pending: set[str] = set()
+            if not self.options.dry_run:
+                try:
+                    pending = executor.resolve_intents()
+                except ChannelStopped as err:
+                    executor.result.stopped = str(err)
+                    return Plan(channel.name), executor.result
+            else:
+                pending = {i["product_key"] for i in self.ledger.open_intents(channel.name)}
+            bindings = self.ledger.bindings(channel.name)
+            plan = plan_channel(channel.name, desired, bindings, readable=readable,
+                                untouchable=untouchable | pending, only=set(self.options.only) or None)
+            if not self.options.force:
+                apply_guards(plan, bindings, self.config.guards)
+            for held in plan.held:
+                log.warning("held", channel=channel.name, institution=held.op.institution, key=held.op.key,
+                            op=held.op.kind, guard=held.guard, message=held.message)
+                if run_id is not None:
+                    self.ledger.record_item(run_id, channel.name, held.op.institution, held.op.key, held.op.kind,
+                                            "held", error_class="guard", code=held.guard, message=held.message)
+            if self.options.dry_run:
+                return plan, None
+            return plan, executor.execute(plan)
+        except AdapterError as err:  # pragma: no cover - adapters raise inside the executor, which records them
+            log.error("channel_failed", channel=channel.name, message=err.message)
+            raise
+        finally:
+            adapter.close()
+
+
+def _status(result: SyncResult, interrupted: bool) -> str:
+    if interrupted or any(c.interrupted for c in result.channels):
+        return "interrupted"
+    return {0: "ok", 1: "problems", 3: "held"}[result.exit_code]
+
+
+def _summary(result: SyncResult) -> dict[str, Any]:
+    return {
+        "seconds": result.seconds,
+        "rejects": len(result.rejects),
+        "held": len(result.held),
+        "stopped": {c.channel: c.stopped for c in result.channels if c.stopped},
+        "counts": [
+            {"institution": i, "channel": ch, "op": op, "outcome": outcome, "count": n}
+            for (i, ch, op, outcome), n in sorted(result.counts().items())
+        ],
+    }
+
+
+def _log_summary(log: Any, result: SyncResult) -> None:
+    summary = _summary(result)
+    level = log.info if result.status == "ok" else log.warning
+    level("sync_finished", status=result.status, **summary)

@@ -1,0 +1,644 @@
+"""The sandbox's Shopee dialect, driven over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+import connector
+from connector.sandbox import SandboxServer, shopee_sign
+from connector.sandbox.dialect import Request, Response, Settings
+from connector.sandbox.faults import FaultInjector
+from connector.sandbox.gateway import Gateway
+from connector.sandbox.store import Store
+
+PARTNER_ID = 100001
+PARTNER_KEY = "sandbox-shopee-key"
+SHOP_ID = 200001
+TOKEN = "sandbox-shopee-token"
+REFRESH = "sandbox-shopee-refresh"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(200)
+
+
+class Shopee:
+    """A minimal signed Shopee v2 client, written from the docs (not the project's adapter)."""
+
+    def __init__(self, url: str, token: str = TOKEN, shop_id: int = SHOP_ID) -> None:
+        self.url = url
+        self.token = token
+        self.shop_id = shop_id
+        self.session = requests.Session()
+
+    def call(
+        self,
+        method: str,
+        api: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        *,
+        public: bool = False,
+        timestamp: int | None = None,
+        key: str = PARTNER_KEY,
+        files: Any = None,
+        timeout: float = 5.0,
+    ) -> requests.Response:
+        path = f"/api/v2/{api}"
+        ts = int(time.time()) if timestamp is None else timestamp
+        query: dict[str, Any] = {"partner_id": PARTNER_ID, "timestamp": ts}
+        if public:
+            query["sign"] = shopee_sign(key, PARTNER_ID, path, ts)
+        else:
+            query.update(access_token=self.token, shop_id=self.shop_id)
+            query["sign"] = shopee_sign(key, PARTNER_ID, path, ts, self.token, self.shop_id)
+        query.update(params or {})
+        return self.session.request(method, self.url + path, params=query, json=body, files=files, timeout=timeout)
+
+    def ok(self, method: str, api: str, body: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        answer = self.call(method, api, body, **kwargs)
+        payload = answer.json()
+        assert answer.status_code == 200 and payload["error"] == "", payload
+        return payload
+
+    def upload(self, data: bytes = PNG) -> str:
+        answer = self.call("POST", "media_space/upload_image", public=True, files={"image": ("p.png", data)})
+        return answer.json()["response"]["image_info"]["image_id"]
+
+    def add_item(self, **overrides: Any) -> int:
+        return self.ok("POST", "product/add_item", item_body(self.upload(), **overrides))["response"]["item_id"]
+
+
+def item_body(image_id: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "item_name": "Dompet Kulit Lapas Mojokerto",
+        "description": "Dompet kulit sapi asli buatan warga binaan.",
+        "item_sku": "LPMJK-DOMPET-01",
+        "original_price": 85000,
+        "seller_stock": [{"stock": 12}],
+        "weight": 0.25,
+        "category_id": 100_639,
+        "image": {"image_id_list": [image_id]},
+        "brand": {"brand_id": 0, "original_brand_name": "No Brand"},
+        "logistic_info": [{"logistic_id": 8003, "enabled": True}],
+        "attribute_list": [{"attribute_id": 100_134, "attribute_value_list": [{"value_id": 0}]}],
+    }
+    body.update(overrides)
+    return body
+
+
+def tiers_body(item_id: int, models: int = 2) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "tier_variation": [{"name": "Warna", "option_list": [{"option": f"W{i}"} for i in range(models)]}],
+        "model": [
+            {
+                "tier_index": [i],
+                "model_sku": f"LPMJK-DOMPET-01-W{i}",
+                "original_price": 80000 + 1000 * i,
+                "seller_stock": [{"stock": 3 + i}],
+            }
+            for i in range(models)
+        ],
+    }
+
+
+def inspect(url: str) -> list[dict[str, Any]]:
+    return requests.get(f"{url}/_sandbox/items", params={"dialect": "shopee"}, timeout=5).json()["items"]
+
+
+def stats(url: str) -> dict[str, Any]:
+    return requests.get(f"{url}/_sandbox/stats", timeout=5).json()
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "s.db"
+
+
+@pytest.fixture
+def sandbox(state: Path) -> Iterator[SandboxServer]:
+    with SandboxServer(port=0, state_path=state) as server:
+        yield server
+
+
+@pytest.fixture
+def shopee(sandbox: SandboxServer) -> Shopee:
+    return Shopee(sandbox.url)
+
+
+# --- signing -----------------------------------------------------------------------------------------
+
+
+def test_shop_call_signature_matches_the_test_vector() -> None:
+    sign = shopee_sign(PARTNER_KEY, PARTNER_ID, "/api/v2/product/update_stock", 1764403200, TOKEN, SHOP_ID)
+    assert sign == "6cb04139bc2b941bf2ad4506d2680404f44d34be043ea898e3b7bb4cc1cd816a"
+
+
+def test_public_call_signature_matches_the_test_vector() -> None:
+    sign = shopee_sign(PARTNER_KEY, PARTNER_ID, "/api/v2/auth/access_token/get", 1764403200)
+    assert sign == "7f70f4684897c4915f5dc5b20602b0fc21d27d2d9262c9ef27311de787f2ece2"
+
+
+def test_wrong_sign_is_refused(shopee: Shopee) -> None:
+    answer = shopee.call("GET", "product/get_item_list", params={"page_size": 10, "item_status": "NORMAL"}, key="x")
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "error_sign" and answer.json()["message"] == "Wrong sign."
+
+
+def test_expired_timestamp_is_refused(shopee: Shopee) -> None:
+    answer = shopee.call("GET", "product/get_item_list", timestamp=int(time.time()) - 301)
+    assert answer.status_code == 403
+    assert (answer.json()["error"], answer.json()["message"]) == ("error_param", "Timestamp is expired.")
+
+
+def test_timestamp_from_the_future_is_refused(shopee: Shopee) -> None:
+    answer = shopee.call("GET", "product/get_item_list", timestamp=int(time.time()) + 600)
+    assert answer.json()["error"] == "error_param"
+
+
+def test_unknown_access_token_is_refused_with_shopees_spelling(sandbox: SandboxServer) -> None:
+    answer = Shopee(sandbox.url, token="not-a-token").call("GET", "product/get_item_list")
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "invalid_acceess_token"
+
+
+def test_token_of_another_shop_is_refused(sandbox: SandboxServer) -> None:
+    answer = Shopee(sandbox.url, shop_id=999).call("GET", "product/get_item_list")
+    assert answer.status_code == 403 and answer.json()["error"] == "error_auth"
+
+
+def test_unknown_partner_is_refused(shopee: Shopee) -> None:
+    path = "/api/v2/product/get_item_list"
+    ts = int(time.time())
+    query = {"partner_id": 5, "timestamp": ts, "access_token": TOKEN, "shop_id": SHOP_ID}
+    query["sign"] = shopee_sign(PARTNER_KEY, 5, path, ts, TOKEN, SHOP_ID)
+    answer = requests.get(shopee.url + path, params=query, timeout=5)
+    assert answer.status_code == 403 and answer.json()["error"] == "invalid_partner_id"
+
+
+def test_missing_access_token_is_a_param_error(shopee: Shopee) -> None:
+    path = "/api/v2/product/get_item_list"
+    ts = int(time.time())
+    query = {"partner_id": PARTNER_ID, "timestamp": ts, "sign": shopee_sign(PARTNER_KEY, PARTNER_ID, path, ts)}
+    answer = requests.get(shopee.url + path, params=query, timeout=5)
+    assert answer.json()["message"] == "There is no access_token in query."
+
+
+def test_unknown_api_is_not_found(shopee: Shopee) -> None:
+    answer = shopee.call("POST", "product/no_such_api", {})
+    assert answer.status_code == 404 and answer.json()["error"] == "error_not_found"
+
+
+# --- tokens ------------------------------------------------------------------------------------------
+
+
+def refresh(shopee: Shopee, refresh_token: str) -> requests.Response:
+    body = {"refresh_token": refresh_token, "partner_id": PARTNER_ID, "shop_id": SHOP_ID}
+    return shopee.call("POST", "auth/access_token/get", body, public=True)
+
+
+def test_refresh_issues_a_new_pair_and_the_used_refresh_token_dies(shopee: Shopee) -> None:
+    first = refresh(shopee, REFRESH).json()
+    assert first["error"] == "" and first["expire_in"] == 4 * 3600
+    assert first["access_token"] not in (TOKEN, "") and first["refresh_token"] not in (REFRESH, "")
+
+    reused = refresh(shopee, REFRESH)
+    assert reused.status_code == 403
+    assert (reused.json()["error"], reused.json()["message"]) == ("error_auth", "Invalid refresh_token.")
+
+    new_client = Shopee(shopee.url, token=first["access_token"])
+    new_client.ok("GET", "product/get_item_list", params={"page_size": 10, "item_status": "NORMAL"})
+    # The previous access token keeps working until its own expiry.
+    shopee.ok("GET", "product/get_item_list", params={"page_size": 10, "item_status": "NORMAL"})
+    second = refresh(shopee, first["refresh_token"]).json()
+    assert second["error"] == "" and second["refresh_token"] != first["refresh_token"]
+
+
+def test_refreshed_access_token_expires_after_its_ttl(state: Path) -> None:
+    with SandboxServer(port=0, state_path=state, shopee_token_ttl=1) as server:
+        pair = refresh(Shopee(server.url), REFRESH).json()
+        assert pair["expire_in"] == 1
+        client = Shopee(server.url, token=pair["access_token"])
+        client.ok("GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"})
+        time.sleep(1.1)
+        answer = client.call("GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"})
+        assert answer.status_code == 403 and answer.json()["error"] == "invalid_acceess_token"
+
+
+# --- media -------------------------------------------------------------------------------------------
+
+
+def test_the_same_image_uploaded_twice_gets_two_ids(shopee: Shopee) -> None:
+    assert shopee.upload(JPEG) != shopee.upload(JPEG)
+
+
+def test_upload_refuses_what_is_not_jpg_or_png(shopee: Shopee) -> None:
+    answer = shopee.call("POST", "media_space/upload_image", public=True, files={"image": ("a.gif", b"GIF89a...")})
+    assert answer.status_code == 200 and answer.json()["error"] == "error_param"
+
+
+def test_upload_accepts_a_shop_signed_call(shopee: Shopee) -> None:
+    answer = shopee.call("POST", "media_space/upload_image", files={"image": ("p.png", PNG)})
+    assert answer.json()["response"]["image_info"]["image_id"]
+
+
+# --- add_item and reads ------------------------------------------------------------------------------
+
+
+def test_added_item_reads_back_through_get_item_base_info(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    assert item_id >= 800_000_001
+    info = shopee.ok("GET", "product/get_item_base_info", params={"item_id_list": f"{item_id},1"})
+    [item] = info["response"]["item_list"]
+    assert item["item_sku"] == "LPMJK-DOMPET-01"
+    assert item["item_name"] == "Dompet Kulit Lapas Mojokerto"
+    assert item["item_status"] == "NORMAL" and item["has_model"] is False
+    assert item["price_info"][0]["original_price"] == 85000
+    assert item["stock_info_v2"]["summary_info"]["total_available_stock"] == 12
+    assert item["category_id"] == 100_639 and item["weight"] == "0.25"
+    assert len(item["image"]["image_id_list"]) == 1
+
+
+def test_two_add_items_with_one_sku_both_succeed_and_search_finds_both(shopee: Shopee) -> None:
+    first, second = shopee.add_item(), shopee.add_item()
+    assert first != second
+    found = shopee.ok("GET", "product/search_item", params={"item_sku": "LPMJK-DOMPET-01", "page_size": 100})
+    assert found["response"]["item_id_list"] == [first, second]
+    assert found["response"]["total_count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("override", "error"),
+    [
+        ({"item_name": "x" * 256}, "error_title_exceeds_max_length"),
+        ({"item_name": ""}, "error_item_name_empty"),
+        ({"original_price": 50}, "error_price_exceed_min_limitt"),
+        ({"original_price": 150_000_001}, "error_price_exceed_max_limitt"),
+        ({"original_price": 15000.5}, "error_invalid_price"),
+        ({"weight": 0}, "error_param"),
+        ({"category_id": -1}, "error_invalid_category"),
+        ({"image": {"image_id_list": ["never-uploaded"]}}, "error_param"),
+        ({"image": {"image_id_list": []}}, "error_image_num_min"),
+        ({"brand": None}, "error_less_required_brand"),
+        ({"logistic_info": [{"logistic_id": 8003, "enabled": False}]}, "error_invalid_logistic_info"),
+        ({"attribute_list": None}, "error_less_required_attribute"),
+        ({"item_sku": "S" * 101}, "error_param"),
+        ({"description": "d" * 3001}, "error_param"),
+    ],
+)
+def test_add_item_refuses_invalid_content(shopee: Shopee, override: dict[str, Any], error: str) -> None:
+    answer = shopee.call("POST", "product/add_item", item_body(shopee.upload(), **override))
+    assert answer.status_code == 200 and answer.json()["error"] == error
+    assert inspect(shopee.url) == []
+
+
+def test_whole_rupiah_float_price_is_accepted(shopee: Shopee) -> None:
+    item_id = shopee.add_item(original_price=15000.0)
+    [item] = inspect(shopee.url)
+    assert (item["item_id"], item["price"]) == (item_id, 15000)
+
+
+def test_update_item_changes_name_and_sku(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/update_item", {"item_id": item_id, "item_name": "Dompet Baru", "item_sku": "NEW-1"})
+    [item] = inspect(shopee.url)
+    assert (item["name"], item["seller_sku"]) == ("Dompet Baru", "NEW-1")
+
+
+def test_get_item_list_pages_and_filters_by_status(shopee: Shopee) -> None:
+    ids = [shopee.add_item(item_sku=f"S-{n}") for n in range(3)]
+    page = shopee.ok("GET", "product/get_item_list", params={"page_size": 2, "item_status": "NORMAL"})["response"]
+    assert [entry["item_id"] for entry in page["item"]] == ids[:2]
+    assert (page["has_next_page"], page["next_offset"], page["total_count"]) == (True, 2, 3)
+    rest = shopee.ok("GET", "product/get_item_list", params={"page_size": 2, "offset": 2, "item_status": "NORMAL"})[
+        "response"
+    ]
+    assert [entry["item_id"] for entry in rest["item"]] == ids[2:] and rest["has_next_page"] is False
+    shopee.ok("POST", "product/unlist_item", {"item_list": [{"item_id": ids[0], "unlist": True}]})
+    unlisted = shopee.ok("GET", "product/get_item_list", params={"page_size": 10, "item_status": "UNLIST"})
+    assert [entry["item_id"] for entry in unlisted["response"]["item"]] == ids[:1]
+
+
+def test_page_and_batch_limits_are_enforced(shopee: Shopee) -> None:
+    too_big = shopee.call("GET", "product/get_item_list", params={"page_size": 101, "item_status": "NORMAL"})
+    assert too_big.json()["error"] == "error_param"
+    ids = ",".join(str(800_000_001 + n) for n in range(51))
+    assert shopee.call("GET", "product/get_item_base_info", params={"item_id_list": ids}).json()["error"]
+    unlist = {"item_list": [{"item_id": 800_000_001 + n, "unlist": True} for n in range(51)]}
+    assert shopee.call("POST", "product/unlist_item", unlist).json()["error"] == "error_param"
+
+
+# --- variants ----------------------------------------------------------------------------------------
+
+
+def test_init_tier_variation_creates_models_read_back_by_get_model_list(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    created = shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))["response"]
+    assert [model["model_sku"] for model in created["model"]] == ["LPMJK-DOMPET-01-W0", "LPMJK-DOMPET-01-W1"]
+    listed = shopee.ok("GET", "product/get_model_list", params={"item_id": item_id})["response"]
+    assert listed["tier_variation"][0]["name"] == "Warna"
+    first = listed["model"][0]
+    assert first["model_id"] == created["model"][0]["model_id"] and first["tier_index"] == [0]
+    assert first["price_info"][0]["original_price"] == 80000
+    assert first["stock_info_v2"]["summary_info"]["total_available_stock"] == 3
+    info = shopee.ok("GET", "product/get_item_base_info", params={"item_id_list": str(item_id)})
+    assert info["response"]["item_list"][0]["has_model"] is True
+
+
+def test_init_tier_variation_refuses_51_models(shopee: Shopee) -> None:
+    body = tiers_body(shopee.add_item(), models=51)
+    assert shopee.call("POST", "product/init_tier_variation", body).json()["error"] == "error_model_count_over_limit"
+
+
+def test_model_sku_must_be_unique_within_an_item(shopee: Shopee) -> None:
+    body = tiers_body(shopee.add_item())
+    body["model"][1]["model_sku"] = body["model"][0]["model_sku"]
+    assert shopee.call("POST", "product/init_tier_variation", body).json()["error"] == "error_param"
+
+
+def test_tier_variation_is_initialised_once(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))
+    assert shopee.call("POST", "product/init_tier_variation", tiers_body(item_id)).json()["error"] == "error_param"
+
+
+# --- stock, price, status ----------------------------------------------------------------------------
+
+
+def test_update_stock_of_an_item_without_models(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    answer = shopee.ok(
+        "POST",
+        "product/update_stock",
+        {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": 7}]}]},
+    )
+    assert answer["response"] == {"failure_list": [], "success_list": [{"model_id": 0, "stock": 7}]}
+    assert inspect(shopee.url)[0]["stock"] == 7
+
+
+def test_update_stock_reports_partial_success(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    models = shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))["response"]["model"]
+    stock_list = [
+        {"model_id": models[0]["model_id"], "seller_stock": [{"stock": 9}]},
+        {"model_id": 123, "seller_stock": [{"stock": 1}]},
+    ]
+    answer = shopee.ok("POST", "product/update_stock", {"item_id": item_id, "stock_list": stock_list})["response"]
+    assert answer["success_list"] == [{"model_id": models[0]["model_id"], "stock": 9}]
+    assert answer["failure_list"] == [{"model_id": 123, "failed_reason": "Wrong model_id."}]
+    [item] = inspect(shopee.url)
+    assert [variant["stock"] for variant in item["variants"]] == [9, 4] and item["stock"] == 13
+
+
+def test_update_stock_takes_one_item_per_call(shopee: Shopee) -> None:
+    first, second = shopee.add_item(), shopee.add_item()
+    two_items = {"item_id": [first, second], "stock_list": [{"model_id": 0, "seller_stock": [{"stock": 1}]}]}
+    assert shopee.call("POST", "product/update_stock", two_items).json()["error"] == "error_param"
+    mixed = {
+        "item_id": first,
+        "stock_list": [
+            {"model_id": 0, "seller_stock": [{"stock": 1}]},
+            {"item_id": second, "model_id": 0, "seller_stock": [{"stock": 1}]},
+        ],
+    }
+    assert shopee.call("POST", "product/update_stock", mixed).json()["error"] == "error_param"
+    fifty_one = {"item_id": first, "stock_list": [{"model_id": n, "seller_stock": [{"stock": 1}]} for n in range(51)]}
+    assert shopee.call("POST", "product/update_stock", fifty_one).json()["error"] == "error_param"
+
+
+def test_update_price_sets_whole_rupiah_and_refuses_fractions_and_too_low(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok(
+        "POST", "product/update_price", {"item_id": item_id, "price_list": [{"model_id": 0, "original_price": 90000}]}
+    )
+    assert inspect(shopee.url)[0]["price"] == 90000
+    for price, reason in ((50, "Original_price is less than min price limit."), (9000.5, "Invalid price")):
+        body = {"item_id": item_id, "price_list": [{"model_id": 0, "original_price": price}]}
+        answer = shopee.call("POST", "product/update_price", body).json()
+        assert answer["error"] == "error_busi_update_price_failed"
+        assert answer["response"]["failure_list"][0]["failed_reason"].startswith(reason)
+    assert inspect(shopee.url)[0]["price"] == 90000
+
+
+def test_unlist_and_relist(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    answer = shopee.ok(
+        "POST",
+        "product/unlist_item",
+        {"item_list": [{"item_id": item_id, "unlist": True}, {"item_id": 1, "unlist": True}]},
+    )
+    assert answer["response"]["success_list"] == [{"item_id": item_id, "unlist": True}]
+    assert answer["response"]["failure_list"] == [{"item_id": 1, "failed_reason": "Item_id is not found."}]
+    assert inspect(shopee.url)[0]["status"] == "inactive"
+    shopee.ok("POST", "product/unlist_item", {"item_list": [{"item_id": item_id, "unlist": False}]})
+    assert inspect(shopee.url)[0]["status"] == "active"
+
+
+def test_deleted_item_is_gone_from_listings_and_refuses_updates(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/delete_item", {"item_id": item_id})
+    assert inspect(shopee.url) == []
+    stock = {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": 1}]}]}
+    assert shopee.call("POST", "product/update_stock", stock).json()["error"] == "error_item_not_found"
+    info = shopee.ok("GET", "product/get_item_base_info", params={"item_id_list": str(item_id)})
+    assert info["response"]["item_list"][0]["item_status"] == "SELLER_DELETE"
+
+
+# --- inspection API ----------------------------------------------------------------------------------
+
+
+def test_inspection_lists_items_with_and_without_variants_exactly(shopee: Shopee) -> None:
+    plain = shopee.add_item(item_sku="PLAIN-1")
+    varied = shopee.add_item(item_sku="PARENT-1")
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(varied))
+    images = 1
+    assert inspect(shopee.url) == [
+        {
+            "item_id": plain,
+            "seller_sku": "PLAIN-1",
+            "name": "Dompet Kulit Lapas Mojokerto",
+            "price": 85000,
+            "stock": 12,
+            "status": "active",
+            "category_id": 100_639,
+            "images": images,
+            "variants": [],
+        },
+        {
+            "item_id": varied,
+            "seller_sku": "PARENT-1",
+            "name": "Dompet Kulit Lapas Mojokerto",
+            "price": 80000,  # the lowest variant price
+            "stock": 7,  # the sum of the variants' stock
+            "status": "active",
+            "category_id": 100_639,
+            "images": images,
+            "variants": [
+                {"seller_sku": "LPMJK-DOMPET-01-W0", "price": 80000, "stock": 3},
+                {"seller_sku": "LPMJK-DOMPET-01-W1", "price": 81000, "stock": 4},
+            ],
+        },
+    ]
+
+
+def test_stats_count_requests_writes_and_faults(shopee: Shopee) -> None:
+    shopee.add_item()
+    shopee.call("GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"})
+    assert stats(shopee.url) == {
+        "requests": {
+            "shopee /api/v2/media_space/upload_image": 1,
+            "shopee /api/v2/product/add_item": 1,
+            "shopee /api/v2/product/get_item_list": 1,
+        },
+        "writes": 2,
+        "faults": {"fail": 0, "timeout": 0, "throttle": 0, "rate_limited": 0},
+    }
+
+
+def test_reset_clears_state_and_counters(shopee: Shopee) -> None:
+    shopee.add_item()
+    refresh(shopee, REFRESH)
+    assert requests.post(f"{shopee.url}/_sandbox/reset", timeout=5).status_code == 200
+    assert inspect(shopee.url) == []
+    assert stats(shopee.url) == {
+        "requests": {},
+        "writes": 0,
+        "faults": {"fail": 0, "timeout": 0, "throttle": 0, "rate_limited": 0},
+    }
+    assert refresh(shopee, REFRESH).json()["error"] == ""  # the default refresh token is back
+
+
+def test_inspection_answers_loopback_clients_only() -> None:
+    store = Store(None)
+    no_faults = FaultInjector(None, fail_rate=0, timeout_rate=0, throttle_rate=0)
+    gateway = Gateway(store, Settings(), no_faults, None, timeout_seconds=1)
+
+    def status_for(host: str) -> int:
+        answer = gateway.handle(Request("GET", "/_sandbox/stats", {}, Message(), b"", host))
+        assert isinstance(answer, Response)
+        return answer.status
+
+    assert (status_for("127.0.0.1"), status_for("::1"), status_for("192.168.1.20")) == (200, 200, 403)
+    store.close()
+
+
+# --- persistence and faults --------------------------------------------------------------------------
+
+
+def test_state_survives_a_restart_on_the_same_file(state: Path) -> None:
+    with SandboxServer(port=0, state_path=state) as first:
+        item_id = Shopee(first.url).add_item()
+        pair = refresh(Shopee(first.url), REFRESH).json()
+    with SandboxServer(port=0, state_path=state) as second:
+        client = Shopee(second.url)
+        assert [item["item_id"] for item in inspect(second.url)] == [item_id]
+        assert client.add_item() == item_id + 1
+        assert refresh(client, REFRESH).json()["error"] == "error_auth"  # still used
+        Shopee(second.url, token=pair["access_token"]).ok(
+            "GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"}
+        )
+
+
+def test_timeout_fault_commits_the_write_but_never_answers(state: Path) -> None:
+    with SandboxServer(port=0, state_path=state) as server:
+        image_id = Shopee(server.url).upload()  # uploads are writes too: do it before faults start
+    with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=2) as server:
+        client = Shopee(server.url)
+        writes = stats(server.url)["writes"]
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            client.call("POST", "product/add_item", item_body(image_id), timeout=0.3)
+        # Reads are never hit by a timeout: the connector can resolve the outcome by SKU.
+        found = client.ok("GET", "product/search_item", params={"item_sku": "LPMJK-DOMPET-01", "page_size": 10})
+        assert len(found["response"]["item_id_list"]) == 1
+        assert stats(server.url)["faults"]["timeout"] == 1
+        assert stats(server.url)["writes"] == writes + 1
+
+
+def test_throttle_fault_answers_429_with_error_rate_limit(state: Path) -> None:
+    with SandboxServer(port=0, state_path=state, seed=7, throttle_rate=1.0) as server:
+        answer = Shopee(server.url).call("POST", "product/add_item", item_body("x"))
+        assert answer.status_code == 429 and answer.json()["error"] == "error_rate_limit"
+        assert stats(server.url)["faults"]["throttle"] == 1
+        assert inspect(server.url) == []
+
+
+def test_faults_follow_the_seed(tmp_path: Path) -> None:
+    def pattern(name: str) -> list[int]:
+        with SandboxServer(port=0, state_path=tmp_path / name, seed=42, throttle_rate=0.5) as server:
+            client = Shopee(server.url)
+            codes = [
+                client.call(
+                    "GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"}
+                ).status_code
+                for _ in range(16)
+            ]
+            assert stats(server.url)["faults"]["throttle"] == codes.count(429)
+            return codes
+
+    first = pattern("a.db")
+    assert first == pattern("b.db") and {200, 429} == set(first)
+
+
+def test_fail_fault_answers_5xx_and_commits_nothing(state: Path) -> None:
+    with SandboxServer(port=0, state_path=state, seed=3, fail_rate=1.0) as server:
+        client = Shopee(server.url)
+        answers = [client.call("POST", "product/add_item", item_body("x")) for _ in range(12)]
+        assert {answer.status_code for answer in answers} <= {500, 502, 503}
+        busy = [answer.json() for answer in answers if answer.status_code == 500]
+        assert busy and all(body["error"] == "error_system_busy" for body in busy)
+        assert any(answer.headers["Content-Type"].startswith("text/html") for answer in answers)
+        assert stats(server.url)["faults"]["fail"] == 12 and stats(server.url)["writes"] == 0
+
+
+def test_rate_limit_throttles_requests_above_the_rate(state: Path) -> None:
+    with SandboxServer(port=0, state_path=state, rate_limit=2) as server:
+        client = Shopee(server.url)
+        codes = [
+            client.call("GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"}).status_code
+            for _ in range(20)
+        ]
+        assert codes[:2] == [200, 200] and codes.count(429) >= 10
+        assert stats(server.url)["faults"]["rate_limited"] == codes.count(429)
+
+
+def test_latency_is_added_to_every_answer(state: Path) -> None:
+    with SandboxServer(port=0, state_path=state, latency_ms=200) as server:
+        started = time.monotonic()
+        Shopee(server.url).call("GET", "product/get_item_list")
+        assert time.monotonic() - started >= 0.2
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+
+def test_command_line_serves_until_sigterm(tmp_path: Path) -> None:
+    root = Path(connector.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connector.sandbox", "--port", "0", "--state", str(tmp_path / "cli.db"), "--seed", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert match, line
+        assert stats(match.group(0))["writes"] == 0
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
