@@ -260,7 +260,7 @@ class Ledger:
 
     def run(self, run_id: str | None = None) -> dict[str, Any] | None:
         if run_id is None:
-            rows = self._query("SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")
+            rows = self._query("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1")
         else:
             rows = self._query("SELECT * FROM runs WHERE run_id = ?", (run_id,))
         return rows[0] if rows else None
