@@ -33,8 +33,9 @@ def rows(n: int, seed: int = 7):
         price = f"Rp{rnd.randrange(50, 900) * 1000:,}".replace(",", ".")
         desc = f"{name} buatan tangan warga binaan. Bahan pilihan, jahitan rapi, ukuran standar."
         if rnd.random() < 0.1 and i + 3 <= n:
+            parent = f"P{i}"
             for size in ("40", "41", "42"):
-                yield [f"P{i}-{size}", f"{name} {i}", desc, cat, price, rnd.randrange(0, 50), "250", f"P{i}",
+                yield [f"{parent}-{size}", f"{name} {parent}", desc, cat, price, rnd.randrange(0, 50), "250", parent,
                        "Ukuran", size]
                 i += 1
         else:

@@ -7,6 +7,7 @@ last row has been read. A SKU used twice refuses both rows: the connector never 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -126,7 +127,7 @@ class _Reading:
             yield from problems
             return
         columns = plan.columns
-        for row in (*head[header_at + 1:], *rows):
+        for row in itertools.chain(head[header_at + 1:], rows):
             cells = row.cells
             size = len(cells)
             yield Record(
@@ -135,7 +136,7 @@ class _Reading:
             )
 
     def _dict_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Reject]:
-        for row in _chain(first, rows):
+        for row in itertools.chain([first], rows):
             cells = row.cells
             if "__invalid__" in cells:
                 yield Record(row.number, {}, invalid=str(cells["__invalid__"]))
@@ -163,8 +164,10 @@ class _Reading:
     # -- the two passes --------------------------------------------------------------------------------
 
     def run(self) -> Iterator[Product | Reject]:
-        sku_rows: dict[str, list[int]] = {}
-        group_rows: dict[str, list[int]] = {}
+        # First pass: only the SKU columns. Memory: one small entry per SKU, not the rows.
+        first_row: dict[str, int] = {}
+        duplicates: dict[str, list[int]] = {}
+        group_end: dict[str, int] = {}  # SKU Induk -> the last row of its group
         unreadable = False
         for rec in self.records():
             if isinstance(rec, Reject):  # the header does not fit the mapping: nothing can be read
@@ -173,13 +176,16 @@ class _Reading:
                 continue
             sku, parent = self._keys(rec)
             if sku:
-                sku_rows.setdefault(sku, []).append(rec.number)
+                seen = first_row.setdefault(sku, rec.number)
+                if seen != rec.number:
+                    duplicates.setdefault(sku, [seen]).append(rec.number)
             if parent and parent != sku:
-                group_rows.setdefault(parent, []).append(rec.number)
+                group_end[parent] = max(rec.number, group_end.get(parent, 0))
         if unreadable:
             return
-        duplicates = {s: rows for s, rows in sku_rows.items() if len(rows) > 1}
-        group_end = {p: max(rows + sku_rows.get(p, [])) for p, rows in group_rows.items()}
+        for parent in group_end:  # a parent row after its variants closes the group
+            group_end[parent] = max(group_end[parent], first_row.get(parent, 0), *duplicates.get(parent, [0]))
+        del first_row
         pending: dict[str, list[Record]] = {}
 
         for rec in self.records():
@@ -188,7 +194,7 @@ class _Reading:
             if rec.invalid is not None:
                 yield self.reject(rec.number, None, None, "row_invalid", detail=rec.invalid)
                 continue
-            group = parent if parent and parent != sku else (sku if sku in group_rows else None)
+            group = parent if parent and parent != sku else (sku if sku in group_end else None)
             if group is None:
                 yield from self._single(rec, sku, duplicates)
                 continue
@@ -480,11 +486,6 @@ class _Reading:
 
     def reject(self, row: int | None, column: str | None, value: str | None, reason: str, **params: Any) -> Reject:
         return Reject(self.inst.code, self.spec.label, row, column, value, reason, params, sku=self._sku)
-
-
-def _chain(first: RawRow, rows: Iterator[RawRow]) -> Iterator[RawRow]:
-    yield first
-    yield from rows
 
 
 def _header(col: Column | None) -> str | None:

@@ -41,6 +41,8 @@ class _TextExtractor(HTMLParser):
 
 def _strip_controls(text: str) -> str:
     # Keep newlines and tabs; drop other control, format (zero-width, bidi override) and unassigned characters.
+    if text.isprintable() or text.replace("\n", " ").replace("\t", " ").isprintable():
+        return text  # the common case, checked in C
     return "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )

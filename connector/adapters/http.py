@@ -1,0 +1,268 @@
+"""HTTP plumbing every adapter shares: a pooled session per channel, a token-bucket rate limiter, and `call`.
+
+`call` paces a request through the channel's limiter, turns transport failures into the failure classes of
+`connector.adapters.base`, lets the adapter's `parse` classify the answer, and retries only `Throttled` and
+`Transient` (exponential backoff with full jitter, or the marketplace's Retry-After), within a bounded number of
+attempts and a bounded total time.
+
+Whether a request is a write decides what a lost answer means: a read that timed out is simply asked again, but a
+write that timed out after it was sent may have happened, so it becomes `UnknownOutcome` and is never repeated
+here (the sync engine resolves it by looking the SKU up). Failures before anything was sent (connect timeout,
+connection refused) are `Transient` for both.
+
+Messages never carry a URL's query string: marketplaces put signatures and access tokens there.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
+from tenacity.wait import wait_random_exponential
+from urllib3.exceptions import NewConnectionError
+
+from connector.adapters.base import AdapterError, AuthError, Invalid, Throttled, Transient, UnknownOutcome
+
+T = TypeVar("T")
+
+Timeout = tuple[float, float]  # (connect, read) seconds
+DEFAULT_TIMEOUT: Timeout = (5.0, 30.0)
+USER_AGENT = "pasindo-connector"
+
+
+def new_session(pool_size: int = 10) -> requests.Session:
+    """A session for one channel: kept-alive connections, up to `pool_size` of them for concurrent callers."""
+    session = requests.Session()
+    # max_retries=0: urllib3 must never repeat a request on its own; `call` decides what may be repeated.
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+class RateLimiter:
+    """A thread-safe token bucket: `rate_per_s` requests per second on average, bursts of up to `burst`.
+
+    After a throttle `slow_down` cuts the rate (never below `floor` of the configured rate); every success then
+    gives back `recovery` of the configured rate, so the channel creeps back to full speed (AIMD).
+    """
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        burst: float = 1.0,
+        *,
+        floor: float = 0.1,
+        recovery: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate_per_s <= 0:
+            raise ValueError(f"rate_per_s must be positive, got {rate_per_s}")
+        if burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst}")
+        self.max_rate = rate_per_s
+        self.burst = burst
+        self._floor = rate_per_s * floor
+        self._step = rate_per_s * recovery
+        self._rate = rate_per_s
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = burst
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    @property
+    def rate(self) -> float:
+        """The rate in force now (requests per second)."""
+        return self._rate
+
+    def acquire(self) -> None:
+        """Wait until one request may go out."""
+        with self._lock:
+            self._refill()
+            # Take the token now, even on credit: callers queue up in arrival order and each sleeps off its own
+            # share of the debt outside the lock.
+            self._tokens -= 1
+            wait = -self._tokens / self._rate if self._tokens < 0 else 0.0
+        if wait > 0:
+            self._sleep(wait)
+
+    def slow_down(self, factor: float = 0.5) -> None:
+        """The marketplace throttled us: multiply the rate by `factor` and drop any saved-up burst."""
+        with self._lock:
+            self._refill()
+            self._rate = max(self._floor, self._rate * factor)
+            self._tokens = min(self._tokens, 0.0)
+
+    def succeeded(self) -> None:
+        """A request went through unthrottled: recover a little of the configured rate."""
+        with self._lock:
+            if self._rate < self.max_rate:
+                self._refill()
+                self._rate = min(self.max_rate, self._rate + self._step)
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard `call` tries: at most `attempts` sends within `total_seconds` (waits included); backoff waits
+    are drawn uniformly from [0, min(max_wait, base_wait * 2**(attempt-1))] (full jitter)."""
+
+    attempts: int = 5
+    total_seconds: float = 60.0
+    base_wait: float = 0.5
+    max_wait: float = 20.0
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def call(
+    session: requests.Session,
+    limiter: RateLimiter,
+    method: str,
+    url: str,
+    *,
+    write: bool,
+    parse: Callable[[requests.Response], T],
+    sign: Callable[[], Mapping[str, Any]] | None = None,
+    params: Mapping[str, Any] | None = None,
+    json: Any = None,
+    files: Mapping[str, Any] | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    retry: RetryPolicy = DEFAULT_RETRY,
+) -> T:
+    """Send one request (retried as needed) and return what `parse` makes of the answer.
+
+    `write`: the request changes marketplace state, so a timeout after sending is `UnknownOutcome`, not retried.
+    `parse`: turns the response into a result or raises an `AdapterError` subclass (see `status_error`).
+    `sign`: called before every attempt for extra query parameters, so a retry carries a fresh timestamp.
+    """
+    where = f"{method} {safe_url(url)}"
+
+    def attempt() -> T:
+        limiter.acquire()
+        query = {**(sign() if sign is not None else {}), **(params or {})}
+        try:
+            response = session.request(method, url, params=query, json=json, files=files, timeout=timeout)
+        except requests.RequestException as exc:
+            # `from None`: requests' own messages quote the full URL, query and all.
+            raise _transport_error(exc, where, write, timeout) from None
+        try:
+            result = parse(response)
+        except (Throttled, Transient) as err:
+            if isinstance(err, Throttled):
+                limiter.slow_down()
+            if err.retry_after is None:
+                err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise
+        limiter.succeeded()
+        return result
+
+    retrying = Retrying(
+        retry=retry_if_exception_type((Throttled, Transient)),
+        stop=stop_after_attempt(retry.attempts) | stop_before_delay(retry.total_seconds),
+        wait=_wait(retry),
+        reraise=True,
+    )
+    return retrying(attempt)
+
+
+def status_error(response: requests.Response) -> AdapterError | None:
+    """The failure class an HTTP status alone implies (None below 400), for answers without a usable body."""
+    status = response.status_code
+    if status < 400:
+        return None
+    what = f"{response.request.method} {safe_url(response.url)} answered HTTP {status}"
+    if status == 429:
+        return Throttled(what, code=str(status))
+    if status >= 500 or status == 408:
+        return Transient(what, code=str(status))
+    if status in (401, 403):
+        return AuthError(what, code=str(status))
+    if status == 404:
+        # A bare 404 means a wrong path or base URL, not a deleted listing: NotFound would trigger a re-create.
+        return AdapterError(what, code=str(status))
+    return Invalid(what, code=str(status))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from an HTTP Retry-After header: delta-seconds or an HTTP date; None if absent or garbled."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def safe_url(url: str) -> str:
+    """The URL without its query string and fragment, fit for messages and logs."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    backoff = wait_random_exponential(multiplier=policy.base_wait, max=policy.max_wait)
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(error, AdapterError) and error.retry_after is not None:
+            return error.retry_after  # if it does not fit the time budget, the stop condition gives up at once
+        return backoff(state)
+
+    return wait
+
+
+def _transport_error(exc: requests.RequestException, where: str, write: bool, timeout: Timeout) -> AdapterError:
+    if _never_sent(exc):
+        return Transient(f"{where}: could not connect ({_reason(exc)})")
+    if isinstance(exc, requests.Timeout):
+        what = f"{where}: no answer within {timeout[1]:g} s"
+    elif isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        what = f"{where}: connection lost before the answer was complete ({_reason(exc)})"
+    else:
+        return AdapterError(f"{where}: the request could not be made ({type(exc).__name__})")
+    if write:
+        return UnknownOutcome(f"{what}; the write may or may not have happened")
+    return Transient(what)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """Whether the request failed before any byte of it left (connect timeout, refused, unresolvable host)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """A short cause without the URL: the innermost exception's class name."""
+    inner: Any = exc.args[0] if exc.args else exc
+    inner = getattr(inner, "reason", inner)
+    if isinstance(inner, Exception) and inner.args and isinstance(inner.args[-1], Exception):
+        inner = inner.args[-1]  # ProtocolError('Connection aborted.', RemoteDisconnected(...))
+    return type(inner).__name__
