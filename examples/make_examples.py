@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import random
+import re
 import shutil
 import sqlite3
 import struct
@@ -207,6 +208,7 @@ def save_workbook(wb: Workbook, path: Path) -> None:
     wb.properties.lastModifiedBy = "Seksi Kegiatan Kerja"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     buffer = io.BytesIO()
     wb.save(buffer)
     buffer.seek(0)
@@ -214,7 +216,10 @@ def save_workbook(wb: Workbook, path: Path) -> None:
         for item in src.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, src.read(item.filename))
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the current time
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            dst.writestr(info, data)
 
 
 def style_header(ws, row: int, width: int) -> None:
@@ -392,14 +397,808 @@ def write_mojokerto(products: list[dict]) -> None:
     save_workbook(wb, CATALOGS / "mojokerto.xlsx")
 
 
+# --- 2. Lapas Kelas III Cikarang: injection-moulded plastic ware (CSV, ";" and a BOM) ---------------------
+
+CKR = "Lapas Kelas III Cikarang"
+CKR_CAT = "Kerajinan / Peralatan Rumah Tangga"
+CKR_ITEMS = [  # (sku, name, price, weight, dims, kind, unit, colours)
+    ("KM-3SKT", "Kotak Makan Plastik 3 Sekat Tutup Rapat Bebas BPA 1000 ml", 15000, 220, (20, 14, 6), "kotak",
+     "pcs", ("Biru", "Hijau", "Merah Muda", "Kuning")),
+    ("KM-2SKT-ANAK", "Kotak Makan Anak Plastik 2 Sekat dengan Sendok dan Garpu", 12500, 180, (17, 12, 6),
+     "kotak", "pcs", ("Biru", "Merah Muda")),
+    ("KM-4SKT-BSR", "Kotak Makan Plastik 4 Sekat Ukuran Besar Tutup Klip", 22500, 290, (24, 18, 7), "kotak",
+     "pcs", ()),
+    ("KM-750", "Kotak Bekal Plastik Persegi 750 ml Tutup Karet Silikon", 11000, 160, (17, 12, 7), "kotak",
+     "pcs", ()),
+    ("RTG-3SUSUN", "Rantang Plastik Susun Tiga Tingkat dengan Pegangan Lipat", 25000, 300, (16, 16, 22),
+     "kotak", "set", ()),
+    ("KM-BLT-500", "Kotak Bekal Plastik Bulat 500 ml Tutup Ulir Anti Tumpah", 9500, 120, (12, 12, 8), "kotak",
+     "pcs", ()),
+    ("PRG-22", "Piring Makan Plastik Bulat Diameter 22 cm Warna Polos", 7500, 140, (22, 22, 3), "piring",
+     "pcs", ("Putih", "Biru", "Hijau", "Krem")),
+    ("PRG-SKT-ANAK", "Piring Plastik Tiga Sekat untuk Makan Anak Tahan Panas", 9000, 150, (24, 19, 3),
+     "piring", "pcs", ()),
+    ("PRG-OVAL-30", "Piring Saji Plastik Oval 30 cm Tebal Tidak Mudah Pecah", 14000, 210, (30, 21, 3),
+     "piring", "pcs", ()),
+    ("PRG-16-ISI6", "Piring Kecil Plastik 16 cm untuk Kue dan Camilan Isi Enam", 18000, 280, (16, 16, 8),
+     "piring", "set", ()),
+    ("PRG-CKG-20", "Piring Cekung Plastik Diameter 20 cm untuk Sayur Berkuah", 8000, 130, (20, 20, 4),
+     "piring", "pcs", ()),
+    ("GLS-350", "Gelas Plastik Tebal 350 ml Tahan Banting Warna Polos", 5000, 100, (8, 8, 12), "gelas", "pcs",
+     ("Merah", "Biru", "Hijau", "Kuning", "Transparan")),
+    ("GLS-CGK-300", "Cangkir Plastik Bertangkai 300 ml untuk Teh dan Kopi", 6500, 100, (9, 9, 10), "gelas",
+     "pcs", ()),
+    ("GLS-SET6", "Set Gelas Plastik 250 ml Isi Enam Warna Warni Bisa Ditumpuk", 24000, 300, (9, 9, 22),
+     "gelas", "set", ()),
+    ("MUG-ANAK", "Mug Plastik Anak 200 ml Dua Pegangan dengan Tutup Sedotan", 11500, 110, (12, 8, 11),
+     "gelas", "pcs", ("Biru", "Merah Muda", "Hijau")),
+    ("TEKO-1500", "Teko Plastik 1,5 Liter dengan Tutup dan Corong Tuang", 21000, 260, (18, 12, 24), "gelas",
+     "pcs", ()),
+    ("NMP-40", "Nampan Plastik Persegi Panjang 40 x 28 cm Anti Slip", 17500, 280, (40, 28, 3), "nampan",
+     "pcs", ("Coklat", "Hitam", "Merah")),
+    ("NMP-BLT-35", "Nampan Saji Plastik Bulat Diameter 35 cm Pinggiran Tinggi", 15000, 250, (35, 35, 4),
+     "nampan", "pcs", ()),
+    ("NMP-30", "Nampan Plastik Kecil 30 x 20 cm untuk Gelas dan Cangkir", 10000, 170, (30, 20, 3), "nampan",
+     "pcs", ()),
+    ("BAKI-5SKT", "Baki Plastik Bersekat Lima untuk Makan Prasmanan", 19500, 270, (34, 26, 3), "nampan", "pcs",
+     ()),
+    ("TPL-1000", "Toples Plastik Bening 1 Liter Tutup Ulir untuk Kue Kering", 12000, 180, (12, 12, 14),
+     "wadah", "pcs", ()),
+    ("WDH-SET3", "Wadah Penyimpanan Makanan Plastik Set Tiga Ukuran Kedap Udara", 25000, 300, (22, 16, 14),
+     "wadah", "set", ()),
+    ("WDH-2000", "Kotak Penyimpanan Plastik Serbaguna 2 Liter Tutup Klip Empat Sisi", 16000, 240,
+     (22, 15, 10), "wadah", "pcs", ()),
+    ("WDH-BUMBU4", "Wadah Bumbu Dapur Plastik Isi Empat dengan Sendok Takar", 18500, 260, (26, 8, 10), "wadah",
+     "set", ()),
+    ("TPL-KTK-750", "Toples Plastik Kotak 750 ml Tutup Warna untuk Camilan", 9000, 130, (11, 11, 10), "wadah",
+     "pcs", ("Merah", "Biru", "Hijau")),
+    ("TMP-SDK", "Tempat Sendok dan Garpu Plastik Berlubang Dua Ruang", 8500, 120, (14, 9, 15), "wadah", "pcs",
+     ()),
+    ("CTK-ES-24", "Cetakan Es Batu Plastik 24 Lubang dengan Tutup Rapat", 7000, 110, (26, 12, 4), "wadah",
+     "pcs", ()),
+    ("SRG-24", "Saringan Plastik Dapur Diameter 24 cm untuk Mencuci Beras", 9500, 150, (24, 24, 10), "wadah",
+     "pcs", ()),
+    ("MGK-15", "Mangkok Plastik Tebal Diameter 15 cm Tahan Panas", 5500, 100, (15, 15, 7), "mangkok", "pcs",
+     ("Putih", "Biru", "Hijau", "Merah")),
+    ("MGK-SYR-24", "Mangkuk Sayur Plastik Besar 24 cm dengan Tutup", 13000, 230, (24, 24, 10), "mangkok",
+     "pcs", ()),
+    ("MGK-SET4", "Set Mangkok Plastik Kecil 12 cm Isi Empat untuk Sambal", 10500, 160, (12, 12, 8),
+     "mangkok", "set", ()),
+    ("TMP-TISU", "Tempat Tisu Plastik Persegi Motif Anyaman Tutup Geser", 14500, 200, (25, 13, 9), "wadah",
+     "pcs", ()),
+]
+COLOUR_CODE = {
+    "Biru": "BRU", "Hijau": "HJU", "Merah": "MRH", "Merah Muda": "PNK", "Kuning": "KNG", "Putih": "PTH",
+    "Krem": "KRM", "Coklat": "CKL", "Hitam": "HTM", "Transparan": "BNG",
+}
+CKR_USE = {
+    "kotak": "bekal sekolah dan kerja", "piring": "makan sehari-hari di rumah atau warung",
+    "gelas": "minuman dingin maupun hangat", "nampan": "menyajikan hidangan dan minuman",
+    "wadah": "menyimpan makanan dan bahan dapur", "mangkok": "sayur, sup dan camilan",
+}
+
+
+def cikarang() -> list[dict]:
+    img = dict(zip(("kotak", "piring", "gelas", "nampan", "wadah", "mangkok"), make_images(
+        CATALOGS / "img" / "cikarang", [
+            ("kotak-makan", "putih", "biru"), ("piring", "putih", "hijau"), ("gelas", "putih", "merah"),
+            ("nampan", "krem", "coklat"), ("toples", "putih", "kuning"), ("mangkok", "krem", "pink"),
+        ])))
+    extra = CATALOGS / "img" / "cikarang"
+    colours_pic = make_images(extra, [("aneka-warna", "putih", "kuning")])[0]
+    out = []
+    for sku, name, price, weight, dims, kind, unit, colours in CKR_ITEMS:
+        desc = (f"Terbuat dari plastik PP food grade bebas BPA, aman untuk makanan hangat dan mudah dicuci. "
+                f"Ukuran {dims[0]} x {dims[1]} x {dims[2]} cm, cocok untuk {CKR_USE[kind]}. "
+                f"Dicetak dengan mesin injeksi dan dirapikan satu per satu oleh WBP {CKR}.")
+        if unit == "set":
+            desc += " Dijual per set dalam plastik kemasan."
+        pics = [img[kind]] + ([colours_pic] if colours else [])
+        variants = []
+        for n, colour in enumerate(colours, 1):
+            vprice = price + (500 if colour == "Transparan" else 0)
+            variants.append(variant(f"{sku}-{COLOUR_CODE[colour]}", "Warna", colour, vprice,
+                                    rng.choice((0, 24, 36, 48, 60, 120, 240))))
+        out.append(product(f"CKR-{sku}", name, desc, CKR_CAT if rng.random() < 0.8 else
+                           "Kerajinan > Peralatan Rumah Tangga", price, rng.choice(
+                               (36, 48, 60, 72, 96, 120, 150, 240, 500, 1200, 1500)), unit, weight, dims, pics,
+                           variants))
+    for p in out:
+        for v in p["variants"]:
+            v["sku"] = f"CKR-{v['sku']}"
+    return out
+
+
+def write_cikarang(products: list[dict]) -> None:
+    header = ["SKU", "Nama Produk", "Deskripsi", "Kategori", "Harga", "Stok", "Satuan", "Berat (gram)",
+              "Panjang (cm)", "Lebar (cm)", "Tinggi (cm)", "Foto", "SKU Induk", "Nama Variasi", "Varian"]
+    rows = []
+    for r in rows_of(products):
+        price = some_price(r["price"], ("rp",) * 6 + ("rp_space", "dots", "rb"))
+        stock = dots(r["stock"]) if r["stock"] >= 1000 else str(r["stock"])
+        weight = weight_text(r["weight"], rng.choice(("g", "g", "gr", "kg")))
+        rows.append([r["sku"], r["name"], r["desc"], r["cat"], price, stock, r["unit"], weight, r["length"],
+                     r["width"], r["height"], ";".join(r["images"]), r["parent"], r["opt_name"], r["opt_value"]])
+    write_csv(CATALOGS / "cikarang.csv", header, rows, ";", bom=True)
+
+
+# --- 3. Bapas Kelas II Mataram: Cukli mother-of-pearl inlay (JSON array) ------------------------------------
+
+MTR = "Bapas Kelas II Mataram"
+MTR_ITEMS = [  # (name, price, weight, dims, picture)
+    ("Kotak Perhiasan Cukli Kayu Sonokeling Motif Bunga Sasak", 350000, 800, (20, 14, 9), "kotak"),
+    ("Kotak Tisu Cukli Kayu Mahoni Hitam Motif Daun Kerang Mutiara", 225000, 900, (26, 14, 10), "tisu"),
+    ("Bingkai Foto Cukli Kayu Sonokeling Tatahan Kerang Mutiara", 175000, 600, (25, 20, 3), "bingkai"),
+    ("Peti Kecil Cukli Kayu Mahoni Engsel Kuningan Panjang 30 cm", 750000, 1600, (30, 18, 16), "peti"),
+    ("Peti Harta Cukli Motif Lumbung Sasak Kayu Mahoni 45 cm", 950000, 2000, (45, 25, 22), "peti"),
+    ("Tempat Pensil Cukli Kayu Hitam Motif Bintang dan Sulur", 110000, 500, (10, 10, 12), "kotak"),
+    ("Kotak Cincin Cukli Mini Kayu Sonokeling Lapis Beludru Merah", 100000, 500, (8, 8, 6), "kotak"),
+    ("Nampan Saji Cukli Kayu Mahoni 40 cm Motif Kembang Setaman", 450000, 1400, (40, 28, 5), "bingkai"),
+    ("Tempat Buah Cukli Bulat Kayu Mahoni Diameter 30 cm", 385000, 1200, (30, 30, 8), "detail"),
+    ("Cermin Dinding Cukli Bingkai Kayu Motif Sasak 40 x 60 cm", 850000, 2000, (60, 40, 4), "bingkai"),
+    ("Hiasan Dinding Piring Cukli Kayu Motif Bale Lumbung Sasak", 275000, 900, (35, 35, 4), "detail"),
+    ("Kotak Kartu Nama Cukli Kayu Sonokeling Motif Garis Mutiara", 120000, 500, (11, 7, 3), "kotak"),
+    ("Tempat Tisu Gulung Cukli Kayu Mahoni Motif Bunga Kamboja", 185000, 700, (15, 15, 14), "tisu"),
+    ("Vas Bunga Cukli Kayu Bulat Tinggi 30 cm Motif Sulur Daun", 325000, 1100, (12, 12, 30), "detail"),
+    ("Kotak Al Quran Cukli Kayu Sonokeling dengan Kunci Kuningan", 650000, 1800, (32, 24, 10), "peti"),
+    ("Set Tatakan Gelas Cukli Isi Enam dengan Dudukan Kayu", 195000, 600, (11, 11, 9), "detail"),
+    ("Kotak Serbaguna Cukli Kayu Mahoni Motif Cicak Khas Lombok", 300000, 900, (22, 15, 10), "kotak"),
+    ("Tempat Remote TV Cukli Kayu Hitam Tiga Ruang Motif Bunga", 215000, 800, (20, 10, 12), "kotak"),
+    ("Miniatur Lumbung Padi Sasak Cukli Kayu Tinggi 35 cm", 525000, 1500, (20, 20, 35), "detail"),
+    ("Bingkai Kaligrafi Cukli Lafaz Allah dan Muhammad Sepasang", 700000, 1900, (30, 30, 3), "bingkai"),
+    ("Kotak Perhiasan Cukli Dua Laci Kayu Sonokeling dengan Kunci", 575000, 1300, (24, 16, 15), "kotak"),
+    ("Kotak Jam Tangan Cukli Isi Enam Tutup Kaca Kayu Mahoni", 800000, 1700, (32, 20, 9), "peti"),
+    ("Tempat Tisu Meja Cukli Model Rumah Adat Sasak Kayu Hitam", 265000, 950, (27, 15, 14), "tisu"),
+    ("Baki Kecil Cukli Kayu Sonokeling Motif Ombak Pantai Lombok", 240000, 800, (30, 20, 4), "bingkai"),
+    ("Kotak Pulpen Hadiah Cukli Kayu Mahoni Motif Bunga Melati", 150000, 500, (18, 7, 4), "kotak"),
+]
+MTR_FURNITURE = [
+    ("Meja Kecil Cukli Kayu Sonokeling Motif Bunga Sasak 50 x 50 cm", 3750000, 8500, (50, 50, 55)),
+    ("Meja Sudut Cukli Kaki Tiga Tatahan Kerang Mutiara Penuh", 2500000, 7000, (45, 45, 60)),
+]
+MTR_MAKERS = [  # (name, consent recorded): a Bapas maker is a client on parole, named only with consent
+    ("Lalu Hendra Wijaya", True), ("Baiq Sri Wahyuni", True), ("Ahmad Zulkarnaen", True),
+    ("Muhammad Rizal Fahmi", True), ("Lalu Agus Salim", True), ("Baiq Nurhasanah", True),
+    ("Made Sutama", False), ("Hasanuddin", False), ("Zainal Abidin", False), ("Sahrul Gunawan Putra", False),
+]
+
+
+def mataram() -> list[dict]:
+    img = dict(zip(("kotak", "tisu", "bingkai", "peti", "detail", "meja"), make_images(
+        CATALOGS / "img" / "mataram", [
+            ("kotak-perhiasan", "hitam", "mutiara"), ("kotak-tisu", "kayu", "mutiara"),
+            ("bingkai-cukli", "hitam", "mutiara"), ("peti-cukli", "kayu", "mutiara"),
+            ("detail-tatahan", "hitam", "mutiara"), ("meja-cukli", "kayu", "mutiara"),
+        ])))
+    makers = {i: m for i, m in zip((1, 3, 5, 8, 10, 14, 2, 7, 12, 17), MTR_MAKERS)}
+    out = []
+    for i, (name, price, weight, dims, pic) in enumerate(MTR_ITEMS, 1):
+        wood = "kayu sonokeling" if "Sonokeling" in name else "kayu mahoni" if "Mahoni" in name else "kayu hitam"
+        desc = (f"Kerajinan cukli khas Lombok: {wood} yang ditatah potongan kerang mutiara satu per satu, "
+                f"lalu dipernis hingga mengilap. Ukuran {dims[0]} x {dims[1]} x {dims[2]} cm. "
+                f"Dibuat oleh klien pemasyarakatan binaan {MTR}.")
+        if rng.random() < 0.4:
+            desc += " Karena dikerjakan tangan, pola kerang tiap produk sedikit berbeda."
+        pics = [img[pic], img["detail"]] if pic != "detail" else [img["detail"]]
+        sku = f"CKL-{i:03d}"
+        variants = []
+        if name.startswith("Bingkai Foto"):
+            variants = [variant(f"{sku}-{size}", "Ukuran", size, p, rng.randint(2, 8))
+                        for size, p in (("4R", 175000), ("5R", 195000), ("10R", 325000))]
+        maker, consent = makers.get(i, (None, None))
+        out.append(product(sku, name, desc, "Kerajinan / Cukli", price, rng.randint(1, 12), "pcs", weight, dims,
+                           pics, variants, maker=maker, consent=consent))
+    for i, (name, price, weight, dims) in enumerate(MTR_FURNITURE, 1):
+        desc = (f"Meja kayu sonokeling dengan permukaan penuh tatahan cukli kerang mutiara, "
+                f"ukuran {dims[0]} x {dims[1]} cm dan tinggi {dims[2]} cm. Dikerjakan sekitar satu bulan oleh "
+                f"klien pemasyarakatan binaan {MTR}. Dikirim dengan peti kayu; ongkos kirim dihitung dari "
+                f"berat volume.")
+        out.append(product(f"MBL-{i:02d}", name, desc, "Kerajinan / Perabot", price, rng.randint(1, 2), "pcs",
+                           weight, dims, [img["meja"], img["detail"]], maker="Lalu Hendra Wijaya" if i == 1
+                           else None, consent=True if i == 1 else None))
+    return out
+
+
+def write_mataram(products: list[dict]) -> None:
+    records = []
+    for r in rows_of(products):
+        if r["price"] >= 1_000_000:
+            price = some_price(r["price"], ("rp", "dots", "jt"))
+        else:
+            price = rng.choice((some_price(r["price"], ("rp", "rp_space", "rb", "dots", "plain")), r["price"]))
+        weight = rng.choice((r["weight"], weight_text(r["weight"], rng.choice(("gr", "kg")))))
+        records.append({
+            "SKU": r["sku"], "Nama Produk": r["name"], "Deskripsi": r["desc"],
+            "Kategori": r["cat"], "Harga": price, "Stok": r["stock"], "Satuan": r["unit"],
+            "Berat (gram)": weight, "Panjang (cm)": r["length"], "Lebar (cm)": r["width"],
+            "Tinggi (cm)": r["height"], "Foto": "; ".join(r["images"]), "SKU Induk": r["parent"] or "",
+            "Nama Variasi": r["opt_name"] or "", "Varian": r["opt_value"] or "",
+            "Pembuat": r["maker"] or "", "Izin Pembuat": "" if r["maker"] is None else ya(r["consent"]),
+        })
+    (CATALOGS / "mataram.json").write_text(json.dumps(records, ensure_ascii=False, indent=2) + "\n",
+                                           encoding="utf-8")
+
+
+# --- 4. Lapas Kelas I Batu Nusakambangan: batik tulis (xlsx, first sheet) --------------------------------
+
+BTU = "Lapas Kelas I Batu Nusakambangan"
+BTU_CLOTH = [  # (name, price, colours: variants when more than one)
+    ("Kain Batik Tulis Motif Wijayakusuma Pewarna Alam 2 x 1,1 m", 450000, ("Sogan", "Indigo", "Merah Marun")),
+    ("Kain Batik Tulis Motif Parang Rusak Klasik Warna Sogan", 350000, ()),
+    ("Kain Batik Tulis Motif Kawung Picis Latar Putih Gading", 325000, ("Coklat Soga", "Biru Dongker")),
+    ("Kain Batik Tulis Motif Truntum Bunga Tanjung Warna Indigo", 300000, ()),
+    ("Kain Batik Tulis Halus Motif Sekar Jagad Tiga Warna Karya Seni", 3500000, ()),
+    ("Kain Batik Tulis Motif Sido Mukti Pewarna Alam Kulit Mahoni", 550000, ()),
+    ("Kain Batik Tulis Motif Lereng Seling Bunga Latar Hitam", 275000, ("Hitam Putih", "Hijau Botol")),
+    ("Kain Batik Tulis Motif Ceplok Bunga Teratai Warna Cerah", 225000, ()),
+    ("Kain Batik Tulis Motif Mega Mendung Gradasi Biru Laut", 400000, ("Biru Laut", "Merah Marun")),
+    ("Kain Batik Tulis Motif Segara Anakan Ombak dan Perahu", 375000, ()),
+    ("Kain Batik Tulis Motif Karang Bolong Pantai Selatan Cilacap", 350000, ()),
+    ("Kain Batik Tulis Motif Tumpal Pesisiran Warna Merah Bata", 250000, ()),
+    ("Kain Batik Tulis Motif Gringsing Isen Isen Halus Sogan", 600000, ()),
+    ("Kain Batik Tulis Motif Sido Luhur Latar Krem Warna Alam", 500000, ()),
+    ("Kain Batik Tulis Motif Semen Rama Klasik Tiga Negeri", 2750000, ()),
+    ("Kain Batik Tulis Motif Buketan Bunga Pesisir Pewarna Sintetis", 175000, ("Merah Muda", "Hijau Pupus",
+                                                                              "Kuning Kunyit")),
+    ("Kain Batik Tulis Motif Daun Jati Nusakambangan Warna Coklat", 200000, ()),
+    ("Kain Batik Tulis Motif Burung Merak Latar Biru Dongker", 650000, ()),
+    ("Selendang Batik Tulis Motif Wijayakusuma Sutra 2 x 0,5 m", 285000, ("Sogan", "Indigo")),
+    ("Kain Batik Tulis Sarimbit Motif Kawung untuk Pasangan Dua Lembar", 700000, ()),
+]
+BTU_SHIRTS = [  # (name, price)
+    ("Kemeja Batik Tulis Pria Lengan Pendek Motif Parang Sogan", 225000),
+    ("Kemeja Batik Tulis Pria Lengan Panjang Furing Motif Kawung Biru", 325000),
+    ("Kemeja Batik Tulis Pria Lengan Pendek Motif Wijayakusuma Merah", 250000),
+    ("Kemeja Batik Pria Lengan Panjang Motif Sido Mukti Katun Primisima", 300000),
+    ("Kemeja Batik Tulis Pria Lengan Pendek Motif Mega Mendung Hijau", 235000),
+    ("Kemeja Batik Tulis Pria Slim Fit Motif Lereng Hitam Putih", 240000),
+    ("Blus Batik Tulis Wanita Lengan Pendek Motif Truntum Indigo", 195000),
+    ("Blus Batik Tulis Wanita Lengan Tiga Perempat Motif Ceplok Teratai", 210000),
+    ("Tunik Batik Tulis Wanita Katun Motif Buketan Merah Muda", 225000),
+    ("Kemeja Batik Tulis Pria Lengan Panjang Motif Segara Anakan", 350000),
+    ("Kemeja Batik Anak Laki Laki Motif Kawung Cerah Katun Adem", 150000),
+    ("Kemeja Batik Tulis Pria Lengan Pendek Motif Daun Jati Coklat", 215000),
+]
+
+
+def batik() -> list[dict]:
+    img = make_images(CATALOGS / "img" / "batu", [
+        ("kain-wijayakusuma", "sogan", "krem"), ("kain-parang", "krem", "sogan"), ("kain-kawung", "indigo", "krem"),
+        ("kain-pesisir", "merah", "kuning"), ("kemeja-batik-pendek", "putih", "sogan"),
+        ("kemeja-batik-panjang", "putih", "indigo"), ("proses-canting", "krem", "hitam"),
+    ])
+    cloth_pics, shirt_pics, canting = img[:4], img[4:6], img[6]
+    out = []
+    for i, (name, price, colours) in enumerate(BTU_CLOTH, 1):
+        scarf = name.startswith("Selendang")
+        art = price >= 1_000_000
+        size = "2 x 0,5 m" if scarf else "2 x 1,1 m"
+        desc = (f"Batik tulis dengan canting di atas kain {'sutra' if scarf else 'katun primisima'}, ukuran "
+                f"{size}, diwarnai dan dilorod dengan tangan. ")
+        desc += ("Karya seni dengan isen-isen sangat halus; pengerjaan lebih dari tiga bulan. " if art else
+                 "Setiap lembar unik, warna dapat sedikit berbeda dari foto. ")
+        desc += f"Dibuat oleh WBP {BTU} di sanggar batik lapas."
+        sku = f"BTK-{i:02d}"
+        variants = [variant(f"{sku}-{''.join(w[0] for w in c.split())}", "Warna", c, price,
+                            rng.randint(0, 6)) for c in colours] if len(colours) > 1 else []
+        pics = [cloth_pics[(i - 1) % 4], canting] if i % 3 else [cloth_pics[(i - 1) % 4]]
+        cat = rng.choice(("Fashion > Batik", "Fashion > Batik", "Busana > Batik"))
+        out.append(product(sku, name, desc, cat, price, rng.randint(1, 8), "lembar",
+                           rng.randint(300, 400) if "Sarimbit" in name else rng.randint(200, 350),
+                           (30, 25, 2), pics, variants))
+    for i, (name, price) in enumerate(BTU_SHIRTS, 1):
+        child = "Anak" in name
+        sizes = ("4", "6", "8", "10", "12") if child else ("S", "M", "L", "XL", "XXL")
+        desc = (f"{name.split(' Motif')[0]} dari katun adem dengan motif batik tulis tangan. "
+                f"Tersedia ukuran {sizes[0]} sampai {sizes[-1]}; tabel ukuran ada di foto kedua. "
+                f"Dijahit dan dibatik oleh WBP {BTU}.")
+        sku = f"KMJ-{i:02d}"
+        variants = [variant(f"{sku}-{size}", "Ukuran", size, price + (15000 if size == "XXL" else 0),
+                            rng.randint(0, 10)) for size in sizes]
+        cat = "Fashion > Pakaian" if i % 4 else "Busana > Pakaian"
+        out.append(product(sku, name, desc, cat, price, 0, "pcs", rng.randint(200, 300), (30, 22, 3),
+                           [shirt_pics[i % 2], shirt_pics[(i + 1) % 2]], variants))
+    return out
+
+
+def write_batik(products: list[dict]) -> None:
+    header = ["SKU", "Nama Produk", "Deskripsi", "Kategori", "Harga", "Stok", "Satuan", "Berat (gram)",
+              "Panjang (cm)", "Lebar (cm)", "Tinggi (cm)", "Foto", "SKU Induk", "Nama Variasi", "Varian"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Batik"
+    ws.append(header)
+    style_header(ws, 1, len(header))
+    for r in rows_of(products):
+        ws.append([r["sku"], r["name"], r["desc"], r["cat"], r["price"], r["stock"], r["unit"], r["weight"],
+                   r["length"], r["width"], r["height"], ";".join(r["images"]), r["parent"], r["opt_name"],
+                   r["opt_value"]])
+    for row in ws.iter_rows(min_row=2, min_col=5, max_col=5):
+        row[0].number_format = '"Rp"#,##0'
+    for col, width in zip("ABCDEFGHIJKLMNO", (11, 55, 70, 18, 13, 7, 8, 12, 12, 10, 11, 55, 10, 12, 12)):
+        ws.column_dimensions[col].width = width
+    rekap = wb.create_sheet("Rekap")
+    rekap.append(["Jenis", "Jumlah produk"])
+    rekap.append(["Kain batik tulis", sum(1 for p in products if p["unit"] == "lembar")])
+    rekap.append(["Kemeja dan blus", sum(1 for p in products if p["unit"] == "pcs")])
+    save_workbook(wb, CATALOGS / "nusakambangan-batik.xlsx")
+
+
+# --- 5. Lapas Kelas IIA Besi Nusakambangan: calligraphy, paintings, carving (CSV, ",") --------------------
+
+BSI = "Lapas Kelas IIA Besi Nusakambangan"
+BSI_ITEMS = [  # (name, price, weight, dims, category, picture)
+    ("Kaligrafi Ayat Kursi Bingkai Kayu Jati Ukir Motif Daun", 1750000, 4000, (90, 60, 5), "Kaligrafi", "ayat"),
+    ("Kaligrafi Lafaz Bismillah Cat Akrilik Kanvas Bingkai Emas 40 x 60 cm", 650000, 2000, (60, 40, 4),
+     "Kaligrafi", "bismillah"),
+    ("Kaligrafi Asmaul Husna Bingkai Kayu Mahoni 80 x 120 cm", 3000000, 5000, (120, 80, 5), "Kaligrafi", "ayat"),
+    ("Kaligrafi Surat Al Fatihah Kaca Bingkai Minimalis 50 x 70 cm", 950000, 3500, (70, 50, 3), "Kaligrafi",
+     "bismillah"),
+    ("Kaligrafi Lafaz Allah dan Muhammad Sepasang Bingkai Bulat 30 cm", 350000, 1800, (30, 30, 3),
+     "Kaligrafi", "bismillah"),
+    ("Kaligrafi Khat Diwani Doa Masuk Rumah Bingkai Hitam 30 x 40 cm", 250000, 1200, (40, 30, 3), "Kaligrafi",
+     "ayat"),
+    ("Kaligrafi Mini Lafaz Masya Allah Bingkai Kayu 20 x 25 cm", 75000, 1000, (25, 20, 3), "Kaligrafi",
+     "bismillah"),
+    ("Kaligrafi Surat Al Ikhlas Timbul Kayu Jati Tanpa Kaca 40 x 60 cm", 850000, 3000, (60, 40, 4),
+     "Kaligrafi", "ayat"),
+    ("Kaligrafi Ayat Seribu Dinar Kuningan Bingkai Kayu 50 x 100 cm", 1500000, 4500, (100, 50, 5), "Kaligrafi",
+     "ayat"),
+    ("Lukisan Pemandangan Pantai Permisan Cat Minyak 60 x 90 cm", 1250000, 3000, (90, 60, 4), "Lukisan",
+     "pantai"),
+    ("Lukisan Bunga Wijayakusuma Mekar Cat Akrilik Kanvas 50 x 70 cm", 750000, 2200, (70, 50, 4), "Lukisan",
+     "bunga"),
+    ("Lukisan Perahu Nelayan Cilacap Cat Minyak Bingkai Kayu 70 x 100 cm", 1850000, 4000, (100, 70, 4),
+     "Lukisan", "pantai"),
+    ("Lukisan Kuda Berlari di Padang Rumput Cat Minyak 80 x 120 cm", 2500000, 5000, (120, 80, 4), "Lukisan",
+     "bunga"),
+    ("Lukisan Sawah dan Gunung Slamet Cat Akrilik Kanvas 40 x 60 cm", 550000, 1500, (60, 40, 3), "Lukisan",
+     "pantai"),
+    ("Lukisan Abstrak Warna Tanah Kanvas Tanpa Bingkai 60 x 60 cm", 450000, 1000, (60, 60, 3), "Lukisan",
+     "bunga"),
+    ("Relief Kayu Jati Ukir Pemandangan Desa dan Sawah 40 x 80 cm", 1200000, 4500, (80, 40, 5), "Ukiran",
+     "relief"),
+    ("Pigura Ukir Kayu Jati Motif Jepara untuk Foto Ukuran 10R", 225000, 1200, (35, 30, 3), "Ukiran", "pigura"),
+    ("Patung Burung Garuda Kayu Suar Ukir Tangan Tinggi 40 cm", 850000, 3000, (30, 20, 40), "Ukiran",
+     "relief"),
+    ("Hiasan Dinding Ukiran Kayu Mahoni Motif Bunga Teratai 30 x 60 cm", 450000, 2000, (60, 30, 3), "Ukiran",
+     "relief"),
+    ("Kotak Tisu Kayu Jati Ukir Motif Daun dan Sulur Finishing Natural", 125000, 1000, (26, 14, 10), "Ukiran",
+     "pigura"),
+    ("Jam Dinding Kayu Jati Ukir Motif Sulur Diameter 40 cm", 375000, 2000, (40, 40, 5), "Ukiran", "pigura"),
+    ("Nampan Kayu Jati Ukir Pegangan Dua Motif Kawung 45 x 30 cm", 285000, 1800, (45, 30, 6), "Ukiran",
+     "relief"),
+    ("Kaligrafi Lafaz Laa Ilaaha Illallah Ukir Kayu Jati Bulat 50 cm", 1100000, 3500, (50, 50, 4),
+     "Kaligrafi", "ayat"),
+]
+BSI_MEDIUM = {
+    "Kaligrafi": "Ditulis dengan khat yang rapi, setiap huruf dikerjakan dan diperiksa satu per satu.",
+    "Lukisan": "Dilukis langsung di atas kanvas, bukan cetakan; tanda tangan sanggar ada di sudut bawah.",
+    "Ukiran": "Diukir tangan dari kayu kering oven agar tidak retak, lalu dipoles dengan pernis tipis.",
+}
+
+
+def kaligrafi() -> list[dict]:
+    img = dict(zip(("ayat", "bismillah", "pantai", "bunga", "relief", "pigura"), make_images(
+        CATALOGS / "img" / "besi", [
+            ("kaligrafi-ayat-kursi", "hitam", "emas"), ("kaligrafi-bismillah", "hijau", "emas"),
+            ("lukisan-pantai", "biru", "krem"), ("lukisan-bunga", "hijau", "putih"),
+            ("ukiran-relief", "kayu", "coklat"), ("ukiran-pigura", "kayu", "tan"),
+        ])))
+    back = make_images(CATALOGS / "img" / "besi", [("kemasan-kayu", "krem", "kayu")])[0]
+    out = []
+    for i, (name, price, weight, dims, sub, pic) in enumerate(BSI_ITEMS, 1):
+        size = (f"Tersedia dua ukuran bingkai, 40 x 60 cm dan 60 x 90 cm" if i == 1 else
+                f"Ukuran {dims[0]} x {dims[1]} cm")
+        desc = (f"{BSI_MEDIUM[sub]} {size}"
+                f"{f', tebal {dims[2]} cm' if sub != 'Lukisan' else ''}. "
+                f"Karya WBP {BSI} dari sanggar seni lapas. Dikemas dengan kardus tebal dan sudut busa.")
+        pics = [img[pic]]
+        pair = next(g for g in (("ayat", "bismillah"), ("pantai", "bunga"), ("relief", "pigura")) if pic in g)
+        if i % 2:
+            pics.append(img[pair[1] if pic == pair[0] else pair[0]])
+        if i % 3 == 0:
+            pics.append(back)
+        sku = f"BSI-{sub[:3].upper()}-{i:02d}"
+        variants = []
+        if i == 1:  # the same calligraphy in two frame sizes
+            variants = [variant(f"{sku}-S", "Ukuran", "40 x 60 cm", 950000, 2),
+                        variant(f"{sku}-L", "Ukuran", "60 x 90 cm", 1750000, 1)]
+        out.append(product(sku, name, desc, f"Kerajinan / {sub}", price, rng.randint(1, 5), "pcs", weight, dims,
+                           pics, variants))
+    return out
+
+
+def write_kaligrafi(products: list[dict]) -> None:
+    header = ["Kode Barang", "Nama Produk", "Keterangan", "Kategori", "Harga", "Stok", "Satuan", "Berat (gram)",
+              "Panjang (cm)", "Lebar (cm)", "Tinggi (cm)", "Foto 1", "Foto 2", "Foto 3", "SKU Induk",
+              "Nama Variasi", "Varian"]
+    rows = []
+    for r in rows_of(products):
+        price = some_price(r["price"], ("rp", "rp_space", "dots", "plain", "rb", "jt", "dec"))
+        weight = weight_text(r["weight"], rng.choice(("g", "gr", "kg", "kg")))
+        photos = (r["images"] + ["", "", ""])[:3]
+        rows.append([r["sku"], r["name"], r["desc"], r["cat"], price, r["stock"], r["unit"], weight, r["length"],
+                     r["width"], r["height"], *photos, r["parent"], r["opt_name"], r["opt_value"]])
+    write_csv(CATALOGS / "nusakambangan-kaligrafi.csv", header, rows, ",", bom=False)
+
+
+# --- 6. Lapas Perempuan Kelas IIA Semarang: food and drink (JSON Lines) ------------------------------------
+
+LPP = "Lapas Perempuan Kelas IIA Semarang"
+COFFEE = [  # (sku, name, description start, picture, {pack: price})
+    ("KOPI-ROB-BBK", "Kopi Robusta Bubuk Temanggung Sangrai Medium Kemasan Zipper",
+     "Kopi robusta dari petani Temanggung, disangrai tingkat medium lalu digiling sedang; cocok untuk tubruk "
+     "maupun kopi susu.", "bubuk", {"100 g": 15000, "250 g": 32000, "1 kg": 115000}),
+    ("KOPI-ARB-BBK", "Kopi Arabika Bubuk Gunung Ungaran Sangrai Medium Dark",
+     "Kopi arabika lereng Gunung Ungaran dengan rasa cokelat dan gula aren, digiling halus untuk saring "
+     "maupun tubruk.", "bubuk", {"100 g": 25000, "250 g": 55000, "1 kg": 150000}),
+    ("KOPI-ROB-BJI", "Biji Kopi Robusta Sangrai Utuh untuk Espresso dan Tubruk",
+     "Biji kopi robusta utuh yang disangrai medium dark, digiling sendiri sesaat sebelum diseduh agar aroma "
+     "tetap segar.", "biji", {"100 g": 17000, "250 g": 36000, "1 kg": 125000}),
+    ("KOPI-ARB-BJI", "Biji Kopi Arabika Sangrai Utuh Gunung Sumbing Proses Natural",
+     "Biji kopi arabika Gunung Sumbing proses natural dengan rasa buah yang manis, disangrai medium.", "biji",
+     {"100 g": 28000, "250 g": 62000, "1 kg": 150000}),
+    ("KOPI-TBK-RMP", "Kopi Tubruk Bubuk Campur Rempah Jahe dan Kayu Manis Khas Semarang",
+     "Kopi robusta bubuk dicampur jahe, kapulaga dan kayu manis kering; diseduh seperti kopi tubruk biasa.",
+     "bubuk", {"100 g": 12000, "250 g": 27000}),
+]
+PACK_GRAMS = {"100 g": 100, "250 g": 250, "1 kg": 1000}
+FOOD = [  # (sku, name, sub, price, weight, unit, picture, kind, description)
+    ("KOPI-SUSU-AREN", "Kopi Susu Gula Aren Instan Sachet Isi 10 x 25 gram", "Kopi", 20000, 270, "bungkus",
+     "bubuk", "packed", "Kopi susu gula aren dalam sachet 25 gram, tinggal seduh dengan 150 ml air panas. "
+     "Berat bersih 250 gram (10 sachet)."),
+    ("KRP-TMP-ORI", "Keripik Tempe Sagu Renyah Rasa Original Kemasan 200 gram", "Camilan", 15000, 210,
+     "bungkus", "keripik", "packed", "Tempe kedelai diiris tipis, dibalut tepung sagu berbumbu bawang putih dan "
+     "ketumbar lalu digoreng kering. Berat bersih 200 gram dalam standing pouch berzipper."),
+    ("KRP-TMP-PDS", "Keripik Tempe Pedas Daun Jeruk Kemasan Standing Pouch 200 gram", "Camilan", 16000, 210,
+     "bungkus", "keripik", "packed", "Keripik tempe renyah dengan bumbu cabai kering dan daun jeruk purut. "
+     "Berat bersih 200 gram, tanpa pengawet dan penyedap buatan."),
+    ("KRP-TMP-BLD", "Keripik Tempe Balado Manis Pedas Kemasan 150 gram", "Camilan", 14000, 160, "bungkus",
+     "keripik", "packed", "Keripik tempe dengan bumbu balado cabai merah dan gula kelapa. Berat bersih 150 gram."),
+    ("KRPK-BWG", "Kerupuk Bawang Mentah Siap Goreng Kemasan 500 gram", "Camilan", 18000, 510, "bungkus",
+     "kerupuk", "packed", "Kerupuk bawang mentah dari tepung tapioka dan bawang putih asli, dijemur hingga "
+     "kering. Goreng dalam minyak panas sedang. Berat bersih 500 gram."),
+    ("KRPK-UDG", "Kerupuk Udang Mentah Khas Pesisir Utara Jawa Kemasan 250 gram", "Camilan", 22000, 260,
+     "bungkus", "kerupuk", "packed", "Kerupuk udang mentah dengan kandungan udang segar yang terasa. Berat "
+     "bersih 250 gram, simpan di tempat kering."),
+    ("KRPK-RMBK", "Kerupuk Rambak Kulit Sapi Matang Gurih Kemasan 100 gram", "Camilan", 20000, 110, "bungkus",
+     "kerupuk", "packed", "Rambak dari kulit sapi yang direbus, dijemur dan digoreng dua kali hingga mekar. "
+     "Berat bersih 100 gram, siap dimakan."),
+    ("PYK-KCG", "Peyek Kacang Tanah Renyah dalam Toples Plastik 250 gram", "Camilan", 20000, 330, "pcs",
+     "keripik", "packed", "Peyek kacang tanah dengan adonan tepung beras berbumbu kencur dan daun jeruk, tipis "
+     "dan renyah. Berat bersih 250 gram dalam toples."),
+    ("KRP-SGK", "Keripik Singkong Pedas Manis Kemasan Standing Pouch 250 gram", "Camilan", 12000, 260,
+     "bungkus", "keripik", "packed", "Singkong pilihan diiris tipis, digoreng lalu dibalur gula merah dan cabai. "
+     "Berat bersih 250 gram."),
+    ("KRPK-TGR", "Kerupuk Ikan Tenggiri Mentah Oleh Oleh Semarang 250 gram", "Camilan", 25000, 260, "bungkus",
+     "kerupuk", "packed", "Kerupuk dari daging ikan tenggiri dan tapioka, dipotong tipis dan dijemur. Berat "
+     "bersih 250 gram."),
+    ("JHM-AREN-250", "Minuman Serbuk Jahe Merah Instan Gula Aren Kemasan 250 gram", "Minuman", 25000, 260,
+     "bungkus", "jahe", "packed", "Serbuk jahe merah asli dengan gula aren, tinggal seduh dengan air panas. "
+     "Satu kemasan 250 gram untuk sekitar 12 gelas."),
+    ("JHM-SRI-SCH", "Wedang Jahe Merah Serai Instan Sachet Isi 10 x 20 gram", "Minuman", 18000, 220,
+     "bungkus", "jahe", "packed", "Minuman jahe merah dengan serai dan gula batu dalam sachet 20 gram. "
+     "Berat bersih 200 gram (10 sachet)."),
+    ("KNY-ASM-200", "Serbuk Minuman Kunyit Asam Instan Gula Kelapa 200 gram", "Minuman", 20000, 210, "bungkus",
+     "jahe", "packed", "Serbuk kunyit dan asam jawa dengan gula kelapa, segar diminum dingin maupun hangat. "
+     "Berat bersih 200 gram."),
+    ("TMLW-200", "Serbuk Minuman Temulawak Instan Gula Aren Kemasan 200 gram", "Minuman", 20000, 210,
+     "bungkus", "jahe", "packed", "Serbuk temulawak dengan gula aren, diseduh dengan air hangat. Berat bersih "
+     "200 gram."),
+    ("MDU-RND-250", "Madu Randu Murni Botol Plastik 250 ml Hasil Panen Peternak Pati", "Madu", 45000, 380,
+     "pcs", "madu", "bpom", "Madu bunga randu dari peternak lebah di Pati, disaring tanpa dipanaskan. Isi 250 ml "
+     "(sekitar 340 gram), dalam botol bertutup segel."),
+    ("MDU-HTN-500", "Madu Hutan Asli Botol Kaca 500 gram dari Hutan Jawa Tengah", "Madu", 95000, 800, "pcs",
+     "madu", "bpom", "Madu hutan dari lebah liar, rasanya sedikit asam dan warnanya gelap. Berat bersih 500 "
+     "gram dalam botol kaca."),
+    ("MDU-KLK-1KG", "Madu Kelengkeng Murni Botol Plastik Berat Bersih 1 kg", "Madu", 150000, 1100, "pcs", "madu",
+     "bpom", "Madu bunga kelengkeng yang harum dan manis. Berat bersih 1 kg dalam botol plastik tebal."),
+    ("SMB-BWG-150", "Sambal Bawang Pedas Botol Kaca 150 gram Tanpa Pengawet", "Bumbu", 22000, 320, "pcs",
+     "keripik", "packed", "Sambal bawang dari cabai rawit, bawang putih dan minyak kelapa, dimasak hingga "
+     "matang. Berat bersih 150 gram."),
+    ("BMB-PCL-250", "Bumbu Pecel Kacang Tanah Siap Seduh Kemasan 250 gram", "Bumbu", 15000, 260, "bungkus",
+     "keripik", "packed", "Bumbu pecel dari kacang tanah sangrai, cabai, gula jawa dan daun jeruk. Cukup "
+     "diseduh air panas. Berat bersih 250 gram."),
+    ("ROTI-SBK-CKL", "Roti Sobek Manis Isi Cokelat dan Keju Dipanggang Setiap Hari", "Roti & Kue", 18000,
+     350, "pcs", "roti", "ready", "Roti sobek lembut isi cokelat dan keju, dipanggang setiap pagi di dapur "
+     "roti lapas. Tahan tiga hari di suhu ruang; pengiriman hanya dalam kota Semarang."),
+    ("ROTI-TWR-400", "Roti Tawar Kupas Lembut 400 gram Dipanggang Setiap Pagi", "Roti & Kue", 16000, 420,
+     "pcs", "roti", "ready", "Roti tawar tanpa kulit yang empuk untuk sarapan dan bekal. Tahan tiga hari; "
+     "dikirim di hari yang sama dengan pembuatan."),
+    ("BOLU-PDN-20", "Bolu Pandan Kukus Lembut Loyang Bulat 20 cm Siap Saji", "Roti & Kue", 35000, 600, "pcs",
+     "roti", "ready", "Bolu kukus dengan daun pandan asli dan santan, tanpa pewarna buatan. Habiskan dalam dua "
+     "hari."),
+    ("ROTI-KCH-6", "Roti Manis Isi Kacang Hijau Kemasan Isi Enam Buah", "Roti & Kue", 15000, 360, "bungkus",
+     "roti", "ready", "Enam roti manis isi pasta kacang hijau, dipanggang setiap pagi. Tahan tiga hari di suhu "
+     "ruang."),
+    ("TART-CKL-20", "Kue Tart Ulang Tahun Cokelat Diameter 20 cm Pesan Tiga Hari Sebelumnya", "Roti & Kue",
+     150000, 1200, "pcs", "kue", "order", "Kue tart cokelat dengan krim ganache dan tulisan ucapan sesuai "
+     "pesanan. Dibuat setelah dipesan; mohon pesan paling lambat tiga hari sebelumnya."),
+    ("LPS-LGT-20", "Lapis Legit Spekuk Premium Loyang 20 x 20 cm Dibuat Sesuai Pesanan", "Roti & Kue", 150000,
+     1000, "pcs", "kue", "order", "Lapis legit dengan 18 lapis, mentega asli dan rempah spekuk. Dipanggang "
+     "lapis demi lapis setelah pesanan masuk, siap dikirim lima hari kemudian."),
+    ("NSTR-500", "Kue Nastar Nanas Premium Toples 500 gram Pesanan Hari Raya", "Roti & Kue", 95000, 750, "pcs",
+     "kue", "order", "Nastar dengan selai nanas buatan sendiri dan mentega wisman. Dibuat sesuai pesanan "
+     "dalam toples plastik 500 gram."),
+    ("BRWN-PGG-20", "Brownies Panggang Fudgy Cokelat Loyang 20 cm Pre Order", "Roti & Kue", 65000, 700, "pcs",
+     "kue", "order", "Brownies panggang padat dengan cokelat hitam dan kacang mede di atasnya. Dipanggang "
+     "setelah dipesan."),
+]
+
+
+def pirt(kind: str) -> str:
+    code = {"kopi": "09", "camilan": "14", "minuman": "12", "bumbu": "10"}.get(kind, "14")
+    year = rng.randint(28, 30)  # the last two digits: the year the permit ends (valid at most five years)
+    return f"{rng.choice('2345')}{code}3374{rng.randint(1, 20):02d}{rng.randint(1, 9999):04d}-{year}"
+
+
+def halal() -> str:
+    return f"ID33{rng.randint(10, 99)}0000{rng.randint(10 ** 8, 10 ** 9 - 1)}"
+
+
+def expiry() -> date:
+    """A best-before date in late 2027 or 2028: about a year of shelf life, as the packs are labelled."""
+    return date(2027, rng.randint(9, 12), rng.choice((1, 10, 15, 20, 28))) if rng.random() < 0.5 else date(
+        2028, rng.randint(1, 12), rng.choice((1, 10, 15, 20, 28)))
+
+
+def kuliner() -> list[dict]:
+    img = dict(zip(("bubuk", "biji", "keripik", "kerupuk", "jahe", "madu", "roti", "kue"), make_images(
+        CATALOGS / "img" / "semarang", [
+            ("kopi-bubuk", "krem", "kopi"), ("kopi-biji", "kopi", "coklat"), ("keripik-tempe", "krem", "kuning"),
+            ("kerupuk", "putih", "kuning"), ("jahe-merah", "krem", "merah"), ("madu", "putih", "madu"),
+            ("roti", "krem", "tan"), ("kue-pesanan", "putih", "coklat"),
+        ])))
+    made = f"Diolah dan dikemas oleh WBP {LPP} yang telah mengikuti pelatihan keamanan pangan."
+    out = []
+    for sku, name, lead, pic, packs in COFFEE:
+        desc = f"{lead} Tersedia kemasan {', '.join(packs)} dengan zipper dan katup udara. {made}"
+        variants = [variant(f"{sku}-{pack.replace(' ', '').upper()}", "Berat", pack, price, rng.randint(5, 40),
+                            weight=PACK_GRAMS[pack] + (20 if pack != "1 kg" else 50)) for pack, price in packs.items()]
+        out.append(product(sku, name, desc, "Kuliner / Kopi", min(packs.values()), 0, "bungkus",
+                           variants[0]["weight"], (12, 6, 20), [img[pic], img["biji" if pic == "bubuk" else "bubuk"]],
+                           variants, permit=pirt("kopi"), halal=halal(), expiry=expiry()))
+    for n, (sku, name, sub, price, weight, unit, pic, kind, desc) in enumerate(FOOD):
+        extra: dict = {}
+        if kind == "ready":
+            extra.update(ready=True, halal=halal() if n % 2 else None)
+        elif kind == "order":
+            extra.update(preorder=True, halal=halal() if n % 2 else None)
+        else:
+            extra.update(permit=f"MD {rng.randint(2, 8)}{rng.randint(10 ** 10, 10 ** 11 - 1)}" if kind == "bpom"
+                         else pirt(sub.lower()), halal=halal() if n % 5 else None, expiry=expiry())
+        full = desc.rstrip(".") + ". " + (made if kind in ("packed", "bpom") else
+                                        f"Dibuat oleh WBP {LPP} di dapur produksi lapas.")
+        out.append(product(f"LPP-{sku}", name, full, rng.choice(("Kuliner / ", "Kuliner > ")) + sub, price,
+                           rng.randint(5, 60) if kind != "order" else 10, unit, weight, None,
+                           [img[pic]], **extra))
+    for p in out:
+        for v in p["variants"]:
+            v["sku"] = f"LPP-{v['sku']}"
+        if p["variants"]:
+            p["sku"] = f"LPP-{p['sku']}"
+    return out
+
+
+def write_kuliner(products: list[dict]) -> None:
+    lines = []
+    for r in rows_of(products):
+        rec = {"SKU": r["sku"]}
+        if r["parent"]:
+            rec["SKU Induk"] = r["parent"]
+        rec.update({"Nama Produk": r["name"], "Deskripsi": r["desc"], "Kategori": r["cat"],
+                    "Harga": rng.choice((r["price"], some_price(r["price"], ("rp", "rp_space", "rb", "dots")))),
+                    "Stok": r["stock"], "Satuan": r["unit"],
+                    "Berat (gram)": rng.choice((r["weight"], weight_text(r["weight"], rng.choice(("gr", "kg")))))})
+        if r["parent"]:
+            rec.update({"Nama Variasi": r["opt_name"], "Varian": r["opt_value"]})
+        rec["Foto"] = ";".join(r["images"])
+        same = random.Random(r["parent"] or r["sku"])  # choices one product's rows share
+        if r["permit"]:
+            prefixed = same.random() < 0.25 and not r["permit"].startswith("MD")
+            rec["Izin Edar"] = f"P-IRT {r['permit']}" if prefixed else r["permit"]
+        if r["halal"]:
+            rec["Halal"] = r["halal"]
+        if r["expiry"]:
+            rec["Kedaluwarsa"] = date_text(r["expiry"], same.choice(("dmy", "named", "iso")))
+        if r["ready"]:
+            rec["Siap Saji"] = "ya"
+        if r["preorder"]:
+            rec["Pre Order"] = "ya"
+        if not (r["ready"] or r["preorder"]) and same.random() < 0.3:
+            rec["Siap Saji"] = "tidak"
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    (CATALOGS / "kuliner.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# --- 7. LPKA Kelas I Tangerang: woven goods and souvenirs (SQLite) -----------------------------------------
+
+LPKA = "LPKA Kelas I Tangerang"
+LPKA_ITEMS = [  # (name, sub, price, weight, dims, picture, colours)
+    ("Tas Anyaman Pandan Wanita Model Tote dengan Tali Kulit Sintetis", "Anyaman", 125000, 450, (38, 12, 30),
+     "tas", ()),
+    ("Keranjang Anyaman Bambu Serbaguna Ukuran Sedang Diameter 30 cm", "Anyaman", 65000, 500, (30, 30, 20),
+     "keranjang", ()),
+    ("Tatakan Gelas Anyaman Eceng Gondok Bulat Isi Enam Buah", "Anyaman", 45000, 200, (11, 11, 6), "tatakan",
+     ()),
+    ("Tempat Tisu Anyaman Rotan Sintetis Persegi Panjang Warna Coklat", "Anyaman", 55000, 300, (26, 14, 10),
+     "keranjang", ()),
+    ("Keranjang Parsel Anyaman Rotan Oval dengan Pegangan Tinggi", "Anyaman", 85000, 600, (40, 28, 35),
+     "keranjang", ()),
+    ("Tudung Saji Anyaman Bambu Diameter 50 cm Motif Kotak Kotak", "Anyaman", 70000, 550, (50, 50, 20),
+     "keranjang", ()),
+    ("Tas Selempang Kecil Anyaman Tali Kur Buatan Tangan", "Anyaman", 95000, 250, (22, 6, 18), "tas",
+     ("Hitam", "Coklat", "Krem")),
+    ("Alas Piring Anyaman Pandan Persegi Isi Empat Warna Natural", "Anyaman", 60000, 400, (40, 30, 2),
+     "tatakan", ()),
+    ("Miniatur Kapal Pinisi Kayu Panjang 40 cm dengan Layar Kain", "Dekorasi", 175000, 800, (40, 12, 35),
+     "suvenir", ()),
+    ("Gantungan Kunci Miniatur Kapal Kayu Isi Sepuluh untuk Suvenir", "Dekorasi", 50000, 150, (15, 10, 3),
+     "suvenir", ()),
+    ("Hiasan Dinding Miniatur Rumah Adat Betawi dari Stik Es Krim", "Dekorasi", 120000, 400, (30, 25, 6),
+     "suvenir", ()),
+    ("Bingkai Foto Kayu Hias Tempelan Kerang Ukuran 4R Suvenir", "Dekorasi", 40000, 250, (20, 15, 2),
+     "suvenir", ()),
+    ("Vas Bunga Hias dari Kertas Koran Daur Ulang Tinggi 30 cm", "Dekorasi", 55000, 300, (12, 12, 30),
+     "tatakan", ()),
+    ("Miniatur Ondel Ondel Sepasang Tinggi 25 cm dari Kain Perca", "Dekorasi", 150000, 500, (20, 12, 25),
+     "suvenir", ()),
+]
+LPKA_MAKERS = {1: "Andi", 4: "Rizky", 9: "Bagas", 13: "Dimas"}  # the connector must drop these: never name a child
+
+
+def tangerang() -> list[dict]:
+    img = dict(zip(("tas", "keranjang", "tatakan", "suvenir"), make_images(CATALOGS / "img" / "tangerang", [
+        ("tas-anyaman", "pandan", "bambu"), ("keranjang-bambu", "bambu", "kayu"),
+        ("tatakan-anyaman", "pandan", "krem"), ("suvenir-kayu", "krem", "kayu"),
+    ])))
+    out = []
+    for i, (name, sub, price, weight, dims, pic, colours) in enumerate(LPKA_ITEMS, 1):
+        what = ("Dianyam tangan helai demi helai, rapi dan kuat untuk dipakai sehari-hari." if sub == "Anyaman"
+                else "Dirakit dan dicat tangan, cocok sebagai hiasan rumah atau cendera mata.")
+        desc = (f"{what} Ukuran {dims[0]} x {dims[1]} x {dims[2]} cm. Karya anak didik {LPKA} dalam kegiatan "
+                f"pelatihan keterampilan.")
+        sku = f"LPKA-{sub[:3].upper()}-{i:02d}"
+        variants = [variant(f"{sku}-{COLOUR_CODE[c]}", "Warna", c, price, rng.randint(1, 6)) for c in colours]
+        out.append(product(sku, name, desc, f"Kerajinan / {sub}", price, rng.randint(2, 20), "pcs", weight, dims,
+                           [img[pic]] + ([img["tatakan"]] if pic == "tas" else []), variants,
+                           maker=LPKA_MAKERS.get(i), consent=True if i in LPKA_MAKERS else None))
+    return out
+
+
+def write_tangerang(products: list[dict]) -> None:
+    path = CATALOGS / "tangerang.sqlite"
+    path.unlink(missing_ok=True)
+    con = sqlite3.connect(path)
+    con.execute("""CREATE TABLE produk (
+        "SKU" TEXT NOT NULL, "SKU Induk" TEXT, "Nama Produk" TEXT NOT NULL, "Deskripsi" TEXT,
+        "Kategori" TEXT, "Harga" INTEGER, "Stok" INTEGER, "Satuan" TEXT, "Berat (gram)" INTEGER,
+        "Panjang (cm)" INTEGER, "Lebar (cm)" INTEGER, "Tinggi (cm)" INTEGER, "Foto" TEXT,
+        "Nama Variasi" TEXT, "Varian" TEXT, "Pembuat" TEXT, "Izin Pembuat" TEXT)""")
+    for r in rows_of(products):
+        con.execute("INSERT INTO produk VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            r["sku"], r["parent"], r["name"], r["desc"], r["cat"], r["price"], r["stock"], r["unit"],
+            r["weight"], r["length"], r["width"], r["height"], ";".join(r["images"]), r["opt_name"],
+            r["opt_value"], r["maker"], None if r["consent"] is None else ya(r["consent"])))
+    con.commit()
+    con.close()
+
+
+# --- 8. rejects: one typical mistake per row (CSV, ";") -----------------------------------------------------
+
+REJECT_HEADER = ["SKU", "Nama Produk", "Deskripsi", "Kategori", "Harga", "Stok", "Satuan", "Berat (gram)",
+                 "Foto", "Izin Edar", "Halal", "Kedaluwarsa", "Siap Saji"]
+
+
+def rejects() -> list[tuple[dict, str, str]]:
+    """The rows of toko-contoh.csv: (row, the mistake it shows, the reason `validate` gives); '' for a good row."""
+    pics = make_images(REJECTS / "img", [(f"foto-{n:02d}", base, accent) for n, (base, accent) in enumerate(
+        (("krem", "coklat"), ("putih", "hitam"), ("krem", "kuning"), ("putih", "merah"), ("krem", "biru"),
+         ("putih", "hijau"), ("krem", "marun"), ("putih", "tan"), ("krem", "indigo"), ("putih", "emas")), 1)])
+    pics = [p.replace("img/img/", "img/") for p in pics]
+    made = "Karya WBP Rutan Kelas IIB Contoh."
+
+    def craft(n: int, **change) -> dict:
+        row = {"SKU": f"DMP-{n:02d}", "Nama Produk": f"Dompet Kulit Sapi Asli Pria Lipat Dua Model {n:02d}",
+               "Deskripsi": f"Dompet kulit sapi asli ukuran 11 x 9 cm dengan enam slot kartu. {made}",
+               "Kategori": "Fashion / Dompet", "Harga": "Rp85.000", "Stok": "12", "Satuan": "pcs",
+               "Berat (gram)": "120 gr", "Foto": pics[n % 10], "Izin Edar": "", "Halal": "", "Kedaluwarsa": "",
+               "Siap Saji": ""}
+        row.update(change)
+        return row
+
+    def food(n: int, **change) -> dict:
+        row = {"SKU": f"KRP-{n:02d}", "Nama Produk": f"Keripik Tempe Sagu Renyah Rasa Original 200 gram Nomor {n:02d}",
+               "Deskripsi": f"Keripik tempe renyah dengan bumbu bawang putih, berat bersih 200 gram. {made}",
+               "Kategori": "Kuliner / Camilan", "Harga": "Rp15.000", "Stok": "40", "Satuan": "bungkus",
+               "Berat (gram)": "210", "Foto": pics[n % 10], "Izin Edar": "2143374010123-29",
+               "Halal": "ID33110000412891122", "Kedaluwarsa": "31/12/2027", "Siap Saji": "tidak"}
+        row.update(change)
+        return row
+
+    return [
+        (craft(1), "", ""),
+        (craft(2, Harga="gratis"), "price `gratis`: not a number", "price_format"),
+        (craft(3, Harga="Rp -"), "price `Rp -`: no amount", "price_blank"),
+        (craft(4, Harga="1.50"), "price `1.50`: ambiguous (a dot groups three digits in rupiah)", "price_ambiguous"),
+        (craft(5, Harga="50"), "price `50`: below the Rp100 minimum", "price_range"),
+        (craft(6, Stok="-3"), "stock `-3`: negative", "int_negative"),
+        (craft(7, Stok="2,5"), "stock `2,5`: not a whole number", "int_not_whole"),
+        (craft(8, **{"Berat (gram)": "0"}), "weight `0`", "weight_zero"),
+        (craft(9, **{"Berat (gram)": ""}), "weight blank", "value_missing"),
+        (craft(10, SKU=""), "SKU blank", "value_missing"),
+        (craft(11, SKU="DMP 01"), "SKU `DMP 01` contains a space", "sku_spaces"),
+        (craft(12, SKU="DMP-DUPLIKAT"), "SKU `DMP-DUPLIKAT` used twice (rows 13 and 14): both refused", "sku_duplicate"),
+        (craft(13, SKU="DMP-DUPLIKAT"), "SKU `DMP-DUPLIKAT` used twice (rows 13 and 14): both refused", "sku_duplicate"),
+        (craft(14, **{"Nama Produk": "Tas"}), "name `Tas` too short", "name_length"),
+        (craft(15, Kategori="Elektronik"), "category `Elektronik` is not in the taxonomy", "category_unknown"),
+        (craft(16, Foto="../../rahasia.png"), "image `../../rahasia.png` points outside the catalog's folder", "image_outside_folder"),
+        (craft(17, Foto="http://contoh.id/a.png"), "image `http://contoh.id/a.png`: not https", "image_not_https"),
+        (craft(18, Foto="img/foto-hilang.png"), "image `img/foto-hilang.png` does not exist", "image_missing"),
+        (craft(19, Foto=";".join(pics)), "10 images in one cell (at most 9)", "images_too_many"),
+        (food(20, **{"Izin Edar": ""}), "culinary product with no food permit and not Siap Saji / Pre Order", "food_permit_missing"),
+        (food(21, **{"Izin Edar": "2143374010456-23"}), "P-IRT `2143374010456-23` expired in 2023", "food_permit_expired"),
+        (food(22, Kedaluwarsa="31/12/2024"), "Kedaluwarsa `31/12/2024` is past", "expired"),
+        (food(23, **{"Izin Edar": "2143374012"}), "P-IRT `2143374012` has 10 digits, not 15", "food_permit_format"),
+        (food(24), "", ""),
+    ]
+
+
+def write_rejects(rows: list[tuple[dict, str, str]]) -> None:
+    write_csv(REJECTS / "toko-contoh.csv", REJECT_HEADER, [[r[h] for h in REJECT_HEADER] for r, _, _ in rows],
+              ";", bom=False)
+    lines = [
+        "# Rejected rows: typical mistakes",
+        "",
+        "`toko-contoh.csv` is a made-up catalog (`;` separated, header on row 1, images in `img/`) in which every",
+        "row has exactly one typical mistake and is otherwise valid, plus two good rows (2 and 25). The connector",
+        "must refuse each bad row with a reason staff can act on, and read the good rows.",
+        "",
+        "```sh",
+        "pasindo --config examples/rejects/pasindo.yaml validate --lang id",
+        "```",
+        "",
+        "Generated by `examples/make_examples.py`; do not edit by hand.",
+        "",
+        "| row | mistake | reason `validate` gives |",
+        "|---:|---|---|",
+    ]
+    for number, (_, mistake, reason) in enumerate(rows, 2):
+        lines.append(f"| {number} | {mistake or 'none: a good row'} | {f'`{reason}`' if reason else 'read'} |")
+    (REJECTS / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (REJECTS / "pasindo.yaml").write_text(
+        "# Reads only the reject samples: `pasindo --config examples/rejects/pasindo.yaml validate`.\n"
+        "state_dir: ../../var/rejects\n"
+        "institutions:\n"
+        "  - code: rutan-contoh\n"
+        "    name: Rutan Kelas IIB Contoh\n"
+        "    type: rutan\n"
+        "    class: IIB\n"
+        "    province: Jawa Tengah\n"
+        "    catalog: {path: toko-contoh.csv, mapping: standard}\n"
+        "    sku_prefix: RTCTH\n", encoding="utf-8")
+
+
 def main() -> None:
     for folder in (CATALOGS, REJECTS):
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
-    mjk = mojokerto()
-    write_mojokerto(mjk)
-    for label, items in (("mojokerto.xlsx", mjk),):
+    made = {}
+    for label, build, write in (
+        ("mojokerto.xlsx", mojokerto, write_mojokerto),
+        ("cikarang.csv", cikarang, write_cikarang),
+        ("mataram.json", mataram, write_mataram),
+        ("nusakambangan-batik.xlsx", batik, write_batik),
+        ("nusakambangan-kaligrafi.csv", kaligrafi, write_kaligrafi),
+        ("kuliner.jsonl", kuliner, write_kuliner),
+        ("tangerang.sqlite", tangerang, write_tangerang),
+    ):
+        made[label] = build()
+        write(made[label])
+    write_rejects(rejects())
+    for label, items in made.items():
         print(f"{label:30} {len(items):3} products {sum(len(p['variants']) for p in items):3} variant rows")
 
 

@@ -161,18 +161,12 @@ def call(
         try:
             response = session.request(method, url, params=query, json=json, files=files, timeout=timeout)
         except requests.RequestException as exc:
-            # `from None`: requests' own messages quote the full URL, query and all.
-            raise _transport_error(exc, where, write, timeout) from None
-        try:
-            result = parse(response)
-        except (Throttled, Transient) as err:
-            if isinstance(err, Throttled):
-                limiter.slow_down()
-            if err.retry_after is None:
-                err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise
-        limiter.succeeded()
-        return result
+            failure = _transport_error(exc, where, write, timeout)
+        else:
+            return _parsed(response, parse, limiter)
+        # Raised outside the except block, so the original is not even its context: requests' messages quote the
+        # full URL, query (sign, access_token) and all.
+        raise failure
 
     retrying = Retrying(
         retry=retry_if_exception_type((Throttled, Transient)),
@@ -223,6 +217,20 @@ def safe_url(url: str) -> str:
     """The URL without its query string and fragment, fit for messages and logs."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _parsed(response: requests.Response, parse: Callable[[requests.Response], T], limiter: RateLimiter) -> T:
+    """`parse`'s result; the limiter learns whether we were throttled, a retryable error learns its Retry-After."""
+    try:
+        result = parse(response)
+    except (Throttled, Transient) as err:
+        if isinstance(err, Throttled):
+            limiter.slow_down()
+        if err.retry_after is None:
+            err.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise
+    limiter.succeeded()
+    return result
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:

@@ -1,0 +1,604 @@
+"""The `shopee` adapter: Shopee Open Platform v2 (Indonesia), one shop per channel.
+
+Every request goes through `connector.adapters.http.call` (pacing, retries, transport failures); every answer
+body is parsed by `_parse`, and a non-empty `error` is classified by `classify`:
+
+- Throttled: `error_rate_limit`, HTTP 429 (retried; the channel's limiter slows down); `error_limit` (the daily
+  quota, reset at 00:00 UTC+8) with retry_after = the time until the reset.
+- Transient: `error_system_busy`, `error_busy`, `error_server`, `error_inner`, HTTP 5xx, non-JSON gateway pages.
+- AuthError: `error_sign`, `error_auth`, `invalid_acceess_token` (sic), `invalid_access_token`, `invalid_partner_id`,
+  `source_ip_undeclared`, an expired request timestamp (`error_param` "Timestamp is expired": the clock).
+- NotFound: `error_item_not_found`.
+- AdapterError: `error_not_found` (no such API: a wrong endpoint URL; never NotFound, which would re-create).
+- Invalid: every other `error_*` (`error_param`, `error_item_*`, `error_repeated_mtsku`, name, price, weight,
+  image, brand, logistics, attribute and tier errors, `error_busi_update_*_failed`).
+- `response.failure_list` of a batch: a per-item Outcome, Invalid (NotFound when the reason says "not found").
+
+`error_limit` is Throttled rather than Auth: nothing is wrong with the shop, it must only wait; its retry_after
+(hours) never fits `call`'s time budget, so the error reaches the executor at once instead of a long sleep.
+
+Tokens: the TokenStore's pair wins over the config's. An answer saying the access token is invalid or expired
+triggers one refresh (under a lock; the new pair is saved before it is used, since Shopee's refresh token is
+single-use) and one retry; a token whose stored expiry is near is refreshed before the call.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import requests
+
+from connector.adapters.base import (
+    Adapter,
+    AdapterError,
+    AuthError,
+    Capabilities,
+    Change,
+    Image,
+    Invalid,
+    Listing,
+    ListingVariant,
+    MediaCache,
+    NotFound,
+    Outcome,
+    Remote,
+    Throttled,
+    TokenStore,
+    Transient,
+)
+from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, status_error
+
+API_PREFIX = "/api/v2"
+REFRESH_API = "/auth/access_token/get"
+UPLOAD_API = "/media_space/upload_image"
+
+DEFAULT_RATE_LIMIT = 10.0  # Shopee publishes no numbers: a conservative pace per shop
+# The sandbox's and a common Indonesian channel id; set options.logistic_ids to the shop's enabled channels
+# (logistics/get_channel_list).
+DEFAULT_LOGISTIC_IDS = (8003,)
+TOKEN_REFRESH_MARGIN = 300.0  # refresh this many seconds before the stored expiry
+ACCESS_TOKEN_TTL = 4 * 3600  # if a refresh answer lacks expire_in
+PAGE_SIZE = 100
+BASE_INFO_BATCH = 50
+MAX_TIERS = 2
+QUOTA_TIMEZONE = timezone(timedelta(hours=8))
+
+_TOKEN_ERRORS = frozenset({"invalid_acceess_token", "invalid_access_token"})
+_AUTH_HINTS = {
+    "error_sign": "Shopee refused the request signature: check partner_id and partner_key",
+    "invalid_acceess_token": "Shopee says the access token is invalid or expired",
+    "invalid_access_token": "Shopee says the access token is invalid or expired",
+    "error_auth": "Shopee refused the shop's authorisation: check shop_id, or re-authorise the shop",
+    "invalid_partner_id": "Shopee does not know this partner_id",
+    "source_ip_undeclared": "this machine's IP address is not allowed: declare it for the app on the Open Platform",
+}
+_TierPlan = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # init_tier_variation's tier_variation and model
+_BUSY_ERRORS = frozenset({"error_system_busy", "error_busy", "error_server", "error_inner"})
+
+
+def sign(
+    partner_key: str,
+    partner_id: int | str,
+    path: str,
+    timestamp: int | str,
+    access_token: str = "",
+    shop_id: int | str = "",
+) -> str:
+    """Shopee's signature: lowercase hex HMAC-SHA256 of partner_id + path + timestamp + access_token + shop_id
+    (plain concatenation; public calls leave the last two out)."""
+    base = f"{partner_id}{path}{timestamp}{access_token}{shop_id}"
+    return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
+
+
+def classify(code: str, message: str, status: int, where: str) -> AdapterError:
+    """The failure class of a Shopee error answer (see the module's table)."""
+    detail = f"{where}: {code}: {message}" if message else f"{where}: {code}"
+    if code == "error_rate_limit" or status == 429:
+        return Throttled(detail, code=code)
+    if code == "error_limit":
+        return Throttled(f"{detail} (daily quota, resets at 00:00 UTC+8)", code=code, retry_after=_until_quota_reset())
+    if code in _BUSY_ERRORS or status >= 500:
+        return Transient(detail, code=code)
+    if code in _AUTH_HINTS:
+        return AuthError(f"{_AUTH_HINTS[code]} ({detail})", code=code)
+    if code == "error_param" and "timestamp" in message.lower():
+        return AuthError(f"Shopee refused the request timestamp: check this machine's clock ({detail})", code=code)
+    if code == "error_item_not_found":
+        return NotFound(detail, code=code)
+    if code == "error_not_found":
+        return AdapterError(f"{detail} (check the channel's endpoint URL)", code=code)
+    if code.startswith("error_"):
+        return Invalid(detail, code=code)
+    return AdapterError(detail, code=code)
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    access_token: str
+    refresh_token: str
+    expires_at: float | None  # Unix seconds; None when unknown (tokens taken from the config)
+
+    def expiring(self, now: float, margin: float) -> bool:
+        return not self.access_token or (self.expires_at is not None and self.expires_at - now < margin)
+
+
+class ShopeeAdapter(Adapter):
+    """One Shopee shop. Options: rate_limit, pool_size, timeout (read, s), connect_timeout, retry (RetryPolicy
+    fields), logistic_ids, brand_ids (brand name -> Shopee brand_id), token_refresh_margin."""
+
+    name = "shopee"
+    capabilities = Capabilities(
+        price_batch=1,
+        stock_batch=1,
+        status_batch=50,
+        batch_across_products=False,
+        idempotent_create=False,
+        rate_limit=DEFAULT_RATE_LIMIT,
+        max_variants=50,
+        max_images=9,
+    )
+
+    def __init__(
+        self,
+        channel: str,
+        base_url: str,
+        credentials: dict[str, str],
+        *,
+        tokens: TokenStore,
+        media: MediaCache,
+        options: dict[str, Any] | None = None,
+        timeout: float = 30.0,
+    ):
+        super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout)
+        missing = [key for key in ("partner_id", "partner_key", "shop_id") if not credentials.get(key)]
+        if missing:
+            raise ValueError(f"channel {channel}: the shopee credentials need {', '.join(missing)}")
+        self._partner_id = _whole_number(credentials["partner_id"], "partner_id")
+        self._partner_key = credentials["partner_key"]
+        self._shop_id = _whole_number(credentials["shop_id"], "shop_id")
+        rate = float(self.options.get("rate_limit", DEFAULT_RATE_LIMIT))
+        self.capabilities = replace(ShopeeAdapter.capabilities, rate_limit=rate)
+        self._session = new_session(pool_size=int(self.options.get("pool_size", 10)))
+        self._limiter = RateLimiter(rate, burst=max(1.0, rate))
+        self._retry = RetryPolicy(**self.options.get("retry", {}))
+        read_timeout = float(self.options.get("timeout", timeout))
+        self._timeout = (float(self.options.get("connect_timeout", min(5.0, read_timeout))), read_timeout)
+        self._logistic_ids = [int(i) for i in self.options.get("logistic_ids", DEFAULT_LOGISTIC_IDS)]
+        self._brand_ids: dict[str, int] = dict(self.options.get("brand_ids", {}))
+        self._refresh_margin = float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN))
+        self._token_lock = threading.RLock()
+        self._current: _Tokens | None = None
+
+    # -- the Adapter protocol ----------------------------------------------------------------------------------
+
+    def check(self) -> str:
+        params = {"offset": 0, "page_size": 1, "item_status": "NORMAL"}
+        answer = self._request("GET", "/product/get_item_list", write=False, params=params)["response"]
+        return f"shop {self._shop_id}: authorised, {answer.get('total_count', 0)} active listings"
+
+    def find(self, seller_sku: str) -> list[Remote]:
+        item_ids = self._search(seller_sku)
+        remotes: list[Remote] = []
+        for start in range(0, len(item_ids), BASE_INFO_BATCH):
+            batch = ",".join(str(item_id) for item_id in item_ids[start : start + BASE_INFO_BATCH])
+            answer = self._request("GET", "/product/get_item_base_info", write=False, params={"item_id_list": batch})
+            for info in answer["response"].get("item_list", []):
+                # search_item may match loosely; deleted items are no listing to bind.
+                if info.get("item_sku") == seller_sku and "DELETE" not in str(info.get("item_status")):
+                    remotes.append(self._remote(info))
+        return remotes
+
+    def create(self, listing: Listing, intent_id: str) -> Remote:
+        """add_item, then init_tier_variation for the variants.
+
+        Shopee takes no idempotency key (`intent_id` goes unused): a lost add_item answer is UnknownOutcome, which
+        the executor resolves with `find`. If the item was created but its variants failed, the error raised
+        carries `err.remote` (the item, without variant ids) so the engine can bind the item; `update_content`
+        adds the variants to an item that has none.
+        """
+        tiers = _tiers(listing.variants) if listing.variants else None  # refuse bad variants before any write
+        body = {
+            **self._content(listing),
+            "original_price": listing.price,
+            "seller_stock": [{"stock": listing.stock}],
+            "brand": self._brand(listing.brand),
+            "logistic_info": [{"logistic_id": logistic_id, "enabled": True} for logistic_id in self._logistic_ids],
+            "attribute_list": _attribute_list(listing.attributes),
+            "condition": "NEW",
+        }
+        item_id = self._request("POST", "/product/add_item", write=True, body=body)["response"]["item_id"]
+        remote = Remote(str(item_id), listing.seller_sku, {}, active=True)
+        if tiers is None:
+            return remote
+        try:
+            return replace(remote, variant_ids=self._init_tiers(item_id, tiers))
+        except AdapterError as err:
+            err.remote = remote  # type: ignore[attr-defined]  # read by the executor through getattr
+            raise
+
+    def update_content(self, remote: Remote, listing: Listing) -> Remote:
+        item_id = int(remote.external_id)
+        wanted = {variant.seller_sku for variant in listing.variants}
+        variant_ids = dict(remote.variant_ids)
+        if set(variant_ids) != wanted:
+            variant_ids = self._fetch_model_ids(item_id)  # the ledger may be behind the marketplace
+        if variant_ids and set(variant_ids) != wanted:
+            # The sandbox serves no add_model / delete_model / update_tier_variation yet.
+            raise Invalid(
+                "changing the variants of an existing Shopee listing is not supported yet "
+                f"(has {sorted(variant_ids)}, wants {sorted(wanted)})"
+            )
+        tiers = _tiers(listing.variants) if wanted and not variant_ids else None  # a create whose variants failed
+        body = {"item_id": item_id, **self._content(listing)}
+        if listing.attributes:  # else keep what the seller set in Seller Centre
+            body["attribute_list"] = _attribute_list(listing.attributes)
+        self._request("POST", "/product/update_item", write=True, body=body)
+        if tiers is not None:
+            variant_ids = self._init_tiers(item_id, tiers)
+        return Remote(remote.external_id, listing.seller_sku, variant_ids, remote.active)
+
+    def update_prices(self, changes: Sequence[Change]) -> list[Outcome]:
+        return [
+            self._set_models(change, "/product/update_price", "price_list", lambda price: {"original_price": price})
+            for change in changes
+        ]
+
+    def update_stock(self, changes: Sequence[Change]) -> list[Outcome]:
+        return [
+            self._set_models(change, "/product/update_stock", "stock_list", lambda n: {"seller_stock": [{"stock": n}]})
+            for change in changes
+        ]
+
+    def set_active(self, remotes: Sequence[tuple[str, Remote]], active: bool) -> list[Outcome]:
+        if not remotes:
+            return []
+        body = {"item_list": [{"item_id": int(remote.external_id), "unlist": not active} for _, remote in remotes]}
+        answer = self._request("POST", "/product/unlist_item", write=True, body=body, partial=True)["response"]
+        done = {entry.get("item_id") for entry in answer.get("success_list") or []}
+        failed = {entry.get("item_id"): entry.get("failed_reason") for entry in answer.get("failure_list") or []}
+        outcomes: list[Outcome] = []
+        for key, remote in remotes:
+            item_id = int(remote.external_id)
+            if item_id in done:
+                outcomes.append(Outcome(key))
+            elif item_id in failed:
+                outcomes.append(Outcome(key, _item_failure(f"Shopee unlist_item: {failed[item_id] or 'refused'}")))
+            else:
+                outcomes.append(Outcome(key, AdapterError("Shopee unlist_item did not report on this item")))
+        return outcomes
+
+    def upload_image(self, image: Image) -> str:
+        # A public API: signed without the shop's token.
+        answer = self._send(
+            "POST", UPLOAD_API, write=True, access_token=None, files={"image": (image.filename, image.load())}
+        )
+        return str(answer["response"]["image_info"]["image_id"])
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- listing content ---------------------------------------------------------------------------------------
+
+    def _content(self, listing: Listing) -> dict[str, Any]:
+        """The fields add_item and update_item share."""
+        body: dict[str, Any] = {
+            "item_name": listing.name,
+            "description": listing.description,
+            "item_sku": listing.seller_sku,
+            "weight": listing.weight_g / 1000,  # Shopee takes kilograms
+            "category_id": int(listing.category_id),
+            "image": {"image_id_list": [self.image_id(image) for image in listing.images]},
+        }
+        if listing.length_cm and listing.width_cm and listing.height_cm:
+            body["dimension"] = {
+                "package_length": listing.length_cm,
+                "package_width": listing.width_cm,
+                "package_height": listing.height_cm,
+            }
+        return body
+
+    def _brand(self, brand: str) -> dict[str, Any]:
+        # A named brand needs Shopee's brand_id (options.brand_ids); anything else is listed as "No Brand".
+        if brand in self._brand_ids:
+            return {"brand_id": int(self._brand_ids[brand]), "original_brand_name": brand}
+        return {"brand_id": 0, "original_brand_name": "No Brand"}
+
+    def _init_tiers(self, item_id: int, tiers: _TierPlan) -> dict[str, str]:
+        tier_variation, models = tiers
+        body = {"item_id": item_id, "tier_variation": tier_variation, "model": models}
+        answer = self._request("POST", "/product/init_tier_variation", write=True, body=body)["response"]
+        return _ids_by_sku(answer.get("model") or [])
+
+    # -- reads -------------------------------------------------------------------------------------------------
+
+    def _search(self, seller_sku: str) -> list[int]:
+        item_ids: list[int] = []
+        offset = ""
+        while True:
+            params: dict[str, Any] = {"item_sku": seller_sku, "page_size": PAGE_SIZE}
+            if offset:
+                params["offset"] = offset
+            answer = self._request("GET", "/product/search_item", write=False, params=params)["response"]
+            item_ids.extend(answer.get("item_id_list") or [])
+            offset = str(answer.get("next_offset") or "")
+            if not offset:
+                return item_ids
+
+    def _remote(self, info: Mapping[str, Any]) -> Remote:
+        """A Remote from get_item_base_info's entry (and get_model_list when the item has models)."""
+        variant_ids = self._fetch_model_ids(info["item_id"]) if info.get("has_model") else {}
+        return Remote(
+            str(info["item_id"]), info.get("item_sku") or None, variant_ids, info.get("item_status") == "NORMAL"
+        )
+
+    def _fetch_model_ids(self, item_id: int) -> dict[str, str]:
+        """The item's current models: seller SKU -> model id."""
+        answer = self._request("GET", "/product/get_model_list", write=False, params={"item_id": item_id})
+        return _ids_by_sku(answer["response"].get("model") or [])
+
+    # -- price and stock ---------------------------------------------------------------------------------------
+
+    def _set_models(self, change: Change, api: str, list_key: str, entry: Callable[[int], dict[str, Any]]) -> Outcome:
+        """update_price / update_stock of one item: its models' values in one call, one Outcome."""
+        targets, unmapped = _models_of(change)
+        problems = [f"{sku}: no Shopee model id for this SKU (variants not created yet?)" for sku in unmapped]
+        if targets:
+            body = {
+                "item_id": int(change.remote.external_id),
+                list_key: [{"model_id": model_id, **entry(int(value))} for model_id, (_, value) in targets.items()],
+            }
+            try:
+                answer = self._request("POST", api, write=True, body=body, partial=True)["response"]
+            except AuthError:
+                raise  # the whole channel is stopped, not this item
+            except AdapterError as err:
+                return Outcome(change.key, err)
+            for failure in answer.get("failure_list") or []:
+                model_id = failure.get("model_id")
+                sku = targets[model_id][0] if model_id in targets else f"model {model_id}"
+                problems.append(f"{sku}: {failure.get('failed_reason') or 'refused'}")
+        if not problems:
+            return Outcome(change.key)
+        return Outcome(change.key, Invalid(f"Shopee {api.rsplit('/', 1)[-1]}: " + "; ".join(problems)))
+
+    # -- requests and tokens -----------------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        api: str,
+        *,
+        write: bool,
+        params: Mapping[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        partial: bool = False,
+    ) -> dict[str, Any]:
+        """A shop call, signed with the access token; refreshed once if Shopee says the token is invalid."""
+        send = functools.partial(self._send, method, api, write=write, params=params, body=body, partial=partial)
+        tokens = self._tokens_in_force()
+        if tokens.expiring(time.time(), self._refresh_margin):
+            tokens = self._refresh(tokens)
+        try:
+            return send(access_token=tokens.access_token)
+        except AuthError as err:
+            if err.code not in _TOKEN_ERRORS:
+                raise
+        # The gateway refused the token before the API ran: repeating the call (even a write) is safe.
+        return send(access_token=self._refresh(tokens).access_token)
+
+    def _send(
+        self,
+        method: str,
+        api: str,
+        *,
+        write: bool,
+        access_token: str | None,
+        params: Mapping[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        partial: bool = False,
+    ) -> dict[str, Any]:
+        """One signed call; `access_token=None` signs it as a public call. Returns the parsed answer body."""
+        path = API_PREFIX + api
+        where = f"Shopee {api.lstrip('/')}"
+
+        def common_params() -> dict[str, Any]:
+            timestamp = int(time.time())
+            if access_token is None:
+                return {
+                    "partner_id": self._partner_id,
+                    "timestamp": timestamp,
+                    "sign": sign(self._partner_key, self._partner_id, path, timestamp),
+                }
+            return {
+                "partner_id": self._partner_id,
+                "timestamp": timestamp,
+                "access_token": access_token,
+                "shop_id": self._shop_id,
+                "sign": sign(self._partner_key, self._partner_id, path, timestamp, access_token, self._shop_id),
+            }
+
+        return call(
+            self._session,
+            self._limiter,
+            method,
+            self.base_url + path,
+            write=write,
+            parse=functools.partial(_parse, where=where, partial=partial),
+            sign=common_params,
+            params=params,
+            json=body,
+            files=files,
+            timeout=self._timeout,
+            retry=self._retry,
+        )
+
+    def _tokens_in_force(self) -> _Tokens:
+        with self._token_lock:
+            if self._current is None:
+                stored = self.tokens.load(self.channel)
+                if stored:  # saved by a refresh, so newer than the config (whose refresh token is spent)
+                    self._current = _Tokens(
+                        stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
+                    )
+                else:
+                    self._current = _Tokens(
+                        self.credentials.get("access_token", ""), self.credentials.get("refresh_token", ""), None
+                    )
+            return self._current
+
+    def _refresh(self, stale: _Tokens) -> _Tokens:
+        """Trade the refresh token for a new pair, save it, then use it. Threads that saw the same stale token
+        wait on the lock and take the pair the first one got."""
+        with self._token_lock:
+            current = self._tokens_in_force()
+            if current.access_token != stale.access_token:
+                return current
+            if not current.refresh_token:
+                raise AuthError(
+                    "the Shopee access token is missing or expired and there is no refresh token: "
+                    "re-authorise the shop and put the new tokens in the channel's credentials"
+                )
+            body = {"refresh_token": current.refresh_token, "partner_id": self._partner_id, "shop_id": self._shop_id}
+            try:
+                # write=False: repeating a refresh whose answer was lost is safe, a spent refresh token is refused.
+                answer = self._send("POST", REFRESH_API, write=False, access_token=None, body=body)
+            except AuthError as err:
+                raise AuthError(
+                    f"refreshing the Shopee access token failed ({err.message}): re-authorise the shop",
+                    code=err.code,
+                ) from err
+            if not answer.get("access_token") or not answer.get("refresh_token"):
+                raise AuthError("Shopee's token refresh answer carries no token pair")
+            fresh = _Tokens(
+                answer["access_token"],
+                answer["refresh_token"],
+                time.time() + int(answer.get("expire_in") or ACCESS_TOKEN_TTL),
+            )
+            # Saved before first use: the old refresh token is spent, losing this one would lock the shop out.
+            self.tokens.save(
+                self.channel,
+                {
+                    "access_token": fresh.access_token,
+                    "refresh_token": fresh.refresh_token,
+                    "expires_at": fresh.expires_at,
+                    "shop_id": self._shop_id,
+                },
+            )
+            self._current = fresh
+            return fresh
+
+
+# -- pure helpers --------------------------------------------------------------------------------------------
+
+
+def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[str, Any]:
+    """The answer body, or the failure it reports. With `partial`, an error answer that lists per-item failures
+    (`response.failure_list`, e.g. "all failed") is returned for the caller to read item by item."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        # A load balancer's HTML page or a cut-off answer: nothing Shopee decided.
+        raise status_error(response) or Transient(f"{where}: the answer is not JSON (HTTP {response.status_code})")
+    code = str(body.get("error") or "")
+    if code:
+        failures = (body.get("response") or {}).get("failure_list")
+        if partial and failures:
+            return body
+        raise classify(code, str(body.get("message") or ""), response.status_code, where)
+    error = status_error(response)
+    if error is not None:
+        raise error
+    return body
+
+
+def _tiers(variants: Sequence[ListingVariant]) -> _TierPlan:
+    """init_tier_variation's tier_variation and model list: tier names from the options' keys and option values
+    in first-seen order."""
+    values: dict[str, list[str]] = {}
+    for variant in variants:
+        for name, value in variant.options.items():
+            options = values.setdefault(name, [])
+            if value not in options:
+                options.append(value)
+    if not 1 <= len(values) <= MAX_TIERS:
+        raise Invalid(f"Shopee variants need 1 or 2 option names (e.g. Warna, Ukuran), got {list(values) or 'none'}")
+    for variant in variants:
+        if set(variant.options) != set(values):
+            raise Invalid(
+                f"variant {variant.seller_sku} has options {sorted(variant.options)}, expected {list(values)}"
+            )
+    tier_variation = [
+        {"name": name, "option_list": [{"option": option} for option in options]} for name, options in values.items()
+    ]
+    models = [
+        {
+            "tier_index": [options.index(variant.options[name]) for name, options in values.items()],
+            "model_sku": variant.seller_sku,
+            "original_price": variant.price,
+            "seller_stock": [{"stock": variant.stock}],
+        }
+        for variant in variants
+    ]
+    return tier_variation, models
+
+
+def _attribute_list(attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """listing.attributes as Shopee's attribute_list: {attribute_id: value_id (int) | value name (str) | a list}."""
+    result: list[dict[str, Any]] = []
+    for attribute_id, value in attributes.items():
+        if not str(attribute_id).isdigit():
+            raise Invalid(f"attribute {attribute_id!r}: Shopee needs a numeric attribute id (see get_attributes)")
+        values = value if isinstance(value, list) else [value]
+        result.append(
+            {
+                "attribute_id": int(attribute_id),
+                "attribute_value_list": [
+                    {"value_id": v} if isinstance(v, int) else {"value_id": 0, "original_value_name": str(v)}
+                    for v in values
+                ],
+            }
+        )
+    return result
+
+
+def _models_of(change: Change) -> tuple[dict[int, tuple[str, int]], list[str]]:
+    """model id -> (seller SKU, value) for the change's SKUs, and the SKUs without a model id.
+    A listing without variants is model 0."""
+    ids = change.remote.variant_ids
+    if not ids and len(change.values) == 1:
+        [(sku, value)] = change.values.items()
+        return {0: (sku, value)}, []
+    targets = {int(ids[sku]): (sku, value) for sku, value in change.values.items() if sku in ids}
+    return targets, [sku for sku in change.values if sku not in ids]
+
+
+def _ids_by_sku(models: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    return {model["model_sku"]: str(model["model_id"]) for model in models if model.get("model_sku")}
+
+
+def _item_failure(message: str) -> AdapterError:
+    return NotFound(message) if "not found" in message.lower() else Invalid(message)
+
+
+def _until_quota_reset() -> float:
+    now = datetime.now(QUOTA_TIMEZONE)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - now).total_seconds()
+
+
+def _whole_number(value: str, name: str) -> int:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"the shopee credential {name} must be a whole number, got {value!r}")
+    return int(text)

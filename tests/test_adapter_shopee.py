@@ -1,0 +1,461 @@
+"""The Shopee adapter against the sandbox's Shopee dialect, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from connector.adapters.base import (
+    AuthError,
+    Change,
+    Image,
+    Invalid,
+    Listing,
+    ListingVariant,
+    NotFound,
+    Remote,
+    UnknownOutcome,
+)
+from connector.adapters.shopee import ShopeeAdapter, sign
+from connector.sandbox import SandboxServer
+
+PARTNER_ID = 100001
+PARTNER_KEY = "sandbox-shopee-key"
+SHOP_ID = 200001
+TOKEN = "sandbox-shopee-token"
+REFRESH = "sandbox-shopee-refresh"
+CREDENTIALS = {
+    "partner_id": str(PARTNER_ID),
+    "partner_key": PARTNER_KEY,
+    "shop_id": str(SHOP_ID),
+    "access_token": TOKEN,
+    "refresh_token": REFRESH,
+}
+QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
+
+
+class MemoryTokens:
+    """A TokenStore in memory; `on_save` lets a test look at the world at the moment of saving."""
+
+    def __init__(self, initial: dict[str, Any] | None = None, on_save: Callable[[], None] | None = None) -> None:
+        self.data: dict[str, dict[str, Any]] = {"shopee": dict(initial)} if initial else {}
+        self.saved: list[dict[str, Any]] = []
+        self.on_save = on_save
+
+    def load(self, channel: str) -> dict[str, Any] | None:
+        return self.data.get(channel)
+
+    def save(self, channel: str, tokens: dict[str, Any]) -> None:
+        if self.on_save is not None:
+            self.on_save()
+        self.data[channel] = dict(tokens)
+        self.saved.append(dict(tokens))
+
+
+class MemoryMedia:
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], str] = {}
+
+    def get(self, channel: str, sha256: str) -> str | None:
+        return self.ids.get((channel, sha256))
+
+    def put(self, channel: str, sha256: str, image_id: str) -> None:
+        self.ids[(channel, sha256)] = image_id
+
+
+def png(seed: int) -> Image:
+    data = b"\x89PNG\r\n\x1a\n" + bytes([seed]) * 64
+    return Image(hashlib.sha256(data).hexdigest(), f"foto-{seed}.png", lambda: data)
+
+
+def plain_listing(sku: str = "LPMJK-DOMPET-01", **overrides: Any) -> Listing:
+    fields: dict[str, Any] = {
+        "key": f"lapas-mojokerto:{sku}",
+        "seller_sku": sku,
+        "name": "Dompet Kulit Lapas Mojokerto",
+        "description": "Dompet kulit sapi asli buatan warga binaan.",
+        "category_id": 100639,
+        "price": 85000,
+        "stock": 12,
+        "weight_g": 250,
+        "images": (png(1),),
+    }
+    fields.update(overrides)
+    return Listing(**fields)
+
+
+def varied_listing(sku: str = "LPMJK-KAOS-01") -> Listing:
+    variants = tuple(
+        ListingVariant(f"{sku}-{colour[0]}{size}", 50000 + 1000 * n, n + 1, {"Warna": colour, "Ukuran": size})
+        for n, (colour, size) in enumerate([("Merah", "M"), ("Merah", "L"), ("Biru", "M")])
+    )
+    return plain_listing(
+        sku,
+        name="Kaos Sablon Lapas Mojokerto",
+        price=50000,
+        stock=6,
+        images=(png(1), png(2)),
+        variants=variants,
+        length_cm=30,
+        width_cm=20,
+        height_cm=2,
+    )
+
+
+def inspect(server: SandboxServer) -> list[dict[str, Any]]:
+    return requests.get(f"{server.url}/_sandbox/items", params={"dialect": "shopee"}, timeout=5).json()["items"]
+
+
+def requests_to(server: SandboxServer, api: str) -> int:
+    stats = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
+    return stats["requests"].get(f"shopee /api/v2/{api}", 0)
+
+
+def faults(server: SandboxServer) -> dict[str, int]:
+    return requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()["faults"]
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "sandbox.db"
+
+
+@pytest.fixture
+def sandbox(state: Path) -> Iterator[SandboxServer]:
+    with SandboxServer(port=0, state_path=state) as server:
+        yield server
+
+
+@pytest.fixture
+def make_adapter() -> Iterator[Callable[..., ShopeeAdapter]]:
+    made: list[ShopeeAdapter] = []
+
+    def make(
+        server: SandboxServer,
+        *,
+        tokens: MemoryTokens | None = None,
+        media: MemoryMedia | None = None,
+        timeout: float = 5.0,
+        **credentials: str,
+    ) -> ShopeeAdapter:
+        adapter = ShopeeAdapter(
+            "shopee",
+            server.url,
+            {**CREDENTIALS, **credentials},
+            tokens=tokens or MemoryTokens(),
+            media=media or MemoryMedia(),
+            options={"rate_limit": 200, "retry": QUICK_RETRY},
+            timeout=timeout,
+        )
+        made.append(adapter)
+        return adapter
+
+    yield make
+    for adapter in made:
+        adapter.close()
+
+
+@pytest.fixture
+def shopee(sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]) -> ShopeeAdapter:
+    return make_adapter(sandbox)
+
+
+def raw_refresh(server: SandboxServer, refresh_token: str) -> dict[str, Any]:
+    path = "/api/v2/auth/access_token/get"
+    timestamp = int(time.time())
+    query = {"partner_id": PARTNER_ID, "timestamp": timestamp, "sign": sign(PARTNER_KEY, PARTNER_ID, path, timestamp)}
+    body = {"refresh_token": refresh_token, "partner_id": PARTNER_ID, "shop_id": SHOP_ID}
+    return requests.post(server.url + path, params=query, json=body, timeout=5).json()
+
+
+# --- signing -----------------------------------------------------------------------------------------------------
+
+
+def test_shop_call_signature_matches_the_test_vector() -> None:
+    signature = sign(PARTNER_KEY, PARTNER_ID, "/api/v2/product/update_stock", 1764403200, TOKEN, SHOP_ID)
+    assert signature == "6cb04139bc2b941bf2ad4506d2680404f44d34be043ea898e3b7bb4cc1cd816a"
+
+
+def test_public_call_signature_matches_the_test_vector() -> None:
+    signature = sign(PARTNER_KEY, PARTNER_ID, "/api/v2/auth/access_token/get", 1764403200)
+    assert signature == "7f70f4684897c4915f5dc5b20602b0fc21d27d2d9262c9ef27311de787f2ece2"
+
+
+# --- check and create --------------------------------------------------------------------------------------------
+
+
+def test_check_summarises_the_shop(shopee: ShopeeAdapter) -> None:
+    assert shopee.check() == "shop 200001: authorised, 0 active listings"
+
+
+def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    remote = shopee.create(plain_listing(), "intent-1")
+    assert remote == Remote(remote.external_id, "LPMJK-DOMPET-01", {}, active=True)
+    assert inspect(sandbox) == [
+        {
+            "item_id": int(remote.external_id),
+            "seller_sku": "LPMJK-DOMPET-01",
+            "name": "Dompet Kulit Lapas Mojokerto",
+            "price": 85000,
+            "stock": 12,
+            "status": "active",
+            "category_id": 100639,
+            "images": 1,
+            "variants": [],
+        }
+    ]
+
+
+def test_create_with_variants_and_images_shows_exactly_the_listing(
+    sandbox: SandboxServer, shopee: ShopeeAdapter
+) -> None:
+    remote = shopee.create(varied_listing(), "intent-1")
+    assert sorted(remote.variant_ids) == ["LPMJK-KAOS-01-BM", "LPMJK-KAOS-01-ML", "LPMJK-KAOS-01-MM"]
+    [item] = inspect(sandbox)
+    assert (item["seller_sku"], item["name"], item["images"]) == ("LPMJK-KAOS-01", "Kaos Sablon Lapas Mojokerto", 2)
+    assert (item["price"], item["stock"]) == (50000, 6)  # the lowest variant price, the sum of their stock
+    assert item["variants"] == [
+        {"seller_sku": "LPMJK-KAOS-01-MM", "price": 50000, "stock": 1},
+        {"seller_sku": "LPMJK-KAOS-01-ML", "price": 51000, "stock": 2},
+        {"seller_sku": "LPMJK-KAOS-01-BM", "price": 52000, "stock": 3},
+    ]
+    assert requests_to(sandbox, "media_space/upload_image") == 2
+
+
+def test_an_image_is_uploaded_once_across_two_creates(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    shopee.create(plain_listing("A-1"), "intent-1")
+    shopee.create(plain_listing("A-2"), "intent-2")
+    assert requests_to(sandbox, "media_space/upload_image") == 1
+    assert [item["images"] for item in inspect(sandbox)] == [1, 1]
+
+
+def test_variants_with_mismatched_options_are_refused_before_any_call(
+    sandbox: SandboxServer, shopee: ShopeeAdapter
+) -> None:
+    variants = (ListingVariant("X-1", 10000, 1, {"Warna": "Merah"}), ListingVariant("X-2", 10000, 1, {"Ukuran": "L"}))
+    with pytest.raises(Invalid, match="variant X-1 has options"):
+        shopee.create(plain_listing("X", variants=variants), "intent-1")
+    assert requests_to(sandbox, "product/add_item") == 0
+
+
+def test_refused_content_is_invalid_with_shopees_reason(shopee: ShopeeAdapter) -> None:
+    with pytest.raises(Invalid) as raised:
+        shopee.create(plain_listing(price=50), "intent-1")
+    assert raised.value.code == "error_price_exceed_min_limitt"
+    assert "min price" in raised.value.message
+
+
+# --- find --------------------------------------------------------------------------------------------------------
+
+
+def test_find_sees_none_one_or_duplicates(shopee: ShopeeAdapter) -> None:
+    assert shopee.find("LPMJK-DOMPET-01") == []
+    first = shopee.create(plain_listing(), "intent-1")
+    assert shopee.find("LPMJK-DOMPET-01") == [first]
+    second = shopee.create(plain_listing(), "intent-2")  # Shopee itself has no duplicate check
+    assert shopee.find("LPMJK-DOMPET-01") == [first, second]
+
+
+def test_find_reads_variant_ids_and_status(shopee: ShopeeAdapter) -> None:
+    created = shopee.create(varied_listing(), "intent-1")
+    shopee.set_active([("k", created)], False)
+    assert shopee.find("LPMJK-KAOS-01") == [Remote(created.external_id, "LPMJK-KAOS-01", created.variant_ids, False)]
+
+
+# --- update_content ----------------------------------------------------------------------------------------------
+
+
+def test_update_content_changes_the_listing_and_keeps_variant_ids(
+    sandbox: SandboxServer, shopee: ShopeeAdapter
+) -> None:
+    created = shopee.create(varied_listing(), "intent-1")
+    changed = replace(varied_listing(), name="Kaos Sablon Baru", images=(png(3),), category_id=100640)
+    remote = shopee.update_content(created, changed)
+    assert remote == created
+    [item] = inspect(sandbox)
+    assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Baru", 100640, 1)
+
+
+def test_update_content_refuses_to_change_the_variant_set(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    created = shopee.create(varied_listing(), "intent-1")
+    fewer = replace(varied_listing(), variants=varied_listing().variants[:2])
+    with pytest.raises(Invalid, match="not supported yet"):
+        shopee.update_content(created, fewer)
+    assert requests_to(sandbox, "product/update_item") == 0
+
+
+def test_update_content_adds_variants_a_failed_create_left_out(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    bare = shopee.create(plain_listing("LPMJK-KAOS-01"), "intent-1")  # as if init_tier_variation had failed
+    remote = shopee.update_content(bare, varied_listing())
+    assert sorted(remote.variant_ids) == ["LPMJK-KAOS-01-BM", "LPMJK-KAOS-01-ML", "LPMJK-KAOS-01-MM"]
+    assert len(inspect(sandbox)[0]["variants"]) == 3
+
+
+# --- price, stock, status ----------------------------------------------------------------------------------------
+
+
+def test_prices_and_stock_go_one_call_per_item(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    plain = shopee.create(plain_listing(), "intent-1")
+    varied = shopee.create(varied_listing(), "intent-2")
+    variant_prices = {sku: 60000 for sku in varied.variant_ids}
+    outcomes = shopee.update_prices(
+        [Change("plain", plain, {"LPMJK-DOMPET-01": 90000}), Change("varied", varied, variant_prices)]
+    )
+    assert [(o.key, o.ok) for o in outcomes] == [("plain", True), ("varied", True)]
+    outcomes = shopee.update_stock(
+        [Change("plain", plain, {"LPMJK-DOMPET-01": 4}), Change("varied", varied, dict.fromkeys(varied.variant_ids, 7))]
+    )
+    assert all(outcome.ok for outcome in outcomes)
+    assert requests_to(sandbox, "product/update_price") == 2
+    assert requests_to(sandbox, "product/update_stock") == 2
+    plain_item, varied_item = inspect(sandbox)
+    assert (plain_item["price"], plain_item["stock"]) == (90000, 4)
+    assert {(v["price"], v["stock"]) for v in varied_item["variants"]} == {(60000, 7)}
+
+
+def test_a_failure_list_entry_is_an_invalid_outcome(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    varied = shopee.create(varied_listing(), "intent-1")
+    stale = Remote(varied.external_id, varied.seller_sku, {**varied.variant_ids, "LPMJK-KAOS-01-MM": "123"})
+    [outcome] = shopee.update_stock([Change("varied", stale, dict.fromkeys(varied.variant_ids, 9))])
+    assert isinstance(outcome.error, Invalid)
+    assert "LPMJK-KAOS-01-MM: Wrong model_id" in outcome.error.message
+    assert sorted(v["stock"] for v in inspect(sandbox)[0]["variants"]) == [1, 9, 9]  # the others were set
+
+
+def test_a_refused_price_is_an_invalid_outcome(shopee: ShopeeAdapter) -> None:
+    plain = shopee.create(plain_listing(), "intent-1")
+    [outcome] = shopee.update_prices([Change("plain", plain, {"LPMJK-DOMPET-01": 50})])
+    assert isinstance(outcome.error, Invalid) and "min price" in outcome.error.message
+
+
+def test_delist_and_relist_several_items_in_one_call(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    remotes = [(f"k{n}", shopee.create(plain_listing(f"S-{n}"), f"intent-{n}")) for n in range(3)]
+    assert all(outcome.ok for outcome in shopee.set_active(remotes, False))
+    assert {item["status"] for item in inspect(sandbox)} == {"inactive"}
+    assert all(outcome.ok for outcome in shopee.set_active(remotes, True))
+    assert {item["status"] for item in inspect(sandbox)} == {"active"}
+    assert requests_to(sandbox, "product/unlist_item") == 2
+
+
+def test_delisting_a_vanished_item_is_not_found_for_that_item(shopee: ShopeeAdapter) -> None:
+    kept = shopee.create(plain_listing(), "intent-1")
+    gone = Remote("1", "GONE-1")
+    outcomes = shopee.set_active([("kept", kept), ("gone", gone)], False)
+    assert outcomes[0].ok and isinstance(outcomes[1].error, NotFound)
+    [alone] = shopee.set_active([("gone", gone)], False)  # all failed: still one outcome per item
+    assert isinstance(alone.error, NotFound)
+
+
+# --- faults ------------------------------------------------------------------------------------------------------
+
+
+def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
+    state: Path, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    with SandboxServer(port=0, state_path=state, seed=1, throttle_rate=0.3, fail_rate=0.2) as server:
+        remote = make_adapter(server).create(varied_listing(), "intent-1")
+        assert faults(server)["throttle"] > 0 and faults(server)["fail"] > 0
+        [item] = inspect(server)
+        assert str(item["item_id"]) == remote.external_id and len(item["variants"]) == 3
+
+
+def test_lost_add_item_answer_is_unknown_outcome_and_find_sees_the_item(
+    state: Path, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    media = MemoryMedia()
+    with SandboxServer(port=0, state_path=state) as server:
+        make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
+    with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=2) as server:
+        adapter = make_adapter(server, media=media, timeout=0.3)
+        with pytest.raises(UnknownOutcome):
+            adapter.create(plain_listing(), "intent-1")
+        assert requests_to(server, "product/add_item") == 1  # never blindly repeated
+        [found] = adapter.find("LPMJK-DOMPET-01")  # reads are never hit by timeouts
+        assert found.seller_sku == "LPMJK-DOMPET-01"
+
+
+# --- tokens and credentials --------------------------------------------------------------------------------------
+
+
+def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_succeeds(
+    state: Path, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    with SandboxServer(port=0, state_path=state, shopee_token_ttl=1) as server:
+        issued = raw_refresh(server, REFRESH)  # a pair that expires in one second
+        time.sleep(1.1)
+        calls_when_saved: list[int] = []
+        tokens = MemoryTokens(on_save=lambda: calls_when_saved.append(requests_to(server, "product/get_item_list")))
+        adapter = make_adapter(
+            server, tokens=tokens, access_token=issued["access_token"], refresh_token=issued["refresh_token"]
+        )
+        assert adapter.check().startswith("shop 200001")
+        assert requests_to(server, "auth/access_token/get") == 2  # ours plus the test's own
+        assert calls_when_saved == [1]  # saved after the refused call, before the retry
+        assert requests_to(server, "product/get_item_list") == 2
+        [saved] = tokens.saved
+        assert saved["refresh_token"] not in ("", issued["refresh_token"])
+        assert raw_refresh(server, issued["refresh_token"])["error"] == "error_auth"  # the old one is spent
+
+
+def test_threads_sharing_the_adapter_refresh_only_once(
+    sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    tokens = MemoryTokens({"access_token": "revoked", "refresh_token": REFRESH})  # the store wins over the config
+    adapter = make_adapter(sandbox, tokens=tokens)
+    errors: list[BaseException] = []
+
+    def check() -> None:
+        try:
+            adapter.check()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert requests_to(sandbox, "auth/access_token/get") == 1 and len(tokens.saved) == 1
+
+
+def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
+    sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    tokens = MemoryTokens({"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60})
+    make_adapter(sandbox, tokens=tokens).check()
+    assert requests_to(sandbox, "auth/access_token/get") == 1
+    assert requests_to(sandbox, "product/get_item_list") == 1  # no refused call first
+    assert tokens.saved[0]["expires_at"] > time.time() + 3600
+
+
+def test_spent_refresh_token_is_an_auth_error_that_says_what_to_do(
+    sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    raw_refresh(sandbox, REFRESH)
+    adapter = make_adapter(sandbox, access_token="revoked")
+    with pytest.raises(AuthError, match="re-authorise the shop"):
+        adapter.check()
+
+
+def test_bad_partner_key_is_an_auth_error_without_secrets(
+    sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    adapter = make_adapter(sandbox, partner_key="not-the-partner-key")
+    with pytest.raises(AuthError) as raised:
+        adapter.check()
+    error = raised.value
+    assert "signature" in error.message and error.code == "error_sign"
+    text = " ".join(str(e) for e in (error, error.__cause__, error.__context__) if e is not None)
+    assert "not-the-partner-key" not in text and TOKEN not in text
+    assert not re.search(r"[0-9a-f]{64}", text)  # no sign
+    assert requests_to(sandbox, "auth/access_token/get") == 0  # a bad signature is no reason to refresh

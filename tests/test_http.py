@@ -1,0 +1,273 @@
+"""The adapters' HTTP plumbing, against a tiny real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+
+from connector.adapters.base import AuthError, Invalid, Throttled, Transient, UnknownOutcome
+from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, parse_retry_after, status_error
+
+QUICK = RetryPolicy(attempts=4, total_seconds=10, base_wait=0.01, max_wait=0.05)
+SECRET_QUERY = {"sign": "0123abcdsecretsign", "access_token": "secret-access-token"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int = 200
+    body: str = "ok"
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+
+
+class Script:
+    """Per path, the answers to give in order (the last one repeats), and how many requests came."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[Answer]] = {}
+        self.requests: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def next(self, path: str) -> Answer:
+        with self.lock:
+            self.requests[path] += 1
+            queue = self.answers.get(path, [Answer()])
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Server
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer()
+
+    def _answer(self) -> None:
+        answer = self.server.script.next(self.path.split("?")[0])
+        if answer.delay:
+            self.server.stopping.wait(answer.delay)
+        body = answer.body.encode()
+        self.send_response(answer.status)
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.script = Script()
+        self.stopping = threading.Event()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that timed out closed its end: nothing to report."""
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    httpd = Server()
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.stopping.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def session() -> Iterator[requests.Session]:
+    with new_session(pool_size=4) as pooled:
+        yield pooled
+
+
+def text_or_error(response: requests.Response) -> str:
+    error = status_error(response)
+    if error is not None:
+        raise error
+    return response.text
+
+
+def send(
+    session: requests.Session,
+    url: str,
+    *,
+    write: bool = False,
+    limiter: RateLimiter | None = None,
+    timeout: tuple[float, float] = (1.0, 2.0),
+    retry: RetryPolicy = QUICK,
+) -> str:
+    return call(
+        session,
+        limiter or RateLimiter(1000, burst=1000),
+        "POST" if write else "GET",
+        url,
+        write=write,
+        parse=text_or_error,
+        params=SECRET_QUERY,
+        timeout=timeout,
+        retry=retry,
+    )
+
+
+def assert_no_secrets(error: BaseException) -> None:
+    text = str(error) + str(error.__cause__ or "") + str(error.__context__ or "")
+    assert all(secret not in text for secret in SECRET_QUERY.values()), text
+
+
+# --- rate limiter ------------------------------------------------------------------------------------------------
+
+
+def test_limiter_paces_requests_to_the_rate(server: Server, session: requests.Session) -> None:
+    limiter = RateLimiter(20, burst=1)
+    started = time.monotonic()
+    for _ in range(21):
+        send(session, f"{server.url}/ok", limiter=limiter)
+    elapsed = time.monotonic() - started
+    assert 0.95 <= elapsed < 1.6  # the first request is free, the next 20 come at 20/s
+    assert server.script.requests["/ok"] == 21
+
+
+def test_limiter_paces_threads_that_share_it() -> None:
+    limiter = RateLimiter(40, burst=1)
+
+    def take(n: int) -> None:
+        for _ in range(n):
+            limiter.acquire()
+
+    threads = [threading.Thread(target=take, args=(10,)) for _ in range(4)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 0.95 <= time.monotonic() - started < 1.6  # 40 requests at 40/s, less the free first one
+
+
+def test_limiter_slows_down_after_a_throttle_and_recovers_on_successes() -> None:
+    limiter = RateLimiter(10, burst=5)
+    limiter.slow_down(0.5)
+    limiter.slow_down(0.5)
+    assert limiter.rate == pytest.approx(2.5)
+    for _ in range(5):
+        limiter.succeeded()
+    assert limiter.rate == pytest.approx(5.0)  # each success gives back 5 % of the configured rate
+    for _ in range(100):
+        limiter.succeeded()
+    assert limiter.rate == 10
+    for _ in range(10):
+        limiter.slow_down(0.5)
+    assert limiter.rate == pytest.approx(1.0)  # never below a tenth of the configured rate
+
+
+# --- retries -----------------------------------------------------------------------------------------------------
+
+
+def test_throttled_answer_is_retried_after_its_retry_after(server: Server, session: requests.Session) -> None:
+    server.script.answers["/busy"] = [Answer(429, "slow down", (("Retry-After", "1"),)), Answer()]
+    limiter = RateLimiter(1000, burst=1000)
+    started = time.monotonic()
+    assert send(session, f"{server.url}/busy", limiter=limiter) == "ok"
+    assert time.monotonic() - started >= 1.0
+    assert server.script.requests["/busy"] == 2
+    assert limiter.rate < 1000  # the throttle slowed the channel
+
+
+def test_transient_answers_are_retried_with_backoff(server: Server, session: requests.Session) -> None:
+    server.script.answers["/flaky"] = [Answer(503, "<html>busy</html>"), Answer(502), Answer()]
+    assert send(session, f"{server.url}/flaky", write=True) == "ok"
+    assert server.script.requests["/flaky"] == 3
+
+
+def test_attempts_are_bounded(server: Server, session: requests.Session) -> None:
+    server.script.answers["/down"] = [Answer(500)]
+    with pytest.raises(Transient) as raised:
+        send(session, f"{server.url}/down")
+    assert server.script.requests["/down"] == QUICK.attempts
+    assert_no_secrets(raised.value)
+
+
+def test_retry_after_beyond_the_time_budget_gives_up_at_once(server: Server, session: requests.Session) -> None:
+    server.script.answers["/quota"] = [Answer(429, headers=(("Retry-After", "3600"),))]
+    with pytest.raises(Throttled) as raised:
+        send(session, f"{server.url}/quota")
+    assert raised.value.retry_after == 3600
+    assert server.script.requests["/quota"] == 1
+
+
+@pytest.mark.parametrize(("status", "error"), [(400, Invalid), (401, AuthError), (403, AuthError)])
+def test_invalid_and_auth_answers_are_not_retried(
+    server: Server, session: requests.Session, status: int, error: type[Exception]
+) -> None:
+    server.script.answers["/refused"] = [Answer(status, "no")]
+    with pytest.raises(error) as raised:
+        send(session, f"{server.url}/refused", write=True)
+    assert server.script.requests["/refused"] == 1
+    assert_no_secrets(raised.value)
+
+
+# --- timeouts and connection failures -----------------------------------------------------------------------------
+
+
+def test_read_timeout_on_a_write_is_unknown_outcome_and_not_retried(server: Server, session: requests.Session) -> None:
+    server.script.answers["/create"] = [Answer(delay=1.0), Answer()]
+    with pytest.raises(UnknownOutcome) as raised:
+        send(session, f"{server.url}/create", write=True, timeout=(1.0, 0.2))
+    assert server.script.requests["/create"] == 1
+    assert "/create" in raised.value.message
+    assert_no_secrets(raised.value)
+
+
+def test_read_timeout_on_a_read_is_retried(server: Server, session: requests.Session) -> None:
+    server.script.answers["/lookup"] = [Answer(delay=1.0), Answer(body="found")]
+    assert send(session, f"{server.url}/lookup", timeout=(1.0, 0.2)) == "found"
+    assert server.script.requests["/lookup"] == 2
+
+
+def test_refused_connection_is_transient_even_for_a_write(session: requests.Session) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(Transient) as raised:
+        send(session, f"http://127.0.0.1:{port}/create", write=True)
+    assert "could not connect" in raised.value.message
+    assert_no_secrets(raised.value)
+
+
+# --- Retry-After parsing ------------------------------------------------------------------------------------------
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert parse_retry_after("7") == 7
+    assert parse_retry_after(" 1.5 ") == 1.5
+    assert parse_retry_after("-3") == 0
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    assert 55 <= (parse_retry_after(in_a_minute) or 0) <= 61
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
