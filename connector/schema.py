@@ -146,6 +146,7 @@ class Variant(BaseModel):
     price: Price
     stock: Stock
     options: dict[str, str]  # option name -> value, e.g. {"Ukuran": "42"}
+    weight_g: Annotated[int, Field(gt=0)] | None = None  # when the variant row gives its own
     row: int | None = None
 
 

@@ -151,10 +151,6 @@ def ya(flag: bool) -> str:
     return "ya" if flag else "tidak"
 
 
-def round_to(n: float, step: int) -> int:
-    return max(step, int(round(n / step)) * step)
-
-
 # --- the product model every catalog is written from -----------------------------------------------------
 
 FIELDS = ("sku", "parent", "name", "desc", "cat", "price", "stock", "unit", "weight", "length", "width",
@@ -193,10 +189,6 @@ def rows_of(products: list[dict]) -> list[dict]:
             row.update(v)
             rows.append(row)
     return rows
-
-
-def pick(pool: list[str], k: int) -> list[str]:
-    return rng.sample(pool, min(k, len(pool)))
 
 
 # --- writers ----------------------------------------------------------------------------------------------
@@ -380,7 +372,7 @@ def write_mojokerto(products: list[dict]) -> None:
         ws.append([r["sku"], r["name"], r["desc"], r["cat"], r["price"], r["stock"], r["unit"], r["weight"],
                    r["length"], r["width"], r["height"], ";".join(r["images"]), r["parent"], r["opt_name"],
                    r["opt_value"]])
-    for col, width in zip("ABCDEFGHIJKLMNO", (14, 52, 70, 22, 12, 7, 8, 12, 12, 10, 11, 60, 12, 12, 8)):
+    for col, width in zip("ABCDEFGHIJKLMNO", (14, 52, 70, 22, 12, 7, 8, 12, 12, 10, 11, 60, 12, 12, 8), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "C5"
     note = wb.create_sheet("Catatan")
@@ -471,6 +463,11 @@ COLOUR_CODE = {
     "Biru": "BRU", "Hijau": "HJU", "Merah": "MRH", "Merah Muda": "PNK", "Kuning": "KNG", "Putih": "PTH",
     "Krem": "KRM", "Coklat": "CKL", "Hitam": "HTM", "Transparan": "BNG",
 }
+CKR_NOTE = {
+    "kotak": "tutupnya rapat sehingga kuah tidak mudah tumpah", "piring": "tebal, ringan dan tidak mudah pecah",
+    "gelas": "bening tanpa bau plastik dan tahan air panas", "nampan": "permukaannya bertekstur agar gelas tidak licin",
+    "wadah": "kedap udara sehingga isi tetap renyah", "mangkok": "tahan panas hingga 100 derajat Celsius",
+}
 CKR_USE = {
     "kotak": "bekal sekolah dan kerja", "piring": "makan sehari-hari di rumah atau warung",
     "gelas": "minuman dingin maupun hangat", "nampan": "menyajikan hidangan dan minuman",
@@ -483,19 +480,19 @@ def cikarang() -> list[dict]:
         CATALOGS / "img" / "cikarang", [
             ("kotak-makan", "putih", "biru"), ("piring", "putih", "hijau"), ("gelas", "putih", "merah"),
             ("nampan", "krem", "coklat"), ("toples", "putih", "kuning"), ("mangkok", "krem", "pink"),
-        ])))
+        ]), strict=True))
     extra = CATALOGS / "img" / "cikarang"
     colours_pic = make_images(extra, [("aneka-warna", "putih", "kuning")])[0]
     out = []
     for sku, name, price, weight, dims, kind, unit, colours in CKR_ITEMS:
-        desc = (f"Terbuat dari plastik PP food grade bebas BPA, aman untuk makanan hangat dan mudah dicuci. "
+        desc = (f"Terbuat dari plastik PP food grade bebas BPA, {CKR_NOTE[kind]}. "
                 f"Ukuran {dims[0]} x {dims[1]} x {dims[2]} cm, cocok untuk {CKR_USE[kind]}. "
                 f"Dicetak dengan mesin injeksi dan dirapikan satu per satu oleh WBP {CKR}.")
         if unit == "set":
             desc += " Dijual per set dalam plastik kemasan."
         pics = [img[kind]] + ([colours_pic] if colours else [])
         variants = []
-        for n, colour in enumerate(colours, 1):
+        for _n, colour in enumerate(colours, 1):
             vprice = price + (500 if colour == "Transparan" else 0)
             variants.append(variant(f"{sku}-{COLOUR_CODE[colour]}", "Warna", colour, vprice,
                                     rng.choice((0, 24, 36, 48, 60, 120, 240))))
@@ -569,8 +566,8 @@ def mataram() -> list[dict]:
             ("kotak-perhiasan", "hitam", "mutiara"), ("kotak-tisu", "kayu", "mutiara"),
             ("bingkai-cukli", "hitam", "mutiara"), ("peti-cukli", "kayu", "mutiara"),
             ("detail-tatahan", "hitam", "mutiara"), ("meja-cukli", "kayu", "mutiara"),
-        ])))
-    makers = {i: m for i, m in zip((1, 3, 5, 8, 10, 14, 2, 7, 12, 17), MTR_MAKERS)}
+        ]), strict=True))
+    makers = {i: m for i, m in zip((1, 3, 5, 8, 10, 14, 2, 7, 12, 17), MTR_MAKERS, strict=True)}
     out = []
     for i, (name, price, weight, dims, pic) in enumerate(MTR_ITEMS, 1):
         wood = "kayu sonokeling" if "Sonokeling" in name else "kayu mahoni" if "Mahoni" in name else "kayu hitam"
@@ -602,8 +599,8 @@ def mataram() -> list[dict]:
 def write_mataram(products: list[dict]) -> None:
     records = []
     for r in rows_of(products):
-        if r["price"] >= 1_000_000:
-            price = some_price(r["price"], ("rp", "dots", "jt"))
+        if r["price"] >= 1_000_000:  # the furniture: one written in full, one the short way
+            price = price_text(r["price"], "rp" if r["sku"].endswith("1") else "jt")
         else:
             price = rng.choice((some_price(r["price"], ("rp", "rp_space", "rb", "dots", "plain")), r["price"]))
         weight = rng.choice((r["weight"], weight_text(r["weight"], rng.choice(("gr", "kg")))))
@@ -656,7 +653,7 @@ BTU_SHIRTS = [  # (name, price)
     ("Blus Batik Tulis Wanita Lengan Tiga Perempat Motif Ceplok Teratai", 210000),
     ("Tunik Batik Tulis Wanita Katun Motif Buketan Merah Muda", 225000),
     ("Kemeja Batik Tulis Pria Lengan Panjang Motif Segara Anakan", 350000),
-    ("Kemeja Batik Anak Laki Laki Motif Kawung Cerah Katun Adem", 150000),
+    ("Kemeja Batik Tulis Pria Lengan Panjang Furing Motif Truntum Sogan", 310000),
     ("Kemeja Batik Tulis Pria Lengan Pendek Motif Daun Jati Coklat", 215000),
 ]
 
@@ -687,10 +684,10 @@ def batik() -> list[dict]:
                            rng.randint(300, 400) if "Sarimbit" in name else rng.randint(200, 350),
                            (30, 25, 2), pics, variants))
     for i, (name, price) in enumerate(BTU_SHIRTS, 1):
-        child = "Anak" in name
-        sizes = ("4", "6", "8", "10", "12") if child else ("S", "M", "L", "XL", "XXL")
-        desc = (f"{name.split(' Motif')[0]} dari katun adem dengan motif batik tulis tangan. "
-                f"Tersedia ukuran {sizes[0]} sampai {sizes[-1]}; tabel ukuran ada di foto kedua. "
+        sizes = ("S", "M", "L", "XL", "XXL")
+        chest = "lingkar dada 96 cm (S) sampai 116 cm (XXL)"
+        desc = (f"{name.split(' Motif')[0].capitalize()} dari katun adem, motif dibatik tulis dengan tangan. "
+                f"Tersedia ukuran {sizes[0]} sampai {sizes[-1]}, {chest}. "
                 f"Dijahit dan dibatik oleh WBP {BTU}.")
         sku = f"KMJ-{i:02d}"
         variants = [variant(f"{sku}-{size}", "Ukuran", size, price + (15000 if size == "XXL" else 0),
@@ -715,7 +712,7 @@ def write_batik(products: list[dict]) -> None:
                    r["opt_value"]])
     for row in ws.iter_rows(min_row=2, min_col=5, max_col=5):
         row[0].number_format = '"Rp"#,##0'
-    for col, width in zip("ABCDEFGHIJKLMNO", (11, 55, 70, 18, 13, 7, 8, 12, 12, 10, 11, 55, 10, 12, 12)):
+    for col, width in zip("ABCDEFGHIJKLMNO", (11, 55, 70, 18, 13, 7, 8, 12, 12, 10, 11, 55, 10, 12, 12), strict=True):
         ws.column_dimensions[col].width = width
     rekap = wb.create_sheet("Rekap")
     rekap.append(["Jenis", "Jumlah produk"])
@@ -784,14 +781,17 @@ def kaligrafi() -> list[dict]:
             ("kaligrafi-ayat-kursi", "hitam", "emas"), ("kaligrafi-bismillah", "hijau", "emas"),
             ("lukisan-pantai", "biru", "krem"), ("lukisan-bunga", "hijau", "putih"),
             ("ukiran-relief", "kayu", "coklat"), ("ukiran-pigura", "kayu", "tan"),
-        ])))
+        ]), strict=True))
     back = make_images(CATALOGS / "img" / "besi", [("kemasan-kayu", "krem", "kayu")])[0]
     out = []
     for i, (name, price, weight, dims, sub, pic) in enumerate(BSI_ITEMS, 1):
-        size = (f"Tersedia dua ukuran bingkai, 40 x 60 cm dan 60 x 90 cm" if i == 1 else
-                f"Ukuran {dims[0]} x {dims[1]} cm")
-        desc = (f"{BSI_MEDIUM[sub]} {size}"
-                f"{f', tebal {dims[2]} cm' if sub != 'Lukisan' else ''}. "
+        if i == 1:
+            size = f"Tersedia dua ukuran bingkai, 40 x 60 cm dan 60 x 90 cm, tebal {dims[2]} cm"
+        elif dims[2] > 6:  # an object rather than a flat piece
+            size = f"Ukuran {dims[0]} x {dims[1]} x {dims[2]} cm"
+        else:
+            size = f"Ukuran {dims[0]} x {dims[1]} cm{f', tebal {dims[2]} cm' if sub != 'Lukisan' else ''}"
+        desc = (f"{BSI_MEDIUM[sub]} {size}. "
                 f"Karya WBP {BSI} dari sanggar seni lapas. Dikemas dengan kardus tebal dan sudut busa.")
         pics = [img[pic]]
         pair = next(g for g in (("ayat", "bismillah"), ("pantai", "bunga"), ("relief", "pigura")) if pic in g)
@@ -949,11 +949,12 @@ def kuliner() -> list[dict]:
             ("kopi-bubuk", "krem", "kopi"), ("kopi-biji", "kopi", "coklat"), ("keripik-tempe", "krem", "kuning"),
             ("kerupuk", "putih", "kuning"), ("jahe-merah", "krem", "merah"), ("madu", "putih", "madu"),
             ("roti", "krem", "tan"), ("kue-pesanan", "putih", "coklat"),
-        ])))
+        ]), strict=True))
     made = f"Diolah dan dikemas oleh WBP {LPP} yang telah mengikuti pelatihan keamanan pangan."
     out = []
     for sku, name, lead, pic, packs in COFFEE:
-        desc = f"{lead} Tersedia kemasan {', '.join(packs)} dengan zipper dan katup udara. {made}"
+        listed = ", ".join(list(packs)[:-1]) + " dan " + list(packs)[-1]
+        desc = f"{lead} Tersedia kemasan {listed} dengan zipper dan katup udara. {made}"
         variants = [variant(f"{sku}-{pack.replace(' ', '').upper()}", "Berat", pack, price, rng.randint(5, 40),
                             weight=PACK_GRAMS[pack] + (20 if pack != "1 kg" else 50)) for pack, price in packs.items()]
         out.append(product(sku, name, desc, "Kuliner / Kopi", min(packs.values()), 0, "bungkus",
@@ -1052,12 +1053,12 @@ def tangerang() -> list[dict]:
     img = dict(zip(("tas", "keranjang", "tatakan", "suvenir"), make_images(CATALOGS / "img" / "tangerang", [
         ("tas-anyaman", "pandan", "bambu"), ("keranjang-bambu", "bambu", "kayu"),
         ("tatakan-anyaman", "pandan", "krem"), ("suvenir-kayu", "krem", "kayu"),
-    ])))
+    ]), strict=True))
     out = []
     for i, (name, sub, price, weight, dims, pic, colours) in enumerate(LPKA_ITEMS, 1):
         what = ("Dianyam tangan helai demi helai, rapi dan kuat untuk dipakai sehari-hari." if sub == "Anyaman"
                 else "Dirakit dan dicat tangan, cocok sebagai hiasan rumah atau cendera mata.")
-        desc = (f"{what} Ukuran {dims[0]} x {dims[1]} x {dims[2]} cm. Karya anak didik {LPKA} dalam kegiatan "
+        desc = (f"{what} Ukuran {dims[0]} x {dims[1]} x {dims[2]} cm. Karya anak binaan {LPKA} dalam kegiatan "
                 f"pelatihan keterampilan.")
         sku = f"LPKA-{sub[:3].upper()}-{i:02d}"
         variants = [variant(f"{sku}-{COLOUR_CODE[c]}", "Warna", c, price, rng.randint(1, 6)) for c in colours]
@@ -1129,16 +1130,19 @@ def rejects() -> list[tuple[dict, str, str]]:
         (craft(9, **{"Berat (gram)": ""}), "weight blank", "value_missing"),
         (craft(10, SKU=""), "SKU blank", "value_missing"),
         (craft(11, SKU="DMP 01"), "SKU `DMP 01` contains a space", "sku_spaces"),
-        (craft(12, SKU="DMP-DUPLIKAT"), "SKU `DMP-DUPLIKAT` used twice (rows 13 and 14): both refused", "sku_duplicate"),
-        (craft(13, SKU="DMP-DUPLIKAT"), "SKU `DMP-DUPLIKAT` used twice (rows 13 and 14): both refused", "sku_duplicate"),
+        (craft(12, SKU="DMP-DUPLIKAT"), "SKU `DMP-DUPLIKAT` on two rows (13 and 14): both refused", "sku_duplicate"),
+        (craft(13, SKU="DMP-DUPLIKAT"), "SKU `DMP-DUPLIKAT` on two rows (13 and 14): both refused", "sku_duplicate"),
         (craft(14, **{"Nama Produk": "Tas"}), "name `Tas` too short", "name_length"),
         (craft(15, Kategori="Elektronik"), "category `Elektronik` is not in the taxonomy", "category_unknown"),
-        (craft(16, Foto="../../rahasia.png"), "image `../../rahasia.png` points outside the catalog's folder", "image_outside_folder"),
+        (craft(16, Foto="../../rahasia.png"), "image `../../rahasia.png` points outside the catalog's folder",
+         "image_outside_folder"),
         (craft(17, Foto="http://contoh.id/a.png"), "image `http://contoh.id/a.png`: not https", "image_not_https"),
         (craft(18, Foto="img/foto-hilang.png"), "image `img/foto-hilang.png` does not exist", "image_missing"),
         (craft(19, Foto=";".join(pics)), "10 images in one cell (at most 9)", "images_too_many"),
-        (food(20, **{"Izin Edar": ""}), "culinary product with no food permit and not Siap Saji / Pre Order", "food_permit_missing"),
-        (food(21, **{"Izin Edar": "2143374010456-23"}), "P-IRT `2143374010456-23` expired in 2023", "food_permit_expired"),
+        (food(20, **{"Izin Edar": ""}), "culinary product with no food permit and not Siap Saji / Pre Order",
+         "food_permit_missing"),
+        (food(21, **{"Izin Edar": "2143374010456-23"}), "P-IRT `2143374010456-23` expired in 2023",
+         "food_permit_expired"),
         (food(22, Kedaluwarsa="31/12/2024"), "Kedaluwarsa `31/12/2024` is past", "expired"),
         (food(23, **{"Izin Edar": "2143374012"}), "P-IRT `2143374012` has 10 digits, not 15", "food_permit_format"),
         (food(24), "", ""),
@@ -1180,6 +1184,165 @@ def write_rejects(rows: list[tuple[dict, str, str]]) -> None:
         "    sku_prefix: RTCTH\n", encoding="utf-8")
 
 
+# --- checks: re-read every file written above, independently of the generator ----------------------------
+
+SUBCATEGORIES = {
+    "Kerajinan": {"Cukli", "Kaligrafi", "Lukisan", "Ukiran", "Anyaman", "Dekorasi", "Perabot",
+                  "Peralatan Rumah Tangga"},
+    "Kuliner": {"Kopi", "Camilan", "Roti & Kue", "Minuman", "Madu", "Bumbu"},
+    "Fashion": {"Tas", "Dompet", "Sepatu", "Sandal", "Batik", "Pakaian", "Aksesoris"},
+}
+SUBCATEGORIES["Busana"] = SUBCATEGORIES["Fashion"]
+ALIASES = {"Kode Barang": "SKU", "Nama Barang": "Nama Produk", "Keterangan": "Deskripsi", "Harga Jual": "Harga"}
+MINIMUM = {"mojokerto.xlsx": 40, "cikarang.csv": 30, "mataram.json": 25, "nusakambangan-batik.xlsx": 30,
+           "nusakambangan-kaligrafi.csv": 20, "kuliner.jsonl": 30, "tangerang.sqlite": 12}
+_PRICE_TEXT = re.compile(
+    r"(?:Rp\.? ?)?([1-9][0-9]{0,2}(?:\.[0-9]{3})*)(,00)?|([0-9]+)|([0-9]+)rb|([0-9]+)(?:,([0-9]))?jt")
+_PIRT = re.compile(r"(?:P-IRT )?[0-9]{13}-(2[7-9]|30)")
+_BPOM = re.compile(r"MD [0-9]{12}")
+_HALAL = re.compile(r"ID[0-9]{17}")
+
+
+def read_back(path: Path) -> list[tuple[int, dict]]:
+    """(row number as the file shows it, {standard header: value}) for every data row."""
+    rows: list[tuple[int, dict]] = []
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+        wb = load_workbook(path, read_only=True)
+        ws = wb["Produk"] if "Produk" in wb.sheetnames else wb.worksheets[0]
+        values = list(ws.iter_rows(values_only=True))
+        at = next(i for i, r in enumerate(values) if r and ("Nama Produk" in r or "Nama Barang" in r))
+        header = values[at]
+        rows = [(at + 2 + n, dict(zip(header, r, strict=True))) for n, r in enumerate(values[at + 1:])]
+        wb.close()
+    elif path.suffix == ".csv":
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+        delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        rows = [(n, dict(zip(records[0], r, strict=True))) for n, r in enumerate(records[1:], 2)]
+    elif path.suffix == ".json":
+        rows = list(enumerate(json.loads(path.read_text(encoding="utf-8")), 1))
+    elif path.suffix == ".jsonl":
+        rows = [(n, json.loads(line)) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)]
+    elif path.suffix == ".sqlite":
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        cur = con.execute("SELECT * FROM produk")
+        names = [d[0] for d in cur.description]
+        rows = [(n, dict(zip(names, r, strict=True))) for n, r in enumerate(cur, 1)]
+        con.close()
+    out = []
+    for n, row in rows:
+        row = {ALIASES.get(k, k): (None if v == "" else v) for k, v in row.items()}
+        out.append((n, row))
+    return out
+
+
+def price_value(v) -> int:
+    if isinstance(v, int):
+        return v
+    m = _PRICE_TEXT.fullmatch(v)
+    assert m, f"price {v!r} not in a staff format"
+    if m.group(1):
+        return int(m.group(1).replace(".", ""))
+    if m.group(3):
+        return int(m.group(3))
+    if m.group(4):
+        return int(m.group(4)) * 1000
+    return int(m.group(5)) * 1_000_000 + int(m.group(6) or 0) * 100_000
+
+
+def weight_value(v) -> int:
+    if isinstance(v, int):
+        return v
+    m = re.fullmatch(r"([0-9]+)(?: gr)?|([0-9]+(?:,[0-9]+)?) kg", v)
+    assert m, f"weight {v!r}"
+    return int(m.group(1)) if m.group(1) else round(float(m.group(2).replace(",", ".")) * 1000)
+
+
+def date_value(v) -> date:
+    if m := re.fullmatch(r"([0-9]{2})/([0-9]{2})/([0-9]{4})", v):
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    if m := re.fullmatch(r"([0-9]{1,2}) ([A-Za-z]{3}) ([0-9]{4})", v):
+        return date(int(m[3]), BULAN.index(m[2]) + 1, int(m[1]))
+    return date.fromisoformat(v)
+
+
+def check_file(path: Path) -> tuple[int, int]:
+    """Assert every rule of a valid catalog; return (products, variant rows)."""
+    rows = read_back(path)
+    skus = [r["SKU"] for _, r in rows]
+    assert len(skus) == len(set(skus)), f"{path.name}: duplicate SKU"
+    parents: dict[str, list[int]] = {}
+    products = 0
+    for n, r in rows:
+        where = f"{path.name} row {n}"
+        sku = str(r["SKU"])
+        assert 1 <= len(sku) <= 50 and not re.search(r"\s", sku), f"{where}: SKU {sku!r}"
+        assert 25 <= len(r["Nama Produk"]) <= 100, f"{where}: name length {len(r['Nama Produk'])}"
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+", r["Deskripsi"]) if x]
+        assert 2 <= len(sentences) <= 4, f"{where}: {len(sentences)} sentences"
+        assert 100 <= price_value(r["Harga"]) <= 150_000_000, f"{where}: price {r['Harga']!r}"
+        stock = r["Stok"]
+        assert isinstance(stock, int) and stock >= 0 or re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})*", stock), where
+        assert weight_value(r["Berat (gram)"]) > 0, where
+        for dim in ("Panjang (cm)", "Lebar (cm)", "Tinggi (cm)"):
+            assert r.get(dim) is None or int(r[dim]) > 0, where
+        top, sep, sub = re.split(r"( / | > )", r["Kategori"])
+        assert sub in SUBCATEGORIES[top], f"{where}: category {r['Kategori']!r}"
+        images = ([x.strip() for x in r["Foto"].split(";")] if r.get("Foto") else
+                  [r[k] for k in ("Foto 1", "Foto 2", "Foto 3") if r.get(k)])
+        assert 1 <= len(images) <= 5, where
+        for image in images:
+            assert re.fullmatch(r"img/[a-z]+/[a-z0-9-]+\.png", image), f"{where}: image {image!r}"
+            assert (path.parent / image).is_file(), f"{where}: no file {image}"
+            data = (path.parent / image).read_bytes()
+            assert data.startswith(b"\x89PNG\r\n\x1a\n") and 1024 <= len(data) <= 4096, f"{where}: {image}"
+        if top == "Kuliner":
+            exempt = "ya" in (r.get("Siap Saji"), r.get("Pre Order"))
+            permit = r.get("Izin Edar")
+            assert exempt or (permit and (_PIRT.fullmatch(permit) or _BPOM.fullmatch(permit))), f"{where}: permit"
+            assert not r.get("Kedaluwarsa") or date_value(r["Kedaluwarsa"]).year >= 2027, where
+            assert exempt or r.get("Kedaluwarsa"), f"{where}: no Kedaluwarsa"
+            assert not r.get("Halal") or _HALAL.fullmatch(r["Halal"]), where
+        if r.get("Pembuat"):
+            assert r.get("Izin Pembuat") in ("ya", "tidak"), where
+        parent = r.get("SKU Induk")
+        if parent:
+            assert parent not in skus, f"{where}: SKU Induk {parent} used as a SKU"
+            assert r.get("Nama Variasi") and r.get("Varian"), where
+            parents.setdefault(parent, []).append(n)
+        else:
+            products += 1
+    for parent, numbers in parents.items():
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), f"{path.name}: {parent} not adjacent"
+        group = [r for n, r in rows if r.get("SKU Induk") == parent]
+        for key in ("Nama Produk", "Deskripsi", "Kategori"):
+            assert len({g[key] for g in group}) == 1, f"{path.name}: {parent} {key} differs"
+        if group[0]["Nama Variasi"] != "Berat":  # coffee packs weigh what the pack says
+            assert len({weight_value(g["Berat (gram)"]) for g in group}) == 1, f"{path.name}: {parent} weight"
+        assert len({(g["Nama Variasi"], g["Varian"]) for g in group}) == len(group), f"{parent}: repeated option"
+    return products + len(parents), sum(len(v) for v in parents.values())
+
+
+def check_all() -> None:
+    total = 0
+    for name, minimum in MINIMUM.items():
+        products, variant_rows = check_file(CATALOGS / name)
+        assert products >= minimum, f"{name}: {products} products, want {minimum}"
+        total += products
+        print(f"checked {name:28} {products:3} products {variant_rows:3} variant rows")
+    assert total >= 190, total
+    rows = read_back(REJECTS / "toko-contoh.csv")
+    assert len(rows) == 24 and rows[0][0] == 2
+    for image in (REJECTS / "img").iterdir():
+        assert image.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    images = list(CATALOGS.glob("img/*/*.png"))
+    size = sum(f.stat().st_size for f in HERE.rglob("*") if f.is_file())
+    assert size < 1_500_000, size
+    print(f"checked {total} products in all, {len(images)} catalog images, examples/ is {size / 1024:.0f} KB")
+
+
 def main() -> None:
     for folder in (CATALOGS, REJECTS):
         if folder.exists():
@@ -1200,6 +1363,7 @@ def main() -> None:
     write_rejects(rejects())
     for label, items in made.items():
         print(f"{label:30} {len(items):3} products {sum(len(p['variants']) for p in items):3} variant rows")
+    check_all()
 
 
 if __name__ == "__main__":

@@ -327,3 +327,11 @@ def test_an_unreadable_catalog_is_one_reject_for_its_institution(tmp_path):
 def test_every_domain_reason_has_both_languages():
     for reason, (en, id_) in MESSAGES.items():
         assert en and id_ and en != id_, reason
+
+
+def test_variants_keep_their_own_weight_and_the_product_ships_as_the_heaviest(tmp_path):
+    rows = [shoe("KOPI-100", "100 g"), shoe("KOPI-1000", "1 kg")]
+    rows[0][5], rows[1][5] = "120 gr", "1,05 kg"
+    products, rejects = read(write_csv(tmp_path, rows, header=VAR_HEADER))
+    assert rejects == []
+    assert [v.weight_g for v in products[0].variants] == [120, 1050] and products[0].weight_g == 1050

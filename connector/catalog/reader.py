@@ -255,10 +255,12 @@ class _Reading:
             price = self._price(rec, row_rejects, fallback=head)
             stock = self._stock(rec, row_rejects)
             options = self._options(rec, tier_names, two_tiers, row_rejects)
+            weight = self._variant_weight(rec, row_rejects)
             if row_rejects:
                 yield from row_rejects
                 continue
-            built.append((rec, Variant(sku=sku, price=price, stock=stock, options=options, row=rec.number)))
+            built.append((rec, Variant(sku=sku, price=price, stock=stock, options=options, weight_g=weight,
+                                       row=rec.number)))
 
         seen: dict[tuple[str, ...], list[Record]] = {}
         for rec, variant in built:
@@ -279,9 +281,11 @@ class _Reading:
         if len(kept) > VARIANTS_MAX:
             yield self.reject(first.number, None, parent, "variants_too_many", count=len(kept))
             return
+        # One parcel weight per listing on some marketplaces: the heaviest variant's, so postage is never short.
+        weight = max([product["weight_g"], *(v.weight_g for v in kept if v.weight_g)])
         yield from self._build(first, dict(
             product, sku=parent, price=min(v.price for v in kept), stock=sum(v.stock for v in kept),
-            variants=kept,
+            weight_g=weight, variants=kept,
         ))
 
     def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject]:
@@ -379,6 +383,13 @@ class _Reading:
         if price is not None and not PRICE_MIN <= price <= PRICE_MAX:
             rejects.append(self.reject(rec.number, _header(col), shown(value), "price_range"))
         return price or 0
+
+    def _variant_weight(self, rec: Record, rejects: list[Reject]) -> int | None:
+        col, value = rec.raw("weight_g")
+        if parsers.is_blank(value):
+            return None
+        unit = (col.options.get("unit") if col else None) or "g"
+        return self._parse(rec, col, value, rejects, parsers.parse_weight_g, unit)
 
     def _stock(self, rec: Record, rejects: list[Reject]) -> int:
         col, value = rec.raw("stock")

@@ -67,7 +67,7 @@ class ChannelExecutor:
                                 code=error.code if error else None, message=message)
         self.result.counts[(institution or "-", op, outcome)] += 1
         if outcome == "ok":
-            self.log.debug("item", op=op, institution=institution, key=key, outcome=outcome)
+            self.log.info("item", op=op, institution=institution, key=key, outcome=outcome, message=message)
         else:
             self.log.warning("item", op=op, institution=institution, key=key, outcome=outcome,
                              error_class=error.error_class if error else None,
