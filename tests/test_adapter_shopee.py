@@ -40,6 +40,7 @@ CREDENTIALS = {
     "access_token": TOKEN,
     "refresh_token": REFRESH,
 }
+CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
 
 
@@ -409,7 +410,8 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
 def test_threads_sharing_the_adapter_refresh_only_once(
     sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
-    tokens = MemoryTokens({"access_token": "revoked", "refresh_token": REFRESH})  # the store wins over the config
+    tokens = MemoryTokens({"access_token": "revoked", "refresh_token": REFRESH,  # the store wins over the config
+                           "config_refresh_sha": CONFIG_REFRESH_SHA})
     adapter = make_adapter(sandbox, tokens=tokens)
     errors: list[BaseException] = []
 
@@ -431,7 +433,8 @@ def test_threads_sharing_the_adapter_refresh_only_once(
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
-    tokens = MemoryTokens({"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60})
+    tokens = MemoryTokens({"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
+                           "config_refresh_sha": CONFIG_REFRESH_SHA})
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "auth/access_token/get") == 1
     assert requests_to(sandbox, "product/get_item_list") == 1  # no refused call first
@@ -459,3 +462,14 @@ def test_bad_partner_key_is_an_auth_error_without_secrets(
     assert "not-the-partner-key" not in text and TOKEN not in text
     assert not re.search(r"[0-9a-f]{64}", text)  # no sign
     assert requests_to(sandbox, "auth/access_token/get") == 0  # a bad signature is no reason to refresh
+
+
+def test_a_shop_reauthorised_in_the_config_wins_over_the_stored_pair(
+    sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
+) -> None:
+    stale = {"access_token": "revoked", "refresh_token": "spent", "expires_at": time.time() + 3600,
+             "config_refresh_sha": hashlib.sha256(b"an-older-refresh-token").hexdigest()}
+    tokens = MemoryTokens(stale)
+    adapter = make_adapter(sandbox, tokens=tokens)  # the config carries the newly authorised pair
+    assert adapter.check().startswith("shop 200001")
+    assert requests_to(sandbox, "auth/access_token/get") == 0

@@ -20,11 +20,13 @@ class AdapterError(Exception):
 
     error_class = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None):
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None,
+                 remote: Remote | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.retry_after = retry_after
+        self.remote = remote  # a create that got as far as making the listing: its ids, so it can be bound
 
 
 class Throttled(AdapterError):

@@ -127,6 +127,9 @@ class RetryPolicy:
     total_seconds: float = 60.0
     base_wait: float = 0.5
     max_wait: float = 20.0
+    # False for creates without an idempotency key: a 5xx may follow a committed write, so the caller settles
+    # it by lookup instead of repeating it. Throttling is always retried: a throttled request was not processed.
+    transient: bool = True
 
 
 DEFAULT_RETRY = RetryPolicy()
@@ -169,7 +172,7 @@ def call(
         raise failure
 
     retrying = Retrying(
-        retry=retry_if_exception_type((Throttled, Transient)),
+        retry=retry_if_exception_type((Throttled, Transient) if retry.transient else Throttled),
         stop=stop_after_attempt(retry.attempts) | stop_before_delay(retry.total_seconds),
         wait=_wait(retry),
         reraise=True,

@@ -214,14 +214,15 @@ class ShopeeAdapter(Adapter):
             "attribute_list": _attribute_list(listing.attributes),
             "condition": "NEW",
         }
-        item_id = self._request("POST", "/product/add_item", write=True, body=body)["response"]["item_id"]
+        item_id = self._request("POST", "/product/add_item", write=True, body=body,
+                                retry=replace(self._retry, transient=False))["response"]["item_id"]
         remote = Remote(str(item_id), listing.seller_sku, {}, active=True)
         if tiers is None:
             return remote
         try:
             return replace(remote, variant_ids=self._init_tiers(item_id, tiers))
         except AdapterError as err:
-            err.remote = remote  # type: ignore[attr-defined]  # read by the executor through getattr
+            err.remote = remote
             raise
 
     def update_content(self, remote: Remote, listing: Listing) -> Remote:
@@ -380,9 +381,11 @@ class ShopeeAdapter(Adapter):
         params: Mapping[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         partial: bool = False,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """A shop call, signed with the access token; refreshed once if Shopee says the token is invalid."""
-        send = functools.partial(self._send, method, api, write=write, params=params, body=body, partial=partial)
+        send = functools.partial(self._send, method, api, write=write, params=params, body=body, partial=partial,
+                                 retry=retry)
         tokens = self._tokens_in_force()
         if tokens.expiring(time.time(), self._refresh_margin):
             tokens = self._refresh(tokens)
@@ -405,6 +408,7 @@ class ShopeeAdapter(Adapter):
         body: dict[str, Any] | None = None,
         files: Mapping[str, Any] | None = None,
         partial: bool = False,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """One signed call; `access_token=None` signs it as a public call. Returns the parsed answer body."""
         path = API_PREFIX + api
@@ -438,14 +442,16 @@ class ShopeeAdapter(Adapter):
             json=body,
             files=files,
             timeout=self._timeout,
-            retry=self._retry,
+            retry=retry or self._retry,
         )
 
     def _tokens_in_force(self) -> _Tokens:
         with self._token_lock:
             if self._current is None:
                 stored = self.tokens.load(self.channel)
-                if stored:  # saved by a refresh, so newer than the config (whose refresh token is spent)
+                # A pair saved by a refresh is newer than the config's (whose refresh token is spent) — unless the
+                # operator re-authorised the shop since and put a new pair in the config.
+                if stored and stored.get("config_refresh_sha") == self._config_refresh_sha():
                     self._current = _Tokens(
                         stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
                     )
@@ -454,6 +460,9 @@ class ShopeeAdapter(Adapter):
                         self.credentials.get("access_token", ""), self.credentials.get("refresh_token", ""), None
                     )
             return self._current
+
+    def _config_refresh_sha(self) -> str:
+        return hashlib.sha256(self.credentials.get("refresh_token", "").encode()).hexdigest()
 
     def _refresh(self, stale: _Tokens) -> _Tokens:
         """Trade the refresh token for a new pair, save it, then use it. Threads that saw the same stale token
@@ -491,6 +500,7 @@ class ShopeeAdapter(Adapter):
                     "refresh_token": fresh.refresh_token,
                     "expires_at": fresh.expires_at,
                     "shop_id": self._shop_id,
+                    "config_refresh_sha": self._config_refresh_sha(),
                 },
             )
             self._current = fresh

@@ -155,23 +155,24 @@ class ChannelExecutor:
                                           self.run_id)
         try:
             remote = self.adapter.create(listing, intent)
-        except AuthError as err:
-            self.ledger.resolve_intent(intent, "auth")
-            self.record(CREATE, op.institution, op.key, "failed", err)
-            raise ChannelStopped(err.message) from err
-        except Invalid as err:
-            partial: Remote | None = getattr(err, "remote", None)
-            if partial is not None:  # the item exists, part of it was refused: bind it, fix it by updates
-                self._bind(op, want, partial, intent, acknowledged=False)
-            else:
+        except AdapterError as err:
+            if err.remote is not None:  # the listing exists, part of the create failed: bind it, updates finish it
+                self._bind(op, want, err.remote, intent, acknowledged=False)
+                self.record(CREATE, op.institution, op.key, "failed", err,
+                            message=f"listing created but not complete ({err.message}); the next sync completes it")
+            elif isinstance(err, Invalid):
                 self.ledger.save_binding(
                     Binding(self.channel, op.key, op.institution, listing.seller_sku, invalid_fp=want.content_fp,
                             last_error=err.message), intent_id=intent, outcome="invalid")
-            self.record(CREATE, op.institution, op.key, "invalid", err)
-            return
-        except AdapterError as err:
-            # Timed out, failed or throttled: the listing may exist all the same. Only a lookup can tell.
-            self._settle_by_lookup(op, want, intent, err)
+                self.record(CREATE, op.institution, op.key, "invalid", err)
+            elif isinstance(err, AuthError):
+                self.ledger.resolve_intent(intent, "auth")
+                self.record(CREATE, op.institution, op.key, "failed", err)
+            else:
+                # Timed out, failed or throttled: the listing may exist all the same. Only a lookup can tell.
+                self._settle_by_lookup(op, want, intent, err)
+            if isinstance(err, AuthError):
+                raise ChannelStopped(err.message) from err
             return
         self._bind(op, want, remote, intent, acknowledged=True)
         self.record(CREATE, op.institution, op.key, "ok")
