@@ -195,8 +195,12 @@ class Adapter(ABC):
         """One cheap authenticated call proving credentials, shop and permissions; returns a short summary."""
 
     @abstractmethod
-    def find(self, seller_sku: str) -> list[Remote]:
-        """Every listing on the channel with this seller SKU (item level): none, one, or duplicates."""
+    def find(self, seller_sku: str, variant_skus: Sequence[str] = ()) -> list[Remote]:
+        """Every listing on the channel for this product: none, one, or duplicates.
+
+        `seller_sku` is the product's seller SKU; `variant_skus` its variants' seller SKUs. A marketplace that
+        keeps a product-level SKU (Shopee's item_sku) searches by `seller_sku`; one that knows only SKU-level
+        seller SKUs (Lazada, TikTok Shop) searches by `variant_skus` when there are variants."""
 
     @abstractmethod
     def create(self, listing: Listing, intent_id: str) -> Remote:

@@ -184,7 +184,7 @@ class ShopeeAdapter(Adapter):
         answer = self._request("GET", "/product/get_item_list", write=False, params=params)["response"]
         return f"shop {self._shop_id}: authorised, {answer.get('total_count', 0)} active listings"
 
-    def find(self, seller_sku: str) -> list[Remote]:
+    def find(self, seller_sku: str, variant_skus: Sequence[str] = ()) -> list[Remote]:
         item_ids = self._search(seller_sku)
         remotes: list[Remote] = []
         for start in range(0, len(item_ids), BASE_INFO_BATCH):

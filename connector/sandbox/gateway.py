@@ -43,12 +43,13 @@ class Gateway:
         store: Store,
         settings: Settings,
         faults: FaultInjector,
-        rate_limit: TokenBucket | None,
+        rate_limit: float | None,
         timeout_seconds: float,
     ) -> None:
         self._store = store
         self._faults = faults
-        self._rate_limit = rate_limit
+        # Each marketplace limits a shop on its own: one bucket per dialect, so channels side by side each get N/s.
+        self._rate_limits = {name: TokenBucket(rate_limit) for name in DIALECTS} if rate_limit else {}
         self._timeout_seconds = timeout_seconds
         self._dialects: dict[str, Dialect] = {name: make(store, settings) for name, make in DIALECTS.items()}
         for dialect in self._dialects.values():
@@ -61,7 +62,8 @@ class Gateway:
         if dialect is None:
             return _json(404, {"error": "not_found", "message": f"no marketplace dialect serves {request.path}"})
         self._store.bump(f"request:{dialect.name} {request.path}")
-        if self._rate_limit is not None and not self._rate_limit.take():
+        bucket = self._rate_limits.get(dialect.name)
+        if bucket is not None and not bucket.take():
             self._store.bump("fault:rate_limited")
             return dialect.throttled()
         fault = self._faults.draw(is_write=dialect.is_write(request))
@@ -116,8 +118,8 @@ class Gateway:
         for dialect in self._dialects.values():
             dialect.seed()
         self._faults.reseed()
-        if self._rate_limit is not None:
-            self._rate_limit.refill()
+        for bucket in self._rate_limits.values():
+            bucket.refill()
 
     def _stats(self) -> dict[str, Any]:
         counters = self._store.counters()

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from connector.sandbox.dialect import Request, Response, Settings
-from connector.sandbox.faults import FaultInjector, TokenBucket
+from connector.sandbox.faults import FaultInjector
 from connector.sandbox.gateway import Gateway, Hold
 from connector.sandbox.store import Store
 
@@ -51,7 +51,9 @@ class SandboxServer:
         self._state_path = Path(state_path) if state_path is not None else None
         self._settings = Settings(shopee_token_ttl=shopee_token_ttl)
         self._faults = FaultInjector(seed, fail_rate=fail_rate, timeout_rate=timeout_rate, throttle_rate=throttle_rate)
-        self._rate_limit = TokenBucket(rate_limit) if rate_limit is not None else None
+        if rate_limit is not None and rate_limit <= 0:
+            raise ValueError(f"rate limit must be positive, got {rate_limit}")
+        self._rate_limit = rate_limit
         self._latency = latency_ms / 1000
         self._timeout_seconds = timeout_seconds
         self._stopping = threading.Event()

@@ -8,6 +8,7 @@ the call, and any doubt about the outcome is settled by looking the seller SKU u
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -81,7 +82,7 @@ class ChannelExecutor:
         for intent in self.ledger.open_intents(self.channel):
             key, institution = intent["product_key"], intent["institution"]
             try:
-                found = self.adapter.find(intent["seller_sku"])
+                found = self.adapter.find(intent["seller_sku"], json.loads(intent["variant_skus"] or "[]"))
             except AuthError as err:
                 self.record("resolve", institution, key, "failed", err)
                 raise ChannelStopped(err.message) from err
@@ -152,7 +153,7 @@ class ChannelExecutor:
         assert want is not None
         listing = want.listing
         intent = self.ledger.begin_intent(self.channel, op.key, op.institution, listing.seller_sku, CREATE,
-                                          self.run_id)
+                                          self.run_id, [v.seller_sku for v in listing.variants])
         try:
             remote = self.adapter.create(listing, intent)
         except AdapterError as err:
@@ -179,7 +180,7 @@ class ChannelExecutor:
 
     def _settle_by_lookup(self, op: Op, want: Desired, intent: str, err: AdapterError) -> None:
         try:
-            found = self.adapter.find(want.listing.seller_sku)
+            found = self.adapter.find(want.listing.seller_sku, [v.seller_sku for v in want.listing.variants])
         except AdapterError as lookup_err:
             self.record(CREATE, op.institution, op.key, "failed", err,
                         message=f"{err.message}; outcome unknown, lookup failed too ({lookup_err.message}):"
@@ -240,7 +241,7 @@ class ChannelExecutor:
         """The channel says the listing is gone: re-bind if the SKU is still there, else forget the binding
         so the next plan creates it again."""
         try:
-            found = self.adapter.find(have.seller_sku)
+            found = self.adapter.find(have.seller_sku, list(have.variant_ids))
         except AdapterError as lookup_err:
             self.record(op.kind, op.institution, op.key, "failed", lookup_err)
             return

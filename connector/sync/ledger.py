@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def now() -> str:
@@ -109,6 +109,10 @@ MIGRATIONS: list[str] = [
     CREATE TABLE tokens (
         channel TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at TEXT NOT NULL
     );
+    """,
+    # 2: variant SKUs on intents, for marketplaces that find a product only by its variants' seller SKUs
+    """
+    ALTER TABLE intents ADD COLUMN variant_skus TEXT
     """,
 ]
 
@@ -221,13 +225,13 @@ class Ledger:
     # -- intents -------------------------------------------------------------------------------------------
 
     def begin_intent(self, channel: str, key: str, institution: str, seller_sku: str, op: str,
-                     run_id: str | None) -> str:
+                     run_id: str | None, variant_skus: list[str] | None = None) -> str:
         intent_id = uuid.uuid4().hex
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO intents (intent_id, channel, product_key, institution, seller_sku, op, run_id,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (intent_id, channel, key, institution, seller_sku, op, run_id, now()),
+                " created_at, variant_skus) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (intent_id, channel, key, institution, seller_sku, op, run_id, now(), _dump(variant_skus or [])),
             )
         return intent_id
 
