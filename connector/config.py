@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connector.adapters.registry import installed as installed_adapters
 from connector.schema import INSTITUTION_CODE, InstitutionType
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -230,7 +231,11 @@ def load_config(path: Path | str, env: dict[str, str] | None = None) -> Config:
             problems.append(f"{label}: institutions[{i}].catalog.path: no such file: {inst.catalog.path}")
         if mapping_path(base, inst.catalog.mapping) is None:
             problems.append(f"{label}: institutions[{i}].catalog.mapping: no mapping named {inst.catalog.mapping!r}")
+    adapters = installed_adapters()
     for i, channel in enumerate(config.channels):
+        if channel.adapter not in adapters:
+            problems.append(f"{label}: channels[{i}].adapter: no adapter named {channel.adapter!r}; installed: "
+                            f"{', '.join(sorted(adapters))}")
         if channel.categories is not None:
             channel.categories = (base / channel.categories).resolve()
             if not channel.categories.is_file():

@@ -130,3 +130,10 @@ def test_missing_config_file_exits_2(tmp_path):
                            "validate"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "none.yaml: no such file" in proc.stderr
+
+
+def test_an_unknown_adapter_names_the_installed_ones(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, GOOD.replace("adapter: shopee", "adapter: blibli")), env={"KEY": "k"})
+    [problem] = err.value.problems
+    assert "channels[0].adapter: no adapter named 'blibli'; installed: " in problem and "shopee" in problem

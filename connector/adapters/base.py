@@ -10,7 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 # -- failure classes ------------------------------------------------------------------------------------------
 
@@ -156,6 +158,20 @@ class Capabilities:
     rate_limit: float  # requests per second the marketplace allows a shop
     max_variants: int
     max_images: int
+
+
+def batched(items: Sequence[T], limit: int, size: Callable[[T], int]) -> list[list[T]]:
+    """Split items into batches whose sizes (items, or SKUs when batches span products) stay within `limit`."""
+    batches: list[list[T]] = []
+    used = 0
+    for item in items:
+        n = size(item)
+        if not batches or used + n > limit:
+            batches.append([])
+            used = 0
+        batches[-1].append(item)
+        used += n
+    return batches
 
 
 class TokenStore(Protocol):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from connector.adapters.base import (
     NotFound,
     Outcome,
     Remote,
+    batched,
 )
 from connector.sync.desired import Desired
 from connector.sync.ledger import Binding, Ledger
@@ -270,7 +271,7 @@ class ChannelExecutor:
             values = listing.sku_prices() if aspect == "price" else listing.sku_stock()
             changes.append((op, Change(op.key, _remote(have), values)))
         size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
-        for batch in _batches(changes, limit, lambda pair: size(pair[1])):
+        for batch in batched(changes, limit, lambda pair: size(pair[1])):
             if self._interrupted():
                 return
             call = self.adapter.update_prices if aspect == "price" else self.adapter.update_stock
@@ -308,7 +309,7 @@ class ChannelExecutor:
             have = self._current(op)
             if have is not None and have.external_id is not None:
                 items.append((op, _remote(have)))
-        for batch in _batches(items, self.adapter.capabilities.status_batch, lambda _: 1):
+        for batch in batched(items, self.adapter.capabilities.status_batch, lambda _: 1):
             if self._interrupted():
                 return
             outcomes = self._call_batch(kind, batch, self.adapter.set_active,
@@ -328,18 +329,3 @@ class ChannelExecutor:
 def _remote(b: Binding) -> Remote:
     assert b.external_id is not None
     return Remote(b.external_id, b.seller_sku, dict(b.variant_ids), b.status == "active")
-
-
-def _batches(items: Iterable[Any], limit: int, size: Callable[[Any], int]) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    used = 0
-    for item in items:
-        n = size(item)
-        if batch and used + n > limit:
-            yield batch
-            batch, used = [], 0
-        batch.append(item)
-        used += n
-    if batch:
-        yield batch
-

@@ -1,0 +1,68 @@
+"""Channel checks and the installed adapters: what `pasindo check` and `pasindo adapters` report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution, entry_points
+from typing import Any
+
+from connector.adapters.base import AdapterError, AuthError, Transient
+from connector.adapters.registry import BUILTIN, GROUP, UnknownAdapter, adapter_class
+from connector.config import Config
+from connector.sync.engine import channel_endpoints, make_adapter
+from connector.sync.ledger import Ledger
+
+
+@dataclass
+class CheckResult:
+    channel: str
+    adapter: str
+    ok: bool
+    message: str
+
+
+def check_channels(config: Config, ledger: Ledger, names: tuple[str, ...] = ()) -> list[CheckResult]:
+    """One cheap authenticated call per channel: proves credentials, shop and permissions."""
+    channels = [c for c in config.channels if not names or c.name in names]
+    results = []
+    with channel_endpoints(config, channels) as urls:
+        for channel in channels:
+            try:
+                adapter = make_adapter(channel, urls[channel.name], ledger)
+            except (UnknownAdapter, ValueError) as err:
+                results.append(CheckResult(channel.name, channel.adapter, False, str(err)))
+                continue
+            try:
+                results.append(CheckResult(channel.name, channel.adapter, True, adapter.check()))
+            except AuthError as err:
+                results.append(CheckResult(channel.name, channel.adapter, False, f"refused: {err.message}"))
+            except Transient as err:
+                results.append(CheckResult(channel.name, channel.adapter, False,
+                                           f"cannot reach {channel.endpoint}: {err.message}"))
+            except AdapterError as err:
+                results.append(CheckResult(channel.name, channel.adapter, False, err.message))
+            finally:
+                adapter.close()
+    return results
+
+
+def installed_adapters() -> list[dict[str, Any]]:
+    """Every adapter installed, with where it comes from, its version and its capabilities."""
+    points = {ep.name: ep for ep in entry_points(group=GROUP)}
+    out = []
+    for name in sorted(set(points) | set(BUILTIN)):
+        ep = points.get(name)
+        target = ep.value if ep else BUILTIN[name]
+        try:
+            version = distribution(ep.dist.name).version if ep and ep.dist else "source tree"
+        except PackageNotFoundError:
+            version = "unknown"
+        try:
+            caps = adapter_class(name).capabilities
+            capabilities = {k: getattr(caps, k) for k in caps.__dataclass_fields__}
+            problem = None
+        except Exception as err:  # a broken plug-in is reported, not fatal
+            capabilities, problem = {}, f"{type(err).__name__}: {err}"
+        out.append({"name": name, "target": target, "version": version, "capabilities": capabilities,
+                    "problem": problem})
+    return out
