@@ -8,6 +8,7 @@ last row has been read. A SKU used twice refuses both rows: the connector never 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class Record:
     cells: dict[str, list[tuple[Column, Any]]]
     invalid: str | None = None  # a record the source could not read (JSON Lines)
     ambiguous: list[tuple[str, list[Column]]] = field(default_factory=list)
+    nested: list[tuple[Column, Any]] = field(default_factory=list)  # JSON lists or objects given as cell values
 
     def raw(self, name: str) -> tuple[Column | None, Any]:
         found = self.cells.get(name)
@@ -145,9 +147,16 @@ class _Reading:
             plan = self._plans.get(keys)
             if plan is None:
                 plan = self._plans[keys] = self.spec.mapping.plan([(k, k) for k in keys])
+            record_cells = {name: [(c, cells[c.key]) for c in cols] for name, cols in plan.columns.items()}
+            # JSON can nest lists and objects where a value belongs: say so, and read them as their text.
+            nested = [(c, v) for found in record_cells.values() for c, v in found if isinstance(v, (dict, list))]
+            if nested:
+                record_cells = {name: [(c, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+                                       for c, v in found] for name, found in record_cells.items()}
             yield Record(
                 row.number,
-                {name: [(c, cells[c.key]) for c in cols] for name, cols in plan.columns.items()},
+                record_cells,
+                nested=nested,
                 ambiguous=[(spec.name, cols) for spec, cols in plan.ambiguous],
             )
 
@@ -423,7 +432,7 @@ class _Reading:
         return self._sku_shape(rec.number, _header(rec.raw("parent_sku")[0]), parent)
 
     def _sku_shape(self, row: int, column: str | None, sku: str) -> list[Reject]:
-        if _WHITESPACE.search(sku):
+        if _WHITESPACE.search(sku) or not sku.isprintable():
             return [self.reject(row, column, shown(sku), "sku_spaces")]
         if len(sku) > SKU_MAX:
             return [self.reject(row, column, shown(sku), "sku_too_long")]
@@ -477,8 +486,11 @@ class _Reading:
         return None, str(path)
 
     def _ambiguity(self, rec: Record) -> list[Reject]:
+        """Row problems found while reading the record: ambiguous columns, nested JSON values."""
         return [self.reject(rec.number, ", ".join(c.header for c in cols), None, "column_ambiguous",
-                            field=name, columns=", ".join(c.header for c in cols)) for name, cols in rec.ambiguous]
+                            field=name, columns=", ".join(c.header for c in cols)) for name, cols in rec.ambiguous] + [
+            self.reject(rec.number, c.header, shown(json.dumps(v, ensure_ascii=False)), "cell_nested")
+            for c, v in rec.nested]
 
     def _parse(self, rec: Record, col: Column | None, value: Any, rejects: list[Reject], parse, *args):
         try:
@@ -504,5 +516,12 @@ def _header(col: Column | None) -> str | None:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else parsers.parse_text(value)
+    """A cell as text. Cells no parser reads as text (a yes/no cell, NaN) keep their plain form: the field's
+    own checks then refuse them with a reason."""
+    if value is None:
+        return ""
+    try:
+        return parsers.parse_text(value)
+    except ParseError:
+        return str(value)
 

@@ -28,6 +28,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "this record cannot be read: {detail}",
         "baris ini tidak dapat dibaca: {detail}",
     ),
+    "cell_nested": (
+        "{value} is a list or an object, not a single value; write plain text or a number",
+        "{value} berupa daftar atau objek, bukan satu nilai; tulis teks biasa atau angka",
+    ),
     "value_missing": (
         "{field} is empty; every product needs one",
         "{field} kosong; setiap produk wajib diisi",
@@ -37,8 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         f"SKU '{{value}}' lebih dari {SKU_MAX} karakter; persingkat",
     ),
     "sku_spaces": (
-        "SKU '{value}' contains spaces; use letters, digits and dashes, e.g. DMP-01",
-        "SKU '{value}' mengandung spasi; gunakan huruf, angka dan tanda hubung, mis. DMP-01",
+        "SKU '{value}' contains spaces or invisible characters; use letters, digits and dashes, e.g. DMP-01",
+        "SKU '{value}' mengandung spasi atau karakter tak terlihat; gunakan huruf, angka dan tanda hubung, mis. DMP-01",
     ),
     "sku_duplicate": (
         "SKU '{value}' is used on rows {rows}; each SKU must be unique, so none of them is listed",
