@@ -99,6 +99,7 @@ class _Reading:
         self.folder = spec.path.resolve().parent
         self._plans: dict[tuple[str, ...], ColumnPlan] = {}
         self._sku: str | None = None  # the product SKU rejects of the current row or group belong to
+        self._image_cache: dict[str, tuple[str | None, str]] = {}
 
     # -- rows to records -------------------------------------------------------------------------------
 
@@ -466,6 +467,13 @@ class _Reading:
         return images
 
     def _image(self, item: str) -> tuple[str | None, str]:
+        """(problem, image); cached per catalog, since products share pictures."""
+        found = self._image_cache.get(item)
+        if found is None:
+            found = self._image_cache[item] = self._check_image(item)
+        return found
+
+    def _check_image(self, item: str) -> tuple[str | None, str]:
         lowered = item.lower()
         if lowered.startswith("https://"):
             return None, item

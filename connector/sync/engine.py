@@ -122,8 +122,15 @@ class _Images:
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
+        self._made: dict[str, Image] = {}
 
     def __call__(self, ref: str) -> Image:
+        image = self._made.get(ref)
+        if image is None:
+            image = self._made[ref] = self._image(ref)
+        return image
+
+    def _image(self, ref: str) -> Image:
         if ref.startswith("https://"):
             return Image(hashlib.sha256(ref.encode()).hexdigest(), ref.rsplit("/", 1)[-1] or "image.jpg",
                          lambda: _download(ref))
@@ -198,6 +205,7 @@ class Sync:
         untouchable: dict[str, set[str]] = {c.name: set() for c in self.channels}
         skus: dict[str, dict[str, str]] = {c.name: {} for c in self.channels}  # seller SKU -> product key
         readable: set[str] = set()
+        refused: dict[str, list[Reject]] = {}
         for entry in self.catalogs.selected(self.options.institutions):
             on = [c for c in self.channels if entry.channels is None or c.name in entry.channels]
             rejects: list[Reject] = []
@@ -214,8 +222,9 @@ class Sync:
                 if r.sku:
                     for channel in on:
                         untouchable[channel.name].add(f"{entry.code}:{r.sku}")
-            self._report_rejects(entry.code, rejects, run_id)
+            refused[entry.code] = rejects
             result.rejects.extend(rejects)
+        self._report_rejects(refused, run_id)
         return desired, readable, untouchable
 
     def _add(self, product: Product, channel: ChannelConfig, prefix: str | None,
@@ -245,14 +254,16 @@ class Sync:
         if product.key not in untouchable:
             desired[product.key] = want
 
-    def _report_rejects(self, institution: str, rejects: list[Reject], run_id: str | None) -> None:
-        for r in rejects:
-            self.log.warning("rejected", run_id=run_id, institution=institution, file=r.file, row=r.row,
-                             column=r.column, value=r.value, reason=r.reason, message=r.message("en"))
-        if run_id is not None:
-            self.ledger.replace_rejects(run_id, institution, [
+    def _report_rejects(self, refused: dict[str, list[Reject]], run_id: str | None) -> None:
+        for institution, rejects in refused.items():
+            for r in rejects:
+                self.log.warning("rejected", run_id=run_id, institution=institution, file=r.file, row=r.row,
+                                 column=r.column, value=r.value, reason=r.reason, message=r.message("en"))
+        if run_id is not None:  # one transaction for all institutions: one disk sync, not one per catalog
+            self.ledger.replace_rejects(run_id, {institution: [
                 {"file": r.file, "row": r.row, "column": r.column, "value": r.value, "reason": r.reason,
-                 "message_en": r.message("en"), "message_id": r.message("id"), "sku": r.sku} for r in rejects])
+                 "message_en": r.message("en"), "message_id": r.message("id"), "sku": r.sku} for r in rejects]
+                for institution, rejects in refused.items()})
 
     # -- one channel ---------------------------------------------------------------------------------------------
 

@@ -291,16 +291,17 @@ class Ledger:
 
     # -- rejects -------------------------------------------------------------------------------------------
 
-    def replace_rejects(self, run_id: str, institution: str, rejects: list[dict[str, Any]]) -> None:
-        """The institution's current refused rows (the latest reading of its catalog)."""
+    def replace_rejects(self, run_id: str, refused: dict[str, list[dict[str, Any]]]) -> None:
+        """Each institution's current refused rows (the latest reading of its catalog), in one transaction."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM rejects WHERE institution = ?", (institution,))
-            conn.executemany(
-                'INSERT INTO rejects (run_id, institution, file, row, "column", value, reason, message_en,'
-                " message_id, sku) VALUES (:run_id, :institution, :file, :row, :column, :value, :reason,"
-                " :message_en, :message_id, :sku)",
-                [dict(r, run_id=run_id, institution=institution) for r in rejects],
-            )
+            for institution, rejects in refused.items():
+                conn.execute("DELETE FROM rejects WHERE institution = ?", (institution,))
+                conn.executemany(
+                    'INSERT INTO rejects (run_id, institution, file, row, "column", value, reason, message_en,'
+                    " message_id, sku) VALUES (:run_id, :institution, :file, :row, :column, :value, :reason,"
+                    " :message_en, :message_id, :sku)",
+                    [dict(r, run_id=run_id, institution=institution) for r in rejects],
+                )
 
     def rejects(self, institution: str | None = None) -> list[dict[str, Any]]:
         if institution is None:
