@@ -335,3 +335,12 @@ def test_variants_keep_their_own_weight_and_the_product_ships_as_the_heaviest(tm
     products, rejects = read(write_csv(tmp_path, rows, header=VAR_HEADER))
     assert rejects == []
     assert [v.weight_g for v in products[0].variants] == [120, 1050] and products[0].weight_g == 1050
+
+
+def test_a_parent_row_whose_variants_are_all_refused_says_so(tmp_path):
+    parent = good("SPT-01", Kategori="Fashion/Sepatu", **{"Nama Produk": "Sepatu Pantofel Kulit Pria Hitam Asli"})
+    children = [["SPT-01-40", "", "", "gratis", "4", "", "", "SPT-01", "Ukuran", "40"],
+                ["SPT-01-41", "", "", "100.000", "-1", "", "", "SPT-01", "Ukuran", "41"]]
+    products, rejects = read(write_csv(tmp_path, [parent + ["", "", ""], *children], header=VAR_HEADER))
+    assert products == []
+    assert [(r.row, r.reason) for r in rejects] == [(3, "price_format"), (4, "int_negative"), (2, "variant_none_left")]
