@@ -30,12 +30,12 @@ def test_no_secret_or_token_shows_anywhere_but_the_token_table(tmp_path):
         text = text.replace("access_token: sandbox-shopee-token", "access_token: stale-token-5f2e9a77")
         text = text.replace("adapter: shopee\n", "adapter: shopee\n    options: {token_refresh_margin: 1, timeout: 2}\n")
         # A second shop whose key is wrong: every call fails authentication, with the key in the request.
-        text += """  - name: shopee-wrong
+        text += f"""  - name: shopee-wrong
     adapter: shopee
-    endpoint: {url}
+    endpoint: {sandbox.url}
     credentials: {{partner_id: "100001", partner_key: wrong-key-0c4d1b3a, shop_id: "200001",
                    access_token: sandbox-shopee-token, refresh_token: sandbox-shopee-refresh}}
-""".format(url=sandbox.url)
+"""
         shop.config.write_text(text)
         output = []
         for _ in range(3):
