@@ -41,8 +41,9 @@ from connector.sync.plan import PRICE, STOCK, Op  # noqa: E402
 class Sandbox:
     """`pasindo sandbox serve` in a child process."""
 
-    def __init__(self, state: Path, rate_limit: float | None = None):
-        args = [sys.executable, "-m", "connector.cli", "sandbox", "serve", "--port", "0", "--state", str(state)]
+    def __init__(self, state: Path, rate_limit: float | None = None, faults: list[str] | None = None):
+        args = [sys.executable, "-m", "connector.cli", "sandbox", "serve", "--port", "0", "--state", str(state),
+                *(faults or [])]
         if rate_limit:
             args += ["--rate-limit", str(rate_limit)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -96,7 +98,8 @@ class _Reading:
         self.spec = spec
         self.today = today
         self.inst = spec.institution
-        self.folder = spec.path.resolve().parent
+        self.folder = str(spec.path.resolve().parent)
+        self._real_dirs: dict[str, str] = {}
         self._plans: dict[tuple[str, ...], ColumnPlan] = {}
         self._sku: str | None = None  # the product SKU rejects of the current row or group belong to
         self._image_cache: dict[str, tuple[str | None, str]] = {}
@@ -479,19 +482,30 @@ class _Reading:
             return None, item
         if "://" in lowered or lowered.startswith(("data:", "javascript:", "file:")):
             return "image_not_https", item
-        path = (self.folder / item).resolve()
-        if not path.is_relative_to(self.folder):
+        # Resolved with one realpath per directory and one lstat per file (a catalog has thousands of images).
+        joined = os.path.normpath(os.path.join(self.folder, item))
+        parent = os.path.dirname(joined)
+        real_parent = self._real_dirs.get(parent)
+        if real_parent is None:
+            real_parent = self._real_dirs[parent] = os.path.realpath(parent)
+        path = os.path.join(real_parent, os.path.basename(joined))
+        if not self._inside(path):
             return "image_outside_folder", item
         try:
-            with path.open("rb") as fh:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                path = os.path.realpath(path)
+                if not self._inside(path):
+                    return "image_outside_folder", item
+            with open(path, "rb") as fh:
                 magic = fh.read(8)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return "image_missing", item
-        except OSError:
+        except OSError:  # missing, a folder, unreadable
             return "image_missing", item
         if not (magic.startswith(_JPEG) or magic.startswith(_PNG)):
             return "image_format", item
-        return None, str(path)
+        return None, path
+
+    def _inside(self, path: str) -> bool:
+        return path.startswith(self.folder + os.sep)
 
     def _ambiguity(self, rec: Record) -> list[Reject]:
         """Row problems found while reading the record: ambiguous columns, nested JSON values."""
