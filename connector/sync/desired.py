@@ -7,10 +7,8 @@ prefix. The result is a `Listing` and its fingerprints per aspect, which the pla
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import yaml
@@ -54,11 +52,13 @@ def seller_sku(sku: str, prefix: str | None) -> str:
 
 
 def channel_price(price: int, rule: PriceRule) -> int:
-    """Markup, rounded half up to the step, kept within the rule's and the schema's bounds."""
-    value = Decimal(price) * (Decimal(100) + Decimal(str(rule.markup_percent))) / Decimal(100)
-    step = Decimal(rule.round_to)
-    value = (value / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
-    result = int(value)
+    """Markup, rounded half up to the step, kept within the rule's and the schema's bounds.
+
+    Integer arithmetic in basis points: exact for markups with up to two decimals, and no float ever touches
+    money."""
+    basis = 10_000 + round(rule.markup_percent * 100)
+    step = rule.round_to * 10_000
+    result = (price * basis + step // 2) // step * rule.round_to
     if rule.min is not None:
         result = max(result, rule.min)
     if rule.max is not None:
@@ -81,8 +81,9 @@ class Desired:
     institution: str
 
 
-def fingerprint(value: object) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+def fingerprint(value: tuple) -> str:
+    """A stable digest of plain values (str, int, None, tuples of them): repr is exact for these."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
 
 def desired_listing(product: Product, *, channel: ChannelConfig, categories: CategoryMap, sku_prefix: str | None,
@@ -107,12 +108,11 @@ def desired_listing(product: Product, *, channel: ChannelConfig, categories: Cat
         images=tuple(image(ref) for ref in product.images), variants=variants, length_cm=product.length_cm,
         width_cm=product.width_cm, height_cm=product.height_cm,
     )
-    content = {
-        "name": listing.name, "description": listing.description, "category": listing.category_id,
-        "weight": listing.weight_g, "dims": [listing.length_cm, listing.width_cm, listing.height_cm],
-        "images": [i.sha256 for i in listing.images], "sku": listing.seller_sku,
-        "variants": [[v.seller_sku, v.options] for v in variants], "brand": listing.brand,
-        "attributes": listing.attributes,
-    }
+    content = (
+        listing.name, listing.description, listing.category_id, listing.weight_g,
+        (listing.length_cm, listing.width_cm, listing.height_cm), tuple(i.sha256 for i in listing.images),
+        listing.seller_sku, tuple((v.seller_sku, tuple(v.options.items())) for v in variants), listing.brand,
+        tuple(sorted((k, repr(v)) for k, v in listing.attributes.items())),
+    )
     active = not (channel.stock.delist_at_zero and stock == 0)
     return Desired(listing=listing, active=active, content_fp=fingerprint(content), institution=product.institution)

@@ -52,14 +52,17 @@ class Binding:
         return cls(
             channel=row["channel"], product_key=row["product_key"], institution=row["institution"],
             seller_sku=row["seller_sku"], external_id=row["external_id"],
-            variant_ids=json.loads(row["variant_ids"] or "{}"), status=row["status"],
+            variant_ids=_load(row["variant_ids"]) or {}, status=row["status"],
             content_fp=row["content_fp"], prices=_load(row["prices"]), stock=_load(row["stock"]),
             invalid_fp=row["invalid_fp"], last_error=row["last_error"], updated_at=row["updated_at"],
         )
 
 
+_decode = json.JSONDecoder().decode
+
+
 def _load(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else {} if text == "{}" else _decode(text)
 
 
 def _dump(value: Any) -> str | None:
@@ -279,15 +282,71 @@ class Ledger:
                 (run_id, channel, institution, key, op, outcome, error_class, code, message, now()),
             )
 
+    def record_items(self, run_id: str, items: list[tuple[str, str | None, str | None, str, str, str | None]]) -> None:
+        """Several (channel, institution, key, op, outcome, message) at once: one transaction, one disk sync."""
+        stamp = now()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO run_items (run_id, channel, institution, product_key, op, outcome, message, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(run_id, *item, stamp) for item in items])
+
     def run_items(self, run_id: str) -> list[dict[str, Any]]:
         return self._query("SELECT * FROM run_items WHERE run_id = ? ORDER BY id", (run_id,))
 
+    def last_run(self, *, job: str | None = None) -> dict[str, Any] | None:
+        """The latest run, or the latest one the daemon started for `job`."""
+        if job is None:
+            return self.run()
+        rows = self._query("SELECT * FROM runs WHERE trigger = 'schedule' AND json_extract(options, '$.job') = ?"
+                           " ORDER BY started_at DESC, rowid DESC LIMIT 1", (job,))
+        return rows[0] if rows else None
+
     def prune(self, days: int) -> int:
-        """Forget successful run items older than `days`; failures are kept."""
+        """Forget successful run items older than `days` (failures are kept), then runs older than that with
+        nothing left to show, and settled intents. Returns the number of run items removed."""
         cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
         with self.transaction() as conn:
             cur = conn.execute("DELETE FROM run_items WHERE at < ? AND outcome = 'ok'", (cutoff,))
+            conn.execute("DELETE FROM runs WHERE finished_at < ? AND status != 'running'"
+                         " AND NOT EXISTS (SELECT 1 FROM run_items i WHERE i.run_id = runs.run_id)"
+                         " AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.run_id = runs.run_id)", (cutoff,))
+            conn.execute("DELETE FROM intents WHERE resolved_at < ?", (cutoff,))
             return cur.rowcount
+
+    # -- status --------------------------------------------------------------------------------------------
+
+    def listing_counts(self) -> list[dict[str, Any]]:
+        """Per channel and institution: listings active and inactive on the channel, and bindings whose content
+        the channel refused (`invalid`, not retried until the content changes)."""
+        return self._query(
+            "SELECT channel, institution,"
+            " sum(external_id IS NOT NULL AND status = 'active') AS active,"
+            " sum(external_id IS NOT NULL AND status = 'inactive') AS inactive,"
+            " sum(invalid_fp IS NOT NULL) AS invalid"
+            " FROM bindings GROUP BY channel, institution ORDER BY channel, institution")
+
+    def failing_counts(self) -> list[dict[str, Any]]:
+        """Per channel and institution: products whose last operation failed (and nothing was acknowledged for
+        them since: an acknowledged write moves the binding's `updated_at`)."""
+        return self._query(
+            "SELECT i.channel, i.institution, count(*) AS failing FROM run_items i"
+            " JOIN (SELECT max(id) AS id FROM run_items WHERE product_key IS NOT NULL"
+            "       GROUP BY channel, product_key) last ON last.id = i.id"
+            " LEFT JOIN bindings b ON b.channel = i.channel AND b.product_key = i.product_key"
+            " WHERE i.outcome = 'failed' AND (b.updated_at IS NULL OR i.at >= b.updated_at)"
+            " GROUP BY i.channel, i.institution ORDER BY i.channel, i.institution")
+
+    def token_expiry(self) -> dict[str, dict[str, Any]]:
+        """Per channel: when the stored access token expires (Unix seconds, or None) — never the token itself."""
+        out = {}
+        for row in self._query("SELECT channel, data, updated_at FROM tokens ORDER BY channel"):
+            try:
+                expires_at = json.loads(row["data"]).get("expires_at")
+            except (ValueError, AttributeError):
+                expires_at = None
+            out[row["channel"]] = {"expires_at": expires_at if isinstance(expires_at, int | float) else None,
+                                   "updated_at": row["updated_at"]}
+        return out
 
     # -- rejects -------------------------------------------------------------------------------------------
 
