@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -31,12 +32,16 @@ class _Context:
                 for problem in err.problems:
                     click.echo(problem, err=True)
                 sys.exit(EXIT_USAGE)
-            logs.configure(
-                json=None if self.log_format == "auto" else self.log_format == "json",
-                level=self._config.logging.level if self.log_level == "auto" else self.log_level,
-                file=self._config.logging.file, secrets=self._config.secrets(),
-            )
+            self.configure_logs(self._config)
         return self._config
+
+    def configure_logs(self, config: Config, stream: TextIO | None = None) -> None:
+        """The config's logging settings, unless the command line says otherwise."""
+        logs.configure(
+            json=None if self.log_format == "auto" else self.log_format == "json",
+            level=config.logging.level if self.log_level == "auto" else self.log_level,
+            file=config.logging.file, secrets=config.secrets(), stream=stream,
+        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -96,7 +101,7 @@ def validate(obj: _Context, institutions: tuple[str, ...], fmt: str, lang: str, 
 def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...], only: tuple[str, ...],
          dry_run: bool, force: bool, wait: bool, fmt: str) -> None:
     """Bring every channel in step with the catalogs."""
-    from connector.reports import print_sync, sync_document
+    from connector.reports import SyncProgress, print_sync, sync_document
     from connector.sync.engine import Sync, SyncOptions
     from connector.sync.lock import Locked, SyncLock
 
@@ -112,20 +117,114 @@ def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...]
     except Locked as err:
         click.echo(str(err), err=True)
         sys.exit(EXIT_LOCKED)
+    # Progress per channel for a person at a terminal; never in logs, pipes or the daemon.
+    progress = SyncProgress() if not dry_run and sys.stderr.isatty() else None
     try:
-        engine = Sync(config, SyncOptions(institutions, channels, only, dry_run, force, "manual"),
-                      log=logs.get_logger())
-        try:
-            result = engine.run()
-        finally:
-            engine.close()
+        with progress or nullcontext():
+            if progress is not None:  # log lines go above the progress bars, not through them
+                obj.configure_logs(config, stream=sys.stderr)
+            engine = Sync(config, SyncOptions(institutions, channels, only, dry_run, force, "manual"),
+                          log=logs.get_logger(), progress=progress)
+            try:
+                result = engine.run()
+            finally:
+                engine.close()
     finally:
         lock.release()
+        if progress is not None:
+            obj.configure_logs(config)
     if fmt == "json":
         click.echo(json.dumps(sync_document(result), ensure_ascii=False, indent=2))
     else:
         print_sync(result)
     sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("run_id", required=False)
+@click.option("--last", is_flag=True, help="The latest run (the default).")
+@click.option("--institution", metavar="CODE", help="Only this institution's items (or refused rows).")
+@click.option("--rejects", "show_rejects", is_flag=True,
+              help="The refused catalog rows (latest reading) instead of a run, for staff to fix.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="csv: UTF-8 with BOM, ';' separated, for a spreadsheet.")
+@click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True,
+              help="Language of the refused rows' headers and reasons.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.pass_obj
+def report(obj: _Context, run_id: str | None, last: bool, institution: str | None, show_rejects: bool, fmt: str,
+           lang: str, output: Path | None) -> None:
+    """A run's summary and every item that did not succeed (default: the latest run), or the refused rows."""
+    from connector import reports
+    from connector.sync.engine import ledger_path
+
+    config = obj.config()
+    if institution:
+        _check_institutions(config, (institution,))
+    if run_id and last:
+        _usage("give a RUN_ID or --last, not both")
+    if show_rejects and (run_id or last):
+        _usage("--rejects shows the latest reading of the catalogs, not a run: leave out RUN_ID and --last")
+    ledger = _open_ledger(config)
+    try:
+        if show_rejects:
+            rows = ledger.rejects(institution) if ledger else []
+            _emit(reports.rejects_output(rows, fmt=fmt, lang=lang, with_institution=institution is None), output)
+            sys.exit(EXIT_OK)
+        run = ledger.run(run_id) if ledger else None
+        if run is None:
+            if run_id:
+                _usage(f"no run {run_id} in the ledger {ledger_path(config)}")
+            click.echo(f"no runs yet in the ledger {ledger_path(config)}", err=True)
+            sys.exit(EXIT_OK)
+        doc = reports.run_document(run, ledger.run_items(run["run_id"]), ledger.rejects(institution), institution)
+    finally:
+        if ledger:
+            ledger.close()
+    _emit(reports.run_output(doc, fmt), output)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def status(obj: _Context, fmt: str) -> None:
+    """Listings per channel and institution, the last run, the next scheduled runs and token expiry."""
+    from connector import reports
+    from connector.daemon import next_runs
+
+    config = obj.config()
+    ledger = _open_ledger(config)
+    try:
+        def last_started(job: str) -> str | None:
+            run = ledger.last_run(job=job) if ledger else None
+            return run["started_at"] if run else None
+
+        doc = reports.status_document(config, ledger, next_runs(config, last_started))
+    finally:
+        if ledger:
+            ledger.close()
+    if fmt == "json":
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        reports.print_status(doc)
+
+
+@main.command()
+@click.pass_obj
+def daemon(obj: _Context) -> None:
+    """Run the config's schedule in the foreground (for systemd): SIGTERM stops, SIGHUP reloads the config."""
+    from connector.daemon import NOTHING_SCHEDULED, Daemon, scheduled_syncs
+
+    config = obj.config()
+    if not scheduled_syncs(config):
+        click.echo(f"{obj.config_path}: schedule: {NOTHING_SCHEDULED}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    def use(loaded: Config) -> None:  # JSON lines on stdout for journald, or the config's logging.file
+        obj.configure_logs(loaded, stream=sys.stdout)
+
+    use(config)
+    sys.exit(Daemon(obj.config_path, config, on_config=use).run())
 
 
 @main.group()
@@ -156,6 +255,33 @@ def schema() -> None:
     from connector.schema import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+def _usage(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _open_ledger(config: Config) -> Any:
+    """The ledger for reading, or None before the first sync (a report does not create one)."""
+    from connector.sync.engine import ledger_path
+    from connector.sync.ledger import Ledger
+
+    return Ledger(ledger_path(config)) if ledger_path(config).is_file() else None
+
+
+def _emit(content: str | bytes, output: Path | None) -> None:
+    if output is not None:
+        if isinstance(content, bytes):
+            output.write_bytes(content)
+        else:
+            output.write_text(content, encoding="utf-8")
+    elif isinstance(content, bytes):
+        stream = click.get_binary_stream("stdout")
+        stream.write(content)
+        stream.flush()
+    else:
+        click.echo(content, nl=not content.endswith("\n"))
 
 
 def _check_institutions(config: Config, codes: tuple[str, ...]) -> None:

@@ -86,9 +86,111 @@ class ChannelConfig(_Strict):
         return self.endpoint == "sandbox"
 
 
-class ScheduleConfig(_Strict):
+_EVERY = re.compile(r"^every\s+(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)$", re.I)
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+SCHEDULE_SYNTAX = ("a cron expression (5 fields, or 6 with seconds first) or an interval such as every 30s, every 10m,"
+                   " every 2h")
+
+
+def schedule_trigger(expr: str, timezone: str | None = None) -> Any:
+    """The APScheduler trigger for a schedule expression: cron with 5 fields (or 6, seconds first) or `every 10m`.
+
+    Weekdays count as in crontab (0 or 7 = Sunday); APScheduler 3 counts from Monday, so numbers become names.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    text = expr.strip()
+    if match := _EVERY.match(text):
+        count, unit = int(match.group(1)), match.group(2).lower()[0]
+        if count < 1:
+            raise ValueError(f"{expr!r}: the interval must be at least 1")
+        name = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]
+        return IntervalTrigger(**{name: count}, timezone=timezone)
+    fields = text.split()
+    if len(fields) == 5:
+        fields.insert(0, "0")
+    if len(fields) != 6 or text.lower().startswith("every"):
+        raise ValueError(f"{expr!r} is not a schedule; write {SCHEDULE_SYNTAX}")
+    second, minute, hour, day, month, weekday = fields
+    try:
+        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=_cron_weekdays(weekday), timezone=timezone)
+    except ValueError as err:
+        raise ValueError(f"{expr!r}: {err}") from None
+
+
+def _cron_weekdays(field: str) -> str:
+    """A crontab day-of-week field (numbers from Sunday = 0, names, ranges, lists, steps) as APScheduler names."""
+    if field in ("*", "?"):
+        return "*"
+    names = {n: i for i, n in enumerate(_WEEKDAYS)}
+
+    def day(token: str) -> int:
+        token = token.lower()
+        if token in names:
+            return names[token]
+        if token.isdigit() and int(token) <= 7:
+            return int(token) % 7
+        raise ValueError(f"day of week {token!r}: use 0-7 (0 and 7 = Sunday) or sun, mon, ... sat")
+
+    days: set[int] = set()
+    for part in field.split(","):
+        base, _, step_text = part.partition("/")
+        if step_text and (not step_text.isdigit() or int(step_text) == 0):
+            raise ValueError(f"day of week {part!r}: the step must be a whole number from 1")
+        step = int(step_text or 1)
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            first_text, last_text = base.split("-", 1)
+            first, last = day(first_text), day(last_text)
+            last = 7 if last == 0 and last_text.strip() == "7" else last
+            if first > last:
+                raise ValueError(f"day of week {part!r}: the range runs backwards")
+        else:
+            first = day(base)
+            last = 6 if step_text else first
+        days.update(d % 7 for d in range(first, last + 1, step))
+    return ",".join(_WEEKDAYS[d] for d in sorted(days))
+
+
+def _check_schedule(value: Any) -> Any:
+    if value is False:  # YAML reads an unquoted `off` as false
+        return "off"
+    if isinstance(value, str) and value.strip().lower() != "off":
+        schedule_trigger(value, "UTC")
+    return value
+
+
+class InstitutionSchedule(_Strict):
+    """One institution's own schedule; a kind left out follows the global one, `off` turns it off."""
+
     full: str | None = None
     stock_price: str | None = None
+
+    check_expressions = field_validator("full", "stock_price", mode="before")(_check_schedule)
+
+
+class ScheduleConfig(_Strict):
+    full: str | None = None  # everything: content, price, stock, delist/relist
+    stock_price: str | None = None  # only price and stock
+    timezone: str | None = None  # e.g. Asia/Jakarta; default: the server's local time zone
+    institutions: dict[str, InstitutionSchedule] = {}
+
+    check_expressions = field_validator("full", "stock_price", mode="before")(_check_schedule)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; e.g. Asia/Jakarta, Asia/Makassar, UTC") from None
+        return value
 
 
 class GuardsConfig(_Strict):
@@ -97,8 +199,15 @@ class GuardsConfig(_Strict):
 
 
 class LoggingConfig(_Strict):
-    file: Path | None = None
+    file: Path | None = None  # JSON lines, reopened when logrotate moves the file; default: the standard streams
     level: str = "info"
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in ("debug", "info", "warning", "error"):
+            raise ValueError("must be one of debug, info, warning, error")
+        return value.lower()
 
 
 class Config(_Strict):
@@ -120,6 +229,10 @@ class Config(_Strict):
             for name in inst.channels or []:
                 if name not in names:
                     raise ValueError(f"institution {inst.code} lists channel {name!r}, which is not configured")
+        codes = {i.code for i in self.institutions}
+        for code in self.schedule.institutions:
+            if code not in codes:
+                raise ValueError(f"schedule.institutions names {code!r}, which is not a configured institution")
         return self
 
     def secrets(self) -> list[str]:

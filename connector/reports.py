@@ -1,15 +1,23 @@
-"""Human-readable reports: what validate found, what a sync did."""
+"""Reports: what validate found, what a sync did, a run read back from the ledger, refused rows for staff, status."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from connector.catalog.validation import Validation
-from connector.sync.engine import SyncResult
+from connector.config import Config
+from connector.sync.engine import SyncResult, ledger_path
+from connector.sync.ledger import Ledger
 
 _HEADINGS = {
     "en": ("institution", "products", "variants", "refused rows", "Refused rows", "file", "row", "column",
@@ -90,3 +98,205 @@ def print_sync(result: SyncResult) -> None:
             click.echo(f"\nchannel {channel.channel} stopped: {channel.stopped}")
     if result.rejects:
         click.echo(f"\n{len(result.rejects)} catalog rows refused: `pasindo validate` shows them")
+
+
+# -- progress of an interactive sync ------------------------------------------------------------------------------
+
+
+class SyncProgress:
+    """One progress bar per channel on stderr, for `pasindo sync` at a terminal. Called from channel threads."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), console=Console(stderr=True), redirect_stderr=True)
+        self._tasks: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> SyncProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, channel: str, done: int, total: int) -> None:
+        with self._lock:
+            task = self._tasks.get(channel)
+            if task is None:
+                task = self._tasks[channel] = self._progress.add_task(channel, total=total)
+            self._progress.update(task, completed=done, total=total)
+
+
+# -- a run, read back from the ledger -----------------------------------------------------------------------------
+
+
+def run_document(run: dict[str, Any], items: list[dict[str, Any]], rejects: list[dict[str, Any]],
+                 institution: str | None = None) -> dict[str, Any]:
+    """A run as the ledger recorded it: its summary and every item that did not succeed, with reasons.
+    `rejects` are the stored refused rows; those this run read (and no later run replaced) are included."""
+    summary = json.loads(run["summary"] or "{}")
+    options = json.loads(run["options"] or "{}")
+
+    def wanted(institution_of: str | None) -> bool:
+        return institution is None or institution_of == institution
+
+    return {
+        "run_id": run["run_id"], "trigger": run["trigger"], "job": options.get("job"), "status": run["status"],
+        "started_at": run["started_at"], "finished_at": run["finished_at"],
+        "seconds": summary.get("seconds", _seconds(run["started_at"], run["finished_at"])),
+        "options": options, "institution": institution,
+        "counts": [c for c in summary.get("counts", []) if wanted(c["institution"])],
+        "problems": [
+            {"channel": i["channel"], "institution": i["institution"], "key": i["product_key"], "op": i["op"],
+             "outcome": i["outcome"], "error_class": i["error_class"], "code": i["code"], "message": i["message"],
+             "at": i["at"]}
+            for i in items if i["outcome"] != "ok" and wanted(i["institution"])
+        ],
+        "rejected_rows": summary.get("rejects") if institution is None else None,
+        "rejects": [_reject(r) for r in rejects if r["run_id"] == run["run_id"] and wanted(r["institution"])],
+        "stopped": summary.get("stopped", {}),
+    }
+
+
+def _seconds(started: str | None, finished: str | None) -> float | None:
+    if not started or not finished:
+        return None
+    return round((datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds(), 3)
+
+
+def _reject(r: dict[str, Any]) -> dict[str, Any]:
+    return {"institution": r["institution"], "file": r["file"], "row": r["row"], "column": r["column"],
+            "value": r["value"], "reason": r["reason"], "message_en": r["message_en"], "message_id": r["message_id"],
+            "sku": r["sku"]}
+
+
+_PROBLEM_COLUMNS = ("channel", "institution", "key", "op", "outcome", "error_class", "code", "message")
+
+
+def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
+    if fmt == "json":
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return spreadsheet_csv(("run_id", *_PROBLEM_COLUMNS, "at"),
+                               [(doc["run_id"], *(p[c] for c in _PROBLEM_COLUMNS), p["at"]) for p in doc["problems"]])
+    job = f", job {doc['job']}" if doc["job"] else ""
+    seconds = f" ({doc['seconds']:.1f}s)" if doc["seconds"] is not None else ""
+    lines = [f"Run {doc['run_id']}: {doc['status']} (trigger {doc['trigger']}{job})",
+             f"started {doc['started_at']}, finished {doc['finished_at'] or '-'}{seconds}", ""]
+    counts = [(c["institution"], c["channel"], c["op"], c["outcome"], c["count"]) for c in doc["counts"]]
+    lines.append(table(counts, ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
+    if doc["problems"]:
+        lines += ["", "Items that did not succeed",
+                  table([[p[c] for c in _PROBLEM_COLUMNS] for p in doc["problems"]], _PROBLEM_COLUMNS)]
+    for channel, why in doc["stopped"].items():
+        lines += ["", f"channel {channel} stopped: {why}"]
+    refused = len(doc["rejects"]) if doc["institution"] else doc["rejected_rows"]
+    if refused:
+        which = f" --institution {doc['institution']}" if doc["institution"] else " --institution CODE"
+        lines += ["", f"{refused} catalog rows refused: `pasindo report --rejects{which}` lists them"]
+    return "\n".join(lines) + "\n"
+
+
+# -- refused rows, for staff to fix in a spreadsheet ---------------------------------------------------------------
+
+_REJECT_HEADERS = {
+    "en": ("institution", "file", "row", "column", "value", "reason", "message", "SKU"),
+    "id": ("Institusi", "File", "Baris", "Kolom", "Isi", "Alasan", "Keterangan", "SKU"),
+}
+
+
+def rejects_output(rows: list[dict[str, Any]], *, fmt: str, lang: str = "en", with_institution: bool = True
+                   ) -> str | bytes:
+    """The stored refused rows (latest reading of each catalog) as a table, JSON, or a spreadsheet CSV."""
+    if fmt == "json":
+        return json.dumps([_reject(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
+    headers = _REJECT_HEADERS[lang] if with_institution else _REJECT_HEADERS[lang][1:]
+    cells = [((r["institution"],) if with_institution else ()) + (
+        r["file"], r["row"], r["column"], r["value"], r["reason"], r[f"message_{lang}"], r["sku"]) for r in rows]
+    if fmt == "csv":
+        return spreadsheet_csv(headers, cells)
+    return table(cells, headers) + "\n" if rows else ("tidak ada baris yang ditolak\n" if lang == "id"
+                                                      else "no refused rows\n")
+
+
+def spreadsheet_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """CSV that Excel in an Indonesian locale opens as columns: UTF-8 with a BOM, `;` between cells, CRLF.
+    A cell that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows([_cell(c) for c in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+_NUMBER = re.compile(r"^-?\d+([.,]\d+)*$")
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(value):
+        return "'" + value
+    return "" if value is None else value
+
+
+# -- status --------------------------------------------------------------------------------------------------------
+
+
+def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[str, Any]],
+                    now: datetime | None = None) -> dict[str, Any]:
+    """Listings per channel and institution, the last run, the next scheduled runs, token expiry (never a token)."""
+    now = now or datetime.now(UTC)
+    pairs = {(c.name, i.code) for i in config.institutions for c in config.channels
+             if i.channels is None or c.name in i.channels}
+    counts = {(r["channel"], r["institution"]): r for r in ledger.listing_counts()} if ledger else {}
+    failing = {(r["channel"], r["institution"]): r["failing"] for r in ledger.failing_counts()} if ledger else {}
+    listings = []
+    for channel, institution in sorted(pairs | set(counts) | set(failing)):
+        row = counts.get((channel, institution), {})
+        listings.append({"channel": channel, "institution": institution, "active": row.get("active") or 0,
+                         "inactive": row.get("inactive") or 0, "failing": failing.get((channel, institution), 0),
+                         "invalid": row.get("invalid") or 0})
+    last = ledger.run() if ledger else None
+    last_run = None
+    if last is not None:
+        doc = run_document(last, [], [])
+        last_run = {k: doc[k] for k in ("run_id", "trigger", "job", "status", "started_at", "finished_at", "seconds")}
+        last_run["not_ok"] = sum(c["count"] for c in doc["counts"] if c["outcome"] != "ok")
+    stored = ledger.token_expiry() if ledger else {}
+    tokens = []
+    for channel in sorted({c.name for c in config.channels} | set(stored)):
+        token = stored.get(channel)
+        expires = token["expires_at"] if token else None
+        tokens.append({
+            "channel": channel, "source": "ledger" if token else "config",
+            "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds") if expires else None,
+            "expired": expires < now.timestamp() if expires else None,
+            "refreshed_at": token["updated_at"] if token else None,
+        })
+    return {"ledger": str(ledger_path(config)), "listings": listings, "last_run": last_run, "schedule": schedule,
+            "tokens": tokens}
+
+
+def print_status(doc: dict[str, Any]) -> None:
+    click.echo("Listings")
+    columns = ("channel", "institution", "active", "inactive", "failing", "invalid")
+    click.echo(table([[r[c] for c in columns] for r in doc["listings"]], columns) if doc["listings"] else "none")
+    last = doc["last_run"]
+    if last is None:
+        click.echo("\nLast run: none yet")
+    else:
+        job = f", job {last['job']}" if last["job"] else ""
+        took = f", took {last['seconds']:.1f}s" if last["seconds"] is not None else ""
+        click.echo(f"\nLast run: {last['run_id']} {last['status']} (trigger {last['trigger']}{job}), started "
+                   f"{last['started_at']}{took}; {last['not_ok']} items not ok (`pasindo report` lists them)")
+    click.echo("\nNext scheduled runs")
+    click.echo(table([(s["job"], s["schedule"], ", ".join(s["institutions"]) if isinstance(s["institutions"], list)
+                       else s["institutions"], s["next_run"]) for s in doc["schedule"]],
+                     ("job", "schedule", "institutions", "next run")) if doc["schedule"] else "no schedule configured")
+    click.echo("\nAccess tokens")
+    click.echo(table([(t["channel"], t["expires_at"] or "unknown (from the config; not refreshed yet)",
+                       "yes" if t["expired"] else ("no" if t["expired"] is False else ""), t["refreshed_at"] or "")
+                      for t in doc["tokens"]], ("channel", "expires", "expired", "refreshed")) if doc["tokens"]
+               else "no channels")

@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +42,8 @@ CREDENTIALS = {
     "refresh_token": REFRESH,
 }
 CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
+# What every update_content of a listing with variants costs: the content, and one read of the models.
+READ_AND_UPDATE = Counter({"product/update_item": 1, "product/get_model_list": 1})
 QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
 
 
@@ -112,6 +115,20 @@ def varied_listing(sku: str = "LPMJK-KAOS-01") -> Listing:
     )
 
 
+def shoe(size: int) -> dict[str, Any]:
+    """A shoe variant as the sandbox's inspection shows it."""
+    return {"seller_sku": f"SPT-{size}", "price": 275000 + 1000 * (size - 40), "stock": size - 37}
+
+
+def shoes(*sizes: int) -> Listing:
+    """Shoes in the given sizes (one option list, Ukuran); without sizes a single-SKU listing."""
+    variants = tuple(ListingVariant(**shoe(size), options={"Ukuran": str(size)}) for size in sizes)
+    return plain_listing(
+        "SPT", name="Sepatu Pantofel Kulit Pria", price=min((v.price for v in variants), default=275000),
+        stock=sum(v.stock for v in variants), variants=variants,
+    )
+
+
 def inspect(server: SandboxServer) -> list[dict[str, Any]]:
     return requests.get(f"{server.url}/_sandbox/items", params={"dialect": "shopee"}, timeout=5).json()["items"]
 
@@ -119,6 +136,31 @@ def inspect(server: SandboxServer) -> list[dict[str, Any]]:
 def requests_to(server: SandboxServer, api: str) -> int:
     stats = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
     return stats["requests"].get(f"shopee /api/v2/{api}", 0)
+
+
+def calls(server: SandboxServer) -> Counter[str]:
+    """Requests the sandbox has seen so far, by API (e.g. "product/add_model")."""
+    stats = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
+    return Counter({path.split("/api/v2/", 1)[-1]: n for path, n in stats["requests"].items()})
+
+
+def model_list(server: SandboxServer, remote: Remote) -> dict[str, Any]:
+    """get_model_list, signed by hand: what Shopee holds, independent of the adapter's own reading."""
+    path, timestamp = "/api/v2/product/get_model_list", int(time.time())
+    query = {
+        "partner_id": PARTNER_ID, "timestamp": timestamp, "access_token": TOKEN, "shop_id": SHOP_ID,
+        "sign": sign(PARTNER_KEY, PARTNER_ID, path, timestamp, TOKEN, SHOP_ID), "item_id": remote.external_id,
+    }
+    return requests.get(server.url + path, params=query, timeout=5).json()["response"]
+
+
+def shopee_variant_ids(server: SandboxServer, remote: Remote) -> dict[str, str]:
+    return {model["model_sku"]: str(model["model_id"]) for model in model_list(server, remote)["model"]}
+
+
+def option_lists(server: SandboxServer, remote: Remote) -> list[tuple[str, list[str]]]:
+    tiers = model_list(server, remote)["tier_variation"]
+    return [(tier["name"], [option["option"] for option in tier["option_list"]]) for tier in tiers]
 
 
 def faults(server: SandboxServer) -> dict[str, int]:
@@ -280,25 +322,117 @@ def test_update_content_changes_the_listing_and_keeps_variant_ids(
 ) -> None:
     created = shopee.create(varied_listing(), "intent-1")
     changed = replace(varied_listing(), name="Kaos Sablon Baru", images=(png(3),), category_id=100640)
+    before = calls(sandbox)
     remote = shopee.update_content(created, changed)
     assert remote == created
     [item] = inspect(sandbox)
     assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Baru", 100640, 1)
+    # The variants are compared with one read; they are as wanted, so nothing else is written.
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter({"media_space/upload_image": 1})
 
 
-def test_update_content_refuses_to_change_the_variant_set(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+def test_adding_a_size_adds_its_option_then_one_model(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    created = shopee.create(shoes(40, 41, 42), "intent-1")
+    before = calls(sandbox)
+    remote = shopee.update_content(created, shoes(40, 41, 42, 43))
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter(
+        {"product/update_tier_variation": 1, "product/add_model": 1}
+    )
+    assert {sku: remote.variant_ids[sku] for sku in created.variant_ids} == created.variant_ids  # kept their ids
+    assert remote.variant_ids == shopee_variant_ids(sandbox, remote)
+    assert inspect(sandbox)[0]["variants"] == [shoe(size) for size in (40, 41, 42, 43)]
+    assert option_lists(sandbox, remote) == [("Ukuran", ["40", "41", "42", "43"])]
+
+
+def test_removing_a_size_deletes_its_model_and_its_option(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    created = shopee.create(shoes(40, 41, 42), "intent-1")
+    before = calls(sandbox)
+    remote = shopee.update_content(created, shoes(40, 42))
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter(
+        {"product/delete_model": 1, "product/update_tier_variation": 1}
+    )
+    assert remote.variant_ids == {sku: created.variant_ids[sku] for sku in ("SPT-40", "SPT-42")}
+    assert inspect(sandbox)[0]["variants"] == [shoe(40), shoe(42)]
+    assert option_lists(sandbox, remote) == [("Ukuran", ["40", "42"])]
+
+
+def test_a_variant_of_options_already_there_is_one_add_model(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
     created = shopee.create(varied_listing(), "intent-1")
-    fewer = replace(varied_listing(), variants=varied_listing().variants[:2])
-    with pytest.raises(Invalid, match="not supported yet"):
-        shopee.update_content(created, fewer)
-    assert requests_to(sandbox, "product/update_item") == 0
+    blue_large = ListingVariant("LPMJK-KAOS-01-BL", 53000, 4, {"Warna": "Biru", "Ukuran": "L"})
+    more = replace(varied_listing(), variants=(*varied_listing().variants, blue_large))
+    before = calls(sandbox)
+    remote = shopee.update_content(created, more)
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter({"product/add_model": 1})
+    assert sorted(remote.variant_ids) == sorted([*created.variant_ids, "LPMJK-KAOS-01-BL"])
+    assert inspect(sandbox)[0]["variants"][-1] == {"seller_sku": "LPMJK-KAOS-01-BL", "price": 53000, "stock": 4}
 
 
-def test_update_content_adds_variants_a_failed_create_left_out(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
-    bare = shopee.create(plain_listing("LPMJK-KAOS-01"), "intent-1")  # as if init_tier_variation had failed
+def test_a_renamed_option_is_one_update_tier_variation(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    created = shopee.create(varied_listing(), "intent-1")
+    renamed = tuple(
+        replace(v, options={**v.options, "Warna": "Navy"}) if v.options["Warna"] == "Biru" else v
+        for v in varied_listing().variants
+    )
+    before = calls(sandbox)
+    remote = shopee.update_content(created, replace(varied_listing(), variants=renamed))
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter({"product/update_tier_variation": 1})
+    assert remote.variant_ids == created.variant_ids
+    assert option_lists(sandbox, remote) == [("Warna", ["Merah", "Navy"]), ("Ukuran", ["M", "L"])]
+
+
+def test_a_second_option_list_replaces_every_model(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    created = shopee.create(shoes(40, 41), "intent-1")
+    coloured = tuple(
+        ListingVariant(f"SPT-{colour[0]}{size}", 275000 + size, 2, {"Warna": colour, "Ukuran": str(size)})
+        for colour in ("Hitam", "Coklat")
+        for size in (40, 41)
+    )
+    before = calls(sandbox)
+    remote = shopee.update_content(created, replace(shoes(), variants=coloured))
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter({"product/init_tier_variation": 1})
+    assert sorted(remote.variant_ids) == ["SPT-C40", "SPT-C41", "SPT-H40", "SPT-H41"]
+    assert remote.variant_ids == shopee_variant_ids(sandbox, remote)
+    assert [(v["seller_sku"], v["price"], v["stock"]) for v in inspect(sandbox)[0]["variants"]] == [
+        ("SPT-H40", 275040, 2), ("SPT-H41", 275041, 2), ("SPT-C40", 275040, 2), ("SPT-C41", 275041, 2)
+    ]
+    assert option_lists(sandbox, remote) == [("Warna", ["Hitam", "Coklat"]), ("Ukuran", ["40", "41"])]
+
+
+def test_variants_of_a_plain_item_are_one_init_tier_variation(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    bare = shopee.create(plain_listing("LPMJK-KAOS-01"), "intent-1")  # or a create whose init_tier_variation failed
+    before = calls(sandbox)
     remote = shopee.update_content(bare, varied_listing())
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter(
+        {"product/init_tier_variation": 1, "media_space/upload_image": 1}
+    )
     assert sorted(remote.variant_ids) == ["LPMJK-KAOS-01-BM", "LPMJK-KAOS-01-ML", "LPMJK-KAOS-01-MM"]
-    assert len(inspect(sandbox)[0]["variants"]) == 3
+    assert [(v["seller_sku"], v["price"], v["stock"]) for v in inspect(sandbox)[0]["variants"]] == [
+        ("LPMJK-KAOS-01-MM", 50000, 1), ("LPMJK-KAOS-01-ML", 51000, 2), ("LPMJK-KAOS-01-BM", 52000, 3)
+    ]
+
+
+def test_variants_all_gone_make_a_single_sku_item(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    created = shopee.create(shoes(40, 41), "intent-1")
+    single = replace(shoes(), price=260000, stock=5)
+    before = calls(sandbox)
+    remote = shopee.update_content(created, single)
+    assert calls(sandbox) - before == READ_AND_UPDATE + Counter({"product/init_tier_variation": 1})
+    assert remote.variant_ids == {}
+    [item] = inspect(sandbox)
+    assert (item["price"], item["stock"], item["variants"]) == (260000, 5, [])
+    assert shopee.update_stock([Change("k", remote, {"SPT": 9})])[0].ok  # model 0: a plain item again
+    assert inspect(sandbox)[0]["stock"] == 9
+
+
+def test_replacing_every_sku_passes_through_no_tier(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
+    created = shopee.create(shoes(40, 41), "intent-1")
+    new_skus = tuple(replace(v, seller_sku=f"NEW-{v.seller_sku}") for v in shoes(40, 41).variants)
+    renamed = replace(shoes(), variants=new_skus)
+    before = calls(sandbox)
+    remote = shopee.update_content(created, renamed)
+    assert (calls(sandbox) - before)["product/init_tier_variation"] == 2  # Shopee refuses init at the same level
+    assert sorted(remote.variant_ids) == ["NEW-SPT-40", "NEW-SPT-41"]
+    assert [v["seller_sku"] for v in inspect(sandbox)[0]["variants"]] == ["NEW-SPT-40", "NEW-SPT-41"]
 
 
 # --- price, stock, status ----------------------------------------------------------------------------------------

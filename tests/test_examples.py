@@ -53,10 +53,10 @@ def test_the_rejects_example_refuses_each_mistake():
 
 def test_example_sync_lists_every_product_and_a_second_sync_writes_nothing(tmp_path):
     config = example_config(tmp_path)
-    first = CliRunner().invoke(main, ["--config", str(config), "sync", "--format", "json"])
+    first = CliRunner().invoke(main, ["--config", str(config), "sync", "--channel", "shopee", "--format", "json"])
     assert first.exit_code == 0, first.output
     created = sum(c["count"] for c in json.loads(first.stdout)["counts"] if c["op"] == "create")
-    second = CliRunner().invoke(main, ["--config", str(config), "sync", "--format", "json"])
+    second = CliRunner().invoke(main, ["--config", str(config), "sync", "--channel", "shopee", "--format", "json"])
     assert second.exit_code == 0 and json.loads(second.stdout)["counts"] == []
     with SandboxServer(port=0, state_path=tmp_path / "state" / "sandbox.sqlite") as server:
         items = requests.get(f"{server.url}/_sandbox/items", params={"dialect": "shopee"}, timeout=10).json()["items"]

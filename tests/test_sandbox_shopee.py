@@ -21,6 +21,7 @@ from connector.sandbox import SandboxServer, shopee_sign
 from connector.sandbox.dialect import Request, Response, Settings
 from connector.sandbox.faults import FaultInjector
 from connector.sandbox.gateway import Gateway
+from connector.sandbox.shopee import ShopeeDialect
 from connector.sandbox.store import Store
 
 PARTNER_ID = 100001
@@ -111,6 +112,22 @@ def tiers_body(item_id: int, models: int = 2) -> dict[str, Any]:
             for i in range(models)
         ],
     }
+
+
+TWO_TIERS = [{"name": name, "option_list": [{"option": "x"}]} for name in ("Warna", "Ukuran")]
+
+
+def no_tier_model() -> dict[str, Any]:
+    """init_tier_variation's one model for an item going back to no tier."""
+    return {"tier_index": [], "original_price": 70000, "seller_stock": [{"stock": 6}]}
+
+
+def model_list(shopee: Shopee, item_id: int) -> dict[str, Any]:
+    return shopee.ok("GET", "product/get_model_list", params={"item_id": item_id})["response"]
+
+
+def model_ids(shopee: Shopee, item_id: int) -> list[int]:
+    return [model["model_id"] for model in model_list(shopee, item_id)["model"]]
 
 
 def inspect(url: str) -> list[dict[str, Any]]:
@@ -367,10 +384,178 @@ def test_model_sku_must_be_unique_within_an_item(shopee: Shopee) -> None:
     assert shopee.call("POST", "product/init_tier_variation", body).json()["error"] == "error_param"
 
 
-def test_tier_variation_is_initialised_once(shopee: Shopee) -> None:
+def test_init_tier_variation_refuses_an_unchanged_level(shopee: Shopee) -> None:
     item_id = shopee.add_item()
     shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))
-    assert shopee.call("POST", "product/init_tier_variation", tiers_body(item_id)).json()["error"] == "error_param"
+    answer = shopee.call("POST", "product/init_tier_variation", tiers_body(item_id, models=3)).json()
+    assert (answer["error"], answer["message"]) == ("error_param", "The level of tier-variation not change.")
+    plain = shopee.add_item()
+    no_tier = {"item_id": plain, "tier_variation": [], "model": [no_tier_model()]}
+    assert shopee.call("POST", "product/init_tier_variation", no_tier).json()["error"] == "error_param"
+
+
+def test_init_tier_variation_to_two_tiers_replaces_every_model(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    old = shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))["response"]["model"]
+    two_tiers = {
+        "item_id": item_id,
+        "tier_variation": [
+            {"name": "Warna", "option_list": [{"option": "Hitam"}]},
+            {"name": "Ukuran", "option_list": [{"option": "M"}, {"option": "L"}]},
+        ],
+        "model": [
+            {"tier_index": [0, s], "model_sku": f"D-H{s}", "original_price": 90000, "seller_stock": [{"stock": 2}]}
+            for s in (0, 1)
+        ],
+    }
+    new = shopee.ok("POST", "product/init_tier_variation", two_tiers)["response"]["model"]
+    listed = model_list(shopee, item_id)
+    assert [tier["name"] for tier in listed["tier_variation"]] == ["Warna", "Ukuran"]
+    assert [(m["model_sku"], m["tier_index"]) for m in listed["model"]] == [("D-H0", [0, 0]), ("D-H1", [0, 1])]
+    assert {m["model_id"] for m in new}.isdisjoint(m["model_id"] for m in old)
+    assert (inspect(shopee.url)[0]["price"], inspect(shopee.url)[0]["stock"]) == (90000, 4)
+
+
+def test_init_tier_variation_back_to_no_tier_makes_a_plain_item(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))
+    answer = shopee.ok(
+        "POST", "product/init_tier_variation", {"item_id": item_id, "tier_variation": [], "model": [no_tier_model()]}
+    )
+    assert answer["response"] == {"item_id": item_id, "tier_variation": [], "model": []}
+    assert model_list(shopee, item_id) == {"tier_variation": [], "model": []}
+    [info] = shopee.ok("GET", "product/get_item_base_info", params={"item_id_list": str(item_id)})["response"][
+        "item_list"
+    ]
+    assert info["has_model"] is False and info["price_info"][0]["original_price"] == 70000
+    stock = {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": 5}]}]}
+    shopee.ok("POST", "product/update_stock", stock)  # model 0 again: the item is plain
+    assert [(i["price"], i["stock"], i["variants"]) for i in inspect(shopee.url)] == [(70000, 5, [])]
+
+
+def test_update_tier_variation_then_add_model_adds_a_size(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))
+    three = [{"name": "Warna", "option_list": [{"option": f"W{i}"} for i in range(3)]}]
+    shopee.ok("POST", "product/update_tier_variation", {"item_id": item_id, "tier_variation": three})
+    new_model = {
+        "tier_index": [2], "model_sku": "LPMJK-DOMPET-01-W2", "original_price": 79000, "seller_stock": [{"stock": 8}]
+    }
+    [added] = shopee.ok("POST", "product/add_model", {"item_id": item_id, "model_list": [new_model]})["response"][
+        "model"
+    ]
+    assert added["model_sku"] == "LPMJK-DOMPET-01-W2" and added["tier_index"] == [2]
+    assert added["price_info"] == [{"original_price": 79000}] and added["seller_stock"] == [{"stock": 8}]
+    listed = model_list(shopee, item_id)
+    assert [option["option"] for option in listed["tier_variation"][0]["option_list"]] == ["W0", "W1", "W2"]
+    assert [m["model_id"] for m in listed["model"]][-1] == added["model_id"]
+    [item] = inspect(shopee.url)
+    assert (item["price"], item["stock"], len(item["variants"])) == (79000, 15, 3)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"tier_index": [3]}, "error_param"),  # no such option yet: update_tier_variation first
+        ({"tier_index": [1]}, "error_model_duplicate_tier_variation_index"),
+        ({"model_sku": "LPMJK-DOMPET-01-W0"}, "error_param"),  # model_sku is unique within the item
+        ({"original_price": 50}, "error_price_exceed_min_limitt"),
+    ],
+)
+def test_add_model_refuses_what_does_not_fit_the_item(shopee: Shopee, change: dict[str, Any], error: str) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id, models=3))
+    shopee.ok("POST", "product/delete_model", {"item_id": item_id, "model_id": model_ids(shopee, item_id)[2]})
+    # Option W2 is free again: a model for it fits, unless `change` breaks a rule.
+    model = {"tier_index": [2], "model_sku": "NEW", "original_price": 79000, "seller_stock": [{"stock": 8}], **change}
+    answer = shopee.call("POST", "product/add_model", {"item_id": item_id, "model_list": [model]}).json()
+    assert answer["error"] == error
+    assert len(model_ids(shopee, item_id)) == 2
+
+
+def test_add_model_needs_tiers_and_keeps_to_50_models(shopee: Shopee) -> None:
+    plain = shopee.add_item()
+    model = {"tier_index": [0], "model_sku": "X", "original_price": 79000, "seller_stock": [{"stock": 1}]}
+    answer = shopee.call("POST", "product/add_model", {"item_id": plain, "model_list": [model]}).json()
+    assert answer["error"] == "error_param" and "init_tier_variation" in answer["message"]
+    full = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(full, models=50))
+    shopee.ok("POST", "product/delete_model", {"item_id": full, "model_id": model_ids(shopee, full)[0]})
+    two = {"item_id": full, "model_list": [model, model | {"tier_index": [1], "model_sku": "Y"}]}
+    assert shopee.call("POST", "product/add_model", two).json()["error"] == "error_model_count_over_limit"
+
+
+def test_delete_model_removes_one_model_and_never_the_last(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))
+    first, second = model_ids(shopee, item_id)
+    shopee.ok("POST", "product/delete_model", {"item_id": item_id, "model_id": first})
+    listed = model_list(shopee, item_id)
+    assert [m["model_id"] for m in listed["model"]] == [second]
+    assert len(listed["tier_variation"][0]["option_list"]) == 2  # the option stays
+    [item] = inspect(shopee.url)
+    assert (item["price"], item["stock"], len(item["variants"])) == (81000, 4, 1)
+    again = shopee.call("POST", "product/delete_model", {"item_id": item_id, "model_id": first}).json()
+    assert again["error"] == "error_model_invalid_model_id"
+    last = shopee.call("POST", "product/delete_model", {"item_id": item_id, "model_id": second}).json()
+    assert last["error"] == "error_busi_cannot_delete_all_model"
+    stock = {"item_id": item_id, "stock_list": [{"model_id": first, "seller_stock": [{"stock": 1}]}]}
+    failed = shopee.call("POST", "product/update_stock", stock).json()
+    assert failed["response"]["failure_list"] == [{"model_id": first, "failed_reason": "Wrong model_id."}]
+
+
+def test_update_tier_variation_remaps_models_and_deletes_those_left_out(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id, models=3))
+    w0, _, w2 = model_ids(shopee, item_id)
+    body = {
+        "item_id": item_id,
+        "tier_variation": [{"name": "Ukuran", "option_list": [{"option": "W2"}, {"option": "W0"}]}],
+        "model_list": [{"model_id": w2, "tier_index": [0]}, {"model_id": w0, "tier_index": [1]}],
+    }
+    shopee.ok("POST", "product/update_tier_variation", body)
+    listed = model_list(shopee, item_id)
+    assert listed["tier_variation"] == body["tier_variation"]
+    assert [(m["model_id"], m["tier_index"]) for m in listed["model"]] == [(w0, [1]), (w2, [0])]
+    assert [v["seller_sku"] for v in inspect(shopee.url)[0]["variants"]] == ["LPMJK-DOMPET-01-W0", "LPMJK-DOMPET-01-W2"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"model_list": None}, "error_tier_index"),  # W2's model would point past the option lists
+        ({"model_list": []}, "error_busi_cannot_delete_all_model"),
+        ({"model_list": [{"model_id": 1, "tier_index": [0]}]}, "error_wrong_modelid"),
+        ({"tier_variation": TWO_TIERS}, "error_tier_var_level_not_same"),
+    ],
+)
+def test_update_tier_variation_refuses_what_would_break_the_item(
+    shopee: Shopee, body: dict[str, Any], error: str
+) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id, models=3))
+    two_options = tiers_body(item_id)["tier_variation"]
+    request = {"item_id": item_id, "tier_variation": two_options, **body}
+    assert shopee.call("POST", "product/update_tier_variation", request).json()["error"] == error
+    assert len(model_ids(shopee, item_id)) == 3
+
+
+def test_update_tier_variation_refuses_repeated_models_and_items_without_tiers(shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))
+    first, _ = model_ids(shopee, item_id)
+    body = tiers_body(item_id) | {"model_list": [{"model_id": first, "tier_index": [0]}] * 2}
+    assert shopee.call("POST", "product/update_tier_variation", body).json()["error"] == "error_duplicate_modelid"
+    plain = tiers_body(shopee.add_item())
+    answer = shopee.call("POST", "product/update_tier_variation", plain).json()
+    assert answer["error"] == "error_param" and "init_tier_variation" in answer["message"]
+
+
+def test_variant_edits_are_writes() -> None:
+    dialect = ShopeeDialect(Store(None), Settings())
+    for api in ("init_tier_variation", "update_tier_variation", "add_model", "delete_model"):
+        assert dialect.is_write(Request("POST", f"/api/v2/product/{api}", {}, Message(), b"", "127.0.0.1"))
+    assert not dialect.is_write(Request("GET", "/api/v2/product/get_model_list", {}, Message(), b"", "127.0.0.1"))
 
 
 # --- stock, price, status ----------------------------------------------------------------------------

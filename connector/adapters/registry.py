@@ -8,7 +8,11 @@ from connector.adapters.base import Adapter
 
 GROUP = "pasindo.adapters"
 # Used only when the package's own metadata is missing (running from a source tree that was never installed).
-BUILTIN = {"shopee": "connector.adapters.shopee:ShopeeAdapter"}
+BUILTIN = {
+    "shopee": "connector.adapters.shopee:ShopeeAdapter",
+    "lazada": "connector.adapters.lazada:LazadaAdapter",
+    "tiktokshop": "connector.adapters.tiktokshop:TikTokShopAdapter",
+}
 
 
 class UnknownAdapter(LookupError):

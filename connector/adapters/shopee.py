@@ -226,24 +226,17 @@ class ShopeeAdapter(Adapter):
             raise
 
     def update_content(self, remote: Remote, listing: Listing) -> Remote:
+        """update_item, then the item's models brought in line with the listing's variants (`_align_variants`).
+        Returns the Remote with the variant ids as they are now (new ones when Shopee replaced models)."""
         item_id = int(remote.external_id)
-        wanted = {variant.seller_sku for variant in listing.variants}
-        variant_ids = dict(remote.variant_ids)
-        if set(variant_ids) != wanted:
-            variant_ids = self._fetch_model_ids(item_id)  # the ledger may be behind the marketplace
-        if variant_ids and set(variant_ids) != wanted:
-            # The sandbox serves no add_model / delete_model / update_tier_variation yet.
-            raise Invalid(
-                "changing the variants of an existing Shopee listing is not supported yet "
-                f"(has {sorted(variant_ids)}, wants {sorted(wanted)})"
-            )
-        tiers = _tiers(listing.variants) if wanted and not variant_ids else None  # a create whose variants failed
+        tiers = _tiers(listing.variants) if listing.variants else None  # refuse bad variants before any write
         body = {"item_id": item_id, **self._content(listing)}
         if listing.attributes:  # else keep what the seller set in Seller Centre
             body["attribute_list"] = _attribute_list(listing.attributes)
         self._request("POST", "/product/update_item", write=True, body=body)
-        if tiers is not None:
-            variant_ids = self._init_tiers(item_id, tiers)
+        variant_ids: dict[str, str] = {}
+        if tiers is not None or remote.variant_ids:
+            variant_ids = self._align_variants(item_id, listing, tiers)
         return Remote(remote.external_id, listing.seller_sku, variant_ids, remote.active)
 
     def update_prices(self, changes: Sequence[Change]) -> list[Outcome]:
@@ -313,10 +306,55 @@ class ShopeeAdapter(Adapter):
         return {"brand_id": 0, "original_brand_name": "No Brand"}
 
     def _init_tiers(self, item_id: int, tiers: _TierPlan) -> dict[str, str]:
+        """Set the tier structure, or change its level (no tier <-> one <-> two): every model is replaced."""
         tier_variation, models = tiers
         body = {"item_id": item_id, "tier_variation": tier_variation, "model": models}
         answer = self._request("POST", "/product/init_tier_variation", write=True, body=body)["response"]
         return _ids_by_sku(answer.get("model") or [])
+
+    def _align_variants(self, item_id: int, listing: Listing, tiers: _TierPlan | None) -> dict[str, str]:
+        """Make the item's models the listing's variants; returns seller SKU -> model id.
+
+        One get_model_list (the ledger may be behind Shopee), then only the writes the difference needs:
+        - the level changes (no variants, one or two option names), or no variant is kept: init_tier_variation,
+          1 call, new ids for every model. Shopee refuses init at an unchanged level, so replacing every SKU at the
+          same level passes through no tier first: 2 calls.
+        - same level: delete_model per removed variant (first, so the item stays within 50 models and keeps one),
+          then update_tier_variation if the option lists or a kept variant's options differ (its model_list names
+          every model left, so nothing is deleted implicitly), then one add_model for every new variant.
+          Adding a size: 2 writes; removing the only variant with a size: 2 (delete, drop the option).
+        """
+        current = self._model_list(item_id)
+        models = current.get("model") or []
+        if tiers is None:
+            if models:  # back to a single SKU
+                self._init_tiers(item_id, _no_tiers(listing))
+            return {}
+        tier_variation, entries = tiers
+        by_sku = {model.get("model_sku"): model for model in models}
+        kept = [(by_sku[entry["model_sku"]], entry) for entry in entries if entry["model_sku"] in by_sku]
+        same_level = len(current.get("tier_variation") or []) == len(tier_variation)
+        if not (same_level and kept):
+            if same_level and models:
+                self._init_tiers(item_id, _no_tiers(listing))
+            return self._init_tiers(item_id, tiers)
+        wanted = {entry["model_sku"] for entry in entries}
+        for model in models:
+            if model.get("model_sku") not in wanted:
+                body = {"item_id": item_id, "model_id": model["model_id"]}
+                self._request("POST", "/product/delete_model", write=True, body=body)
+        moved = any(model.get("tier_index") != entry["tier_index"] for model, entry in kept)
+        if moved or _option_lists(current["tier_variation"]) != _option_lists(tier_variation):
+            model_list = [{"model_id": model["model_id"], "tier_index": entry["tier_index"]} for model, entry in kept]
+            body = {"item_id": item_id, "tier_variation": tier_variation, "model_list": model_list}
+            self._request("POST", "/product/update_tier_variation", write=True, body=body)
+        variant_ids = {entry["model_sku"]: str(model["model_id"]) for model, entry in kept}
+        added = [entry for entry in entries if entry["model_sku"] not in by_sku]
+        if added:
+            body = {"item_id": item_id, "model_list": added}
+            answer = self._request("POST", "/product/add_model", write=True, body=body)["response"]
+            variant_ids.update(_ids_by_sku(answer.get("model") or []))
+        return variant_ids
 
     # -- reads -------------------------------------------------------------------------------------------------
 
@@ -340,10 +378,14 @@ class ShopeeAdapter(Adapter):
             str(info["item_id"]), info.get("item_sku") or None, variant_ids, info.get("item_status") == "NORMAL"
         )
 
+    def _model_list(self, item_id: int) -> dict[str, Any]:
+        """get_model_list's answer: the item's tier_variation and its models."""
+        answer = self._request("GET", "/product/get_model_list", write=False, params={"item_id": item_id})
+        return dict(answer["response"])
+
     def _fetch_model_ids(self, item_id: int) -> dict[str, str]:
         """The item's current models: seller SKU -> model id."""
-        answer = self._request("GET", "/product/get_model_list", write=False, params={"item_id": item_id})
-        return _ids_by_sku(answer["response"].get("model") or [])
+        return _ids_by_sku(self._model_list(item_id).get("model") or [])
 
     # -- price and stock ---------------------------------------------------------------------------------------
 
@@ -561,6 +603,17 @@ def _tiers(variants: Sequence[ListingVariant]) -> _TierPlan:
         for variant in variants
     ]
     return tier_variation, models
+
+
+def _no_tiers(listing: Listing) -> _TierPlan:
+    """init_tier_variation's way back to a single SKU: no tiers, one model without tier_index holding the price
+    and stock (Shopee's page, since 2024-06)."""
+    return [], [{"tier_index": [], "original_price": listing.price, "seller_stock": [{"stock": listing.stock}]}]
+
+
+def _option_lists(tier_variation: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+    """Tier names and option values, to compare Shopee's tier_variation (options may carry images) with ours."""
+    return [(tier["name"], [option["option"] for option in tier["option_list"]]) for tier in tier_variation]
 
 
 def _attribute_list(attributes: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -15,13 +15,17 @@ from typing import Any
 
 from connector.sandbox.dialect import Dialect, DialectFactory, Request, Response, Settings
 from connector.sandbox.faults import Fault, FaultInjector, TokenBucket
+from connector.sandbox.lazada import LazadaDialect
 from connector.sandbox.shopee import ShopeeDialect
 from connector.sandbox.store import Store
+from connector.sandbox.tiktokshop import TikTokShopDialect
 
 # The registration point: a new marketplace dialect is one entry here
 # (Lazada under /rest/..., TikTok Shop under /product/... and /authorization/...).
 DIALECTS: dict[str, DialectFactory] = {
     ShopeeDialect.name: ShopeeDialect,
+    LazadaDialect.name: LazadaDialect,
+    TikTokShopDialect.name: TikTokShopDialect,
 }
 
 INSPECTION_PREFIX = "/_sandbox/"

@@ -19,7 +19,11 @@ the sandbox's fixed choices): item_name 1-255 characters (the Indonesian Seller 
 API's sample limit is 100 and a third-party validator uses 120), description 1-3000, 1-9 images, price
 100-150,000,000 whole rupiah, stock 0-10,000,000, item_sku and model_sku at most 100 characters, at
 most 2 tiers and 50 models, batches of at most 50 (update_stock/update_price models, unlist_item
-items, get_item_base_info ids), pages of at most 100.
+items, get_item_base_info ids, add_model models), pages of at most 100.
+
+Variants: init_tier_variation sets the tier structure or changes its level (no tier <-> one <-> two);
+at the same level update_tier_variation edits the option lists and add_model / delete_model the
+models. Only the deprecated-but-served ``tier_variation`` form is read, not ``standardise_tier_variation``.
 """
 
 from __future__ import annotations
@@ -170,6 +174,9 @@ class ShopeeDialect:
             product + "add_item": _Endpoint("POST", self._add_item, write=True),
             product + "update_item": _Endpoint("POST", self._update_item, write=True),
             product + "init_tier_variation": _Endpoint("POST", self._init_tier_variation, write=True),
+            product + "update_tier_variation": _Endpoint("POST", self._update_tier_variation, write=True),
+            product + "add_model": _Endpoint("POST", self._add_model, write=True),
+            product + "delete_model": _Endpoint("POST", self._delete_model, write=True),
             product + "update_stock": _Endpoint("POST", self._update_stock, write=True),
             product + "update_price": _Endpoint("POST", self._update_price, write=True),
             product + "unlist_item": _Endpoint("POST", self._unlist_item, write=True),
@@ -243,7 +250,7 @@ class ShopeeDialect:
 
     def inspect(self) -> list[dict[str, Any]]:
         items, _ = self._store.query_items(self.name, statuses=_LISTED)
-        models = self._store.models(self.name, [item.item_id for item in items])
+        models = self._models([item.item_id for item in items])
         return [
             {
                 "item_id": item.item_id,
@@ -438,71 +445,118 @@ class ShopeeDialect:
         return self._item_echo(item), True
 
     def _init_tier_variation(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Set the item's tier structure, or change its level: no tier <-> one <-> two option lists.
+
+        Shopee's page: "Supported changes include: no tier <-> one/two tiers, one tier <-> two/no tier" (the way
+        back to no tier since 2024-06), and "The level of tier-variation not change." when the level stays: such
+        edits go through update_tier_variation, add_model and delete_model. A new structure replaces every model
+        (new model ids). To no tier: ``tier_variation`` [] and one ``model`` with ``tier_index`` [] whose price
+        and stock become the item's.
+        """
         body = call.body
         item = self._live_item(body.get("item_id"))
-        if self._store.models(self.name, [item.item_id]):
-            raise ShopeeError(
-                "error_param",
-                "Tier variation has already been initialized, use update_tier_variation instead.",
-            )
-        tiers = _tier_variation(body.get("tier_variation"))
-        raw_models = body.get("model")
-        if not isinstance(raw_models, list) or not raw_models:
-            raise _param_error("model is required")
-        if len(raw_models) > MODELS_MAX:
-            raise ShopeeError(
-                "error_model_count_over_limit",
-                f"The count of model is too large. Should be under {MODELS_MAX}.",
-            )
-        seen_indexes: set[tuple[int, ...]] = set()
-        seen_skus: set[str] = set()
-        models: list[Model] = []
-        for raw in raw_models:
-            if not isinstance(raw, dict):
-                raise _param_error("every model must be an object")
-            index = raw.get("tier_index")
-            if not _valid_tier_index(index, tiers):
-                raise ShopeeError("error_model_tier_index_bound", "Invalid item iter_index.")
-            if tuple(index) in seen_indexes:
-                raise ShopeeError("error_model_duplicate_tier_variation_index", "Item have duplicate tier_index.")
-            seen_indexes.add(tuple(index))
-            sku = _optional_sku(raw.get("model_sku"), "model_sku")
-            if sku is not None:
-                if sku in seen_skus:
-                    raise _constraint_error(f"model_sku {sku} is used by more than one model of the item")
-                seen_skus.add(sku)
-            models.append(
-                Model(
-                    dialect=self.name,
-                    item_id=item.item_id,
-                    model_id=0,
-                    seller_sku=sku,
-                    price=_price(raw.get("original_price")),
-                    stock=_seller_stock(raw.get("seller_stock")),
-                    options={"tier_index": index},
-                )
-            )
-        for model in models:
-            model.model_id = self._store.next_id(self.name, "model", FIRST_MODEL_ID)
-            self._store.save_model(model)
-        item.extra["tier_variation"] = tiers
-        self._summarise(item, models)
+        raw_tiers = body.get("tier_variation")
+        tiers = [] if raw_tiers == [] else _tier_variation(raw_tiers)
+        if len(tiers) == len(item.extra.get("tier_variation", [])):
+            raise ShopeeError("error_param", "The level of tier-variation not change.")
+        models = self._model_entries(
+            item, body.get("model"), tiers, [], "model",
+            ShopeeError("error_model_tier_index_bound", "Invalid item iter_index."),
+        )
+        self._retire(self._models([item.item_id]).get(item.item_id, []))
+        if tiers:
+            self._save_new(models)
+            item.extra["tier_variation"] = tiers
+            self._summarise(item, models)
+        else:
+            # The duplicate tier_index check leaves exactly one entry: the plain item's price and stock.
+            [plain] = models
+            item.price, item.stock = plain.price, plain.stock
+            item.extra.pop("tier_variation", None)
+            models = []
+        item.updated_at = int(self._clock())
         self._store.save_item(item)
-        answer = {
-            "item_id": item.item_id,
-            "tier_variation": tiers,
-            "model": [
-                {
-                    "tier_index": model.options["tier_index"],
-                    "model_id": model.model_id,
-                    "model_sku": model.seller_sku or "",
-                    "price_info": [{"original_price": model.price}],
-                    "seller_stock": [{"stock": model.stock}],
-                }
-                for model in models
-            ],
-        }
-        return answer, True
+        return {"item_id": item.item_id, "tier_variation": tiers, "model": [_model_echo(m) for m in models]}, True
+
+    def _add_model(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Add models to an item with tiers; each points at existing options (update_tier_variation adds
+        options first). At most 50 models in all, model_sku unique within the item."""
+        body = call.body
+        item = self._live_item(body.get("item_id"))
+        tiers = self._tiers_of(item)
+        raw_models = body.get("model_list")
+        if isinstance(raw_models, list) and len(raw_models) > BATCH_MAX:
+            raise _constraint_error(f"model_list length should be between 1 and {BATCH_MAX}")
+        existing = self._models([item.item_id]).get(item.item_id, [])
+        models = self._model_entries(
+            item, raw_models, tiers, existing, "model_list", ShopeeError("error_param", "Model tier_index error.")
+        )
+        self._save_new(models)
+        self._summarise(item, existing + models)
+        item.updated_at = int(self._clock())
+        self._store.save_item(item)
+        return {"model": [_model_echo(model) for model in models]}, True
+
+    def _delete_model(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Delete one model; its option stays in the tier lists (update_tier_variation drops options).
+
+        The last model is refused: Shopee documents no answer for it outside promotions (where it says "Item
+        cannot be without model"), so the sandbox takes the strict reading, in the words Shopee uses when
+        update_tier_variation would delete every model. An item leaves its tiers through init_tier_variation.
+        """
+        body = call.body
+        item = self._live_item(body.get("item_id"))
+        model_id = body.get("model_id")
+        if not _is_int(model_id):
+            raise _param_error("model_id is required")
+        models = self._models([item.item_id]).get(item.item_id, [])
+        doomed = [model for model in models if model.model_id == model_id]
+        if not doomed:
+            raise ShopeeError("error_model_invalid_model_id", "Invalid model_id.")
+        if len(models) == 1:
+            raise ShopeeError("error_busi_cannot_delete_all_model", "Cannot delete all models by this api.")
+        self._retire(doomed)
+        self._summarise(item, [model for model in models if model.model_id != model_id])
+        item.updated_at = int(self._clock())
+        self._store.save_item(item)
+        return {}, True
+
+    def _update_tier_variation(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Rename, reorder, add or drop options and rename tiers, at the same level.
+
+        ``model_list`` gives every model that stays its new tier_index; a model it leaves out is deleted, but
+        never all of them. Without ``model_list`` every model keeps its tier_index. Either way the new option
+        lists must cover the models: each tier_index left must point at an option. An option without a model is
+        allowed (the documented way to add one: update_tier_variation, then add_model).
+        """
+        body = call.body
+        item = self._live_item(body.get("item_id"))
+        current = self._tiers_of(item)
+        tiers = _tier_variation(body.get("tier_variation"))
+        if len(tiers) != len(current):
+            raise ShopeeError("error_tier_var_level_not_same", "Item tier-variation level not same")
+        models = {model.model_id: model for model in self._models([item.item_id]).get(item.item_id, [])}
+        entries = body.get("model_list")
+        if entries is None:
+            placed = {model_id: model.options["tier_index"] for model_id, model in models.items()}
+        else:
+            placed = _placements(entries, models)
+        indexes: set[tuple[int, ...]] = set()
+        for index in placed.values():
+            if not _valid_tier_index(index, tiers):
+                raise ShopeeError("error_tier_index", "The tier_index is not exist")
+            if tuple(index) in indexes:
+                raise ShopeeError("error_model_duplicate_tier_variation_index", "Item have duplicate tier_index.")
+            indexes.add(tuple(index))
+        for model_id, index in placed.items():
+            models[model_id].options["tier_index"] = list(index)
+            self._store.save_model(models[model_id])
+        self._retire([model for model_id, model in models.items() if model_id not in placed])
+        item.extra["tier_variation"] = tiers
+        self._summarise(item, [models[model_id] for model_id in placed])
+        item.updated_at = int(self._clock())
+        self._store.save_item(item)
+        return {}, True
 
     def _update_stock(self, call: _Call) -> tuple[dict[str, Any], bool]:
         return self._update_models(
@@ -555,7 +609,7 @@ class ShopeeDialect:
                 raise ShopeeError("error_param", "Repeat model_id.")
             requested.append((model_id, entry))
         item = self._live_item(item_id)
-        models = {model.model_id: model for model in self._store.models(self.name, [item.item_id]).get(item_id, [])}
+        models = {model.model_id: model for model in self._models([item.item_id]).get(item_id, [])}
         successes: list[dict[str, Any]] = []
         failures: list[dict[str, Any]] = []
         for model_id, entry in requested:
@@ -686,7 +740,7 @@ class ShopeeDialect:
         """Unknown ids are left out of item_list; deleted items are reported with SELLER_DELETE."""
         ids = _id_list(call.request.query.get("item_id_list"))
         found = [item for item in (self._store.get_item(self.name, item_id) for item_id in ids) if item is not None]
-        models = self._store.models(self.name, [item.item_id for item in found])
+        models = self._models([item.item_id for item in found])
         return {"item_list": [self._base_info(item, bool(models.get(item.item_id))) for item in found]}, False
 
     def _get_model_list(self, call: _Call) -> tuple[dict[str, Any], bool]:
@@ -696,7 +750,7 @@ class ShopeeDialect:
         item = self._store.get_item(self.name, int(raw_id))
         if item is None or item.status == "deleted":
             raise ShopeeError("error_item_not_found", "Item_id is not found.")
-        models = self._store.models(self.name, [item.item_id]).get(item.item_id, [])
+        models = self._models([item.item_id]).get(item.item_id, [])
         answer = {
             "tier_variation": item.extra.get("tier_variation", []),
             "model": [
@@ -722,6 +776,82 @@ class ShopeeDialect:
         if item is None or item.status == "deleted":
             raise ShopeeError("error_item_not_found", "Item_id is not found.")
         return item
+
+    def _models(self, item_ids: list[int]) -> dict[int, list[Model]]:
+        """The live models of each item: deleted ones keep their row (their ids are never reused) with a mark."""
+        return {
+            item_id: live
+            for item_id, models in self._store.models(self.name, item_ids).items()
+            if (live := [model for model in models if not model.options.get("deleted")])
+        }
+
+    def _retire(self, models: list[Model]) -> None:
+        for model in models:
+            model.options["deleted"] = True
+            self._store.save_model(model)
+
+    def _save_new(self, models: list[Model]) -> None:
+        for model in models:
+            model.model_id = self._store.next_id(self.name, "model", FIRST_MODEL_ID)
+            self._store.save_model(model)
+
+    @staticmethod
+    def _tiers_of(item: Item) -> list[dict[str, Any]]:
+        tiers: list[dict[str, Any]] = item.extra.get("tier_variation", [])
+        if not tiers:
+            raise ShopeeError(
+                "error_param",
+                "Item without tier_variation. Please use init_tier_variation api to upgrade the structure.",
+            )
+        return tiers
+
+    def _model_entries(
+        self,
+        item: Item,
+        raw_models: Any,
+        tiers: list[dict[str, Any]],
+        existing: list[Model],
+        list_key: str,
+        bad_index: ShopeeError,
+    ) -> list[Model]:
+        """New models (not yet saved, no id) from init_tier_variation's ``model`` or add_model's ``model_list``,
+        checked against the tiers and the item's ``existing`` models."""
+        if not isinstance(raw_models, list) or not raw_models:
+            raise _param_error(f"{list_key} is required")
+        if len(existing) + len(raw_models) > MODELS_MAX:
+            raise ShopeeError(
+                "error_model_count_over_limit",
+                f"The count of model is too large. Should be under {MODELS_MAX}.",
+            )
+        indexes = {tuple(model.options["tier_index"]) for model in existing}
+        skus = {model.seller_sku for model in existing if model.seller_sku}
+        models: list[Model] = []
+        for raw in raw_models:
+            if not isinstance(raw, dict):
+                raise _param_error(f"every {list_key} entry must be an object")
+            index = raw.get("tier_index")
+            if not _valid_tier_index(index, tiers):
+                raise bad_index
+            if tuple(index) in indexes:
+                raise ShopeeError("error_model_duplicate_tier_variation_index", "Item have duplicate tier_index.")
+            indexes.add(tuple(index))
+            sku = _optional_sku(raw.get("model_sku"), "model_sku")
+            if sku is not None:
+                if sku in skus:
+                    raise _constraint_error(f"model_sku {sku} is used by more than one model of the item")
+                skus.add(sku)
+            models.append(
+                Model(
+                    dialect=self.name,
+                    item_id=item.item_id,
+                    model_id=0,
+                    seller_sku=sku,
+                    price=_price(raw.get("original_price")),
+                    stock=_seller_stock(raw.get("seller_stock")),
+                    options={"tier_index": index},
+                )
+            )
+        return models
 
     def _item_fields(self, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         """Validate the item fields present in an add_item / update_item body, in Shopee's order."""
@@ -1109,7 +1239,37 @@ def _valid_tier_index(index: Any, tiers: list[dict[str, Any]]) -> bool:
     )
 
 
+def _placements(entries: Any, models: Mapping[int, Model]) -> dict[int, Any]:
+    """update_tier_variation's model_list as model id -> new tier_index (checked against the tiers later)."""
+    if not isinstance(entries, list):
+        raise _param_error("model_list must be a list")
+    placed: dict[int, Any] = {}
+    for entry in entries:
+        model_id = entry.get("model_id") if isinstance(entry, dict) else None
+        if not _is_int(model_id) or model_id not in models:
+            raise ShopeeError(
+                "error_wrong_modelid", f"The model_id is wrong or not related to this item, model_id:{model_id}"
+            )
+        if model_id in placed:
+            raise ShopeeError("error_duplicate_modelid", f"The model_id is duplicate, model_id:{model_id}")
+        placed[model_id] = entry.get("tier_index")
+    if not placed:
+        raise ShopeeError("error_busi_cannot_delete_all_model", "Cannot delete all models by this api.")
+    return placed
+
+
 # --- answer fragments ------------------------------------------------------------------------------
+
+
+def _model_echo(model: Model) -> dict[str, Any]:
+    """A model as init_tier_variation and add_model answer it."""
+    return {
+        "tier_index": model.options["tier_index"],
+        "model_id": model.model_id,
+        "model_sku": model.seller_sku or "",
+        "price_info": [{"original_price": model.price}],
+        "seller_stock": [{"stock": model.stock}],
+    }
 
 
 def _price_info(price: int) -> dict[str, Any]:

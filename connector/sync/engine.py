@@ -10,7 +10,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -43,7 +43,8 @@ class SyncOptions:
     only: tuple[str, ...] = ()  # content | price | stock; empty = everything
     dry_run: bool = False
     force: bool = False
-    trigger: str = "manual"
+    trigger: str = "manual"  # manual | schedule
+    job: str | None = None  # the daemon's job that started the run (full, stock_price, full:<institution>)
 
 
 @dataclass
@@ -144,13 +145,17 @@ def _download(url: str) -> bytes:
     return response.content
 
 
+Progress = Callable[[str, int, int], None]  # (channel, operations done, operations planned)
+
+
 class Sync:
     def __init__(self, config: Config, options: SyncOptions, *, log: Any, stop: threading.Event | None = None,
-                 today: date | None = None):
+                 today: date | None = None, progress: Progress | None = None):
         self.config = config
         self.options = options
         self.log = log
         self.stop = stop or threading.Event()
+        self.progress = progress
         self.catalogs = Catalogs(config, today=today)
         self.ledger = Ledger(ledger_path(config))
         self.channels = [c for c in config.channels if not options.channels or c.name in options.channels]
@@ -162,14 +167,19 @@ class Sync:
         started = time.monotonic()
         run_id = None
         if not self.options.dry_run:
-            run_id = self.ledger.start_run(self.options.trigger, {
+            options: dict[str, Any] = {
                 "institutions": list(self.options.institutions), "channels": [c.name for c in self.channels],
-                "only": list(self.options.only), "force": self.options.force})
+                "only": list(self.options.only), "force": self.options.force}
+            if self.options.job:
+                options["job"] = self.options.job
+            run_id = self.ledger.start_run(self.options.trigger, options)
         log = self.log.bind(run_id=run_id, trigger=self.options.trigger)
-        log.info("sync_started", channels=[c.name for c in self.channels], dry_run=self.options.dry_run)
+        log.info("sync_started", channels=[c.name for c in self.channels], institutions=list(self.options.institutions),
+                 only=list(self.options.only), dry_run=self.options.dry_run)
         result = SyncResult(run_id)
         try:
             desired, readable, untouchable = self._desired(result, run_id)
+            self._report_invalid(result, run_id, log)
             with channel_endpoints(self.config, self.channels) as urls, ThreadPoolExecutor(
                     max_workers=max(1, len(self.channels)), thread_name_prefix="channel") as pool:
                 futures = [pool.submit(self._channel, ch, urls[ch.name], desired[ch.name], readable,
@@ -188,6 +198,10 @@ class Sync:
         if run_id is not None:
             self.ledger.finish_run(run_id, result.status, _summary(result))
         _log_summary(log, result)
+        if run_id is not None:  # retention: the ledger must not grow without bound
+            pruned = self.ledger.prune(self.config.retention_days)
+            if pruned:
+                log.debug("ledger_pruned", run_items=pruned, retention_days=self.config.retention_days)
         return result
 
     # -- desired state from every catalog --------------------------------------------------------------------
@@ -255,15 +269,30 @@ class Sync:
             desired[product.key] = want
 
     def _report_rejects(self, refused: dict[str, list[Reject]], run_id: str | None) -> None:
+        # A refused row is a warning when it is new; one the previous reading refused too is debug, so a schedule
+        # running every few minutes does not repeat the same warnings all day (the run's summary counts them).
+        known = {(k["institution"], k["file"], k["row"], k["column"], k["reason"], k["value"])
+                 for k in self.ledger.rejects()} if refused else set()
         for institution, rejects in refused.items():
             for r in rejects:
-                self.log.warning("rejected", run_id=run_id, institution=institution, file=r.file, row=r.row,
-                                 column=r.column, value=r.value, reason=r.reason, message=r.message("en"))
+                seen = (institution, r.file, r.row, r.column, r.reason, r.value) in known
+                (self.log.debug if seen else self.log.warning)(
+                    "rejected", run_id=run_id, trigger=self.options.trigger, institution=institution, file=r.file,
+                    row=r.row, column=r.column, value=r.value, reason=r.reason, message=r.message("en"))
         if run_id is not None:  # one transaction for all institutions: one disk sync, not one per catalog
             self.ledger.replace_rejects(run_id, {institution: [
                 {"file": r.file, "row": r.row, "column": r.column, "value": r.value, "reason": r.reason,
                  "message_en": r.message("en"), "message_id": r.message("id"), "sku": r.sku} for r in rejects]
                 for institution, rejects in refused.items()})
+
+    def _report_invalid(self, result: SyncResult, run_id: str | None, log: Any) -> None:
+        """Products that cannot be listed on a channel at all (category map, image file, seller SKU clash)."""
+        for channel, institution, key, why in result.invalid:
+            log.warning("item", channel=channel, institution=institution, key=key, op="prepare", outcome="invalid",
+                        message=why)
+        if run_id is not None and result.invalid:
+            self.ledger.record_items(run_id, [(channel, institution, key, "prepare", "invalid", why)
+                                              for channel, institution, key, why in result.invalid])
 
     # -- one channel ---------------------------------------------------------------------------------------------
 
@@ -271,7 +300,8 @@ class Sync:
                  untouchable: set[str], run_id: str | None, log: Any) -> tuple[Plan, ChannelResult | None]:
         adapter = make_adapter(channel, base_url, self.ledger)
         try:
-            executor = ChannelExecutor(adapter, self.ledger, run_id or "dry-run", log=log, stop=self.stop)
+            executor = ChannelExecutor(adapter, self.ledger, run_id or "dry-run", log=log, stop=self.stop,
+                                       progress=self.progress)
             pending: set[str] = set()
             if not self.options.dry_run:
                 try:

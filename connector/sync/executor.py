@@ -1,7 +1,8 @@
 """The executor: applies one channel's plan through its adapter, recording only what the channel acknowledged.
 
-Order within a channel: delist, content, stock, price, relist, create — content before stock and price so new
-variants have ids; creates last because they are the slowest. One item's failure never stops the others; an
+Order within a channel: delist, content, relist, stock, price, create — content before stock and price so new
+variants have ids, relist before stock because some marketplaces (TikTok Shop) update stock only on live
+listings; creates last because they are the slowest. One item's failure never stops the others; an
 authentication failure stops the channel for this run. Creation is idempotent: an intent is committed before
 the call, and any doubt about the outcome is settled by looking the seller SKU up, never by a blind retry.
 """
@@ -30,7 +31,7 @@ from connector.sync.desired import Desired
 from connector.sync.ledger import Binding, Ledger
 from connector.sync.plan import CONTENT, CREATE, DELIST, PRICE, RELIST, STOCK, Op, Plan
 
-ORDER = (DELIST, CONTENT, STOCK, PRICE, RELIST, CREATE)
+ORDER = (DELIST, CONTENT, RELIST, STOCK, PRICE, CREATE)
 
 
 class ChannelStopped(Exception):
@@ -50,7 +51,7 @@ class ChannelResult:
 
 class ChannelExecutor:
     def __init__(self, adapter: Adapter, ledger: Ledger, run_id: str, *, log: Any,
-                 stop: threading.Event | None = None):
+                 stop: threading.Event | None = None, progress: Callable[[str, int, int], None] | None = None):
         self.adapter = adapter
         self.ledger = ledger
         self.run_id = run_id
@@ -58,6 +59,8 @@ class ChannelExecutor:
         self.stop = stop or threading.Event()
         self.channel = adapter.channel
         self.result = ChannelResult(self.channel)
+        self.progress = progress
+        self._planned = self._done = 0
 
     # -- recording -------------------------------------------------------------------------------------------
 
@@ -68,8 +71,11 @@ class ChannelExecutor:
                                 error_class=error.error_class if error else None,
                                 code=error.code if error else None, message=message)
         self.result.counts[(institution or "-", op, outcome)] += 1
-        if outcome == "ok":
-            self.log.info("item", op=op, institution=institution, key=key, outcome=outcome, message=message)
+        if self.progress is not None and self._planned and op != "resolve":
+            self._done = min(self._done + 1, self._planned)
+            self.progress(self.channel, self._done, self._planned)
+        if outcome == "ok":  # routine: the run's summary counts it, `pasindo report` lists the rest
+            self.log.debug("item", op=op, institution=institution, key=key, outcome=outcome, message=message)
         else:
             self.log.warning("item", op=op, institution=institution, key=key, outcome=outcome,
                              error_class=error.error_class if error else None,
@@ -118,6 +124,9 @@ class ChannelExecutor:
         by_kind: dict[str, list[Op]] = {kind: [] for kind in ORDER}
         for op in plan.ops:
             by_kind[op.kind].append(op)
+        self._planned = len(plan.ops)
+        if self.progress is not None:
+            self.progress(self.channel, 0, self._planned)
         steps: dict[str, Callable[[list[Op]], None]] = {
             DELIST: lambda ops: self._set_active(ops, False), CONTENT: self._contents,
             STOCK: lambda ops: self._values(ops, "stock"), PRICE: lambda ops: self._values(ops, "price"),
@@ -130,6 +139,8 @@ class ChannelExecutor:
         except ChannelStopped as err:
             self.result.stopped = str(err)
             self.log.error("channel_stopped", reason=str(err))
+        if self.progress is not None and not (self.result.stopped or self.result.interrupted):
+            self.progress(self.channel, self._planned, self._planned)
         return self.result
 
     def _interrupted(self) -> bool:

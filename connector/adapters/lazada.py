@@ -1,0 +1,673 @@
+"""The `lazada` adapter: Lazada Open Platform (Indonesia), one seller per channel.
+
+Every request goes through `connector.adapters.http.call`; every answer body is parsed by `_parse`, and a `code`
+other than "0" is classified by `classify`:
+
+- Throttled: `ApiCallLimit` (retry_after = the ban it announces, "this ban will last 1 seconds"), `AppCallLimit`,
+  `901` (per-API QPS), `4154`, HTTP 429.
+- Transient: `998` (API switched off during mega campaigns), `6`, `513`, `1000` (internal errors), `4147` (a
+  concurrent edit of the same product), SYSTEM errors (`InternalError`, `ServiceTimeout`, ...), HTTP 5xx, non-JSON.
+- AuthError: `IncompleteSignature` / `InvalidSignature` (app_key, app_secret), `IllegalAccessToken`,
+  `IllegalRefreshToken`, `InvalidAppKey`, `InvalidTimestamp` (this machine's clock), `AppWhiteIpLimit` (IP not
+  allowed), `InsufficientPermission`, `AccessDenied`.
+- NotFound: `E0002` (product not exists).
+- AdapterError: `InvalidApiPath` (a wrong endpoint URL: never NotFound, which would re-create), `MissingParameter`,
+  `InvalidParameter` (a request this adapter got wrong).
+- Invalid: every other code: the data was refused (`5`, `1001`, `4104`, `4108`, `4112`, `4143`, `500`, ...).
+- `detail` of a per-SKU update (`501`) lists the SKUs that failed: an item fails if any of its SKUs failed (NotFound
+  when the SKU "does not exist", so the engine re-binds the listing by SKU), the others succeeded.
+
+Transport: Lazada signs every parameter (see `sign`). `call` sends no form-encoded bodies, so a POST carries its
+business parameters as multipart form fields, which Lazada's gateway reads as it reads the official SDK's uploads,
+and the system parameters (app_key, timestamp, access_token, sign...) in the query string; a GET sends everything in
+the query string, as the SDK does.
+
+Lazada keeps no product-level seller SKU: a product is found by its SKUs' seller SKUs, `Remote.seller_sku` is the
+sole SKU's seller SKU of a product without variants (else None), and `variant_ids` maps every SKU's seller SKU to its
+SkuId, the key of every SKU update (seller SKUs are unique within a product only since November 2023).
+
+Calls: a first listing is one `/image/upload` per image not uploaded before (cached by content hash) and one
+`/product/create` with every SKU, price and quantity; a stock change is one `/product/stock/sellable/update` for up
+to 50 SKUs of any products (sellable stock: what buyers can order); prices go through
+`/product/price_quantity/update` the same way. Delist is `/product/deactivate` (one product per call); Lazada has no
+activate API, so relist is `/product/update` with every SKU's Status active. Variants are added by
+`/product/update` with `AssociatedSku` and removed by `/product/remove` (`sku_id_list`).
+
+Tokens: the TokenStore's pair wins over the config's (unless the config carries a newly authorised refresh token).
+An `IllegalAccessToken` answer triggers one refresh (under a lock; the new pair is saved before it is used: Lazada
+does not promise the old refresh token survives) and one retry; a token whose stored expiry is near is refreshed
+before the call. Refreshes go to `https://auth.lazada.com/rest` for Lazada's own hosts, else to the endpoint itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from connector.adapters.base import (
+    Adapter,
+    AdapterError,
+    AuthError,
+    Capabilities,
+    Change,
+    Image,
+    Invalid,
+    Listing,
+    ListingVariant,
+    MediaCache,
+    NotFound,
+    Outcome,
+    Remote,
+    Throttled,
+    TokenStore,
+    Transient,
+)
+from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, status_error
+
+AUTH_URL = "https://auth.lazada.com/rest"
+REFRESH_API = "/auth/token/refresh"
+
+DEFAULT_RATE_LIMIT = 10.0  # Lazada publishes per-API limits only (inventory: 50/s per seller): a conservative pace
+TOKEN_REFRESH_MARGIN = 3600.0  # access tokens live days: refresh an hour before the stored expiry
+ACCESS_TOKEN_TTL = 7 * 24 * 3600  # if a refresh answer lacks expires_in (the test environment's lifetime)
+PAGE_SIZE = 50  # GetProducts limit
+SKU_LIST_MAX = 100  # GetProducts sku_seller_list
+BATCH_MAX = 50  # SKUs per price/stock update, SKUs per removal
+MAX_SALE_PROPS = 2
+MAX_VARIANTS = 50  # Lazada: more than 50 SKUs in one create/update request time out
+MAX_IMAGES = 8
+# Lazada requires package sizes on every SKU; catalogs rarely carry them. Set options.package_cm to the usual parcel.
+DEFAULT_PACKAGE_CM = (10, 10, 10)
+
+_TOKEN_ERRORS = frozenset({"IllegalAccessToken"})
+_THROTTLE_CODES = frozenset({"ApiCallLimit", "AppCallLimit", "901", "4154"})
+_BUSY_CODES = frozenset({"998", "6", "513", "1000", "4147", "InternalError", "ServiceTimeout", "ServiceUnavailable"})
+_NOT_FOUND_CODES = frozenset({"E0002"})
+_CALLER_ERRORS = {
+    "InvalidApiPath": "check the channel's endpoint URL",
+    "MissingParameter": "the adapter sent an incomplete request",
+    "InvalidParameter": "the adapter sent an invalid request",
+}
+_AUTH_HINTS = {
+    "IncompleteSignature": "Lazada refused the request signature: check app_key and app_secret",
+    "InvalidSignature": "Lazada refused the request signature: check app_key and app_secret",
+    "InvalidAppKey": "Lazada does not know this app_key",
+    "IllegalAccessToken": "Lazada says the access token is invalid or expired",
+    "IllegalRefreshToken": "Lazada refused the refresh token",
+    "InvalidTimestamp": "Lazada refused the request timestamp: check this machine's clock",
+    "AppWhiteIpLimit": "this machine's IP address is not allowed: add it to the app's IP whitelist",
+    "InsufficientPermission": "the app may not call this API for this seller",
+    "AccessDenied": "the app may not call this API for this seller",
+}
+_PER_SKU_CODES = frozenset({"501"})
+_ALREADY_INACTIVE = "E0004"
+
+
+def sign(app_secret: str, api: str, params: Mapping[str, Any]) -> str:
+    """Lazada's signature, as the official SDK computes it: uppercase hex HMAC-SHA256 of the API path followed by
+    every parameter but `sign` (files are not parameters), sorted by name, as key + value."""
+    base = api + "".join(f"{key}{params[key]}" for key in sorted(params) if key != "sign")
+    return hmac.new(app_secret.encode(), base.encode(), hashlib.sha256).hexdigest().upper()
+
+
+def classify(code: str, message: str, status: int, where: str, kind: str = "") -> AdapterError:
+    """The failure class of a Lazada error answer (see the module's table); `kind` is the answer's `type`."""
+    detail = f"{where}: {code}: {message}" if message else f"{where}: {code}"
+    if code in _THROTTLE_CODES or status == 429:
+        return Throttled(detail, code=code, retry_after=_ban_seconds(message) if code == "ApiCallLimit" else None)
+    if code in _AUTH_HINTS:
+        return AuthError(f"{_AUTH_HINTS[code]} ({detail})", code=code)
+    if code in _BUSY_CODES or kind == "SYSTEM" or status >= 500:
+        return Transient(detail, code=code)
+    if code in _NOT_FOUND_CODES:
+        return NotFound(detail, code=code)
+    if code in _CALLER_ERRORS:
+        return AdapterError(f"{detail} ({_CALLER_ERRORS[code]})", code=code)
+    return Invalid(detail, code=code)
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    access_token: str
+    refresh_token: str
+    expires_at: float | None  # Unix seconds; None when unknown (tokens taken from the config)
+
+    def expiring(self, now: float, margin: float) -> bool:
+        return not self.access_token or (self.expires_at is not None and self.expires_at - now < margin)
+
+
+@dataclass(frozen=True)
+class _SkuValue:
+    """One SKU of a batched price or stock update."""
+
+    key: str
+    item_id: str
+    sku_id: str
+    seller_sku: str
+    value: int
+
+
+class LazadaAdapter(Adapter):
+    """One Lazada seller. Options: rate_limit, pool_size, timeout (read, s), connect_timeout, retry (RetryPolicy
+    fields), auth_url, token_refresh_margin, package_cm ([length, width, height] when a listing has none),
+    brand_ids (brand name -> Lazada brand_id; other brands are listed as "No Brand")."""
+
+    name = "lazada"
+    capabilities = Capabilities(
+        price_batch=BATCH_MAX,
+        stock_batch=BATCH_MAX,
+        status_batch=1,  # DeactivateProduct takes one ItemId; relisting is an UpdateProduct of one product
+        batch_across_products=True,
+        idempotent_create=False,
+        rate_limit=DEFAULT_RATE_LIMIT,
+        max_variants=MAX_VARIANTS,
+        max_images=MAX_IMAGES,
+    )
+
+    def __init__(
+        self,
+        channel: str,
+        base_url: str,
+        credentials: dict[str, str],
+        *,
+        tokens: TokenStore,
+        media: MediaCache,
+        options: dict[str, Any] | None = None,
+        timeout: float = 30.0,
+    ):
+        super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout)
+        missing = [key for key in ("app_key", "app_secret") if not credentials.get(key)]
+        if missing:
+            raise ValueError(f"channel {channel}: the lazada credentials need {', '.join(missing)}")
+        self._app_key = str(credentials["app_key"]).strip()
+        self._app_secret = credentials["app_secret"]
+        # The documented gateway URL ends in /rest (https://api.lazada.co.id/rest); a bare host gets it appended.
+        self._api_url = self.base_url if self.base_url.endswith("/rest") else self.base_url + "/rest"
+        is_lazada = (urlsplit(self._api_url).hostname or "").endswith((".lazada.co.id", ".lazada.com"))
+        self._auth_url = str(self.options.get("auth_url") or (AUTH_URL if is_lazada else self._api_url)).rstrip("/")
+        rate = float(self.options.get("rate_limit", DEFAULT_RATE_LIMIT))
+        self.capabilities = replace(LazadaAdapter.capabilities, rate_limit=rate)
+        self._session = new_session(pool_size=int(self.options.get("pool_size", 10)))
+        self._limiter = RateLimiter(rate, burst=max(1.0, rate))
+        self._retry = RetryPolicy(**self.options.get("retry", {}))
+        read_timeout = float(self.options.get("timeout", timeout))
+        self._timeout = (float(self.options.get("connect_timeout", min(5.0, read_timeout))), read_timeout)
+        self._refresh_margin = float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN))
+        self._package_cm = tuple(int(size) for size in self.options.get("package_cm", DEFAULT_PACKAGE_CM))
+        self._brand_ids: dict[str, int] = dict(self.options.get("brand_ids", {}))
+        self._token_lock = threading.RLock()
+        self._current: _Tokens | None = None
+
+    # -- the Adapter protocol ----------------------------------------------------------------------------------
+
+    def check(self) -> str:
+        data = self._request("GET", "/products/get", write=False, params={"filter": "live", "limit": 1})["data"]
+        return f"app {self._app_key}: authorised, {data.get('total_products', 0)} live products"
+
+    def find(self, seller_sku: str, variant_skus: Sequence[str] = ()) -> list[Remote]:
+        """Every product holding one of the SKUs (the variants' seller SKUs, else the product's own)."""
+        wanted = list(dict.fromkeys(variant_skus)) or [seller_sku]
+        found: dict[str, Remote] = {}
+        for start in range(0, len(wanted), SKU_LIST_MAX):
+            chunk = wanted[start : start + SKU_LIST_MAX]
+            offset = 0
+            while True:
+                params = {"filter": "all", "sku_seller_list": json.dumps(chunk), "limit": PAGE_SIZE, "offset": offset}
+                data = self._request("GET", "/products/get", write=False, params=params)["data"]
+                products = data.get("products") or []
+                for product in products:
+                    remote = _remote(product)
+                    # Lazada matches whole seller SKUs; deleted products are no listing to bind.
+                    if set(remote.variant_ids) & set(chunk) and str(product.get("status")).lower() != "deleted":
+                        found.setdefault(remote.external_id, remote)
+                offset += len(products)
+                if not products or offset >= int(data.get("total_products") or 0):
+                    break
+        return list(found.values())
+
+    def create(self, listing: Listing, intent_id: str) -> Remote:
+        """One /product/create with every SKU. Lazada takes no idempotency key (`intent_id` goes unused): a lost
+        answer is UnknownOutcome and a 5xx is not repeated; the executor settles both with `find`."""
+        sale_props = _sale_props(listing)  # refuse what Lazada would refuse before any upload
+        product = self._content(listing, sale_props)
+        stock = listing.sku_stock()
+        product["Skus"] = {
+            "Sku": [
+                self._sku(listing, sku, sale_props.get(sku), price=price, stock=stock[sku])
+                for sku, price in listing.sku_prices().items()
+            ]
+        }
+        data = self._request("POST", "/product/create", write=True, params={"payload": _request_json(product)},
+                             retry=replace(self._retry, transient=False))["data"]
+        variant_ids = {str(entry["seller_sku"]): str(entry["sku_id"]) for entry in data.get("sku_list") or []}
+        return Remote(str(data["item_id"]), None if listing.variants else listing.seller_sku, variant_ids, active=True)
+
+    def update_content(self, remote: Remote, listing: Listing) -> Remote:
+        """Name, description, category, images, package and variants; SKUs are added next to an existing one
+        (AssociatedSku) and removed afterwards, so the product never runs out of SKUs."""
+        sale_props = _sale_props(listing)
+        current, adding, removing = self._sku_changes(remote, listing)
+        product = {"ItemId": remote.external_id, **self._content(listing, sale_props)}
+        stock = listing.sku_stock()
+        skus = []
+        for sku, price in listing.sku_prices().items():
+            if sku in current:
+                skus.append({"SkuId": current[sku], **self._sku(listing, sku, sale_props.get(sku))})
+            else:
+                skus.append(self._sku(listing, sku, sale_props.get(sku), price=price, stock=stock[sku]))
+        product["Skus"] = {"Sku": skus}
+        if adding:
+            product["AssociatedSku"] = next(iter(current.values()))
+        self._request("POST", "/product/update", write=True, params={"payload": _request_json(product)})
+        for start in range(0, len(removing), BATCH_MAX):
+            entries = [f"SkuId_{remote.external_id}_{current[sku]}" for sku in removing[start : start + BATCH_MAX]]
+            self._request("POST", "/product/remove", write=True, params={"sku_id_list": json.dumps(entries)})
+        if adding:  # the new SKUs' ids come from a fresh read
+            variant_ids = dict(_remote(self._item(remote.external_id)).variant_ids)
+        else:
+            variant_ids = {sku: current[sku] for sku in stock}
+        return Remote(remote.external_id, None if listing.variants else listing.seller_sku, variant_ids, remote.active)
+
+    def _sku_changes(self, remote: Remote, listing: Listing) -> tuple[dict[str, str], list[str], list[str]]:
+        """The product's SKU ids by seller SKU (the only SKU of a product without variants renamed to the
+        listing's), the seller SKUs to add and those to remove."""
+        wanted = list(listing.sku_stock())
+        if set(remote.variant_ids) == set(wanted):
+            return dict(remote.variant_ids), [], []
+        # The ledger may be behind the marketplace; and only Lazada's own answer tells whether the product has
+        # variations (the ledger's Remote carries the listing's seller SKU either way).
+        fresh = _remote(self._item(remote.external_id))
+        current = dict(fresh.variant_ids)
+        adding = [sku for sku in wanted if sku not in current]
+        removing = [sku for sku in current if sku not in wanted]
+        if not (adding or removing):
+            return current, [], []
+        if fresh.seller_sku is not None and not listing.variants:
+            # A product without variants renames its only SKU (allowed since November 2023).
+            return {listing.seller_sku: current[fresh.seller_sku]}, [], []
+        if fresh.seller_sku is not None or not listing.variants:
+            raise Invalid(
+                "Lazada cannot switch a product between having variants and not having them "
+                f"(has {sorted(current)}, wants {sorted(wanted)}): remove the listing in Seller Center to have it "
+                "created again"
+            )
+        return current, adding, removing
+
+    def update_prices(self, changes: Sequence[Change]) -> list[Outcome]:
+        return self._set_skus(changes, "/product/price_quantity/update", "Price")
+
+    def update_stock(self, changes: Sequence[Change]) -> list[Outcome]:
+        return self._set_skus(changes, "/product/stock/sellable/update", "SellableQuantity")
+
+    def set_active(self, remotes: Sequence[tuple[str, Remote]], active: bool) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for key, remote in remotes:
+            try:
+                if active:
+                    self._activate(remote)
+                else:
+                    self._deactivate(remote)
+            except AuthError:
+                raise  # the whole channel is stopped, not this item
+            except AdapterError as err:
+                outcomes.append(Outcome(key, err))
+                continue
+            outcomes.append(Outcome(key))
+        return outcomes
+
+    def upload_image(self, image: Image) -> str:
+        files = {"image": (image.filename, image.load())}
+        data = self._request("POST", "/image/upload", write=True, files=files)["data"]
+        return str(data["image"]["url"])  # Lazada-hosted: products take URLs, never image ids
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- listing content ---------------------------------------------------------------------------------------
+
+    def _content(self, listing: Listing, sale_props: Mapping[str, dict[str, str]]) -> dict[str, Any]:
+        """The product fields /product/create and /product/update share."""
+        if len(listing.images) > MAX_IMAGES:
+            raise Invalid(f"Lazada shows at most {MAX_IMAGES} images per product, the listing has "
+                          f"{len(listing.images)}")
+        attributes: dict[str, Any] = {
+            **{str(name): value for name, value in listing.attributes.items()},
+            "name": listing.name,
+            "description": listing.description,
+            "brand": listing.brand if listing.brand in self._brand_ids else "No Brand",
+        }
+        if listing.brand in self._brand_ids:
+            attributes["brand_id"] = str(self._brand_ids[listing.brand])
+        product: dict[str, Any] = {
+            "PrimaryCategory": str(listing.category_id),
+            "Images": {"Image": [self.image_id(image) for image in listing.images]},
+            "Attributes": attributes,
+        }
+        if sale_props:
+            product["variation"] = _variation(listing.variants)
+        return product
+
+    def _sku(
+        self, listing: Listing, seller_sku: str, sale_prop: dict[str, str] | None, *, price: int | None = None,
+        stock: int | None = None,
+    ) -> dict[str, Any]:
+        """A Skus.Sku entry: package (kg, cm) and sale properties; with price and stock for a new SKU."""
+        length, width, height = (
+            (listing.length_cm, listing.width_cm, listing.height_cm)
+            if listing.length_cm and listing.width_cm and listing.height_cm
+            else self._package_cm
+        )
+        entry: dict[str, Any] = {
+            "SellerSku": seller_sku,
+            "package_weight": _kilograms(listing.weight_g),
+            "package_length": str(length),
+            "package_width": str(width),
+            "package_height": str(height),
+        }
+        if sale_prop:
+            entry["saleProp"] = sale_prop
+        if price is not None:
+            entry["price"] = str(price)
+            entry["quantity"] = str(stock or 0)
+        return entry
+
+    # -- reads -------------------------------------------------------------------------------------------------
+
+    def _item(self, item_id: str) -> dict[str, Any]:
+        """GetProductItem: the product with all its SKUs."""
+        return self._request("GET", "/product/item/get", write=False, params={"item_id": item_id})["data"]
+
+    # -- price, stock, status ----------------------------------------------------------------------------------
+
+    def _set_skus(self, changes: Sequence[Change], api: str, element: str) -> list[Outcome]:
+        """One call per 50 SKUs of any products; an item fails if any of its SKUs failed."""
+        problems: dict[str, list[str]] = {change.key: [] for change in changes}
+        whole: dict[str, AdapterError] = {}
+        rows: list[_SkuValue] = []
+        for change in changes:
+            for sku, value in change.values.items():
+                sku_id = change.remote.variant_ids.get(sku)
+                if sku_id is None:
+                    problems[change.key].append(f"{sku}: no Lazada SkuId known for this SKU (variant not created yet?)")
+                else:
+                    rows.append(_SkuValue(change.key, change.remote.external_id, sku_id, sku, int(value)))
+        for start in range(0, len(rows), BATCH_MAX):
+            batch = rows[start : start + BATCH_MAX]
+            try:
+                answer = self._request("POST", api, write=True, params={"payload": _sku_xml(batch, element)},
+                                       partial=True)
+            except AuthError:
+                raise  # the whole channel is stopped, not these items
+            except AdapterError as err:
+                whole.update(dict.fromkeys((row.key for row in batch), err))
+                continue
+            for failure in answer.get("detail") or []:
+                sku = str(failure.get("seller_sku") or "")
+                for row in batch:
+                    if sku in (row.seller_sku, row.sku_id):
+                        problems[row.key].append(f"{row.seller_sku}: {failure.get('message') or 'refused'}")
+        outcomes = []
+        for change in changes:
+            if change.key in whole:
+                outcomes.append(Outcome(change.key, whole[change.key]))
+            elif problems[change.key]:
+                outcomes.append(Outcome(change.key, _sku_failure(f"Lazada {api}: " + "; ".join(problems[change.key]))))
+            else:
+                outcomes.append(Outcome(change.key))
+        return outcomes
+
+    def _deactivate(self, remote: Remote) -> None:
+        body = ElementTree.Element("Request")
+        ElementTree.SubElement(ElementTree.SubElement(body, "Product"), "ItemId").text = remote.external_id
+        try:
+            self._request("POST", "/product/deactivate", write=True,
+                          params={"apiRequestBody": ElementTree.tostring(body, encoding="unicode")})
+        except Invalid as err:
+            if err.code != _ALREADY_INACTIVE:  # "Product Status not online": already delisted, as wanted
+                raise
+
+    def _activate(self, remote: Remote) -> None:
+        # The SKU ids are read afresh: a stale one would refuse the whole update.
+        sku_ids = _remote(self._item(remote.external_id)).variant_ids.values()
+        product = {"ItemId": remote.external_id, "Skus": {"Sku": [{"SkuId": i, "Status": "active"} for i in sku_ids]}}
+        self._request("POST", "/product/update", write=True, params={"payload": _request_json(product)})
+
+    # -- requests and tokens -----------------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        api: str,
+        *,
+        write: bool,
+        params: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        partial: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> dict[str, Any]:
+        """A seller call, signed with the access token; refreshed once if Lazada says the token is invalid."""
+        send = functools.partial(self._send, method, self._api_url, api, write=write, params=params, files=files,
+                                 partial=partial, retry=retry)
+        tokens = self._tokens_in_force()
+        if tokens.expiring(time.time(), self._refresh_margin):
+            tokens = self._refresh(tokens)
+        try:
+            return send(access_token=tokens.access_token)
+        except AuthError as err:
+            if err.code not in _TOKEN_ERRORS:
+                raise
+        # The gateway refused the token before the API ran: repeating the call (even a write) is safe.
+        return send(access_token=self._refresh(tokens).access_token)
+
+    def _send(
+        self,
+        method: str,
+        base: str,
+        api: str,
+        *,
+        write: bool,
+        access_token: str | None,
+        params: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        partial: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> dict[str, Any]:
+        """One signed call; `access_token=None` for the token API. Returns the parsed answer body."""
+        business = {name: str(value) for name, value in (params or {}).items()}
+
+        def system_params() -> dict[str, str]:
+            system = {"app_key": self._app_key, "sign_method": "sha256", "timestamp": str(int(time.time() * 1000))}
+            if access_token is not None:
+                system["access_token"] = access_token
+            system["sign"] = sign(self._app_secret, api, {**system, **business})
+            return system
+
+        form = None
+        if method == "POST":
+            form = {**{name: (None, value) for name, value in business.items()}, **(files or {})}
+        return call(
+            self._session,
+            self._limiter,
+            method,
+            base + api,
+            write=write,
+            parse=functools.partial(_parse, where=f"Lazada {api}", partial=partial),
+            sign=system_params,
+            params=business if method == "GET" else None,
+            files=form,
+            timeout=self._timeout,
+            retry=retry or self._retry,
+        )
+
+    def _tokens_in_force(self) -> _Tokens:
+        with self._token_lock:
+            if self._current is None:
+                stored = self.tokens.load(self.channel)
+                # A pair saved by a refresh is newer than the config's — unless the operator re-authorised the
+                # seller since and put a new pair in the config.
+                if stored and stored.get("config_refresh_sha") == self._config_refresh_sha():
+                    self._current = _Tokens(
+                        stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
+                    )
+                else:
+                    self._current = _Tokens(
+                        self.credentials.get("access_token", ""), self.credentials.get("refresh_token", ""), None
+                    )
+            return self._current
+
+    def _config_refresh_sha(self) -> str:
+        return hashlib.sha256(self.credentials.get("refresh_token", "").encode()).hexdigest()
+
+    def _refresh(self, stale: _Tokens) -> _Tokens:
+        """Trade the refresh token for a new pair, save it, then use it. Threads that saw the same stale token
+        wait on the lock and take the pair the first one got."""
+        with self._token_lock:
+            current = self._tokens_in_force()
+            if current.access_token != stale.access_token:
+                return current
+            if not current.refresh_token:
+                raise AuthError(
+                    "the Lazada access token is missing or expired and there is no refresh token: "
+                    "re-authorise the seller and put the new tokens in the channel's credentials"
+                )
+            try:
+                # write=False: repeating a refresh whose answer was lost is safe.
+                answer = self._send("POST", self._auth_url, REFRESH_API, write=False, access_token=None,
+                                    params={"refresh_token": current.refresh_token})
+            except AuthError as err:
+                raise AuthError(
+                    f"refreshing the Lazada access token failed ({err.message}): re-authorise the seller",
+                    code=err.code,
+                ) from err
+            if not answer.get("access_token") or not answer.get("refresh_token"):
+                raise AuthError("Lazada's token refresh answer carries no token pair")
+            fresh = _Tokens(
+                answer["access_token"],
+                answer["refresh_token"],
+                time.time() + int(answer.get("expires_in") or ACCESS_TOKEN_TTL),
+            )
+            # Saved before first use: should Lazada spend the old refresh token, losing this one would lock us out.
+            self.tokens.save(
+                self.channel,
+                {
+                    "access_token": fresh.access_token,
+                    "refresh_token": fresh.refresh_token,
+                    "expires_at": fresh.expires_at,
+                    "config_refresh_sha": self._config_refresh_sha(),
+                },
+            )
+            self._current = fresh
+            return fresh
+
+
+# -- pure helpers --------------------------------------------------------------------------------------------
+
+
+def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[str, Any]:
+    """The answer body, or the failure it reports. With `partial`, a per-SKU failure answer (`501` with `detail`)
+    is returned for the caller to read SKU by SKU."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        # A load balancer's HTML page or a cut-off answer: nothing Lazada decided.
+        raise status_error(response) or Transient(f"{where}: the answer is not JSON (HTTP {response.status_code})")
+    code = str(body.get("code", "0"))
+    if code != "0":
+        if partial and code in _PER_SKU_CODES and body.get("detail"):
+            return body
+        raise classify(code, str(body.get("message") or ""), response.status_code, where, str(body.get("type") or ""))
+    error = status_error(response)
+    if error is not None:
+        raise error
+    return body
+
+
+def _remote(product: Mapping[str, Any]) -> Remote:
+    """A Remote from a GetProducts / GetProductItem product."""
+    skus = [sku for sku in product.get("skus") or [] if sku.get("SellerSku")]
+    variant_ids = {str(sku["SellerSku"]): str(sku["SkuId"]) for sku in skus}
+    plain = len(skus) == 1 and not skus[0].get("saleProp") and not product.get("variation")
+    active = str(product.get("status", "")).lower() == "active"
+    return Remote(str(product["item_id"]), str(skus[0]["SellerSku"]) if plain else None, variant_ids, active)
+
+
+def _sale_props(listing: Listing) -> dict[str, dict[str, str]]:
+    """Each variant's sale properties (option name -> value); none for a listing without variants."""
+    if len(listing.variants) > MAX_VARIANTS:
+        raise Invalid(f"Lazada takes at most {MAX_VARIANTS} SKUs per product, the listing has {len(listing.variants)}")
+    names = list(dict.fromkeys(name for variant in listing.variants for name in variant.options))
+    if listing.variants and not 1 <= len(names) <= MAX_SALE_PROPS:
+        raise Invalid(f"Lazada variants need 1 or {MAX_SALE_PROPS} option names (e.g. Warna, Ukuran), "
+                      f"got {names or 'none'}")
+    props: dict[str, dict[str, str]] = {}
+    seen: dict[tuple[str, ...], str] = {}
+    for variant in listing.variants:
+        if set(variant.options) != set(names):
+            raise Invalid(f"variant {variant.seller_sku} has options {sorted(variant.options)}, expected {names}")
+        combination = tuple(variant.options[name] for name in names)
+        if combination in seen:
+            raise Invalid(f"variants {seen[combination]} and {variant.seller_sku} have the same options {combination}")
+        seen[combination] = variant.seller_sku
+        props[variant.seller_sku] = {name: variant.options[name] for name in names}
+    return props
+
+
+def _variation(variants: Sequence[ListingVariant]) -> dict[str, dict[str, Any]]:
+    """Custom variations (Lazada's `variation` block): option names in first-seen order with their values."""
+    values: dict[str, list[str]] = {}
+    for variant in variants:
+        for name, value in variant.options.items():
+            options = values.setdefault(name, [])
+            if value not in options:
+                options.append(value)
+    return {
+        f"Variation{n}": {"name": name, "customize": True, "hasImage": False, "options": options}
+        for n, (name, options) in enumerate(values.items(), start=1)
+    }
+
+
+def _request_json(product: Mapping[str, Any]) -> str:
+    return json.dumps({"Request": {"Product": product}}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sku_xml(rows: Sequence[_SkuValue], element: str) -> str:
+    """The XML payload of UpdatePriceQuantity / UpdateSellableQuantity, as Lazada documents it."""
+    request = ElementTree.Element("Request")
+    skus = ElementTree.SubElement(ElementTree.SubElement(request, "Product"), "Skus")
+    for row in rows:
+        sku = ElementTree.SubElement(skus, "Sku")
+        for tag, value in (("ItemId", row.item_id), ("SkuId", row.sku_id), ("SellerSku", row.seller_sku),
+                           (element, row.value)):
+            ElementTree.SubElement(sku, tag).text = str(value)
+    return ElementTree.tostring(request, encoding="unicode")
+
+
+def _kilograms(grams: int) -> str:
+    """Lazada takes package weights in kg with at most two decimals (at least 0.01)."""
+    kilograms = (Decimal(grams) / 1000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return str(max(kilograms, Decimal("0.01")))
+
+
+def _sku_failure(message: str) -> AdapterError:
+    return NotFound(message) if "not exist" in message.lower() else Invalid(message)
+
+
+def _ban_seconds(message: str) -> float:
+    """ApiCallLimit says how long the ban lasts ("this ban will last 1 seconds")."""
+    match = re.search(r"last (\d+) seconds?", message)
+    return float(match.group(1)) if match else 1.0

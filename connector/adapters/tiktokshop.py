@@ -1,0 +1,602 @@
+"""The `tiktokshop` adapter: TikTok Shop Partner API (Indonesia), one shop per channel - and Tokopedia through it.
+
+Tokopedia's own Open API was switched off in Sept 2025; its listings are managed here: `options.listing_platforms`
+(default `["TIKTOK_SHOP"]`, or `["TOKOPEDIA"]`, or both) goes into every create.
+
+Calls (each path's version is `options.versions[<api>]`, defaults in `DEFAULT_VERSIONS`):
+- create   POST /product/202309/products, with `idempotency_key` = the intent id
+- edit     PUT  /product/202509/products/{id} (full edit: a SKU sent without id is new, one left out is deleted)
+- stock    POST /product/202309/products/{id}/inventory/update (one product, all its SKUs, per warehouse)
+- price    POST /product/202309/products/{id}/prices/update (one product, all its SKUs)
+- find     POST /product/202502/products/search by `seller_skus` (at most 10 per call), grouped by product
+- status   POST /product/202309/products/deactivate | activate (at most 20 products)
+- images   POST /product/202309/images/upload (multipart, unsigned body, no shop_cipher) -> uri
+- check    GET  /authorization/202309/shops (no shop_cipher) and a search for the count of live products
+- the warehouse: `options.warehouse_id`, else the shop's default sales warehouse from GET /logistics/202309/warehouses
+
+Every call carries `app_key`, `timestamp`, `shop_cipher` (where the API takes one) and `sign` in the query and the
+access token in the `x-tts-access-token` header. `_Signature` signs the prepared request, so the signature covers
+exactly the body bytes that are sent.
+
+Classification (`classify`; TikTok reuses 36009004 for several failures, so it is read by its message):
+- Throttled: HTTP 429, 36009002, 12052109 (the merchant's request limit).
+- Transient: HTTP 5xx, 36009003 / 36009007 / 12001000 (internal error, timeout), answers that are not TikTok's JSON.
+- AuthError: 105002 (expired token), 106001 (signature), 36009033 (IP not allowed), 105005 (scope), 106013
+  (shop_cipher missing), 101000, 36004004 (refresh token), 36009004 about credentials, timestamp, app_key, token or
+  shop identifier - each with what to do.
+- NotFound: 12052260 / 12052032 / 12019150 (product does not exist), 12052048 (not a product of this shop).
+- AdapterError: 36009009 / 36009010 / 36009014 (no such path, method or version: the endpoint or options.versions).
+- Invalid: every other code (title, description, price, weight, SKU, category, image, attribute errors ...).
+- `data.errors` of inventory update and (de)activate: that SKU's or product's Outcome.
+
+Creates are idempotent (`capabilities.idempotent_create`): the same idempotency key makes TikTok answer with the
+product it already made, so a create whose answer was lost (timeout, 5xx) is repeated by `call` like a read. When the
+attempts run out it is UnknownOutcome, and the executor's lookup by SKU finds at most one product. Other writes are
+never repeated after a lost answer: an edit that adds SKUs would add them twice.
+
+Title: TikTok Shop Indonesia takes 25-255 characters. A shorter name is refused as Invalid before any call, never
+padded: PASINDO catalog names are 25 characters or more by habit (institution, material, model), so a short one is a
+catalog row to fix.
+
+Tokens: the TokenStore's pair wins over the config's (unless the shop was re-authorised in the config since). An
+answer saying the access token expired (105002) or is invalid triggers one refresh (under a lock; the new pair is
+saved before it is used) and one retry; a token whose stored expiry is near is refreshed before the call. The token
+API lives on TikTok's auth host: `options.auth_base`, else https://auth.tiktok-shops.com when the endpoint is TikTok's
+own API host, else the endpoint + "/authorization" (where the PASINDO sandbox mounts it); the path is
+/api/v2/token/refresh, unsigned, with app_key, app_secret, refresh_token and grant_type=refresh_token in the query.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import html
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.auth import AuthBase
+
+from connector.adapters.base import (
+    Adapter,
+    AdapterError,
+    AuthError,
+    Capabilities,
+    Change,
+    Image,
+    Invalid,
+    Listing,
+    MediaCache,
+    NotFound,
+    Outcome,
+    Remote,
+    Throttled,
+    TokenStore,
+    Transient,
+    UnknownOutcome,
+)
+from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, status_error
+
+API_HOST = "https://open-api.tiktokglobalshop.com"
+AUTH_HOST = "https://auth.tiktok-shops.com"
+SANDBOX_AUTH_MOUNT = "/authorization"
+TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
+
+DEFAULT_RATE_LIMIT = 10.0  # TikTok allows 50 requests/s per API, app and shop; a conservative pace for all of them
+DEFAULT_VERSIONS = {
+    "create": "202309", "edit": "202509", "inventory": "202309", "prices": "202309", "search": "202502",
+    "deactivate": "202309", "activate": "202309", "images": "202309", "shops": "202309", "warehouses": "202309",
+}
+_PATHS = {
+    "create": "/product/{version}/products",
+    "edit": "/product/{version}/products/{id}",
+    "inventory": "/product/{version}/products/{id}/inventory/update",
+    "prices": "/product/{version}/products/{id}/prices/update",
+    "search": "/product/{version}/products/search",
+    "deactivate": "/product/{version}/products/deactivate",
+    "activate": "/product/{version}/products/activate",
+    "images": "/product/{version}/images/upload",
+    "shops": "/authorization/{version}/shops",
+    "warehouses": "/logistics/{version}/warehouses",
+}
+LISTING_PLATFORMS = ("TIKTOK_SHOP", "TOKOPEDIA")
+TITLE_MIN = 25
+SEARCH_SKUS_MAX = 10
+PAGE_SIZE = 100
+TOKEN_REFRESH_MARGIN = 3600.0  # refresh this many seconds before the stored expiry
+ACCESS_TOKEN_TTL = 7 * 24 * 3600  # if a refresh answer lacks access_token_expire_in
+
+_THROTTLE_CODES = frozenset({"36009002", "12052109"})
+_BUSY_CODES = frozenset({"36009003", "36009007", "12001000"})
+_NOT_FOUND_CODES = frozenset({"12052260", "12052032", "12019150", "12052048"})
+_WRONG_API_CODES = frozenset({"36009009", "36009010", "36009014"})
+_AUTH_HINTS = {
+    "105002": "TikTok Shop says the access token has expired",
+    "106001": "TikTok Shop refused the request signature: check app_key and app_secret",
+    "36009033": "this machine's IP address is not in the app's IP allow list: add it in TikTok Shop Partner Center",
+    "105005": "the app lacks an access scope this call needs: grant it in Partner Center and re-authorise the shop",
+    "106013": "TikTok Shop needs the shop_cipher: set it in the channel's credentials",
+    "101000": "TikTok Shop refused the access token: re-authorise the shop",
+    "36004004": "TikTok Shop refused the refresh token",
+}
+# 36009004 covers several gateway refusals; its message says which (TikTok's common-errors page).
+_INVALID_TOKEN_HINT = "TikTok Shop says the access token is invalid"
+_CREDENTIAL_HINTS = (
+    ("timestamp", "TikTok Shop refused the request timestamp: check this machine's clock (30 s ahead is too much)"),
+    ("app_key", "TikTok Shop does not know this app_key or app_secret"),
+    ("access", _INVALID_TOKEN_HINT),
+    ("signature", "the request carried no signature"),
+    ("identifier", "TikTok Shop refused the shop identifier: check shop_cipher"),
+)
+
+
+def sign(app_secret: str, path: str, query: Mapping[str, str], body: bytes = b"") -> str:
+    """TikTok Shop's signature: lowercase hex HMAC-SHA256(app_secret, app_secret + base + app_secret), where base is
+    the path, then key + value of every query parameter but `sign` and `access_token` sorted by key, then the raw
+    body (b"" for multipart bodies, which are not signed)."""
+    base = path + "".join(f"{key}{query[key]}" for key in sorted(query) if key not in ("sign", "access_token"))
+    secret = app_secret.encode()
+    return hmac.new(secret, secret + base.encode() + body + secret, hashlib.sha256).hexdigest()
+
+
+def classify(code: str, message: str, status: int, where: str) -> AdapterError:
+    """The failure class of a TikTok Shop error answer (see the module's table)."""
+    detail = f"{where}: {code}: {message}" if message else f"{where}: {code}"
+    if code in _THROTTLE_CODES or status == 429:
+        return Throttled(detail, code=code)
+    if code in _BUSY_CODES or status >= 500:
+        return Transient(detail, code=code)
+    if code in _AUTH_HINTS:
+        return AuthError(f"{_AUTH_HINTS[code]} ({detail})", code=code)
+    if code == "36009004":
+        for keyword, hint in _CREDENTIAL_HINTS:
+            if keyword in message.lower():
+                return AuthError(f"{hint} ({detail})", code=code)
+    if code in _NOT_FOUND_CODES:
+        return NotFound(detail, code=code)
+    if code in _WRONG_API_CODES:
+        return AdapterError(f"{detail} (check the channel's endpoint URL and options.versions)", code=code)
+    return Invalid(detail, code=code)
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    access_token: str
+    refresh_token: str
+    expires_at: float | None  # Unix seconds; None when unknown (tokens taken from the config)
+
+    def expiring(self, now: float, margin: float) -> bool:
+        return not self.access_token or (self.expires_at is not None and self.expires_at - now < margin)
+
+
+class _Signature(AuthBase):
+    """Adds `sign` over the prepared request (exact body bytes) and the access token header."""
+
+    def __init__(self, app_secret: str, access_token: Callable[[], str]) -> None:
+        self._app_secret = app_secret
+        self._access_token = access_token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        parts = urlsplit(request.url or "")
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        multipart = request.headers.get("Content-Type", "").startswith("multipart/form-data")
+        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+        signature = sign(self._app_secret, parts.path, dict(query), b"" if multipart else body)
+        request.url = urlunsplit(parts._replace(query=urlencode([*query, ("sign", signature)])))
+        request.headers["x-tts-access-token"] = self._access_token()
+        return request
+
+
+class TikTokShopAdapter(Adapter):
+    """One TikTok Shop shop. Options: rate_limit, pool_size, timeout (read, s), connect_timeout, retry (RetryPolicy
+    fields), listing_platforms, versions (api -> version), warehouse_id, auth_base, token_refresh_margin."""
+
+    name = "tiktokshop"
+    capabilities = Capabilities(
+        price_batch=1,
+        stock_batch=1,
+        status_batch=20,
+        batch_across_products=False,
+        idempotent_create=True,
+        rate_limit=DEFAULT_RATE_LIMIT,
+        max_variants=100,
+        max_images=9,
+    )
+
+    def __init__(
+        self,
+        channel: str,
+        base_url: str,
+        credentials: dict[str, str],
+        *,
+        tokens: TokenStore,
+        media: MediaCache,
+        options: dict[str, Any] | None = None,
+        timeout: float = 30.0,
+    ):
+        super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout)
+        missing = [key for key in ("app_key", "app_secret", "shop_cipher") if not credentials.get(key)]
+        if missing:
+            raise ValueError(f"channel {channel}: the tiktokshop credentials need {', '.join(missing)}")
+        self._app_key = credentials["app_key"]
+        self._shop_cipher = credentials["shop_cipher"]
+        self._platforms = _listing_platforms(self.options.get("listing_platforms", ["TIKTOK_SHOP"]), channel)
+        self._versions = {**DEFAULT_VERSIONS, **self.options.get("versions", {})}
+        unknown = sorted(set(self._versions) - set(DEFAULT_VERSIONS))
+        if unknown:
+            raise ValueError(f"channel {channel}: options.versions knows {sorted(DEFAULT_VERSIONS)}, not {unknown}")
+        default_auth = AUTH_HOST if self.base_url == API_HOST else self.base_url + SANDBOX_AUTH_MOUNT
+        self._auth_base = str(self.options.get("auth_base", default_auth)).rstrip("/")
+        rate = float(self.options.get("rate_limit", DEFAULT_RATE_LIMIT))
+        self.capabilities = replace(TikTokShopAdapter.capabilities, rate_limit=rate)
+        self._limiter = RateLimiter(rate, burst=max(1.0, rate))
+        self._session = new_session(pool_size=int(self.options.get("pool_size", 10)))
+        self._session.auth = _Signature(credentials["app_secret"], lambda: self._tokens_in_force().access_token)
+        self._auth_session = new_session(pool_size=1)  # the token host: unsigned, no access token
+        self._retry = RetryPolicy(**self.options.get("retry", {}))
+        read_timeout = float(self.options.get("timeout", timeout))
+        self._timeout = (float(self.options.get("connect_timeout", min(5.0, read_timeout))), read_timeout)
+        self._refresh_margin = float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN))
+        self._token_lock = threading.RLock()
+        self._current: _Tokens | None = None
+        self._warehouse_lock = threading.Lock()
+        self._warehouse_id: str | None = self.options.get("warehouse_id")
+
+    # -- the Adapter protocol ----------------------------------------------------------------------------------
+
+    def check(self) -> str:
+        shops = self._request("GET", "shops", write=False, cipher=False)["data"].get("shops") or []
+        shop = next((shop for shop in shops if shop.get("cipher") == self._shop_cipher), None)
+        if shop is None:
+            raise AuthError("the access token does not cover this channel's shop_cipher: check shop_cipher or "
+                            "re-authorise the shop")
+        answer = self._request("POST", "search", write=False, params={"page_size": 1}, body={"status": "ACTIVATE"})
+        active = answer["data"].get("total_count", 0)
+        return f"shop {shop.get('name')} ({shop.get('region')}): authorised, {active} active listings"
+
+    def find(self, seller_sku: str, variant_skus: Sequence[str] = ()) -> list[Remote]:
+        """TikTok keeps seller SKUs on SKUs only: search by the variants' SKUs, or by the product's own SKU when it
+        has no variants. `Remote.seller_sku` is that own SKU, None for a product with variants."""
+        wanted = list(variant_skus) or [seller_sku]
+        own = None if variant_skus else seller_sku
+        remotes = []
+        for product in self._search(wanted):
+            skus = {sku.get("seller_sku"): str(sku.get("id")) for sku in product.get("skus") or []}
+            # Search may match loosely; deleted products are no listing to bind.
+            if product.get("status") != "DELETED" and set(wanted) & set(skus):
+                remotes.append(Remote(str(product["id"]), own if own in skus else None,
+                                      {sku: sku_id for sku, sku_id in skus.items() if sku},
+                                      product.get("status") == "ACTIVATE"))
+        return remotes
+
+    def create(self, listing: Listing, intent_id: str) -> Remote:
+        """One call with the variants, prices and stock. `intent_id` is the idempotency key (the ledger's ids are
+        32 hex characters, within TikTok's 128)."""
+        body = {
+            **self._content(listing),
+            "skus": self._skus(listing, {}),
+            "listing_platforms": self._platforms,
+            "idempotency_key": intent_id,
+        }
+        try:
+            # write=False: the idempotency key makes a repeat return the product already made, never a second one.
+            answer = self._request("POST", "create", write=False, body=body)
+        except Transient as err:
+            raise UnknownOutcome(f"{err.message}; the product may exist (look it up by SKU; a repeat with the same "
+                                 "idempotency key would return it)", code=err.code) from err
+        return self._remote(answer["data"], listing, active=True)
+
+    def update_content(self, remote: Remote, listing: Listing) -> Remote:
+        wanted = {variant.seller_sku for variant in listing.variants} or {listing.seller_sku}
+        sku_ids = dict(remote.variant_ids)
+        if not wanted <= set(sku_ids):
+            sku_ids = self._sku_ids(remote.external_id, wanted)  # the ledger may be behind the marketplace
+        body = {**self._content(listing), "skus": self._skus(listing, sku_ids)}
+        answer = self._request("PUT", "edit", product_id=remote.external_id, write=True, body=body)
+        return self._remote(answer["data"], listing, active=remote.active)
+
+    def update_prices(self, changes: Sequence[Change]) -> list[Outcome]:
+        return [
+            self._set_skus(change, "prices", lambda sku_id, price: {
+                "id": sku_id, "price": {"amount": str(price), "currency": "IDR"},
+            })
+            for change in changes
+        ]
+
+    def update_stock(self, changes: Sequence[Change]) -> list[Outcome]:
+        return [
+            self._set_skus(change, "inventory", lambda sku_id, quantity: {
+                "id": sku_id, "inventory": [{"warehouse_id": self._warehouse(), "quantity": quantity}],
+            })
+            for change in changes
+        ]
+
+    def set_active(self, remotes: Sequence[tuple[str, Remote]], active: bool) -> list[Outcome]:
+        if not remotes:
+            return []
+        api = "activate" if active else "deactivate"
+        body = {"product_ids": [remote.external_id for _, remote in remotes]}
+        errors = self._request("POST", api, write=True, body=body)["data"].get("errors") or []
+        refused = {str((error.get("detail") or {}).get("product_id")): error for error in errors}
+        outcomes = []
+        for key, remote in remotes:
+            error = refused.get(remote.external_id)
+            outcomes.append(Outcome(key, None if error is None else classify(
+                str(error.get("code")), str(error.get("message") or ""), 200, f"TikTok Shop {api}")))
+        return outcomes
+
+    def upload_image(self, image: Image) -> str:
+        files = {"data": (image.filename, image.load()), "use_case": (None, "MAIN_IMAGE")}
+        answer = self._request("POST", "images", write=True, cipher=False, files=files)
+        return str(answer["data"]["uri"])
+
+    def close(self) -> None:
+        self._session.close()
+        self._auth_session.close()
+
+    # -- listing content ---------------------------------------------------------------------------------------
+
+    def _content(self, listing: Listing) -> dict[str, Any]:
+        """The fields create and edit share (everything but the SKUs)."""
+        if len(listing.name) < TITLE_MIN:
+            raise Invalid(
+                f"TikTok Shop Indonesia needs a product name of {TITLE_MIN}-255 characters; {listing.name!r} has "
+                f"{len(listing.name)}. PASINDO names are normally longer (institution, material, model): lengthen "
+                "it in the catalog"
+            )
+        body: dict[str, Any] = {
+            "title": listing.name,
+            "description": _html(listing.description),
+            "category_id": str(listing.category_id),
+            "main_images": [{"uri": self.image_id(image)} for image in listing.images],
+            # Outside the US TikTok takes only kilograms (and centimetres), as decimal strings.
+            "package_weight": {"value": f"{Decimal(listing.weight_g) / 1000:f}", "unit": "KILOGRAM"},
+        }
+        if listing.length_cm and listing.width_cm and listing.height_cm:
+            body["package_dimensions"] = {"length": str(listing.length_cm), "width": str(listing.width_cm),
+                                          "height": str(listing.height_cm), "unit": "CENTIMETER"}
+        if listing.attributes:
+            body["product_attributes"] = _product_attributes(listing.attributes)
+        return body
+
+    def _skus(self, listing: Listing, sku_ids: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The SKUs of a create or edit: a product without variants is one SKU without sales attributes. A SKU
+        already on the product carries its id (else the edit would delete it and add a new one)."""
+        rows = [(v.seller_sku, v.price, v.stock, v.options) for v in listing.variants] or [
+            (listing.seller_sku, listing.price, listing.stock, {})
+        ]
+        skus = []
+        for seller_sku, price, stock, options in rows:
+            sku: dict[str, Any] = {"id": sku_ids[seller_sku]} if seller_sku in sku_ids else {}
+            sku.update(seller_sku=seller_sku, price={"amount": str(price), "currency": "IDR"},
+                       inventory=[{"warehouse_id": self._warehouse(), "quantity": stock}])
+            if options:
+                sku["sales_attributes"] = [{"name": name, "value_name": value} for name, value in options.items()]
+            skus.append(sku)
+        return skus
+
+    def _remote(self, data: Mapping[str, Any], listing: Listing, *, active: bool) -> Remote:
+        """A Remote from create's or edit's answer: the product id and its SKU ids by seller SKU."""
+        sku_ids = {sku["seller_sku"]: str(sku["id"]) for sku in data.get("skus") or [] if sku.get("seller_sku")}
+        return Remote(str(data["product_id"]), None if listing.variants else listing.seller_sku, sku_ids, active)
+
+    def _warehouse(self) -> str:
+        """options.warehouse_id, else the shop's default sales warehouse (read once)."""
+        with self._warehouse_lock:
+            if self._warehouse_id is None:
+                warehouses = self._request("GET", "warehouses", write=False)["data"].get("warehouses") or []
+                sales = [w for w in warehouses if w.get("type") == "SALES_WAREHOUSE"
+                         and w.get("effect_status", "ENABLED") == "ENABLED"]
+                if not sales:
+                    raise AdapterError("the TikTok Shop shop has no enabled sales warehouse: add one in Seller Center "
+                                       "or set options.warehouse_id")
+                self._warehouse_id = str(next((w for w in sales if w.get("is_default")), sales[0])["id"])
+            return self._warehouse_id
+
+    # -- reads -------------------------------------------------------------------------------------------------
+
+    def _search(self, seller_skus: Sequence[str]) -> list[dict[str, Any]]:
+        """Every product holding any of the seller SKUs, once each, in product id order."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(seller_skus), SEARCH_SKUS_MAX):
+            body = {"seller_skus": list(seller_skus[start:start + SEARCH_SKUS_MAX])}
+            for product in self._pages(body):
+                found[str(product["id"])] = product
+        return [found[product_id] for product_id in sorted(found, key=lambda i: (len(i), i))]
+
+    def _pages(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        token = ""
+        while True:
+            params: dict[str, Any] = {"page_size": PAGE_SIZE, **({"page_token": token} if token else {})}
+            data = self._request("POST", "search", write=False, params=params, body=body)["data"]
+            yield from data.get("products") or []
+            token = str(data.get("next_page_token") or "")
+            if not token:
+                return
+
+    def _sku_ids(self, product_id: str, seller_skus: set[str]) -> dict[str, str]:
+        """The product's current SKU ids by seller SKU (none when no wanted SKU is on it yet)."""
+        for product in self._search(sorted(seller_skus)):
+            if str(product["id"]) == product_id:
+                return {sku["seller_sku"]: str(sku["id"]) for sku in product.get("skus") or [] if sku.get("seller_sku")}
+        return {}
+
+    # -- price and stock ---------------------------------------------------------------------------------------
+
+    def _set_skus(self, change: Change, api: str, entry: Callable[[str, int], dict[str, Any]]) -> Outcome:
+        """prices/update or inventory/update of one product: its SKUs' values in one call, one Outcome."""
+        sku_ids = change.remote.variant_ids
+        targets = {sku_ids[sku]: (sku, value) for sku, value in change.values.items() if sku in sku_ids}
+        problems = [f"{sku}: no TikTok Shop SKU id for this seller SKU (content not synced yet?)"
+                    for sku in change.values if sku not in sku_ids]
+        if targets:
+            body = {"skus": [entry(sku_id, int(value)) for sku_id, (_, value) in targets.items()]}
+            try:
+                answer = self._request("POST", api, product_id=change.remote.external_id, write=True, body=body)
+            except AuthError:
+                raise  # the whole channel is stopped, not this item
+            except AdapterError as err:
+                return Outcome(change.key, err)
+            for error in answer["data"].get("errors") or []:
+                sku_id = str((error.get("detail") or {}).get("sku_id"))
+                sku = targets[sku_id][0] if sku_id in targets else f"SKU {sku_id}"
+                problems.append(f"{sku}: {error.get('code')}: {error.get('message') or 'refused'}")
+        if not problems:
+            return Outcome(change.key)
+        return Outcome(change.key, Invalid(f"TikTok Shop {api} update: " + "; ".join(problems)))
+
+    # -- requests and tokens -----------------------------------------------------------------------------------
+
+    def _request(self, method: str, api: str, *, write: bool, product_id: str | None = None, cipher: bool = True,
+                 params: Mapping[str, Any] | None = None, body: dict[str, Any] | None = None,
+                 files: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A shop call; refreshed once if TikTok says the access token expired or is invalid."""
+        path = _PATHS[api].format(version=self._versions[api], id=product_id)
+        where = f"TikTok Shop {api}"
+
+        def common_params() -> dict[str, Any]:
+            query: dict[str, Any] = {"app_key": self._app_key, "timestamp": int(time.time())}
+            if cipher:
+                query["shop_cipher"] = self._shop_cipher
+            return query
+
+        send = functools.partial(
+            call, self._session, self._limiter, method, self.base_url + path, write=write,
+            parse=functools.partial(_parse, where=where), sign=common_params, params=params, json=body, files=files,
+            timeout=self._timeout, retry=self._retry,
+        )
+        tokens = self._tokens_in_force()
+        if tokens.expiring(time.time(), self._refresh_margin):
+            tokens = self._refresh(tokens)
+        try:
+            return send()
+        except AuthError as err:
+            if not _token_refused(err):
+                raise
+        # The gateway refused the token before the API ran: repeating the call (even a write) is safe.
+        self._refresh(tokens)
+        return send()
+
+    def _tokens_in_force(self) -> _Tokens:
+        with self._token_lock:
+            if self._current is None:
+                stored = self.tokens.load(self.channel)
+                # A pair saved by a refresh is newer than the config's - unless the operator re-authorised the shop
+                # since and put a new pair in the config.
+                if stored and stored.get("config_refresh_sha") == self._config_refresh_sha():
+                    self._current = _Tokens(
+                        stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
+                    )
+                else:
+                    self._current = _Tokens(
+                        self.credentials.get("access_token", ""), self.credentials.get("refresh_token", ""), None
+                    )
+            return self._current
+
+    def _config_refresh_sha(self) -> str:
+        return hashlib.sha256(self.credentials.get("refresh_token", "").encode()).hexdigest()
+
+    def _refresh(self, stale: _Tokens) -> _Tokens:
+        """Trade the refresh token for a new pair, save it, then use it. Threads that saw the same stale token wait
+        on the lock and take the pair the first one got."""
+        with self._token_lock:
+            current = self._tokens_in_force()
+            if current.access_token != stale.access_token:
+                return current
+            if not current.refresh_token:
+                raise AuthError(
+                    "the TikTok Shop access token is missing or expired and there is no refresh token: re-authorise "
+                    "the shop and put the new tokens in the channel's credentials"
+                )
+            params = {"app_key": self._app_key, "app_secret": self.credentials["app_secret"],
+                      "refresh_token": current.refresh_token, "grant_type": "refresh_token"}
+            try:
+                # write=False: a repeated refresh is safe (a spent refresh token is refused, never used twice).
+                # Messages never carry the query, where the app secret travels.
+                answer = call(self._auth_session, self._limiter, "GET", self._auth_base + TOKEN_REFRESH_PATH,
+                              write=False, parse=functools.partial(_parse, where="TikTok Shop token refresh"),
+                              params=params, timeout=self._timeout, retry=self._retry)["data"]
+            except AuthError as err:
+                raise AuthError(f"refreshing the TikTok Shop access token failed ({err.message}): re-authorise the "
+                                "shop", code=err.code) from err
+            if not answer.get("access_token") or not answer.get("refresh_token"):
+                raise AuthError("TikTok Shop's token refresh answer carries no token pair")
+            # TikTok's expiry fields are absolute Unix times despite their names.
+            expires_at = float(answer.get("access_token_expire_in") or time.time() + ACCESS_TOKEN_TTL)
+            fresh = _Tokens(answer["access_token"], answer["refresh_token"], expires_at)
+            # Saved before first use: losing the new pair after the old refresh token is spent locks the shop out.
+            self.tokens.save(self.channel, {
+                "access_token": fresh.access_token,
+                "refresh_token": fresh.refresh_token,
+                "expires_at": fresh.expires_at,
+                "refresh_expires_at": answer.get("refresh_token_expire_in"),
+                "shop_cipher": self._shop_cipher,
+                "config_refresh_sha": self._config_refresh_sha(),
+            })
+            self._current = fresh
+            return fresh
+
+
+# -- pure helpers --------------------------------------------------------------------------------------------
+
+
+def _parse(response: requests.Response, *, where: str) -> dict[str, Any]:
+    """The answer body (with `data` always a dict), or the failure it reports: TikTok answers HTTP 200 with a
+    non-zero `code` for business errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "code" not in body:
+        # A load balancer's page or a cut-off answer: nothing TikTok decided.
+        raise status_error(response) or Transient(f"{where}: the answer is not TikTok's JSON "
+                                                  f"(HTTP {response.status_code})")
+    code = str(body["code"])
+    if code != "0":
+        raise classify(code, str(body.get("message") or ""), response.status_code, where)
+    error = status_error(response)
+    if error is not None:
+        raise error
+    if not isinstance(body.get("data"), dict):
+        body["data"] = {}
+    return body
+
+
+def _token_refused(err: AuthError) -> bool:
+    """Whether TikTok refused the access token itself (a refresh can help), not the signature or the app."""
+    return err.code == "105002" or (err.code == "36009004" and err.message.startswith(_INVALID_TOKEN_HINT))
+
+
+def _listing_platforms(value: Any, channel: str) -> list[str]:
+    if (not isinstance(value, list) or not value or len(set(value)) != len(value)
+            or not set(value) <= set(LISTING_PLATFORMS)):
+        raise ValueError(f"channel {channel}: options.listing_platforms must be TIKTOK_SHOP, TOKOPEDIA or both, "
+                         f"got {value!r}")
+    return list(value)
+
+
+def _html(text: str) -> str:
+    """TikTok takes an HTML description: a paragraph per blank-line separated block, line breaks kept."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
+    return "".join(f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>" for block in blocks)
+
+
+def _product_attributes(attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """listing.attributes as TikTok's product_attributes: {attribute_id: value_id (int) | value name (str) | a list}."""
+    result: list[dict[str, Any]] = []
+    for attribute_id, value in attributes.items():
+        if not str(attribute_id).isdigit():
+            raise Invalid(f"attribute {attribute_id!r}: TikTok Shop needs a numeric attribute id (see Get Attributes)")
+        values = value if isinstance(value, list) else [value]
+        result.append({
+            "id": str(attribute_id),
+            "values": [{"id": str(v)} if isinstance(v, int) else {"name": str(v)} for v in values],
+        })
+    return result

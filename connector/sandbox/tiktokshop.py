@@ -1,0 +1,1101 @@
+"""The TikTok Shop Partner API dialect of the sandbox (``/product/...``, ``/authorization/...``, ``/logistics/...``).
+
+TikTok Shop also manages Tokopedia listings since Tokopedia's own Open API was switched off (Sept 2025): a
+product created with ``listing_platforms: ["TOKOPEDIA"]`` (or both) is listed there too.
+
+Sources: the endpoint pages of the Partner API (202309 / 202502 / 202509) as mirrored in lywzx/tiktok-partner-api
+(doc-derived request and response interfaces, Indonesian limits), the official response samples and the
+common-errors table collected in rymndcs/tiktok_shop_rb_api (``test/fixtures``), EcomPHP/tiktokshop-php (signing;
+``images/upload`` and ``/authorization/`` refuse ``shop_cipher``; the image part is called ``data``), and the
+project's MARKETPLACES.md (signature test vector).
+
+Served (every call signed, see ``tiktok_sign``; ``x-tts-access-token`` header; ``shop_cipher`` where marked):
+- POST /product/202309/products                          create; ``idempotency_key`` (<= 128 chars) makes a repeat
+                                                          answer with the product it made the first time   [cipher]
+- PUT  /product/202509/products/{id}                     full edit: a SKU without ``id`` is new, a known SKU left
+                                                          out is deleted                                    [cipher]
+- POST /product/202309/products/{id}/inventory/update    one product, its SKUs, per warehouse; partial success in
+                                                          ``data.errors``                                   [cipher]
+- POST /product/202309/products/{id}/prices/update       one product, its SKUs; all or nothing              [cipher]
+- POST /product/202502/products/search                   ``page_size`` (<= 100), ``page_token`` in the query;
+                                                          ``seller_skus`` (<= 10), ``status`` in the body   [cipher]
+- POST /product/202309/products/deactivate | activate    <= 20 ``product_ids``; per product ``data.errors`` [cipher]
+- POST /product/202309/images/upload                     multipart ``data`` (+ ``use_case``) -> uri, url
+- GET  /authorization/202309/shops                       the shops the token may act for (with their cipher)
+- GET  /logistics/202309/warehouses                      the shop's one sales warehouse                     [cipher]
+- GET  /authorization/api/v2/token/refresh               the auth host's ``/api/v2/token/refresh``
+                                                          (auth.tiktok-shops.com), mounted under ``/authorization``
+                                                          because ``/api/v2/`` is Shopee's; unsigned, takes
+                                                          app_key, app_secret, refresh_token, grant_type=refresh_token
+
+Indonesian limits: title 25-255 characters, description <= 10,000, package weight required (KILOGRAM), seller_sku
+1-50 characters without spaces, price 100-100,000,000 IDR (whole rupiah), 1-9 images, <= 100 SKUs and <= 3 sales
+attributes, quantity 0-999,999 (the create page's bound; the inventory page says 99,999 - the docs disagree).
+
+The sandbox's own decisions, where the docs are silent:
+- HTTP status: 429 for throttling (with code 36009002), 400 for 36009004 (as observed for a bad app_key), 401 for
+  106001 and 105002, 403 for 36009033, 404 / 405 for an unknown path / method, 503 for injected overload;
+  everything an API itself answers is HTTP 200 with ``code`` != 0.
+- Products are live at once (TikTok audits new listings first); idempotency keys never expire.
+- A refresh token is single-use (undocumented either way; the strict reading) and the access token lives 7 days;
+  the refresh token a year (as in the documented sample answer); expiry fields are absolute Unix times.
+- Activating an active product or deactivating an inactive one is a successful no-op.
+- Only custom sales attributes (``name`` / ``value_name``; on edit also the ids the product already has).
+- Image pixel sizes are not checked.
+- The app's IP allow list is loopback and private networks; the client address is taken from ``X-Forwarded-For``
+  when present (as behind a proxy), which is how a test presents a foreign address.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any, ClassVar
+
+from connector.sandbox.dialect import Request, Response, Settings
+from connector.sandbox.store import Item, Model, Store
+
+APP_KEY = "sandbox-tts-app"
+APP_SECRET = "sandbox-tts-secret"
+ACCESS_TOKEN = "sandbox-tts-token"
+REFRESH_TOKEN = "sandbox-tts-refresh"
+SHOP_CIPHER = "sandbox-cipher"
+SHOP_ID = "7494000000000000001"
+SHOP_NAME = "PASINDO Sandbox"
+WAREHOUSE_ID = "7000000000000000001"
+
+ACCESS_TOKEN_TTL = 7 * 24 * 3600
+REFRESH_TOKEN_TTL = 365 * 24 * 3600
+TIMESTAMP_MAX_AGE = 5 * 60
+TIMESTAMP_MAX_AHEAD = 30
+
+TITLE_MIN = 25
+TITLE_MAX = 255
+DESCRIPTION_MAX = 10_000
+IMAGES_MAX = 9
+IMAGE_BYTES_MAX = 5 * 1024 * 1024
+SELLER_SKU_MAX = 50
+PRICE_MIN = 100
+PRICE_MAX = 100_000_000
+QUANTITY_MAX = 999_999
+SKUS_MAX = 100
+SALES_ATTRIBUTES_MAX = 3
+ATTRIBUTE_NAME_MAX = 20
+ATTRIBUTE_VALUE_MAX = 50
+IDEMPOTENCY_KEY_MAX = 128
+STATUS_BATCH_MAX = 20
+SEARCH_SKUS_MAX = 10
+PAGE_MAX = 100
+LISTING_PLATFORMS = ("TIKTOK_SHOP", "TOKOPEDIA")
+USE_CASES = ("MAIN_IMAGE", "ATTRIBUTE_IMAGE", "DESCRIPTION_IMAGE", "CERTIFICATION_IMAGE", "SIZE_CHART_IMAGE")
+
+FIRST_PRODUCT_ID = 1_729_000_000_000_000_001
+FIRST_SKU_ID = 1_729_500_000_000_000_001
+FIRST_ATTRIBUTE_ID = 7_100_000_000_000_000_001
+MODELS_QUERY_CHUNK = 500  # item ids per store.models() call: SQLite caps the number of bound parameters
+
+_STATUS_TO_TIKTOK = {"active": "ACTIVATE", "inactive": "SELLER_DEACTIVATED", "deleted": "DELETED"}
+_STATUS_FROM_TIKTOK = {tiktok: ours for ours, tiktok in _STATUS_TO_TIKTOK.items()}
+# TikTok's other statuses exist (drafts, audits, platform actions); no sandbox product is ever in them.
+_OTHER_STATUSES = ("DRAFT", "PENDING", "FAILED", "PLATFORM_DEACTIVATED", "FREEZE")
+_ALL_STATUSES = ("active", "inactive", "deleted")
+_LISTED = ("active", "inactive")
+_UNSIGNED_PARAMS = ("sign", "access_token")
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# The sandbox app's IP allow list: loopback and the private networks (RFC 1918, unique local IPv6).
+_ALLOWED_NETWORKS = tuple(ipaddress.ip_network(network) for network in (
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+_HTTP_STATUS = {36009002: 429, 36009004: 400, 36009009: 404, 36009010: 405, 36009022: 400, 36009023: 400,
+                106001: 401, 105002: 401, 106013: 400, 36009033: 403}
+
+
+def tiktok_sign(app_secret: str, path: str, query: Mapping[str, str], body: bytes = b"") -> str:
+    """TikTok Shop's request signature: lowercase hex HMAC-SHA256(app_secret, secret + base + secret).
+
+    base = path + key1 + value1 + key2 + value2 ... over the query sorted by key, without ``sign`` and
+    ``access_token``, + the raw body (callers pass b"" for multipart bodies, which are not signed).
+    """
+    base = path + "".join(f"{key}{query[key]}" for key in sorted(query) if key not in _UNSIGNED_PARAMS)
+    secret = app_secret.encode()
+    return hmac.new(secret, secret + base.encode() + body + secret, hashlib.sha256).hexdigest()
+
+
+class TikTokError(Exception):
+    """A TikTok error answer: a non-zero ``code`` with its ``message``."""
+
+    def __init__(self, code: int, message: str, *, status: int | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status if status is not None else _HTTP_STATUS.get(code, 200)
+
+
+def _invalid(parameter: str, reason: str, expected: str) -> TikTokError:
+    """TikTok's generic parameter error, with its documented message template."""
+    return TikTokError(98001004, f"Parameter {parameter} is invalid. Reason: {reason}. Expected: {expected}")
+
+
+def _gateway_param(message: str) -> TikTokError:
+    return TikTokError(36009004, message)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """An authenticated call: the request, its parsed JSON body and the product id of its path, if any."""
+
+    request: Request
+    body: dict[str, Any]
+    product_id: int | None
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """An API: ``handler`` answers with ``data`` and whether it committed a listing write."""
+
+    method: str
+    pattern: re.Pattern[str]
+    handler: Callable[[_Call], tuple[dict[str, Any], bool]]
+    write: bool = False  # changes listings: counts as a write, may be hit by a timeout fault
+    cipher: bool = True  # needs shop_cipher (False: the API refuses one)
+    auth_host: bool = False  # the token API: unsigned, app_secret in the query, no access token
+
+
+@dataclass
+class _SkuFields:
+    """One SKU of a create or edit body, validated."""
+
+    sku_id: int | None
+    seller_sku: str | None
+    price: int
+    quantity: int
+    sales_attributes: list[dict[str, str]]
+
+
+@dataclass
+class _ProductFields:
+    """A create or edit body, validated."""
+
+    title: str
+    description: str
+    category_id: int
+    images: list[str]
+    weight_grams: int
+    skus: list[_SkuFields]
+    extra: dict[str, Any] = field(default_factory=dict)  # brand, dimensions, attributes' ids
+    attributes: list[Any] = field(default_factory=list)
+
+
+class _Lookups:
+    """Indexes the shared store lacks: seller SKU -> product ids, idempotency key -> product id.
+
+    Rebuilt from the store by ``seed``; every hit is checked against the store by the caller, so an entry left by a
+    rolled-back write costs a lookup, never a wrong answer.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_sku: dict[str, set[int]] = {}
+        self._skus_of: dict[int, set[str]] = {}
+        self._by_key: dict[str, int] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_sku.clear()
+            self._skus_of.clear()
+            self._by_key.clear()
+
+    def set_skus(self, product_id: int, skus: Iterable[str | None]) -> None:
+        wanted = {sku for sku in skus if sku}
+        with self._lock:
+            for sku in self._skus_of.pop(product_id, set()) - wanted:
+                self._by_sku.get(sku, set()).discard(product_id)
+            for sku in wanted:
+                self._by_sku.setdefault(sku, set()).add(product_id)
+            self._skus_of[product_id] = wanted
+
+    def products_with(self, skus: Iterable[str]) -> set[int]:
+        with self._lock:
+            return set().union(*(self._by_sku.get(sku, set()) for sku in skus))
+
+    def remember_key(self, key: str, product_id: int) -> None:
+        with self._lock:
+            self._by_key[key] = product_id
+
+    def product_for_key(self, key: str) -> int | None:
+        with self._lock:
+            return self._by_key.get(key)
+
+
+class TikTokShopDialect:
+    """TikTok Shop Partner API over HTTP, backed by the shared sandbox store."""
+
+    name: ClassVar[str] = "tiktokshop"
+    prefixes: ClassVar[tuple[str, ...]] = ("/product/", "/authorization/", "/logistics/")
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._clock = settings.clock
+        self._lookups = _Lookups()
+        one = r"/product/202309/products/(?P<id>\d+)"
+        self._endpoints: list[_Endpoint] = [
+            _Endpoint("POST", re.compile(r"/product/202309/products"), self._create, write=True),
+            _Endpoint("PUT", re.compile(r"/product/202509/products/(?P<id>\d+)"), self._edit, write=True),
+            _Endpoint("POST", re.compile(one + "/inventory/update"), self._update_inventory, write=True),
+            _Endpoint("POST", re.compile(one + "/prices/update"), self._update_prices, write=True),
+            _Endpoint("POST", re.compile(r"/product/202502/products/search"), self._search),
+            _Endpoint("POST", re.compile(r"/product/202309/products/deactivate"),
+                      lambda call: self._set_status(call, "inactive"), write=True),
+            _Endpoint("POST", re.compile(r"/product/202309/products/activate"),
+                      lambda call: self._set_status(call, "active"), write=True),
+            _Endpoint("POST", re.compile(r"/product/202309/images/upload"), self._upload_image, write=True,
+                      cipher=False),
+            _Endpoint("GET", re.compile(r"/authorization/202309/shops"), self._shops, cipher=False),
+            _Endpoint("GET", re.compile(r"/logistics/202309/warehouses"), self._warehouses),
+            _Endpoint("GET", re.compile(r"/authorization/api/v2/token/refresh"), self._refresh_token,
+                      auth_host=True),
+        ]
+        self._served_versions = re.compile(r"/product/(?:202309|202502|202509)/")
+
+    # --- the Dialect protocol --------------------------------------------------------------------
+
+    def seed(self) -> None:
+        # The default access token never expires, so a sandbox started long ago still answers; tokens issued by a
+        # refresh expire like real ones.
+        self._store.put_token(self.name, "access", ACCESS_TOKEN, SHOP_CIPHER, None, replace=False)
+        self._store.put_token(self.name, "refresh", REFRESH_TOKEN, SHOP_CIPHER, None, replace=False)
+        # The indexes follow the store: empty after a reset, reloaded from the state file after a restart.
+        self._lookups.clear()
+        items, _ = self._store.query_items(self.name, statuses=_ALL_STATUSES)
+        skus = self._skus([item.item_id for item in items])
+        for item in items:
+            self._lookups.set_skus(item.item_id, (sku.seller_sku for sku in skus.get(item.item_id, [])))
+            if item.extra.get("idempotency_key"):
+                self._lookups.remember_key(item.extra["idempotency_key"], item.item_id)
+
+    def is_write(self, request: Request) -> bool:
+        endpoint = self._match(request.method, request.path)
+        return endpoint is not None and endpoint[0].write
+
+    def handle(self, request: Request) -> Response:
+        try:
+            endpoint, product_id = self._route(request)
+            call = self._authenticate(request, endpoint, product_id)
+            if endpoint.write:
+                with self._store.transaction():
+                    data, committed = endpoint.handler(call)
+            else:
+                data, committed = endpoint.handler(call)
+        except TikTokError as error:
+            return _envelope(error)
+        return _envelope(None, data, committed=committed)
+
+    def failure(self, roll: float) -> Response:
+        # Mostly TikTok's own overload answer; sometimes the load balancer's page, as a real gateway does.
+        if roll < 0.6:
+            return _envelope(TikTokError(36009003, "Internal error. Please try again. If the issue persists after "
+                                         "multiple attempts, please contact platform support.", status=503))
+        page = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+                "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
+        return Response(502, page.encode(), content_type="text/html")
+
+    def throttled(self) -> Response:
+        return _envelope(TikTokError(36009002, "Too many requests. You've made too many requests in a short period "
+                                     "of time."))
+
+    def inspect(self) -> list[dict[str, Any]]:
+        items, _ = self._store.query_items(self.name, statuses=_LISTED)
+        skus = self._skus([item.item_id for item in items])
+        listed = []
+        for item in items:
+            own = skus.get(item.item_id, [])
+            variants = own if _has_variants(own) else []
+            listed.append({
+                "item_id": item.item_id,
+                "seller_sku": item.seller_sku,
+                "name": item.name,
+                "price": item.price,
+                "stock": item.stock,
+                "status": item.status,
+                "category_id": item.category_id,
+                "images": len(item.images),
+                "variants": [{"seller_sku": v.seller_sku, "price": v.price, "stock": v.stock} for v in variants],
+            })
+        return listed
+
+    # --- gateway: routing, signature, timestamp, token, shop --------------------------------------
+
+    def _match(self, method: str, path: str) -> tuple[_Endpoint, int | None] | None:
+        for endpoint in self._endpoints:
+            found = endpoint.pattern.fullmatch(path)
+            if found and endpoint.method == method:
+                product_id = found.groupdict().get("id")
+                return endpoint, int(product_id) if product_id else None
+        return None
+
+    def _route(self, request: Request) -> tuple[_Endpoint, int | None]:
+        matched = self._match(request.method, request.path)
+        if matched is not None:
+            return matched
+        if any(endpoint.pattern.fullmatch(request.path) for endpoint in self._endpoints):
+            raise TikTokError(36009010, "Invalid method. The HTTP method used is not supported by this endpoint.")
+        if request.path.startswith("/product/") and not self._served_versions.match(request.path):
+            raise TikTokError(36009014, "Invalid API version. The `version` value is invalid or unsupported.",
+                              status=404)
+        raise TikTokError(36009009, "Invalid path. The specified path does not match any available endpoint.")
+
+    def _authenticate(self, request: Request, endpoint: _Endpoint, product_id: int | None) -> _Call:
+        if endpoint.auth_host:
+            return _Call(request, {}, None)
+        if request.param("app_key") != APP_KEY:
+            raise _gateway_param("Invalid credentials. Invalid `app_key` query parameter.")
+        sign = request.param("sign")
+        if not sign:
+            raise _gateway_param("Missing credentials. The request does not include a required signature in the "
+                                 "query.")
+        self._check_timestamp(request.param("timestamp"))
+        multipart = _is_multipart(request)
+        query = {name: values[0] for name, values in request.query.items() if values}
+        expected = tiktok_sign(APP_SECRET, request.path, query, b"" if multipart else request.body)
+        if not hmac.compare_digest(expected, sign.lower()):
+            raise TikTokError(106001, "Invalid credentials. The `sign` query parameter is invalid.")
+        if not _allowed_address(request):
+            raise TikTokError(36009033, "Access denied. Your IP address is not in the IP allow list configured for "
+                                        "this app.")
+        self._check_access_token(request.headers.get("x-tts-access-token"))
+        cipher = request.param("shop_cipher")
+        if not endpoint.cipher and cipher is not None:
+            raise _gateway_param("Unexpected identifier. The `shop_cipher` query parameter is not required for this "
+                                 "request.")
+        if endpoint.cipher and not cipher:
+            raise TikTokError(106013, "Missing identifier. The `shop_cipher` query parameter is required to identify "
+                                      "the target shop.")
+        if endpoint.cipher and cipher != SHOP_CIPHER:
+            raise _gateway_param("Invalid identifier. The `shop_cipher` query parameter is invalid.")
+        body = {} if multipart or request.method == "GET" else _json_body(request)
+        return _Call(request, body, product_id)
+
+    def _check_timestamp(self, text: str | None) -> None:
+        if text is None or not re.fullmatch(r"-?\d+", text):
+            raise _gateway_param("Invalid timestamp. The `timestamp` query parameter is required and must be an "
+                                 "integer.")
+        timestamp = int(text)
+        if timestamp < 0:
+            raise _gateway_param("Invalid timestamp. The value of the `timestamp` query parameter must not be lesser "
+                                 "than 0.")
+        now = self._clock()
+        if now - timestamp > TIMESTAMP_MAX_AGE:
+            raise _gateway_param("Invalid timestamp. The value of the `timestamp` query parameter must not be earlier "
+                                 "than 5 minutes before the current time.")
+        if timestamp - now > TIMESTAMP_MAX_AHEAD:
+            raise _gateway_param("Invalid timestamp. The value of the `timestamp` query parameter must not exceed the "
+                                 "current time by more than 30 seconds.")
+
+    def _check_access_token(self, value: str | None) -> None:
+        token = self._store.get_token(self.name, "access", value) if value else None
+        if token is None or token.subject != SHOP_CIPHER:
+            raise _gateway_param("Invalid credentials. The `x-tts-access-token` header is invalid.")
+        if token.expires_at is not None and token.expires_at <= self._clock():
+            raise TikTokError(105002, "Expired credentials. The `access_token` or `x-tts-access-token` header has "
+                                      "expired.")
+
+    # --- the auth host ---------------------------------------------------------------------------
+
+    def _refresh_token(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """A new pair for a refresh token; the used one is spent, the old access token lives to its expiry."""
+        request = call.request
+        if request.param("app_key") != APP_KEY or request.param("app_secret") != APP_SECRET:
+            raise _gateway_param("Invalid credentials. Invalid `app_key` or `app_secret` query parameter.")
+        if request.param("grant_type") != "refresh_token":
+            raise _invalid("grant_type", f"{request.param('grant_type')!r} is not supported", "refresh_token")
+        refresh_token = request.param("refresh_token") or ""
+        now = self._clock()
+        with self._store.transaction():
+            token = self._store.get_token(self.name, "refresh", refresh_token)
+            if token is None or token.used or (token.expires_at is not None and token.expires_at <= now):
+                raise TikTokError(36004004, "Invalid refresh_token. It is unknown, expired or already used.")
+            self._store.mark_token_used(self.name, "refresh", refresh_token)
+            access, refresh = "TTP_" + secrets.token_urlsafe(24), "TTP_" + secrets.token_urlsafe(24)
+            access_expiry, refresh_expiry = int(now) + ACCESS_TOKEN_TTL, int(now) + REFRESH_TOKEN_TTL
+            self._store.put_token(self.name, "access", access, token.subject, access_expiry, replace=True)
+            self._store.put_token(self.name, "refresh", refresh, token.subject, refresh_expiry, replace=True)
+        answer = {
+            "access_token": access,
+            "access_token_expire_in": access_expiry,
+            "refresh_token": refresh,
+            "refresh_token_expire_in": refresh_expiry,
+            "open_id": "sandbox-open-id",
+            "seller_name": SHOP_NAME,
+            "seller_base_region": "ID",
+            "user_type": 0,
+            "granted_scopes": ["seller.product.basic", "seller.product.write", "seller.logistics"],
+        }
+        return answer, False
+
+    # --- shop ------------------------------------------------------------------------------------
+
+    def _shops(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        shop = {"id": SHOP_ID, "name": SHOP_NAME, "region": "ID", "seller_type": "LOCAL", "cipher": SHOP_CIPHER,
+                "code": "IDLCSBX001"}
+        return {"shops": [shop]}, False
+
+    def _warehouses(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        warehouse = {
+            "id": WAREHOUSE_ID,
+            "name": "Gudang PASINDO",
+            "effect_status": "ENABLED",
+            "type": "SALES_WAREHOUSE",
+            "sub_type": "DOMESTIC_WAREHOUSE",
+            "is_default": True,
+            "address": {"region": "Indonesia", "region_code": "ID", "state": "DKI Jakarta", "city": "Jakarta Selatan",
+                        "postal_code": "12950", "full_address": "Jl. Veteran No. 11"},
+        }
+        return {"warehouses": [warehouse]}, False
+
+    # --- media -----------------------------------------------------------------------------------
+
+    def _upload_image(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """One image per call; every upload gets a new uri, even for bytes uploaded before."""
+        parts = _multipart_parts(call.request)
+        images = parts.get("data", [])
+        if len(images) != 1:
+            raise TikTokError(12038002, "Invalid upload file. Please ensure you are passing the correct file data.")
+        data = images[0]
+        if len(data) > IMAGE_BYTES_MAX:
+            raise TikTokError(12038005, "The file size exceeds the maximum allowed size.")
+        if not (data.startswith(_JPEG_MAGIC) or data.startswith(_PNG_MAGIC)):
+            raise TikTokError(12038004, "Failed to process the image. The format or content is not supported.")
+        use_case = parts["use_case"][0].decode() if parts.get("use_case") else "MAIN_IMAGE"
+        if use_case not in USE_CASES:
+            raise TikTokError(11050001, "invalid param")
+        digest = hashlib.sha256(data).hexdigest()
+        number = self._store.next_id(self.name, "image", 1)
+        uri = f"tos-alisg-i-sbx/{number:07d}{digest[:24]}"
+        self._store.add_image(self.name, uri, digest, len(data), int(self._clock()))
+        return {"uri": uri, "url": _image_url(uri), "use_case": use_case}, True
+
+    # --- product writes --------------------------------------------------------------------------
+
+    def _create(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Create a product. A known idempotency key answers with the product it created and creates nothing."""
+        body = call.body
+        key = _idempotency_key(body.get("idempotency_key"))
+        if key is not None:
+            earlier = self._lookups.product_for_key(key)
+            item = self._store.get_item(self.name, earlier) if earlier is not None else None
+            if item is not None:
+                return self._product_answer(item), False
+        platforms = _listing_platforms(body.get("listing_platforms"))
+        product_id = self._store.next_id(self.name, "product", FIRST_PRODUCT_ID)
+        fields = self._product_fields(body, product_id, current=[], known_attributes=[])
+        now = int(self._clock())
+        extra = {**fields.extra, "listing_platforms": platforms}
+        if key is not None:
+            extra["idempotency_key"] = key
+        item = Item(self.name, product_id, None, fields.title, fields.description, 0, 0, "active", fields.category_id,
+                    fields.weight_grams, fields.images, now, now, fields.attributes, extra)
+        self._save(item, fields.skus, existing=[])
+        if key is not None:
+            self._lookups.remember_key(key, product_id)
+        return self._product_answer(item), True
+
+    def _edit(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        item = self._live_item(call.product_id)
+        current = self._skus([item.item_id]).get(item.item_id, [])
+        fields = self._product_fields(call.body, item.item_id, current=current,
+                                      known_attributes=item.extra.get("sales_attributes", []))
+        item.name, item.description, item.category_id = fields.title, fields.description, fields.category_id
+        item.weight_grams, item.images, item.attributes = fields.weight_grams, fields.images, fields.attributes
+        for key in ("brand_id", "package_dimensions", "sales_attributes"):
+            item.extra.pop(key, None)
+        item.extra.update(fields.extra)
+        item.updated_at = int(self._clock())
+        self._save(item, fields.skus, existing=current)
+        return self._product_answer(item), True
+
+    def _update_inventory(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Absolute quantities per SKU (one warehouse here); a refused SKU is reported in ``errors``."""
+        item = self._live_item(call.product_id)
+        skus = {sku.model_id: sku for sku in self._skus([item.item_id]).get(item.item_id, [])}
+        errors: list[dict[str, Any]] = []
+        changed: list[Model] = []
+        for entry in _sku_entries(call.body):
+            sku_id = _sku_id(entry)
+            try:
+                if sku_id not in skus:
+                    raise _not_this_products_sku(sku_id, item.item_id)
+                skus[sku_id].stock = _quantity(entry.get("inventory"), default_warehouse=True)
+            except TikTokError as refused:
+                errors.append({"code": refused.code, "message": refused.message,
+                               "detail": {"sku_id": str(sku_id), "extra_errors": []}})
+                continue
+            changed.append(skus[sku_id])
+        for sku in changed:
+            self._store.save_model(sku)
+        if changed:
+            self._summarise(item, list(skus.values()))
+            item.updated_at = int(self._clock())
+            self._store.save_item(item)
+        return ({"errors": errors} if errors else {}), bool(changed)
+
+    def _update_prices(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """All of the product's SKUs given, or none changes (the API reports no per-SKU errors)."""
+        item = self._live_item(call.product_id)
+        skus = {sku.model_id: sku for sku in self._skus([item.item_id]).get(item.item_id, [])}
+        prices: dict[int, int] = {}
+        for entry in _sku_entries(call.body):
+            sku_id = _sku_id(entry)
+            if sku_id not in skus:
+                raise _not_this_products_sku(sku_id, item.item_id)
+            prices[sku_id] = _price(entry.get("price"))
+        for sku_id, price in prices.items():
+            skus[sku_id].price = price
+            self._store.save_model(skus[sku_id])
+        self._summarise(item, list(skus.values()))
+        item.updated_at = int(self._clock())
+        self._store.save_item(item)
+        return {}, True
+
+    def _set_status(self, call: _Call, status: str) -> tuple[dict[str, Any], bool]:
+        ids = call.body.get("product_ids")
+        if not isinstance(ids, list) or not ids:
+            raise _invalid("product_ids", "it is missing or empty", f"1-{STATUS_BATCH_MAX} product ids")
+        if len(ids) > STATUS_BATCH_MAX:
+            raise TikTokError(12019120, "The number of provided product IDs exceeds the limit.")
+        errors: list[dict[str, Any]] = []
+        changed = False
+        now = int(self._clock())
+        for raw in ids:
+            product_id = _id_value(raw, "product_ids")
+            item = self._store.get_item(self.name, product_id)
+            if item is None or item.status == "deleted":
+                errors.append({"code": 12052032, "message": "The product does not exist",
+                               "detail": {"product_id": str(product_id)}})
+                continue
+            if item.status != status:
+                item.status, item.updated_at, changed = status, now, True
+                self._store.save_item(item)
+        return ({"errors": errors} if errors else {}), changed
+
+    # --- product reads ---------------------------------------------------------------------------
+
+    def _search(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Products holding any of ``seller_skus`` (or all), in product id order; an opaque page token."""
+        request, body = call.request, call.body
+        page_size = request.param("page_size")
+        if page_size is None or not page_size.isdigit() or not 1 <= int(page_size) <= PAGE_MAX:
+            raise TikTokError(12019109, "page size is invalid")
+        offset = _page_offset(request.param("page_token"))
+        statuses = _search_statuses(body.get("status"))
+        wanted = body.get("seller_skus")
+        if wanted is not None:
+            if not isinstance(wanted, list) or not all(isinstance(sku, str) for sku in wanted):
+                raise _invalid("seller_skus", "it must be a list of strings", "a list of seller SKUs")
+            if len(wanted) > SEARCH_SKUS_MAX:
+                raise TikTokError(12019027, "The maximum count of “seller_skus” in the search filter is 10.")
+            items = self._items_with_skus(set(wanted), statuses)
+            total, page = len(items), items[offset:offset + int(page_size)]
+        else:
+            page, total = self._store.query_items(self.name, statuses=statuses, offset=offset, limit=int(page_size))
+        skus = self._skus([item.item_id for item in page])
+        following = offset + len(page)
+        answer = {
+            "total_count": total,
+            "products": [self._search_entry(item, skus.get(item.item_id, [])) for item in page],
+            "next_page_token": _page_token(following) if following < total else "",
+        }
+        return answer, False
+
+    def _items_with_skus(self, wanted: set[str], statuses: Collection[str]) -> list[Item]:
+        found = []
+        candidates = self._lookups.products_with(wanted)
+        skus = self._skus(candidates)
+        for product_id in sorted(candidates):
+            item = self._store.get_item(self.name, product_id)
+            holds = wanted & {sku.seller_sku for sku in skus.get(product_id, [])}
+            if item is not None and item.status in statuses and holds:
+                found.append(item)
+        return found
+
+    def _search_entry(self, item: Item, skus: list[Model]) -> dict[str, Any]:
+        status = _STATUS_TO_TIKTOK[item.status]
+        return {
+            "id": str(item.item_id),
+            "title": item.name,
+            "status": status,
+            "skus": [
+                {
+                    "id": str(sku.model_id),
+                    "seller_sku": sku.seller_sku or "",
+                    "price": {"currency": "IDR", "tax_exclusive_price": str(sku.price), "sale_price": str(sku.price)},
+                    "inventory": [{"warehouse_id": WAREHOUSE_ID, "quantity": sku.stock}],
+                }
+                for sku in skus
+            ],
+            "sales_regions": ["ID"],
+            "create_time": item.created_at,
+            "update_time": item.updated_at,
+            "is_not_for_sale": False,
+            "integrated_platform_statuses": [
+                {"platform": platform, "status": status} for platform in item.extra.get("listing_platforms", [])
+            ],
+        }
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _live_item(self, product_id: int | None) -> Item:
+        item = self._store.get_item(self.name, product_id) if product_id is not None else None
+        if item is None or item.status == "deleted":
+            raise TikTokError(12052260, "The product ID does not exist")
+        return item
+
+    def _skus(self, product_ids: Collection[int]) -> dict[int, list[Model]]:
+        """The live SKUs of each product, in id order. The store cannot delete a model: a SKU removed by an edit
+        keeps its row, marked ``deleted``."""
+        ids = list(product_ids)
+        found: dict[int, list[Model]] = {}
+        for start in range(0, len(ids), MODELS_QUERY_CHUNK):
+            for product_id, models in self._store.models(self.name, ids[start:start + MODELS_QUERY_CHUNK]).items():
+                live = [model for model in models if not model.options.get("deleted")]
+                if live:
+                    found[product_id] = live
+        return found
+
+    def _product_fields(self, body: dict[str, Any], product_id: int, *, current: list[Model],
+                        known_attributes: list[dict[str, Any]]) -> _ProductFields:
+        """Validate a create or edit body in TikTok's order (title, description, category, images, weight, SKUs)."""
+        fields = _ProductFields(
+            title=_title(body.get("title")),
+            description=_description(body.get("description")),
+            category_id=_category(body.get("category_id")),
+            images=self._main_images(body.get("main_images")),
+            weight_grams=_package_weight(body.get("package_weight")),
+            skus=[],
+        )
+        if body.get("package_dimensions") is not None:
+            fields.extra["package_dimensions"] = _package_dimensions(body["package_dimensions"])
+        if body.get("brand_id"):
+            fields.extra["brand_id"] = str(body["brand_id"])
+        if body.get("product_attributes") is not None:
+            fields.attributes = _product_attributes(body["product_attributes"])
+        attributes = _SalesAttributes(known_attributes, lambda: self._store.next_id(self.name, "attribute",
+                                                                                     FIRST_ATTRIBUTE_ID))
+        fields.skus = _sku_fields(body.get("skus"), {sku.model_id for sku in current}, product_id, attributes)
+        fields.extra["sales_attributes"] = attributes.dump()
+        return fields
+
+    def _main_images(self, value: Any) -> list[str]:
+        if not isinstance(value, list) or not value:
+            raise TikTokError(12052028, "Main product image is required")
+        if len(value) > IMAGES_MAX:
+            raise _invalid("main_images", f"{len(value)} images", f"1-{IMAGES_MAX} images")
+        uris = [image.get("uri") if isinstance(image, dict) else None for image in value]
+        if not all(isinstance(uri, str) and uri for uri in uris):
+            raise _invalid("main_images.uri", "an image has no uri", "the uri answered by Upload Product Image")
+        unknown = set(uris) - self._store.known_images(self.name, uris)
+        if unknown:
+            raise _invalid("main_images.uri", f"{sorted(unknown)[0]} was never uploaded",
+                           "the uri answered by Upload Product Image")
+        return uris
+
+    def _save(self, item: Item, skus: list[_SkuFields], *, existing: list[Model]) -> None:
+        """Write the product and its SKUs: new SKUs get ids, SKUs left out of the body are marked deleted."""
+        kept = {sku.sku_id for sku in skus}
+        for old in existing:
+            if old.model_id not in kept:
+                old.options["deleted"] = True
+                self._store.save_model(old)
+        models = []
+        for sku in skus:
+            sku_id = sku.sku_id or self._store.next_id(self.name, "sku", FIRST_SKU_ID)
+            model = Model(self.name, item.item_id, sku_id, sku.seller_sku, sku.price, sku.quantity,
+                          {"sales_attributes": sku.sales_attributes})
+            self._store.save_model(model)
+            models.append(model)
+        # Inspection shows a product's own seller SKU only when it has no variants.
+        item.seller_sku = models[0].seller_sku if not _has_variants(models) else None
+        self._summarise(item, models)
+        self._store.save_item(item)
+        self._lookups.set_skus(item.item_id, (model.seller_sku for model in models))
+
+    def _product_answer(self, item: Item) -> dict[str, Any]:
+        """What create and edit answer: the product id and its SKUs' ids."""
+        skus = self._skus([item.item_id]).get(item.item_id, [])
+        return {
+            "product_id": str(item.item_id),
+            "skus": [
+                {
+                    "id": str(sku.model_id),
+                    "seller_sku": sku.seller_sku or "",
+                    "sales_attributes": [
+                        {"id": attribute["id"], "value_id": attribute["value_id"]}
+                        for attribute in sku.options.get("sales_attributes", [])
+                    ],
+                    "external_sku_id": "",
+                }
+                for sku in skus
+            ],
+            "warnings": [],
+        }
+
+    @staticmethod
+    def _summarise(item: Item, skus: list[Model]) -> None:
+        item.price = min(sku.price for sku in skus)
+        item.stock = sum(sku.stock for sku in skus)
+
+
+class _SalesAttributes:
+    """A product's sales attribute names and values, with the ids the sandbox gave them (kept across edits)."""
+
+    def __init__(self, known: list[dict[str, Any]], new_id: Callable[[], int]) -> None:
+        self._attributes = [{**attribute, "values": list(attribute["values"])} for attribute in known]
+        self._new_id = new_id
+
+    def resolve(self, raw: Any) -> list[dict[str, str]]:
+        """One SKU's ``sales_attributes`` as [{id, name, value_id, value_name}]."""
+        if raw is None:
+            return []
+        if not isinstance(raw, list) or len(raw) > SALES_ATTRIBUTES_MAX:
+            raise _invalid("skus.sales_attributes", "too many or not a list", f"at most {SALES_ATTRIBUTES_MAX}")
+        resolved = []
+        for entry in raw:
+            if not isinstance(entry, dict):
+                raise TikTokError(12019019, "sale property is invalid")
+            attribute = self._attribute(entry)
+            value = self._value(attribute, entry)
+            resolved.append({"id": attribute["id"], "name": attribute["name"], "value_id": value["id"],
+                             "value_name": value["name"]})
+        if len({attribute["id"] for attribute in resolved}) != len(resolved):
+            raise TikTokError(12052244, "The attribute name duplicate.")
+        return resolved
+
+    def dump(self) -> list[dict[str, Any]]:
+        return self._attributes
+
+    def _attribute(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if entry.get("id"):
+            for attribute in self._attributes:
+                if attribute["id"] == str(entry["id"]):
+                    return attribute
+            raise TikTokError(12019019, "sale property is invalid")  # the sandbox knows no built-in attributes
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise TikTokError(12052241, "attribute name or attribute id is empty.")
+        if len(name) > ATTRIBUTE_NAME_MAX:
+            raise TikTokError(12052242, "The attribute name characters cannot exceed max_limit")
+        for attribute in self._attributes:
+            if attribute["name"] == name:
+                return attribute
+        attribute = {"id": str(self._new_id()), "name": name, "values": []}
+        self._attributes.append(attribute)
+        return attribute
+
+    def _value(self, attribute: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
+        if entry.get("value_id"):
+            for value in attribute["values"]:
+                if value["id"] == str(entry["value_id"]):
+                    return value
+            raise TikTokError(12019019, "sale property is invalid")
+        name = entry.get("value_name")
+        if not isinstance(name, str) or not name.strip():
+            raise TikTokError(12052248, "The sales_attribute value name or attribute value id is empty.")
+        if len(name) > ATTRIBUTE_VALUE_MAX:
+            raise TikTokError(12052249, f"The sales_attribute value name characters cannot exceed "
+                                        f"{ATTRIBUTE_VALUE_MAX}, attribute value name is :{name}.")
+        for value in attribute["values"]:
+            if value["name"] == name:
+                return value
+        value = {"id": str(self._new_id()), "name": name}
+        attribute["values"].append(value)
+        return value
+
+
+# --- envelopes -------------------------------------------------------------------------------------
+
+
+def _envelope(error: TikTokError | None, data: dict[str, Any] | None = None, *, committed: bool = False) -> Response:
+    request_id = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + uuid.uuid4().hex[:20].upper()
+    if error is not None:
+        body = {"code": error.code, "message": error.message, "request_id": request_id, "data": {}}
+        return Response(error.status, json.dumps(body, ensure_ascii=False).encode())
+    body = {"code": 0, "message": "Success", "request_id": request_id, "data": data or {}}
+    return Response(200, json.dumps(body, ensure_ascii=False).encode(), committed_write=committed)
+
+
+# --- request parsing -------------------------------------------------------------------------------
+
+
+def _is_multipart(request: Request) -> bool:
+    return request.headers.get("Content-Type", "").lower().startswith("multipart/form-data")
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise TikTokError(36009022, "Invalid request format. The request body format must be `application/json` for "
+                                    "structured data or `multipart/form-data` for binary files.")
+    return body
+
+
+def _multipart_parts(request: Request) -> dict[str, list[bytes]]:
+    """The parts of a multipart/form-data body by field name (file and text parts alike)."""
+    if not _is_multipart(request):
+        raise TikTokError(36009023, "Invalid request format. The value of the `content-type` header must be "
+                                    "`multipart/form-data`.")
+    content_type = request.headers.get("Content-Type", "")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body
+    )
+    parts: dict[str, list[bytes]] = {}
+    if message.is_multipart():
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if isinstance(name, str):
+                parts.setdefault(name, []).append(part.get_payload(decode=True) or b"")
+    return parts
+
+
+def _allowed_address(request: Request) -> bool:
+    forwarded = request.headers.get("X-Forwarded-For")
+    text = forwarded.split(",")[0].strip() if forwarded else request.client_host
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    address = mapped or address
+    return any(address in network for network in _ALLOWED_NETWORKS)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id_value(raw: Any, name: str) -> int:
+    """An id as TikTok sends them: a string of digits (an int is accepted too)."""
+    text = str(raw) if _is_int(raw) or isinstance(raw, str) else ""
+    if not text.isascii() or not text.isdigit():
+        raise _invalid(name, f"{raw!r} is not an id", "a string of digits")
+    return int(text)
+
+
+def _page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset={offset}".encode()).decode()
+
+
+def _page_offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+    except ValueError:
+        text = ""
+    if not text.startswith("offset=") or not text[7:].isdigit():
+        raise _invalid("page_token", "it was not answered by a previous page", "the next_page_token of the last page")
+    return int(text[7:])
+
+
+def _search_statuses(value: Any) -> tuple[str, ...]:
+    if value is None or value == "ALL":
+        return _ALL_STATUSES
+    if value in _STATUS_FROM_TIKTOK:
+        return (_STATUS_FROM_TIKTOK[value],)
+    if value in _OTHER_STATUSES:
+        return ()
+    raise _invalid("status", f"{value!r} is unknown", "ALL, ACTIVATE, SELLER_DEACTIVATED, DELETED, ...")
+
+
+def _sku_entries(body: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = body.get("skus")
+    if not isinstance(entries, list) or not entries or not all(isinstance(entry, dict) for entry in entries):
+        raise _invalid("skus", "it is missing or empty", "a list of SKUs of this product")
+    if len(entries) > SKUS_MAX:
+        raise TikTokError(12052050, f"A single product cannot have more than {SKUS_MAX} different SKUs")
+    return entries
+
+
+def _sku_id(entry: dict[str, Any]) -> int:
+    if not entry.get("id"):
+        raise TikTokError(12052036, "The SKU ID is necessary")
+    return _id_value(entry["id"], "skus.id")
+
+
+def _not_this_products_sku(sku_id: int, product_id: int) -> TikTokError:
+    return _invalid("skus.id", f"SKU {sku_id} does not belong to product {product_id}", "an id of this product's SKUs")
+
+
+def _has_variants(skus: list[Model]) -> bool:
+    return any(sku.options.get("sales_attributes") for sku in skus)
+
+
+def _image_url(uri: str) -> str:
+    return f"https://p16-oec-sg.ibyteimg.com/{uri}~tplv-aphluv4xwc-origin-jpeg.jpeg"
+
+
+# --- field validation ------------------------------------------------------------------------------
+
+
+def _idempotency_key(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= IDEMPOTENCY_KEY_MAX:
+        raise _invalid("idempotency_key", "it is empty, too long or not a string",
+                       f"a string of 1-{IDEMPOTENCY_KEY_MAX} characters")
+    return value
+
+
+def _listing_platforms(value: Any) -> list[str]:
+    if value is None:
+        return ["TIKTOK_SHOP"]
+    if (not isinstance(value, list) or not value or not all(platform in LISTING_PLATFORMS for platform in value)
+            or len(set(value)) != len(value)):
+        raise _invalid("listing_platforms", f"{value!r} is not a list of known platforms",
+                       "TIKTOK_SHOP, TOKOPEDIA or both")
+    return list(value)
+
+
+def _title(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TikTokError(12052261, "product name is empty")
+    if len(value) > TITLE_MAX:
+        raise TikTokError(12052051, "The product name exceed max limit characters")
+    if len(value) < TITLE_MIN:
+        raise _invalid("title", f"Indonesian product names need at least {TITLE_MIN} characters, this one has "
+                                f"{len(value)}", f"{TITLE_MIN}-{TITLE_MAX} characters")
+    return value
+
+
+def _description(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TikTokError(12052015, "The product description is required")
+    if len(value) > DESCRIPTION_MAX:
+        raise TikTokError(12052013, "The product description cannot exceed maximum characters")
+    return value
+
+
+def _category(value: Any) -> int:
+    text = str(value) if _is_int(value) or isinstance(value, str) else ""
+    if not text.isascii() or not text.isdigit() or int(text) <= 0:
+        raise TikTokError(12052002, "Incorrect category format")
+    return int(text)
+
+
+def _package_weight(value: Any) -> int:
+    """TikTok takes kilograms as a decimal string (KILOGRAM is the only unit outside the US); the store keeps grams."""
+    if not isinstance(value, dict) or value.get("value") in (None, ""):
+        raise _invalid("package_weight", "it is required in Indonesia", '{"value": "0.25", "unit": "KILOGRAM"}')
+    if value.get("unit") != "KILOGRAM":
+        raise TikTokError(12052916, "The package unit is not supported in the current region.")
+    try:
+        kilograms = Decimal(str(value["value"]))
+    except InvalidOperation:
+        raise TikTokError(12052006, "Incorrect parcel weight format") from None
+    if not kilograms.is_finite() or round(kilograms * 1000) < 1:
+        raise TikTokError(12052181, "The package weight of the product can not be zero.")
+    return round(kilograms * 1000)
+
+
+def _package_dimensions(value: Any) -> dict[str, Any]:
+    keys = ("length", "width", "height")
+    if (not isinstance(value, dict) or value.get("unit") != "CENTIMETER"
+            or not all(str(value.get(key, "")).isdigit() for key in keys)):
+        raise TikTokError(12052116, "product package size is invalid")
+    return {**{key: str(value[key]) for key in keys}, "unit": "CENTIMETER"}
+
+
+def _product_attributes(value: Any) -> list[Any]:
+    if not isinstance(value, list) or not all(
+        isinstance(attribute, dict) and attribute.get("id") and isinstance(attribute.get("values"), list)
+        for attribute in value
+    ):
+        raise _invalid("product_attributes", "every attribute needs an id and a list of values",
+                       '[{"id": "100107", "values": [{"name": "Kulit"}]}]')
+    return value
+
+
+def _price(value: Any) -> int:
+    """An IDR price: a decimal string of whole rupiah ("15000" or "15000.00")."""
+    if not isinstance(value, dict):
+        raise _invalid("skus.price", "it is missing", '{"amount": "15000", "currency": "IDR"}')
+    if value.get("currency") != "IDR":
+        raise TikTokError(12052084, "The provided currency is not available for this shop/region.")
+    try:
+        amount = Decimal(str(value.get("amount")))
+    except InvalidOperation:
+        raise TikTokError(12052012, "Incorrect price format") from None
+    if not amount.is_finite() or amount != amount.to_integral_value():
+        raise TikTokError(12052012, "Incorrect price format")
+    if not PRICE_MIN <= amount <= PRICE_MAX:
+        raise TikTokError(12052073, f"The product price is invalid: Indonesian prices are {PRICE_MIN}-"
+                                    f"{PRICE_MAX:,} IDR, got {int(amount):,}.")
+    return int(amount)
+
+
+def _seller_sku(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or any(char.isspace() for char in value):
+        raise TikTokError(12019059, "seller sku is invalid")
+    if len(value) > SELLER_SKU_MAX:
+        raise TikTokError(12052054, "The seller SKU text length cannot exceed max limit characters")
+    return value
+
+
+def _quantity(value: Any, *, default_warehouse: bool = False) -> int:
+    """The quantity of the shop's one warehouse. Inventory updates may leave the (default) warehouse out."""
+    if not isinstance(value, list) or not value or not all(isinstance(entry, dict) for entry in value):
+        raise _invalid("skus.inventory", "it is missing", '[{"warehouse_id": "...", "quantity": 7}]')
+    if len(value) > 1:
+        raise TikTokError(12052094, "No multiple warehouse permission")
+    warehouse = value[0].get("warehouse_id") or (WAREHOUSE_ID if default_warehouse else None)
+    if str(warehouse) != WAREHOUSE_ID:
+        raise TikTokError(12052097, "The warehouse does not exist")
+    quantity = value[0].get("quantity")
+    if not _is_int(quantity) or not 0 <= quantity <= QUANTITY_MAX:
+        raise TikTokError(12052055, "The SKU inventory quantity for the warehouse must be within allowed limits.")
+    return quantity
+
+
+def _sku_fields(value: Any, current_ids: set[int], product_id: int, attributes: _SalesAttributes) -> list[_SkuFields]:
+    """A create or edit body's SKUs: each valid, their seller SKUs and attribute combinations unique."""
+    if not isinstance(value, list) or not value or not all(isinstance(sku, dict) for sku in value):
+        raise _invalid("skus", "it is missing or empty", "1 or more SKUs")
+    if len(value) > SKUS_MAX:
+        raise TikTokError(12052050, f"A single product cannot have more than {SKUS_MAX} different SKUs")
+    skus: list[_SkuFields] = []
+    for raw in value:
+        sku_id = _id_value(raw["id"], "skus.id") if raw.get("id") else None
+        if sku_id is not None and sku_id not in current_ids:
+            raise _not_this_products_sku(sku_id, product_id)
+        skus.append(_SkuFields(sku_id, _seller_sku(raw.get("seller_sku")), _price(raw.get("price")),
+                               _quantity(raw.get("inventory")), attributes.resolve(raw.get("sales_attributes"))))
+    names = {tuple(sorted(attribute["id"] for attribute in sku.sales_attributes)) for sku in skus}
+    if len(skus) > 1 and (len(names) != 1 or () in names):
+        raise TikTokError(12019019, "sale property is invalid: every SKU of a product with several SKUs needs a value "
+                                    "for each of the same sales attributes")
+    combinations = [tuple(sorted(a["value_id"] for a in sku.sales_attributes)) for sku in skus]
+    if len(set(combinations)) != len(combinations):
+        raise TikTokError(12052251, "Duplicated attribute values found for an attribute. Remove or modify the "
+                                    "duplicated value.")
+    seller_skus = [sku.seller_sku for sku in skus if sku.seller_sku]
+    if len(set(seller_skus)) != len(seller_skus):
+        raise _invalid("skus.seller_sku", "two SKUs of the product share a seller SKU", "unique seller SKUs")
+    if len({sku.sku_id for sku in skus if sku.sku_id}) != len([sku for sku in skus if sku.sku_id]):
+        raise _invalid("skus.id", "a SKU id is given twice", "each SKU once")
+    return skus

@@ -1,0 +1,515 @@
+"""The TikTok Shop adapter against the sandbox's TikTok Shop dialect, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from connector.adapters.base import (
+    AdapterError,
+    AuthError,
+    Change,
+    Image,
+    Invalid,
+    Listing,
+    ListingVariant,
+    NotFound,
+    Remote,
+    Throttled,
+    Transient,
+    UnknownOutcome,
+)
+from connector.adapters.tiktokshop import TikTokShopAdapter, classify, sign
+from connector.cli import main
+from connector.sandbox import SandboxServer
+from connector.sandbox.store import Store
+
+SECRET = "sandbox-tts-secret"
+REFRESH = "sandbox-tts-refresh"
+CREDENTIALS = {
+    "app_key": "sandbox-tts-app",
+    "app_secret": SECRET,
+    "access_token": "sandbox-tts-token",
+    "shop_cipher": "sandbox-cipher",
+    "refresh_token": REFRESH,
+}
+CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
+QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
+
+
+class MemoryTokens:
+    """A TokenStore in memory; `on_save` lets a test look at the world at the moment of saving."""
+
+    def __init__(self, initial: dict[str, Any] | None = None, on_save: Callable[[], None] | None = None) -> None:
+        self.data: dict[str, dict[str, Any]] = {"tiktok": dict(initial)} if initial else {}
+        self.saved: list[dict[str, Any]] = []
+        self.on_save = on_save
+
+    def load(self, channel: str) -> dict[str, Any] | None:
+        return self.data.get(channel)
+
+    def save(self, channel: str, tokens: dict[str, Any]) -> None:
+        if self.on_save is not None:
+            self.on_save()
+        self.data[channel] = dict(tokens)
+        self.saved.append(dict(tokens))
+
+
+class MemoryMedia:
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], str] = {}
+
+    def get(self, channel: str, sha256: str) -> str | None:
+        return self.ids.get((channel, sha256))
+
+    def put(self, channel: str, sha256: str, image_id: str) -> None:
+        self.ids[(channel, sha256)] = image_id
+
+
+def png(seed: int) -> Image:
+    data = b"\x89PNG\r\n\x1a\n" + bytes([seed]) * 64
+    return Image(hashlib.sha256(data).hexdigest(), f"foto-{seed}.png", lambda: data)
+
+
+def plain_listing(sku: str = "LPMJK-DOMPET-01", **overrides: Any) -> Listing:
+    fields: dict[str, Any] = {
+        "key": f"lapas-mojokerto:{sku}",
+        "seller_sku": sku,
+        "name": "Dompet Kulit Sapi Asli Lapas Mojokerto",
+        "description": "Dompet kulit sapi asli buatan warga binaan.\n\nJahitan rapi.",
+        "category_id": 601430,
+        "price": 85000,
+        "stock": 12,
+        "weight_g": 250,
+        "images": (png(1),),
+    }
+    fields.update(overrides)
+    return Listing(**fields)
+
+
+def varied_listing(sku: str = "LPMJK-KAOS-01", sizes: tuple[str, ...] = ("M", "L", "XL")) -> Listing:
+    variants = tuple(
+        ListingVariant(f"{sku}-{size}", 50000 + 1000 * n, n + 1, {"Warna": "Hitam", "Ukuran": size})
+        for n, size in enumerate(sizes)
+    )
+    return plain_listing(sku, name="Kaos Sablon Katun Lapas Mojokerto", category_id=601226, price=50000,
+                         stock=sum(v.stock for v in variants), images=(png(1), png(2)), variants=variants,
+                         length_cm=30, width_cm=20, height_cm=2)
+
+
+def inspect(server: SandboxServer) -> list[dict[str, Any]]:
+    return requests.get(f"{server.url}/_sandbox/items", params={"dialect": "tiktokshop"}, timeout=5).json()["items"]
+
+
+def stats(server: SandboxServer) -> dict[str, Any]:
+    return requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
+
+
+def requests_to(server: SandboxServer, pattern: str) -> int:
+    """Requests to the TikTok Shop paths matching `pattern` (a regex; product ids vary)."""
+    counts = stats(server)["requests"]
+    return sum(n for path, n in counts.items() if re.fullmatch(f"tiktokshop {pattern}", path))
+
+
+def raw_refresh(server: SandboxServer, refresh_token: str) -> dict[str, Any]:
+    params = {"app_key": CREDENTIALS["app_key"], "app_secret": SECRET, "refresh_token": refresh_token,
+              "grant_type": "refresh_token"}
+    return requests.get(f"{server.url}/authorization/api/v2/token/refresh", params=params, timeout=5).json()
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "sandbox.db"
+
+
+@pytest.fixture
+def sandbox(state: Path) -> Iterator[SandboxServer]:
+    with SandboxServer(port=0, state_path=state) as server:
+        yield server
+
+
+@pytest.fixture
+def make_adapter() -> Iterator[Callable[..., TikTokShopAdapter]]:
+    made: list[TikTokShopAdapter] = []
+
+    def make(server: SandboxServer, *, tokens: MemoryTokens | None = None, media: MemoryMedia | None = None,
+             timeout: float = 5.0, options: dict[str, Any] | None = None, **credentials: str) -> TikTokShopAdapter:
+        adapter = TikTokShopAdapter(
+            "tiktok", server.url, {**CREDENTIALS, **credentials}, tokens=tokens or MemoryTokens(),
+            media=media or MemoryMedia(), options={"rate_limit": 200, "retry": QUICK_RETRY, **(options or {})},
+            timeout=timeout,
+        )
+        made.append(adapter)
+        return adapter
+
+    yield make
+    for adapter in made:
+        adapter.close()
+
+
+@pytest.fixture
+def tiktok(sandbox: SandboxServer, make_adapter: Callable[..., TikTokShopAdapter]) -> TikTokShopAdapter:
+    return make_adapter(sandbox)
+
+
+# --- signing and classification ----------------------------------------------------------------------------------
+
+
+def test_signature_matches_the_test_vector() -> None:
+    path = "/product/202309/products/1729000000000000001/inventory/update"
+    query = {"app_key": "sandbox-tts-app", "timestamp": "1764403200", "shop_cipher": "sandbox-cipher",
+             "sign": "ignored", "access_token": "ignored"}
+    body = b'{"skus":[{"id":"1729000000000000001","inventory":[{"warehouse_id":"7000000000000000001","quantity":7}]}]}'
+    assert sign(SECRET, path, query, body) == "723fe35329eae55fb02e559619ef8ecd5d7bd4a2868e27f0b2f6ac8d2da37311"
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "status", "expected"),
+    [
+        ("36009002", "Too many requests.", 429, Throttled),
+        ("12052109", "number of requests from merchants over limit", 200, Throttled),
+        ("36009003", "Internal error.", 503, Transient),
+        ("0", "", 503, Transient),
+        ("105002", "Expired credentials.", 401, AuthError),
+        ("106001", "Invalid credentials. The `sign` query parameter is invalid.", 401, AuthError),
+        ("36009033", "Access denied. Your IP address is not in the IP allow list", 403, AuthError),
+        ("36009004", "Invalid timestamp. The value of the `timestamp` query parameter must not exceed ...", 400,
+         AuthError),
+        ("36009004", "invalid param error", 200, Invalid),
+        ("12052260", "The product ID does not exist", 200, NotFound),
+        ("36009009", "Invalid path.", 404, AdapterError),
+        ("12052073", "The product price is invalid", 200, Invalid),
+    ],
+)
+def test_answers_are_classified(code: str, message: str, status: int, expected: type[AdapterError]) -> None:
+    assert type(classify(code, message, status, "TikTok Shop create")) is expected
+
+
+def test_the_ip_refusal_says_what_to_do() -> None:
+    error = classify("36009033", "Access denied.", 403, "TikTok Shop search")
+    assert "IP allow list" in error.message and "Partner Center" in error.message
+
+
+# --- check and create --------------------------------------------------------------------------------------------
+
+
+def test_check_summarises_the_shop(tiktok: TikTokShopAdapter) -> None:
+    assert tiktok.check() == "shop PASINDO Sandbox (ID): authorised, 0 active listings"
+
+
+def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServer, tiktok: TikTokShopAdapter) -> None:
+    remote = tiktok.create(plain_listing(), "intent-1")
+    assert remote.seller_sku == "LPMJK-DOMPET-01" and list(remote.variant_ids) == ["LPMJK-DOMPET-01"]
+    assert inspect(sandbox) == [
+        {"item_id": int(remote.external_id), "seller_sku": "LPMJK-DOMPET-01",
+         "name": "Dompet Kulit Sapi Asli Lapas Mojokerto", "price": 85000, "stock": 12, "status": "active",
+         "category_id": 601430, "images": 1, "variants": []},
+    ]
+
+
+def test_create_with_variants_and_images_in_one_call(sandbox: SandboxServer, tiktok: TikTokShopAdapter) -> None:
+    remote = tiktok.create(varied_listing(), "intent-1")
+    assert remote.seller_sku is None
+    assert sorted(remote.variant_ids) == ["LPMJK-KAOS-01-L", "LPMJK-KAOS-01-M", "LPMJK-KAOS-01-XL"]
+    [item] = inspect(sandbox)
+    assert (item["seller_sku"], item["images"], item["price"], item["stock"]) == (None, 2, 50000, 6)
+    assert item["variants"] == [
+        {"seller_sku": "LPMJK-KAOS-01-M", "price": 50000, "stock": 1},
+        {"seller_sku": "LPMJK-KAOS-01-L", "price": 51000, "stock": 2},
+        {"seller_sku": "LPMJK-KAOS-01-XL", "price": 52000, "stock": 3},
+    ]
+    assert requests_to(sandbox, "/product/202309/products") == 1
+    assert requests_to(sandbox, "/product/202309/images/upload") == 2
+
+
+def test_an_image_is_uploaded_once_across_two_creates(sandbox: SandboxServer, tiktok: TikTokShopAdapter) -> None:
+    tiktok.create(plain_listing("A-1"), "intent-1")
+    tiktok.create(plain_listing("A-2"), "intent-2")
+    assert requests_to(sandbox, "/product/202309/images/upload") == 1
+    assert requests_to(sandbox, "/logistics/202309/warehouses") == 1  # the warehouse is read once too
+
+
+def test_a_name_shorter_than_25_characters_is_invalid_before_any_call(
+    sandbox: SandboxServer, tiktok: TikTokShopAdapter
+) -> None:
+    with pytest.raises(Invalid, match="25-255 characters") as raised:
+        tiktok.create(plain_listing(name="Dompet Kulit Mojokerto"), "intent-1")
+    assert "catalog" in raised.value.message
+    assert stats(sandbox)["requests"] == {}
+
+
+def test_a_price_above_100_million_is_invalid_with_tiktoks_reason(tiktok: TikTokShopAdapter) -> None:
+    with pytest.raises(Invalid) as raised:
+        tiktok.create(plain_listing(price=120_000_000), "intent-1")  # within PASINDO's 150 million
+    assert raised.value.code == "12052073" and "100,000,000" in raised.value.message
+
+
+def test_listing_platforms_come_from_the_options(state: Path, sandbox: SandboxServer,
+                                                 make_adapter: Callable[..., TikTokShopAdapter]) -> None:
+    make_adapter(sandbox, options={"listing_platforms": ["TOKOPEDIA"]}).create(plain_listing("T-1"), "intent-1")
+    make_adapter(sandbox).create(plain_listing("T-2"), "intent-2")
+    store = Store(state)  # the sandbox's own file: what TikTok stored
+    try:
+        items, _ = store.query_items("tiktokshop", statuses=("active",))
+        assert [item.extra["listing_platforms"] for item in items] == [["TOKOPEDIA"], ["TIKTOK_SHOP"]]
+    finally:
+        store.close()
+    with pytest.raises(ValueError, match="listing_platforms"):
+        make_adapter(sandbox, options={"listing_platforms": ["SHOPEE"]})
+
+
+# --- find --------------------------------------------------------------------------------------------------------
+
+
+def test_find_by_variant_skus_sees_none_one_or_duplicates(tiktok: TikTokShopAdapter) -> None:
+    variant_skus = [v.seller_sku for v in varied_listing().variants]
+    assert tiktok.find("LPMJK-KAOS-01", variant_skus) == []
+    first = tiktok.create(varied_listing(), "intent-1")
+    assert tiktok.find("LPMJK-KAOS-01", variant_skus) == [first]
+    second = tiktok.create(varied_listing(), "intent-2")  # another intent: TikTok has no duplicate check by SKU
+    assert tiktok.find("LPMJK-KAOS-01", variant_skus) == [first, second]
+
+
+def test_find_a_product_without_variants_by_its_own_sku_and_reads_its_status(tiktok: TikTokShopAdapter) -> None:
+    created = tiktok.create(plain_listing(), "intent-1")
+    tiktok.set_active([("k", created)], False)
+    assert tiktok.find("LPMJK-DOMPET-01") == [replace(created, active=False)]
+
+
+def test_find_searches_ten_seller_skus_per_call(sandbox: SandboxServer, tiktok: TikTokShopAdapter) -> None:
+    sizes = tuple(str(size) for size in range(36, 48))
+    created = tiktok.create(varied_listing("LPMJK-SPT-01", sizes), "intent-1")
+    before = requests_to(sandbox, "/product/202502/products/search")
+    assert tiktok.find("LPMJK-SPT-01", [f"LPMJK-SPT-01-{size}" for size in sizes]) == [created]
+    assert requests_to(sandbox, "/product/202502/products/search") - before == 2
+
+
+# --- update_content ----------------------------------------------------------------------------------------------
+
+
+def test_update_content_changes_the_listing_and_keeps_sku_ids(sandbox: SandboxServer,
+                                                               tiktok: TikTokShopAdapter) -> None:
+    created = tiktok.create(varied_listing(), "intent-1")
+    changed = replace(varied_listing(), name="Kaos Sablon Katun Baru Lapas Mojokerto", images=(png(3),),
+                      category_id=601195)
+    assert tiktok.update_content(created, changed) == created
+    [item] = inspect(sandbox)
+    assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Katun Baru Lapas Mojokerto", 601195, 1)
+
+
+def test_update_content_changes_the_sku_set(sandbox: SandboxServer, tiktok: TikTokShopAdapter) -> None:
+    created = tiktok.create(varied_listing(), "intent-1")
+    remote = tiktok.update_content(created, varied_listing(sizes=("M", "XXL")))
+    assert remote.variant_ids["LPMJK-KAOS-01-M"] == created.variant_ids["LPMJK-KAOS-01-M"]
+    assert sorted(remote.variant_ids) == ["LPMJK-KAOS-01-M", "LPMJK-KAOS-01-XXL"]
+    assert [v["seller_sku"] for v in inspect(sandbox)[0]["variants"]] == ["LPMJK-KAOS-01-M", "LPMJK-KAOS-01-XXL"]
+    assert tiktok.find("LPMJK-KAOS-01", ["LPMJK-KAOS-01-L"]) == []
+
+
+def test_update_content_with_a_stale_ledger_looks_the_sku_ids_up_instead_of_adding_skus_twice(
+    sandbox: SandboxServer, tiktok: TikTokShopAdapter
+) -> None:
+    created = tiktok.create(varied_listing(), "intent-1")
+    remote = tiktok.update_content(replace(created, variant_ids={}), varied_listing())
+    assert remote.variant_ids == created.variant_ids
+    assert len(inspect(sandbox)[0]["variants"]) == 3
+
+
+def test_update_content_of_a_vanished_product_is_not_found(tiktok: TikTokShopAdapter) -> None:
+    with pytest.raises(NotFound):
+        tiktok.update_content(Remote("1", "LPMJK-DOMPET-01", {"LPMJK-DOMPET-01": "2"}), plain_listing())
+
+
+# --- price, stock, status ----------------------------------------------------------------------------------------
+
+
+def test_prices_and_stock_go_one_call_per_product(sandbox: SandboxServer, tiktok: TikTokShopAdapter) -> None:
+    plain = tiktok.create(plain_listing(), "intent-1")
+    varied = tiktok.create(varied_listing(), "intent-2")
+    outcomes = tiktok.update_prices([Change("plain", plain, {"LPMJK-DOMPET-01": 90000}),
+                                     Change("varied", varied, dict.fromkeys(varied.variant_ids, 60000))])
+    assert [(o.key, o.ok) for o in outcomes] == [("plain", True), ("varied", True)]
+    outcomes = tiktok.update_stock([Change("plain", plain, {"LPMJK-DOMPET-01": 4}),
+                                    Change("varied", varied, dict.fromkeys(varied.variant_ids, 7))])
+    assert all(outcome.ok for outcome in outcomes)
+    assert requests_to(sandbox, r"/product/202309/products/\d+/prices/update") == 2
+    assert requests_to(sandbox, r"/product/202309/products/\d+/inventory/update") == 2
+    plain_item, varied_item = inspect(sandbox)
+    assert (plain_item["price"], plain_item["stock"]) == (90000, 4)
+    assert {(v["price"], v["stock"]) for v in varied_item["variants"]} == {(60000, 7)}
+
+
+def test_a_refused_sku_is_an_invalid_outcome_and_the_others_are_set(sandbox: SandboxServer,
+                                                                    tiktok: TikTokShopAdapter) -> None:
+    varied = tiktok.create(varied_listing(), "intent-1")
+    stale = replace(varied, variant_ids={**varied.variant_ids, "LPMJK-KAOS-01-M": "123"})
+    [outcome] = tiktok.update_stock([Change("varied", stale, dict.fromkeys(varied.variant_ids, 9))])
+    assert isinstance(outcome.error, Invalid) and "LPMJK-KAOS-01-M: 98001004" in outcome.error.message
+    assert [v["stock"] for v in inspect(sandbox)[0]["variants"]] == [1, 9, 9]
+
+
+def test_a_refused_price_is_an_invalid_outcome(tiktok: TikTokShopAdapter) -> None:
+    plain = tiktok.create(plain_listing(), "intent-1")
+    [outcome] = tiktok.update_prices([Change("plain", plain, {"LPMJK-DOMPET-01": 50})])
+    assert isinstance(outcome.error, Invalid) and outcome.error.code == "12052073"
+
+
+def test_delist_and_relist_several_products_in_one_call(sandbox: SandboxServer, tiktok: TikTokShopAdapter) -> None:
+    remotes = [(f"k{n}", tiktok.create(plain_listing(f"S-{n}"), f"intent-{n}")) for n in range(3)]
+    assert all(outcome.ok for outcome in tiktok.set_active(remotes, False))
+    assert {item["status"] for item in inspect(sandbox)} == {"inactive"}
+    assert all(outcome.ok for outcome in tiktok.set_active(remotes, True))
+    assert {item["status"] for item in inspect(sandbox)} == {"active"}
+    assert requests_to(sandbox, "/product/202309/products/(de)?activate") == 2
+
+
+def test_delisting_a_vanished_product_is_not_found_for_that_product(tiktok: TikTokShopAdapter) -> None:
+    kept = tiktok.create(plain_listing(), "intent-1")
+    outcomes = tiktok.set_active([("kept", kept), ("gone", Remote("1", "GONE-1"))], False)
+    assert outcomes[0].ok and isinstance(outcomes[1].error, NotFound)
+
+
+# --- faults ------------------------------------------------------------------------------------------------------
+
+
+def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
+    state: Path, make_adapter: Callable[..., TikTokShopAdapter]
+) -> None:
+    with SandboxServer(port=0, state_path=state, seed=1, throttle_rate=0.3, fail_rate=0.2) as server:
+        remote = make_adapter(server).create(varied_listing(), "intent-1")
+        assert stats(server)["faults"]["throttle"] > 0 and stats(server)["faults"]["fail"] > 0
+        [item] = inspect(server)
+        assert str(item["item_id"]) == remote.external_id and len(item["variants"]) == 3
+
+
+def test_lost_create_answers_are_retried_with_the_same_key_and_never_duplicate(
+    state: Path, make_adapter: Callable[..., TikTokShopAdapter]
+) -> None:
+    media = MemoryMedia()
+    with SandboxServer(port=0, state_path=state) as server:
+        make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
+    with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=1) as server:
+        adapter = make_adapter(server, media=media, timeout=0.3)
+        writes = stats(server)["writes"]  # the counters live in the state file: the upload is there already
+        with pytest.raises(UnknownOutcome, match="idempotency key"):
+            adapter.create(plain_listing(), "intent-1")
+        assert requests_to(server, "/product/202309/products") == QUICK_RETRY["attempts"]  # repeated with the key
+        assert stats(server)["writes"] == writes + 1  # the repeats found the product the first made
+        [found] = adapter.find("LPMJK-DOMPET-01")  # reads are never hit by timeouts
+        assert [item["item_id"] for item in inspect(server)] == [int(found.external_id)]
+
+
+# --- tokens and credentials --------------------------------------------------------------------------------------
+
+
+def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_succeeds(
+    state: Path, make_adapter: Callable[..., TikTokShopAdapter]
+) -> None:
+    store = Store(state)
+    store.put_token("tiktokshop", "access", "expired-token", "sandbox-cipher", time.time() - 1, replace=True)
+    store.close()
+    with SandboxServer(port=0, state_path=state) as server:
+        calls_when_saved: list[int] = []
+        shops_calls = functools.partial(requests_to, server, "/authorization/202309/shops")
+        tokens = MemoryTokens(on_save=lambda: calls_when_saved.append(shops_calls()))
+        adapter = make_adapter(server, tokens=tokens, access_token="expired-token")
+        assert adapter.check().startswith("shop PASINDO Sandbox")
+        assert requests_to(server, "/authorization/api/v2/token/refresh") == 1
+        assert calls_when_saved == [1]  # saved after the refused call, before the retry
+        assert requests_to(server, "/authorization/202309/shops") == 2
+        [saved] = tokens.saved
+        assert saved["refresh_token"] != REFRESH and saved["expires_at"] > time.time() + 6 * 24 * 3600
+        assert raw_refresh(server, REFRESH)["code"] == 36004004  # the old one is spent
+
+
+def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
+    sandbox: SandboxServer, make_adapter: Callable[..., TikTokShopAdapter]
+) -> None:
+    tokens = MemoryTokens({"access_token": CREDENTIALS["access_token"], "refresh_token": REFRESH,
+                           "expires_at": time.time() + 60, "config_refresh_sha": CONFIG_REFRESH_SHA})
+    make_adapter(sandbox, tokens=tokens).check()
+    assert requests_to(sandbox, "/authorization/api/v2/token/refresh") == 1
+    assert requests_to(sandbox, "/authorization/202309/shops") == 1  # no refused call first
+
+
+def test_spent_refresh_token_is_an_auth_error_that_says_what_to_do(
+    sandbox: SandboxServer, make_adapter: Callable[..., TikTokShopAdapter]
+) -> None:
+    raw_refresh(sandbox, REFRESH)
+    with pytest.raises(AuthError, match="re-authorise the shop"):
+        make_adapter(sandbox, access_token="revoked").check()
+
+
+def test_bad_app_secret_is_an_auth_error_without_secrets(
+    sandbox: SandboxServer, make_adapter: Callable[..., TikTokShopAdapter]
+) -> None:
+    with pytest.raises(AuthError) as raised:
+        make_adapter(sandbox, app_secret="not-the-app-secret").check()
+    error = raised.value
+    assert "signature" in error.message and error.code == "106001"
+    text = " ".join(str(e) for e in (error, error.__cause__, error.__context__) if e is not None)
+    assert "not-the-app-secret" not in text and CREDENTIALS["access_token"] not in text
+    assert not re.search(r"[0-9a-f]{64}", text)  # no sign
+    assert requests_to(sandbox, "/authorization/api/v2/token/refresh") == 0  # a bad signature is no reason to refresh
+
+
+# --- end to end: pasindo sync ------------------------------------------------------------------------------------
+
+
+def catalog_png(seed: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = zlib.compress(b"\x00" + bytes([seed, seed, seed]))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+
+
+def test_pasindo_sync_lists_everything_once_and_a_second_sync_writes_nothing(tmp_path: Path,
+                                                                             sandbox: SandboxServer) -> None:
+    (tmp_path / "a.png").write_bytes(catalog_png(1))
+    rows = [f"DMP-{n};Dompet Kulit Sapi Asli Pria Model {n};Fashion / Dompet;Rp15{n}.000;1{n};120;a.png;;;"
+            for n in range(3)]
+    rows += [f"SPT-{size};Sepatu Pantofel Kulit Pria Hitam Asli;Fashion/Sepatu;275.000;3;900;a.png;SPT;Ukuran;{size}"
+             for size in (40, 41)]
+    header = "SKU;Nama Produk;Kategori;Harga;Stok;Berat (gram);Foto;SKU Induk;Nama Variasi;Varian"
+    (tmp_path / "katalog.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    config = tmp_path / "pasindo.yaml"
+    config.write_text(f"""
+state_dir: state
+institutions:
+  - {{code: lapas-uji, name: Lapas Kelas IIB Uji, type: lapas, catalog: {{path: katalog.csv}}, sku_prefix: LPUJI}}
+channels:
+  - name: tiktok
+    adapter: tiktokshop
+    endpoint: {sandbox.url}
+    credentials: {json.dumps(CREDENTIALS)}
+    options: {{listing_platforms: [TIKTOK_SHOP, TOKOPEDIA]}}
+""", encoding="utf-8")
+
+    def sync() -> dict[str, Any]:
+        result = CliRunner().invoke(main, ["--config", str(config), "sync", "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    first = sync()
+    assert [(c["op"], c["outcome"], c["count"]) for c in first["counts"]] == [("create", "ok", 4)]
+    items = {item["seller_sku"]: item for item in inspect(sandbox)}
+    assert set(items) == {"LPUJI-DMP-0", "LPUJI-DMP-1", "LPUJI-DMP-2", None}
+    assert [v["seller_sku"] for v in items[None]["variants"]] == ["LPUJI-SPT-40", "LPUJI-SPT-41"]
+    before = stats(sandbox)
+    assert sync()["counts"] == []
+    assert stats(sandbox)["requests"] == before["requests"] and stats(sandbox)["writes"] == before["writes"]
