@@ -7,9 +7,23 @@ import pytest
 from connector.adapters.contract import AdapterContract, SandboxHarness
 
 
-class TestShopee(AdapterContract):
+class _Sandboxed(AdapterContract):
+    name = ""
+
     @pytest.fixture
     def harness(self, tmp_path):
-        h = SandboxHarness("shopee", dialect="shopee", state=tmp_path / "sandbox.sqlite")
+        h = SandboxHarness(self.name, dialect=self.name, state=tmp_path / "sandbox.sqlite")
         yield h
         h.stop()
+
+
+class TestShopee(_Sandboxed):
+    name = "shopee"
+
+
+class TestLazada(_Sandboxed):
+    name = "lazada"
+
+
+class TestTikTokShop(_Sandboxed):
+    name = "tiktokshop"

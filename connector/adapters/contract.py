@@ -280,7 +280,7 @@ class AdapterContract:
 
     def test_a_missing_listing_is_not_found(self, adapter: Adapter) -> None:
         want = self.make(adapter, "KTR-NF-01")
-        ghost = Remote("987654321987", want.seller_sku, {}, True)
+        ghost = Remote("987654321987", want.seller_sku, {want.seller_sku: "987654321988"}, True)
         [outcome] = adapter.update_stock([Change(want.key, ghost, {want.seller_sku: 3})])
         assert isinstance(outcome.error, NotFound)
 
