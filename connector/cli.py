@@ -227,6 +227,55 @@ def daemon(obj: _Context) -> None:
     sys.exit(Daemon(obj.config_path, config, on_config=use).run())
 
 
+@main.command()
+@click.option("--channel", "channels", multiple=True, metavar="NAME", help="Only these channels.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def check(obj: _Context, channels: tuple[str, ...], fmt: str) -> None:
+    """One cheap authenticated call per channel: credentials, shop and permissions. Exit 0 when all pass."""
+    from connector.channels import check_channels
+    from connector.sync.engine import ledger_path
+    from connector.sync.ledger import Ledger
+
+    config = obj.config()
+    known = {c.name for c in config.channels}
+    if unknown := [c for c in channels if c not in known]:
+        _usage(f"unknown channel {', '.join(unknown)}; configured: {', '.join(sorted(known))}")
+    ledger = Ledger(ledger_path(config))  # refreshed tokens live there
+    try:
+        results = check_channels(config, ledger, channels)
+    finally:
+        ledger.close()
+    if fmt == "json":
+        click.echo(json.dumps([vars(r) for r in results], ensure_ascii=False, indent=2))
+    else:
+        from connector.reports import table
+
+        click.echo(table([(r.channel, r.adapter, "ok" if r.ok else "FAILED", r.message) for r in results],
+                         ("channel", "adapter", "check", "message")))
+    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def adapters(fmt: str) -> None:
+    """The marketplace adapters installed (entry-point group pasindo.adapters), with version and capabilities."""
+    from connector.channels import installed_adapters
+
+    found = installed_adapters()
+    if fmt == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    from connector.reports import table
+
+    rows = []
+    for a in found:
+        caps = a["capabilities"]
+        summary = a["problem"] or ", ".join(f"{k}={v}" for k, v in caps.items())
+        rows.append((a["name"], a["version"], a["target"], summary))
+    click.echo(table(rows, ("adapter", "version", "from", "capabilities")))
+
+
 @main.group()
 def sandbox() -> None:
     """The marketplace sandbox: emulated Shopee, Lazada and TikTok Shop APIs on loopback."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -73,31 +74,60 @@ class _ReopeningFile:
         if self._fh is not None:
             self._fh.flush()
 
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+_LOG_FILE: _ReopeningFile | None = None
+
 
 def configure(*, json: bool | None = None, level: str = "info", file: Path | None = None,
               secrets: Iterable[str] = (), stream: TextIO | None = None) -> None:
     """Set up structlog once per process. `json=None` means JSON unless the output is a terminal."""
+    global _LOG_FILE
     REDACTOR.add(secrets)
-    out: Any = _ReopeningFile(file) if file is not None else (stream or sys.stderr)
+    if _LOG_FILE is not None:  # set up again (SIGHUP): the previous file is released
+        _LOG_FILE.close()
+        _LOG_FILE = None
+    if file is not None:
+        _LOG_FILE = _ReopeningFile(file)
+    out: Any = _LOG_FILE or stream or sys.stderr
     if json is None:
         json = file is not None or not getattr(out, "isatty", lambda: False)()
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False) if json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        REDACTOR,
+    ]
+    if json and out is sys.stdout and os.environ.get("JOURNAL_STREAM"):
+        renderer = _JournaldPriority(renderer)  # under systemd: `journalctl -p warning` then filters by level
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            REDACTOR,
-            renderer,
-        ],
+        processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         logger_factory=structlog.WriteLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
+
+
+_PRIORITY = {"debug": 7, "info": 6, "warning": 4, "error": 3, "critical": 2}
+
+
+class _JournaldPriority:
+    """Prefix each line with its syslog priority; journald strips the `<N>` and files the line at that level."""
+
+    def __init__(self, render: Any):
+        self.render = render
+
+    def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> str:
+        return f"<{_PRIORITY.get(event.get('level', 'info'), 6)}>" + self.render(logger, method, event)
 
 
 def get_logger(**context: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 
 from connector import logs
 
@@ -28,3 +29,24 @@ def test_console_output_for_a_terminal():
     logs.configure(json=False, stream=out)
     logs.get_logger().info("hello", institution="lapas-a")
     assert "hello" in out.getvalue() and "institution=lapas-a" in out.getvalue()
+
+
+def test_under_systemd_each_line_carries_its_syslog_priority(monkeypatch, capsys):
+    monkeypatch.setenv("JOURNAL_STREAM", "8:12345")
+    logs.configure(json=True, stream=sys.stdout)
+    log = logs.get_logger()
+    log.info("quiet")
+    log.warning("loud")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("<6>{") and lines[1].startswith("<4>{")
+    assert json.loads(lines[1][3:])["event"] == "loud"
+
+
+def test_setting_up_again_releases_the_previous_log_file(tmp_path):
+    logs.configure(json=True, file=tmp_path / "a.log")
+    logs.get_logger().info("one")
+    first = logs._LOG_FILE
+    logs.configure(json=True, file=tmp_path / "b.log")
+    logs.get_logger().info("two")
+    assert first._fh is None and "one" in (tmp_path / "a.log").read_text() and "two" in (tmp_path / "b.log").read_text()
+    logs.configure(json=True, stream=io.StringIO())

@@ -169,3 +169,15 @@ def test_price_crash_is_held_for_that_item_only():
 def test_listing_carries_the_credit_line():
     listing = desired(product()).listing
     assert listing.description == "Kulit.\n\nKarya WBP Lapas Uji."
+
+
+def test_refused_new_variants_hold_back_their_prices_and_stock_too():
+    p = product(variants=[Variant(sku="D-40", price=200_000, stock=1, options={"Ukuran": "40"})])
+    want = desired(p)
+    bound = Binding("shopee", want.listing.key, "lapas-uji", want.listing.seller_sku, "800000001", {}, "active",
+                    None, None, None, invalid_fp=want.content_fp, last_error="variation name refused")
+    result = plan({want.listing.key: want}, {want.listing.key: bound})
+    assert result.ops == [] and result.skipped[0][2] == "refused by the channel: variation name refused"
+    plain = desired(product())  # a refused name change still lets price and stock through
+    named = acknowledged(plain, content_fp="older", invalid_fp=plain.content_fp, stock={"LPUJI-DMP-01": 1})
+    assert kinds(plan({plain.listing.key: plain}, {plain.listing.key: named})) == [(STOCK, plain.listing.key)]

@@ -20,8 +20,8 @@ from typing import Any
 
 import requests
 
-from connector.adapters.base import Adapter, AdapterError, Image
-from connector.adapters.registry import adapter_class
+from connector.adapters.base import Adapter, Image
+from connector.adapters.registry import UnknownAdapter, adapter_class
 from connector.catalog.rejects import Reject
 from connector.catalog.validation import Catalogs
 from connector.config import ChannelConfig, Config
@@ -54,6 +54,7 @@ class SyncResult:
     channels: list[ChannelResult] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     invalid: list[tuple[str, str, str, str]] = field(default_factory=list)  # (channel, institution, key, why)
+    refused: list[tuple[str, str, str, str]] = field(default_factory=list)  # still refused by the channel
     status: str = "ok"
     seconds: float = 0.0
 
@@ -72,13 +73,15 @@ class SyncResult:
                 out[(h.op.institution, plan.channel, h.op.kind, "held")] += 1
         for channel, institution, _, _ in self.invalid:
             out[(institution, channel, "prepare", "invalid")] += 1
+        for channel, institution, _, _ in self.refused:
+            out[(institution, channel, "wait", "invalid")] += 1
         return out
 
     @property
     def exit_code(self) -> int:
         if self.held:
             return 3
-        if self.rejects or self.invalid or any(c.failed() or c.stopped for c in self.channels):
+        if self.rejects or self.invalid or self.refused or any(c.failed() or c.stopped for c in self.channels):
             return 1
         return 0
 
@@ -189,6 +192,7 @@ class Sync:
                     result.plans.append(plan)
                     if channel_result is not None:
                         result.channels.append(channel_result)
+            self._report_refused(result, run_id, log)
         except BaseException:
             if run_id is not None:
                 self.ledger.finish_run(run_id, "failed", {})
@@ -294,11 +298,27 @@ class Sync:
             self.ledger.record_items(run_id, [(channel, institution, key, "prepare", "invalid", why)
                                               for channel, institution, key, why in result.invalid])
 
+    def _report_refused(self, result: SyncResult, run_id: str | None, log: Any) -> None:
+        """Listings the channel refused earlier, waiting for their content to change: a standing problem, so
+        the run still ends with problems, but said quietly (the refusal itself was logged when it happened)."""
+        refused = [(p.channel, institution, key, why) for p in result.plans for key, institution, why in p.skipped]
+        for channel, institution, key, why in refused:
+            log.debug("item", channel=channel, institution=institution, key=key, op="wait", outcome="invalid",
+                      message=why)
+        if run_id is not None and refused:
+            self.ledger.record_items(run_id, [(channel, institution, key, "wait", "invalid", why)
+                                              for channel, institution, key, why in refused])
+        result.refused = refused
+
     # -- one channel ---------------------------------------------------------------------------------------------
 
     def _channel(self, channel: ChannelConfig, base_url: str, desired: dict[str, Desired], readable: set[str],
                  untouchable: set[str], run_id: str | None, log: Any) -> tuple[Plan, ChannelResult | None]:
-        adapter = make_adapter(channel, base_url, self.ledger)
+        try:
+            adapter = make_adapter(channel, base_url, self.ledger)
+        except (UnknownAdapter, ValueError) as err:  # e.g. a credential missing: this channel cannot run
+            log.error("channel_stopped", channel=channel.name, reason=str(err))
+            return Plan(channel.name), ChannelResult(channel.name, stopped=str(err))
         try:
             executor = ChannelExecutor(adapter, self.ledger, run_id or "dry-run", log=log, stop=self.stop,
                                        progress=self.progress)
@@ -325,9 +345,9 @@ class Sync:
             if self.options.dry_run:
                 return plan, None
             return plan, executor.execute(plan)
-        except AdapterError as err:  # pragma: no cover - adapters raise inside the executor, which records them
-            log.error("channel_failed", channel=channel.name, message=err.message)
-            raise
+        except Exception as err:  # a defect in one channel must not take the others down: report it, go on
+            log.exception("channel_failed", channel=channel.name, error=f"{type(err).__name__}: {err}")
+            return Plan(channel.name), ChannelResult(channel.name, stopped=f"internal error: {type(err).__name__}")
         finally:
             adapter.close()
 

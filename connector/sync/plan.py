@@ -68,14 +68,17 @@ def plan_channel(channel: str, desired: dict[str, Desired], bindings: dict[str, 
             elif want.active:
                 ops.append(Op(CREATE, channel, key, want.institution, want, have))
             continue
+        refused = have.invalid_fp == want.content_fp
         if have.content_fp != want.content_fp:
-            if have.invalid_fp == want.content_fp:
+            if refused:
                 plan.skipped.append((key, want.institution, f"refused by the channel: {have.last_error}"))
             else:
                 ops.append(Op(CONTENT, channel, key, want.institution, want, have))
-        if have.prices != want.listing.sku_prices():
+        # While the channel refuses new variants, their prices and stock have nowhere to go: they wait too.
+        reachable = not refused or all(v.seller_sku in have.variant_ids for v in want.listing.variants)
+        if reachable and have.prices != want.listing.sku_prices():
             ops.append(Op(PRICE, channel, key, want.institution, want, have))
-        if have.stock != want.listing.sku_stock():
+        if reachable and have.stock != want.listing.sku_stock():
             ops.append(Op(STOCK, channel, key, want.institution, want, have))
         if want.active and have.status != "active":
             ops.append(Op(RELIST, channel, key, want.institution, want, have))
