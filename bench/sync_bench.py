@@ -2,6 +2,7 @@
 
     python bench/sync_bench.py --products 50000 --institutions 500          # read, first sync, no-change, 1%, naive
     python bench/sync_bench.py --paced --products 5000 --rate 20            # first listing under N req/s, 3 channels
+    python bench/sync_bench.py --read-only --products 500000 --institutions 500   # read + normalise alone
 
 The sandbox runs in its own process (`pasindo sandbox serve`), so the connector and the marketplace do not share
 an interpreter. Figures are printed; nothing is asserted (the tests assert behaviour).
@@ -155,10 +156,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
     parser.add_argument("--paced", action="store_true", help="first listing under a per-channel rate limit")
     parser.add_argument("--rate", type=float, default=20, help="the sandbox's requests/s per channel (--paced)")
+    parser.add_argument("--read-only", action="store_true", help="only read + normalise, with this process's peak")
     args = parser.parse_args()
     configure(json=True, level="error", stream=open("/dev/null", "w"))  # noqa: SIM115 - the bench's own output
     if args.paced:
         paced(args)
+        return
+    if args.read_only:
+        work = args.out / f"read-{args.products}"
+        if not (work / "pasindo.yaml").exists():
+            generate(work, args.institutions, args.products, 1, [], "sandbox")
+        seconds, products = read_only(work / "pasindo.yaml")
+        print(f"read + normalise: {products} products ({args.institutions} catalogs, 70% CSV / 30% XLSX) in "
+              f"{seconds:.1f}s = {products / seconds:,.0f} products/s; peak memory {peak_mb():.0f} MB")
         return
     work = args.out / f"national-{args.products}"
     shutil.rmtree(work, ignore_errors=True)
