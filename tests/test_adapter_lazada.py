@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,45 +28,17 @@ from connector.adapters.base import (
     Transient,
     UnknownOutcome,
 )
+from connector.adapters.contract import MemoryStore
 from connector.adapters.lazada import LazadaAdapter, sign
 from connector.cli import main
 from connector.sandbox import SandboxServer
 
+CHANNEL = "lazada"
 SECRET = "sandbox-lazada-secret"
 TOKEN = "sandbox-lazada-token"
 REFRESH = "sandbox-lazada-refresh"
 CREDENTIALS = {"app_key": "100002", "app_secret": SECRET, "access_token": TOKEN, "refresh_token": REFRESH}
 CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
-QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
-
-
-class MemoryTokens:
-    """A TokenStore in memory; `on_save` lets a test look at the world at the moment of saving."""
-
-    def __init__(self, initial: dict[str, Any] | None = None, on_save: Callable[[], None] | None = None) -> None:
-        self.data: dict[str, dict[str, Any]] = {"lazada": dict(initial)} if initial else {}
-        self.saved: list[dict[str, Any]] = []
-        self.on_save = on_save
-
-    def load(self, channel: str) -> dict[str, Any] | None:
-        return self.data.get(channel)
-
-    def save(self, channel: str, tokens: dict[str, Any]) -> None:
-        if self.on_save is not None:
-            self.on_save()
-        self.data[channel] = dict(tokens)
-        self.saved.append(dict(tokens))
-
-
-class MemoryMedia:
-    def __init__(self) -> None:
-        self.ids: dict[tuple[str, str], str] = {}
-
-    def get(self, channel: str, sha256: str) -> str | None:
-        return self.ids.get((channel, sha256))
-
-    def put(self, channel: str, sha256: str, image_id: str) -> None:
-        self.ids[(channel, sha256)] = image_id
 
 
 def png(seed: int) -> Image:
@@ -117,43 +89,9 @@ def faults(server: SandboxServer) -> dict[str, int]:
 
 
 @pytest.fixture
-def state(tmp_path: Path) -> Path:
-    return tmp_path / "sandbox.db"
-
-
-@pytest.fixture
-def sandbox(state: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, state_path=state) as server:
-        yield server
-
-
-@pytest.fixture
-def make_adapter() -> Iterator[Callable[..., LazadaAdapter]]:
-    made: list[LazadaAdapter] = []
-
-    def make(
-        server: SandboxServer,
-        *,
-        tokens: MemoryTokens | None = None,
-        media: MemoryMedia | None = None,
-        timeout: float = 5.0,
-        **credentials: str,
-    ) -> LazadaAdapter:
-        adapter = LazadaAdapter(
-            "lazada",
-            server.url,
-            {**CREDENTIALS, **credentials},
-            tokens=tokens or MemoryTokens(),
-            media=media or MemoryMedia(),
-            options={"rate_limit": 200, "retry": QUICK_RETRY},
-            timeout=timeout,
-        )
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
+def make_adapter(adapters: Callable[..., Any]) -> Callable[..., LazadaAdapter]:
+    """`make_adapter(server, **keywords)`: conftest's `adapters` for this module's channel."""
+    return functools.partial(adapters, LazadaAdapter, CHANNEL, CREDENTIALS)
 
 
 @pytest.fixture
@@ -389,7 +327,7 @@ def test_throttled_calls_are_retried_until_the_create_succeeds(
 
 
 def test_a_failed_create_is_not_repeated_but_reads_are(state: Path, make_adapter: Callable[..., LazadaAdapter]) -> None:
-    media = MemoryMedia()
+    media = MemoryStore()
     with SandboxServer(port=0, state_path=state) as server:
         make_adapter(server, media=media).image_id(png(1))
     with SandboxServer(port=0, state_path=state, seed=2, fail_rate=0.5) as server:
@@ -408,7 +346,7 @@ def test_a_failed_create_is_not_repeated_but_reads_are(state: Path, make_adapter
 def test_lost_create_answer_is_unknown_outcome_and_find_sees_the_product(
     state: Path, make_adapter: Callable[..., LazadaAdapter]
 ) -> None:
-    media = MemoryMedia()
+    media = MemoryStore()
     with SandboxServer(port=0, state_path=state) as server:
         make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
     with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=2) as server:
@@ -427,7 +365,7 @@ def test_invalid_access_token_is_refreshed_once_saved_before_use_and_the_call_su
     sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter]
 ) -> None:
     calls_when_saved: list[int] = []
-    tokens = MemoryTokens(on_save=lambda: calls_when_saved.append(requests_to(sandbox, "products/get")))
+    tokens = MemoryStore(on_save=lambda: calls_when_saved.append(requests_to(sandbox, "products/get")))
     adapter = make_adapter(sandbox, tokens=tokens, access_token="expired-token")
     assert adapter.check().startswith("app 100002")
     assert requests_to(sandbox, "auth/token/refresh") == 1
@@ -439,24 +377,13 @@ def test_invalid_access_token_is_refreshed_once_saved_before_use_and_the_call_su
 
 
 def test_threads_sharing_the_adapter_refresh_only_once(
-    sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter]
+    sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter], in_threads: Callable[..., list[BaseException]]
 ) -> None:
-    tokens = MemoryTokens({"access_token": "revoked", "refresh_token": REFRESH,  # the store wins over the config
-                           "config_refresh_sha": CONFIG_REFRESH_SHA})
+    # The store wins over the config.
+    tokens = MemoryStore({CHANNEL: {"access_token": "revoked", "refresh_token": REFRESH,
+                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
     adapter = make_adapter(sandbox, tokens=tokens)
-    errors: list[BaseException] = []
-
-    def check() -> None:
-        try:
-            adapter.check()
-        except Exception as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=check) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = in_threads(adapter.check, 4)
     assert errors == []
     assert requests_to(sandbox, "auth/token/refresh") == 1 and len(tokens.saved) == 1
 
@@ -464,8 +391,8 @@ def test_threads_sharing_the_adapter_refresh_only_once(
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter]
 ) -> None:
-    tokens = MemoryTokens({"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
-                           "config_refresh_sha": CONFIG_REFRESH_SHA})
+    tokens = MemoryStore({CHANNEL: {"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
+                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "auth/token/refresh") == 1
     assert requests_to(sandbox, "products/get") == 1  # no refused call first

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,11 @@ from connector.adapters.base import (
     Remote,
     UnknownOutcome,
 )
+from connector.adapters.contract import MemoryStore
 from connector.adapters.shopee import ShopeeAdapter, sign
 from connector.sandbox import SandboxServer
 
+CHANNEL = "shopee"
 PARTNER_ID = 100001
 PARTNER_KEY = "sandbox-shopee-key"
 SHOP_ID = 200001
@@ -44,36 +46,6 @@ CREDENTIALS = {
 CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 # What every update_content of a listing with variants costs: the content, and one read of the models.
 READ_AND_UPDATE = Counter({"product/update_item": 1, "product/get_model_list": 1})
-QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
-
-
-class MemoryTokens:
-    """A TokenStore in memory; `on_save` lets a test look at the world at the moment of saving."""
-
-    def __init__(self, initial: dict[str, Any] | None = None, on_save: Callable[[], None] | None = None) -> None:
-        self.data: dict[str, dict[str, Any]] = {"shopee": dict(initial)} if initial else {}
-        self.saved: list[dict[str, Any]] = []
-        self.on_save = on_save
-
-    def load(self, channel: str) -> dict[str, Any] | None:
-        return self.data.get(channel)
-
-    def save(self, channel: str, tokens: dict[str, Any]) -> None:
-        if self.on_save is not None:
-            self.on_save()
-        self.data[channel] = dict(tokens)
-        self.saved.append(dict(tokens))
-
-
-class MemoryMedia:
-    def __init__(self) -> None:
-        self.ids: dict[tuple[str, str], str] = {}
-
-    def get(self, channel: str, sha256: str) -> str | None:
-        return self.ids.get((channel, sha256))
-
-    def put(self, channel: str, sha256: str, image_id: str) -> None:
-        self.ids[(channel, sha256)] = image_id
 
 
 def png(seed: int) -> Image:
@@ -168,43 +140,9 @@ def faults(server: SandboxServer) -> dict[str, int]:
 
 
 @pytest.fixture
-def state(tmp_path: Path) -> Path:
-    return tmp_path / "sandbox.db"
-
-
-@pytest.fixture
-def sandbox(state: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, state_path=state) as server:
-        yield server
-
-
-@pytest.fixture
-def make_adapter() -> Iterator[Callable[..., ShopeeAdapter]]:
-    made: list[ShopeeAdapter] = []
-
-    def make(
-        server: SandboxServer,
-        *,
-        tokens: MemoryTokens | None = None,
-        media: MemoryMedia | None = None,
-        timeout: float = 5.0,
-        **credentials: str,
-    ) -> ShopeeAdapter:
-        adapter = ShopeeAdapter(
-            "shopee",
-            server.url,
-            {**CREDENTIALS, **credentials},
-            tokens=tokens or MemoryTokens(),
-            media=media or MemoryMedia(),
-            options={"rate_limit": 200, "retry": QUICK_RETRY},
-            timeout=timeout,
-        )
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
+def make_adapter(adapters: Callable[..., Any]) -> Callable[..., ShopeeAdapter]:
+    """`make_adapter(server, **keywords)`: conftest's `adapters` for this module's channel."""
+    return functools.partial(adapters, ShopeeAdapter, CHANNEL, CREDENTIALS)
 
 
 @pytest.fixture
@@ -506,7 +444,7 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
 def test_lost_add_item_answer_is_unknown_outcome_and_find_sees_the_item(
     state: Path, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
-    media = MemoryMedia()
+    media = MemoryStore()
     with SandboxServer(port=0, state_path=state) as server:
         make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
     with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=2) as server:
@@ -528,7 +466,7 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
         issued = raw_refresh(server, REFRESH)  # a pair that expires in one second
         time.sleep(1.1)
         calls_when_saved: list[int] = []
-        tokens = MemoryTokens(on_save=lambda: calls_when_saved.append(requests_to(server, "product/get_item_list")))
+        tokens = MemoryStore(on_save=lambda: calls_when_saved.append(requests_to(server, "product/get_item_list")))
         adapter = make_adapter(
             server, tokens=tokens, access_token=issued["access_token"], refresh_token=issued["refresh_token"]
         )
@@ -542,24 +480,13 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
 
 
 def test_threads_sharing_the_adapter_refresh_only_once(
-    sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
+    sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter], in_threads: Callable[..., list[BaseException]]
 ) -> None:
-    tokens = MemoryTokens({"access_token": "revoked", "refresh_token": REFRESH,  # the store wins over the config
-                           "config_refresh_sha": CONFIG_REFRESH_SHA})
+    # The store wins over the config.
+    tokens = MemoryStore({CHANNEL: {"access_token": "revoked", "refresh_token": REFRESH,
+                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
     adapter = make_adapter(sandbox, tokens=tokens)
-    errors: list[BaseException] = []
-
-    def check() -> None:
-        try:
-            adapter.check()
-        except Exception as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=check) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = in_threads(adapter.check, 4)
     assert errors == []
     assert requests_to(sandbox, "auth/access_token/get") == 1 and len(tokens.saved) == 1
 
@@ -567,8 +494,8 @@ def test_threads_sharing_the_adapter_refresh_only_once(
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
-    tokens = MemoryTokens({"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
-                           "config_refresh_sha": CONFIG_REFRESH_SHA})
+    tokens = MemoryStore({CHANNEL: {"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
+                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "auth/access_token/get") == 1
     assert requests_to(sandbox, "product/get_item_list") == 1  # no refused call first
@@ -603,7 +530,7 @@ def test_a_shop_reauthorised_in_the_config_wins_over_the_stored_pair(
 ) -> None:
     stale = {"access_token": "revoked", "refresh_token": "spent", "expires_at": time.time() + 3600,
              "config_refresh_sha": hashlib.sha256(b"an-older-refresh-token").hexdigest()}
-    tokens = MemoryTokens(stale)
+    tokens = MemoryStore({CHANNEL: stale})
     adapter = make_adapter(sandbox, tokens=tokens)  # the config carries the newly authorised pair
     assert adapter.check().startswith("shop 200001")
     assert requests_to(sandbox, "auth/access_token/get") == 0

@@ -9,7 +9,7 @@ import re
 import struct
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -32,11 +32,13 @@ from connector.adapters.base import (
     Transient,
     UnknownOutcome,
 )
+from connector.adapters.contract import MemoryStore
 from connector.adapters.tiktokshop import TikTokShopAdapter, classify, sign
 from connector.cli import main
 from connector.sandbox import SandboxServer
 from connector.sandbox.store import Store
 
+CHANNEL = "tiktok"
 SECRET = "sandbox-tts-secret"
 REFRESH = "sandbox-tts-refresh"
 CREDENTIALS = {
@@ -47,36 +49,6 @@ CREDENTIALS = {
     "refresh_token": REFRESH,
 }
 CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
-QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
-
-
-class MemoryTokens:
-    """A TokenStore in memory; `on_save` lets a test look at the world at the moment of saving."""
-
-    def __init__(self, initial: dict[str, Any] | None = None, on_save: Callable[[], None] | None = None) -> None:
-        self.data: dict[str, dict[str, Any]] = {"tiktok": dict(initial)} if initial else {}
-        self.saved: list[dict[str, Any]] = []
-        self.on_save = on_save
-
-    def load(self, channel: str) -> dict[str, Any] | None:
-        return self.data.get(channel)
-
-    def save(self, channel: str, tokens: dict[str, Any]) -> None:
-        if self.on_save is not None:
-            self.on_save()
-        self.data[channel] = dict(tokens)
-        self.saved.append(dict(tokens))
-
-
-class MemoryMedia:
-    def __init__(self) -> None:
-        self.ids: dict[tuple[str, str], str] = {}
-
-    def get(self, channel: str, sha256: str) -> str | None:
-        return self.ids.get((channel, sha256))
-
-    def put(self, channel: str, sha256: str, image_id: str) -> None:
-        self.ids[(channel, sha256)] = image_id
 
 
 def png(seed: int) -> Image:
@@ -131,33 +103,9 @@ def raw_refresh(server: SandboxServer, refresh_token: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def state(tmp_path: Path) -> Path:
-    return tmp_path / "sandbox.db"
-
-
-@pytest.fixture
-def sandbox(state: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, state_path=state) as server:
-        yield server
-
-
-@pytest.fixture
-def make_adapter() -> Iterator[Callable[..., TikTokShopAdapter]]:
-    made: list[TikTokShopAdapter] = []
-
-    def make(server: SandboxServer, *, tokens: MemoryTokens | None = None, media: MemoryMedia | None = None,
-             timeout: float = 5.0, options: dict[str, Any] | None = None, **credentials: str) -> TikTokShopAdapter:
-        adapter = TikTokShopAdapter(
-            "tiktok", server.url, {**CREDENTIALS, **credentials}, tokens=tokens or MemoryTokens(),
-            media=media or MemoryMedia(), options={"rate_limit": 200, "retry": QUICK_RETRY, **(options or {})},
-            timeout=timeout,
-        )
-        made.append(adapter)
-        return adapter
-
-    yield make
-    for adapter in made:
-        adapter.close()
+def make_adapter(adapters: Callable[..., Any]) -> Callable[..., TikTokShopAdapter]:
+    """`make_adapter(server, **keywords)`: conftest's `adapters` for this module's channel."""
+    return functools.partial(adapters, TikTokShopAdapter, CHANNEL, CREDENTIALS)
 
 
 @pytest.fixture
@@ -398,7 +346,7 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
 def test_lost_create_answers_are_retried_with_the_same_key_and_never_duplicate(
     state: Path, make_adapter: Callable[..., TikTokShopAdapter]
 ) -> None:
-    media = MemoryMedia()
+    media = MemoryStore()
     with SandboxServer(port=0, state_path=state) as server:
         make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
     with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=1) as server:
@@ -406,7 +354,8 @@ def test_lost_create_answers_are_retried_with_the_same_key_and_never_duplicate(
         writes = stats(server)["writes"]  # the counters live in the state file: the upload is there already
         with pytest.raises(UnknownOutcome, match="idempotency key"):
             adapter.create(plain_listing(), "intent-1")
-        assert requests_to(server, "/product/202309/products") == QUICK_RETRY["attempts"]  # repeated with the key
+        # Repeated with the key, as often as the retry policy allows.
+        assert requests_to(server, "/product/202309/products") == adapter.options["retry"]["attempts"]
         assert stats(server)["writes"] == writes + 1  # the repeats found the product the first made
         [found] = adapter.find("LPMJK-DOMPET-01")  # reads are never hit by timeouts
         assert [item["item_id"] for item in inspect(server)] == [int(found.external_id)]
@@ -424,7 +373,7 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
     with SandboxServer(port=0, state_path=state) as server:
         calls_when_saved: list[int] = []
         shops_calls = functools.partial(requests_to, server, "/authorization/202309/shops")
-        tokens = MemoryTokens(on_save=lambda: calls_when_saved.append(shops_calls()))
+        tokens = MemoryStore(on_save=lambda: calls_when_saved.append(shops_calls()))
         adapter = make_adapter(server, tokens=tokens, access_token="expired-token")
         assert adapter.check().startswith("shop PASINDO Sandbox")
         assert requests_to(server, "/authorization/api/v2/token/refresh") == 1
@@ -438,8 +387,8 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., TikTokShopAdapter]
 ) -> None:
-    tokens = MemoryTokens({"access_token": CREDENTIALS["access_token"], "refresh_token": REFRESH,
-                           "expires_at": time.time() + 60, "config_refresh_sha": CONFIG_REFRESH_SHA})
+    tokens = MemoryStore({CHANNEL: {"access_token": CREDENTIALS["access_token"], "refresh_token": REFRESH,
+                                    "expires_at": time.time() + 60, "config_refresh_sha": CONFIG_REFRESH_SHA}})
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "/authorization/api/v2/token/refresh") == 1
     assert requests_to(sandbox, "/authorization/202309/shops") == 1  # no refused call first

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +17,16 @@ import pytest
 import requests
 
 from connector.adapters.base import AuthError, Invalid, Throttled, Transient, UnknownOutcome
-from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, parse_retry_after, status_error
+from connector.adapters.http import (
+    ChannelTransport,
+    RateLimiter,
+    RetryPolicy,
+    call,
+    json_body,
+    new_session,
+    parse_retry_after,
+    status_error,
+)
 
 QUICK = RetryPolicy(attempts=4, total_seconds=10, base_wait=0.01, max_wait=0.05)
 SECRET_QUERY = {"sign": "0123abcdsecretsign", "access_token": "secret-access-token"}
@@ -258,6 +267,56 @@ def test_refused_connection_is_transient_even_for_a_write(session: requests.Sess
         send(session, f"http://127.0.0.1:{port}/create", write=True)
     assert "could not connect" in raised.value.message
     assert_no_secrets(raised.value)
+
+
+# --- a channel's transport ---------------------------------------------------------------------------------------
+
+
+def test_channel_transport_takes_pace_timeouts_and_retries_from_the_options() -> None:
+    options = {"rate_limit": 4, "timeout": 12, "connect_timeout": 3, "retry": {"attempts": 2}}
+    transport = ChannelTransport.from_options(options, rate_limit=10, read_timeout=30)
+    try:
+        assert (transport.limiter.rate, transport.limiter.burst) == (4, 4)
+        assert transport.timeout == (3, 12)
+        assert transport.retry == RetryPolicy(attempts=2)
+    finally:
+        transport.close()
+
+
+def test_channel_transport_defaults_connect_within_five_seconds_of_the_read_timeout() -> None:
+    quick = ChannelTransport.from_options({}, rate_limit=0.5, read_timeout=2)
+    usual = ChannelTransport.from_options({}, rate_limit=10, read_timeout=30)
+    try:
+        assert (quick.limiter.rate, quick.limiter.burst) == (0.5, 1)
+        assert (quick.timeout, usual.timeout) == ((2, 2), (5, 30))
+        assert quick.retry == RetryPolicy()
+    finally:
+        quick.close()
+        usual.close()
+
+
+def test_channel_transport_calls_with_its_own_policy_unless_given_one(server: Server) -> None:
+    server.script.answers["/busy"] = [Answer(503)]
+    transport = ChannelTransport(new_session(), RateLimiter(1000, burst=1000), (1.0, 2.0), QUICK)
+    try:
+        with pytest.raises(Transient):
+            transport.call("GET", f"{server.url}/busy", write=False, parse=text_or_error)
+        assert server.script.requests["/busy"] == QUICK.attempts
+        with pytest.raises(Transient):
+            transport.call("GET", f"{server.url}/busy", write=False, parse=text_or_error,
+                           retry=replace(QUICK, attempts=1))
+        assert server.script.requests["/busy"] == QUICK.attempts + 1
+    finally:
+        transport.close()
+
+
+def test_json_body_is_a_json_object_or_none(server: Server, session: requests.Session) -> None:
+    server.script.answers["/object"] = [Answer(body='{"code": 0}')]
+    server.script.answers["/list"] = [Answer(body="[1, 2]")]
+    server.script.answers["/html"] = [Answer(502, body="<html>Bad Gateway</html>")]
+    assert json_body(session.get(f"{server.url}/object", timeout=2)) == {"code": 0}
+    assert json_body(session.get(f"{server.url}/list", timeout=2)) is None
+    assert json_body(session.get(f"{server.url}/html", timeout=2)) is None
 
 
 # --- Retry-After parsing ------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -71,17 +71,25 @@ class Harness(Protocol):
 
 
 class MemoryStore:
-    """TokenStore and MediaCache in memory, for adapters under test."""
+    """TokenStore and MediaCache in memory, for adapters under test. `tokens` are the pairs stored at the start, by
+    channel; `saved` lists every pair saved since, and `on_save` lets a test look at the world at the moment of saving.
+    """
 
-    def __init__(self) -> None:
-        self.tokens: dict[str, dict[str, Any]] = {}
+    def __init__(self, tokens: Mapping[str, Mapping[str, Any]] | None = None,
+                 on_save: Callable[[], None] | None = None) -> None:
+        self.tokens: dict[str, dict[str, Any]] = {channel: dict(pair) for channel, pair in (tokens or {}).items()}
         self.media: dict[tuple[str, str], str] = {}
+        self.saved: list[dict[str, Any]] = []
+        self.on_save = on_save
 
     def load(self, channel: str) -> dict[str, Any] | None:
         return self.tokens.get(channel)
 
     def save(self, channel: str, tokens: dict[str, Any]) -> None:
+        if self.on_save is not None:
+            self.on_save()
         self.tokens[channel] = dict(tokens)
+        self.saved.append(dict(tokens))
 
     def get(self, channel: str, sha256: str) -> str | None:
         return self.media.get((channel, sha256))

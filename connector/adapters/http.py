@@ -1,4 +1,5 @@
-"""HTTP plumbing every adapter shares: a pooled session per channel, a token-bucket rate limiter, and `call`.
+"""HTTP plumbing every adapter shares: a pooled session per channel, a token-bucket rate limiter, and `call`;
+`ChannelTransport` holds one channel's session, limiter, timeouts and retry policy, built from its options.
 
 `call` paces a request through the channel's limiter, turns transport failures into the failure classes of
 `connector.adapters.base`, lets the adapter's `parse` classify the answer, and retries only `Throttled` and
@@ -19,7 +20,7 @@ import email.utils
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -180,6 +181,47 @@ def call(
     return retrying(attempt)
 
 
+@dataclass(frozen=True)
+class ChannelTransport:
+    """What one channel's requests travel with: its session, its rate limiter, timeouts and retry policy."""
+
+    session: requests.Session = field(repr=False)
+    limiter: RateLimiter
+    timeout: Timeout = DEFAULT_TIMEOUT
+    retry: RetryPolicy = DEFAULT_RETRY
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], *, rate_limit: float, read_timeout: float) -> ChannelTransport:
+        """From a channel's options: rate_limit (requests per second; else `rate_limit`), pool_size, timeout (read,
+        seconds; else `read_timeout`), connect_timeout (at most 5 s unless set), retry (RetryPolicy fields)."""
+        rate = float(options.get("rate_limit", rate_limit))
+        session = new_session(pool_size=int(options.get("pool_size", 10)))
+        limiter = RateLimiter(rate, burst=max(1.0, rate))
+        retry = RetryPolicy(**options.get("retry", {}))
+        read = float(options.get("timeout", read_timeout))
+        return cls(session, limiter, (float(options.get("connect_timeout", min(5.0, read))), read), retry)
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        write: bool,
+        parse: Callable[[requests.Response], T],
+        sign: Callable[[], Mapping[str, Any]] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> T:
+        """`call` through this channel's session and limiter, with its timeouts and (unless given) retry policy."""
+        return call(self.session, self.limiter, method, url, write=write, parse=parse, sign=sign, params=params,
+                    json=json, files=files, timeout=self.timeout, retry=retry or self.retry)
+
+    def close(self) -> None:
+        self.session.close()
+
+
 def status_error(response: requests.Response) -> AdapterError | None:
     """The failure class an HTTP status alone implies (None below 400), for answers without a usable body."""
     status = response.status_code
@@ -196,6 +238,15 @@ def status_error(response: requests.Response) -> AdapterError | None:
         # A bare 404 means a wrong path or base URL, not a deleted listing: NotFound would trigger a re-create.
         return AdapterError(what, code=str(status))
     return Invalid(what, code=str(status))
+
+
+def json_body(response: requests.Response) -> dict[str, Any] | None:
+    """The answer body if it is a JSON object, else None (a load balancer's HTML page, a cut-off answer)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -33,10 +33,11 @@ to 50 SKUs of any products (sellable stock: what buyers can order); prices go th
 activate API, so relist is `/product/update` with every SKU's Status active. Variants are added by
 `/product/update` with `AssociatedSku` and removed by `/product/remove` (`sku_id_list`).
 
-Tokens: the TokenStore's pair wins over the config's (unless the config carries a newly authorised refresh token).
-An `IllegalAccessToken` answer triggers one refresh (under a lock; the new pair is saved before it is used: Lazada
-does not promise the old refresh token survives) and one retry; a token whose stored expiry is near is refreshed
-before the call. Refreshes go to `https://auth.lazada.com/rest` for Lazada's own hosts, else to the endpoint itself.
+Tokens (`connector.adapters.tokens`): the TokenStore's pair wins over the config's (unless the config carries a
+newly authorised refresh token). An `IllegalAccessToken` answer triggers one refresh (under a lock; the new pair is
+saved before it is used: Lazada does not promise the old refresh token survives) and one retry; a token whose stored
+expiry is near is refreshed before the call. Refreshes go to `https://auth.lazada.com/rest` for Lazada's own hosts,
+else to the endpoint itself.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
@@ -75,7 +75,8 @@ from connector.adapters.base import (
     TokenStore,
     Transient,
 )
-from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, status_error
+from connector.adapters.http import ChannelTransport, RetryPolicy, json_body, status_error
+from connector.adapters.tokens import TokenKeeper
 
 AUTH_URL = "https://auth.lazada.com/rest"
 REFRESH_API = "/auth/token/refresh"
@@ -140,16 +141,6 @@ def classify(code: str, message: str, status: int, where: str, kind: str = "") -
 
 
 @dataclass(frozen=True)
-class _Tokens:
-    access_token: str
-    refresh_token: str
-    expires_at: float | None  # Unix seconds; None when unknown (tokens taken from the config)
-
-    def expiring(self, now: float, margin: float) -> bool:
-        return not self.access_token or (self.expires_at is not None and self.expires_at - now < margin)
-
-
-@dataclass(frozen=True)
 class _SkuValue:
     """One SKU of a batched price or stock update."""
 
@@ -198,18 +189,21 @@ class LazadaAdapter(Adapter):
         self._api_url = self.base_url if self.base_url.endswith("/rest") else self.base_url + "/rest"
         is_lazada = (urlsplit(self._api_url).hostname or "").endswith((".lazada.co.id", ".lazada.com"))
         self._auth_url = str(self.options.get("auth_url") or (AUTH_URL if is_lazada else self._api_url)).rstrip("/")
-        rate = float(self.options.get("rate_limit", DEFAULT_RATE_LIMIT))
-        self.capabilities = replace(LazadaAdapter.capabilities, rate_limit=rate)
-        self._session = new_session(pool_size=int(self.options.get("pool_size", 10)))
-        self._limiter = RateLimiter(rate, burst=max(1.0, rate))
-        self._retry = RetryPolicy(**self.options.get("retry", {}))
-        read_timeout = float(self.options.get("timeout", timeout))
-        self._timeout = (float(self.options.get("connect_timeout", min(5.0, read_timeout))), read_timeout)
-        self._refresh_margin = float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN))
+        self._transport = ChannelTransport.from_options(
+            self.options, rate_limit=self.capabilities.rate_limit, read_timeout=timeout
+        )
+        self.capabilities = replace(self.capabilities, rate_limit=self._transport.limiter.max_rate)
+        self._keeper = TokenKeeper(
+            channel,
+            credentials,
+            tokens,
+            exchange=self._exchange,
+            margin=float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN)),
+            marketplace="Lazada",
+            holder="seller",
+        )
         self._package_cm = tuple(int(size) for size in self.options.get("package_cm", DEFAULT_PACKAGE_CM))
         self._brand_ids: dict[str, int] = dict(self.options.get("brand_ids", {}))
-        self._token_lock = threading.RLock()
-        self._current: _Tokens | None = None
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 
@@ -251,7 +245,7 @@ class LazadaAdapter(Adapter):
             ]
         }
         data = self._request("POST", "/product/create", write=True, params={"payload": _request_json(product)},
-                             retry=replace(self._retry, transient=False))["data"]
+                             retry=replace(self._transport.retry, transient=False))["data"]
         variant_ids = {str(entry["seller_sku"]): str(entry["sku_id"]) for entry in data.get("sku_list") or []}
         return Remote(str(data["item_id"]), None if listing.variants else listing.seller_sku, variant_ids, active=True)
 
@@ -334,7 +328,7 @@ class LazadaAdapter(Adapter):
         return str(data["image"]["url"])  # Lazada-hosted: products take URLs, never image ids
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     # -- listing content ---------------------------------------------------------------------------------------
 
@@ -459,18 +453,12 @@ class LazadaAdapter(Adapter):
         retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """A seller call, signed with the access token; refreshed once if Lazada says the token is invalid."""
-        send = functools.partial(self._send, method, self._api_url, api, write=write, params=params, files=files,
-                                 partial=partial, retry=retry)
-        tokens = self._tokens_in_force()
-        if tokens.expiring(time.time(), self._refresh_margin):
-            tokens = self._refresh(tokens)
-        try:
-            return send(access_token=tokens.access_token)
-        except AuthError as err:
-            if err.code not in _TOKEN_ERRORS:
-                raise
-        # The gateway refused the token before the API ran: repeating the call (even a write) is safe.
-        return send(access_token=self._refresh(tokens).access_token)
+
+        def send(access_token: str) -> dict[str, Any]:
+            return self._send(method, self._api_url, api, write=write, access_token=access_token, params=params,
+                              files=files, partial=partial, retry=retry)
+
+        return self._keeper.authorised(send, _token_refused)
 
     def _send(
         self,
@@ -498,9 +486,7 @@ class LazadaAdapter(Adapter):
         form = None
         if method == "POST":
             form = {**{name: (None, value) for name, value in business.items()}, **(files or {})}
-        return call(
-            self._session,
-            self._limiter,
+        return self._transport.call(
             method,
             base + api,
             write=write,
@@ -508,69 +494,19 @@ class LazadaAdapter(Adapter):
             sign=system_params,
             params=business if method == "GET" else None,
             files=form,
-            timeout=self._timeout,
-            retry=retry or self._retry,
+            retry=retry,
         )
 
-    def _tokens_in_force(self) -> _Tokens:
-        with self._token_lock:
-            if self._current is None:
-                stored = self.tokens.load(self.channel)
-                # A pair saved by a refresh is newer than the config's — unless the operator re-authorised the
-                # seller since and put a new pair in the config.
-                if stored and stored.get("config_refresh_sha") == self._config_refresh_sha():
-                    self._current = _Tokens(
-                        stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
-                    )
-                else:
-                    self._current = _Tokens(
-                        self.credentials.get("access_token", ""), self.credentials.get("refresh_token", ""), None
-                    )
-            return self._current
-
-    def _config_refresh_sha(self) -> str:
-        return hashlib.sha256(self.credentials.get("refresh_token", "").encode()).hexdigest()
-
-    def _refresh(self, stale: _Tokens) -> _Tokens:
-        """Trade the refresh token for a new pair, save it, then use it. Threads that saw the same stale token
-        wait on the lock and take the pair the first one got."""
-        with self._token_lock:
-            current = self._tokens_in_force()
-            if current.access_token != stale.access_token:
-                return current
-            if not current.refresh_token:
-                raise AuthError(
-                    "the Lazada access token is missing or expired and there is no refresh token: "
-                    "re-authorise the seller and put the new tokens in the channel's credentials"
-                )
-            try:
-                # write=False: repeating a refresh whose answer was lost is safe.
-                answer = self._send("POST", self._auth_url, REFRESH_API, write=False, access_token=None,
-                                    params={"refresh_token": current.refresh_token})
-            except AuthError as err:
-                raise AuthError(
-                    f"refreshing the Lazada access token failed ({err.message}): re-authorise the seller",
-                    code=err.code,
-                ) from err
-            if not answer.get("access_token") or not answer.get("refresh_token"):
-                raise AuthError("Lazada's token refresh answer carries no token pair")
-            fresh = _Tokens(
-                answer["access_token"],
-                answer["refresh_token"],
-                time.time() + int(answer.get("expires_in") or ACCESS_TOKEN_TTL),
-            )
-            # Saved before first use: should Lazada spend the old refresh token, losing this one would lock us out.
-            self.tokens.save(
-                self.channel,
-                {
-                    "access_token": fresh.access_token,
-                    "refresh_token": fresh.refresh_token,
-                    "expires_at": fresh.expires_at,
-                    "config_refresh_sha": self._config_refresh_sha(),
-                },
-            )
-            self._current = fresh
-            return fresh
+    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+        """Lazada's token call: the refresh token for a new pair, as the TokenStore keeps it."""
+        # write=False: repeating a refresh whose answer was lost is safe.
+        answer = self._send("POST", self._auth_url, REFRESH_API, write=False, access_token=None,
+                            params={"refresh_token": refresh_token})
+        return {
+            "access_token": answer.get("access_token"),
+            "refresh_token": answer.get("refresh_token"),
+            "expires_at": time.time() + int(answer.get("expires_in") or ACCESS_TOKEN_TTL),
+        }
 
 
 # -- pure helpers --------------------------------------------------------------------------------------------
@@ -579,11 +515,8 @@ class LazadaAdapter(Adapter):
 def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[str, Any]:
     """The answer body, or the failure it reports. With `partial`, a per-SKU failure answer (`501` with `detail`)
     is returned for the caller to read SKU by SKU."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
+    body = json_body(response)
+    if body is None:
         # A load balancer's HTML page or a cut-off answer: nothing Lazada decided.
         raise status_error(response) or Transient(f"{where}: the answer is not JSON (HTTP {response.status_code})")
     code = str(body.get("code", "0"))
@@ -595,6 +528,11 @@ def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[st
     if error is not None:
         raise error
     return body
+
+
+def _token_refused(err: AuthError) -> bool:
+    """Whether Lazada refused the access token itself (a refresh can help), not the signature or the app."""
+    return err.code in _TOKEN_ERRORS
 
 
 def _remote(product: Mapping[str, Any]) -> Remote:

@@ -17,9 +17,9 @@ body is parsed by `_parse`, and a non-empty `error` is classified by `classify`:
 `error_limit` is Throttled rather than Auth: nothing is wrong with the shop, it must only wait; its retry_after
 (hours) never fits `call`'s time budget, so the error reaches the executor at once instead of a long sleep.
 
-Tokens: the TokenStore's pair wins over the config's. An answer saying the access token is invalid or expired
-triggers one refresh (under a lock; the new pair is saved before it is used, since Shopee's refresh token is
-single-use) and one retry; a token whose stored expiry is near is refreshed before the call.
+Tokens (`connector.adapters.tokens`): the TokenStore's pair wins over the config's. An answer saying the access
+token is invalid or expired triggers one refresh (under a lock; the new pair is saved before it is used, since
+Shopee's refresh token is single-use) and one retry; a token whose stored expiry is near is refreshed before the call.
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -54,7 +53,8 @@ from connector.adapters.base import (
     TokenStore,
     Transient,
 )
-from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, status_error
+from connector.adapters.http import ChannelTransport, RetryPolicy, json_body, status_error
+from connector.adapters.tokens import TokenKeeper
 
 API_PREFIX = "/api/v2"
 REFRESH_API = "/auth/access_token/get"
@@ -120,16 +120,6 @@ def classify(code: str, message: str, status: int, where: str) -> AdapterError:
     return AdapterError(detail, code=code)
 
 
-@dataclass(frozen=True)
-class _Tokens:
-    access_token: str
-    refresh_token: str
-    expires_at: float | None  # Unix seconds; None when unknown (tokens taken from the config)
-
-    def expiring(self, now: float, margin: float) -> bool:
-        return not self.access_token or (self.expires_at is not None and self.expires_at - now < margin)
-
-
 class ShopeeAdapter(Adapter):
     """One Shopee shop. Options: rate_limit, pool_size, timeout (read, s), connect_timeout, retry (RetryPolicy
     fields), logistic_ids, brand_ids (brand name -> Shopee brand_id), token_refresh_margin."""
@@ -164,18 +154,20 @@ class ShopeeAdapter(Adapter):
         self._partner_id = _whole_number(credentials["partner_id"], "partner_id")
         self._partner_key = credentials["partner_key"]
         self._shop_id = _whole_number(credentials["shop_id"], "shop_id")
-        rate = float(self.options.get("rate_limit", DEFAULT_RATE_LIMIT))
-        self.capabilities = replace(ShopeeAdapter.capabilities, rate_limit=rate)
-        self._session = new_session(pool_size=int(self.options.get("pool_size", 10)))
-        self._limiter = RateLimiter(rate, burst=max(1.0, rate))
-        self._retry = RetryPolicy(**self.options.get("retry", {}))
-        read_timeout = float(self.options.get("timeout", timeout))
-        self._timeout = (float(self.options.get("connect_timeout", min(5.0, read_timeout))), read_timeout)
+        self._transport = ChannelTransport.from_options(
+            self.options, rate_limit=self.capabilities.rate_limit, read_timeout=timeout
+        )
+        self.capabilities = replace(self.capabilities, rate_limit=self._transport.limiter.max_rate)
         self._logistic_ids = [int(i) for i in self.options.get("logistic_ids", DEFAULT_LOGISTIC_IDS)]
         self._brand_ids: dict[str, int] = dict(self.options.get("brand_ids", {}))
-        self._refresh_margin = float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN))
-        self._token_lock = threading.RLock()
-        self._current: _Tokens | None = None
+        self._keeper = TokenKeeper(
+            channel,
+            credentials,
+            tokens,
+            exchange=self._exchange,
+            margin=float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN)),
+            marketplace="Shopee",
+        )
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 
@@ -215,7 +207,7 @@ class ShopeeAdapter(Adapter):
             "condition": "NEW",
         }
         item_id = self._request("POST", "/product/add_item", write=True, body=body,
-                                retry=replace(self._retry, transient=False))["response"]["item_id"]
+                                retry=replace(self._transport.retry, transient=False))["response"]["item_id"]
         remote = Remote(str(item_id), listing.seller_sku, {}, active=True)
         if tiers is None:
             return remote
@@ -277,7 +269,7 @@ class ShopeeAdapter(Adapter):
         return str(answer["response"]["image_info"]["image_id"])
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     # -- listing content ---------------------------------------------------------------------------------------
 
@@ -426,18 +418,12 @@ class ShopeeAdapter(Adapter):
         retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """A shop call, signed with the access token; refreshed once if Shopee says the token is invalid."""
-        send = functools.partial(self._send, method, api, write=write, params=params, body=body, partial=partial,
-                                 retry=retry)
-        tokens = self._tokens_in_force()
-        if tokens.expiring(time.time(), self._refresh_margin):
-            tokens = self._refresh(tokens)
-        try:
-            return send(access_token=tokens.access_token)
-        except AuthError as err:
-            if err.code not in _TOKEN_ERRORS:
-                raise
-        # The gateway refused the token before the API ran: repeating the call (even a write) is safe.
-        return send(access_token=self._refresh(tokens).access_token)
+
+        def send(access_token: str) -> dict[str, Any]:
+            return self._send(method, api, write=write, access_token=access_token, params=params, body=body,
+                              partial=partial, retry=retry)
+
+        return self._keeper.authorised(send, _token_refused)
 
     def _send(
         self,
@@ -472,9 +458,7 @@ class ShopeeAdapter(Adapter):
                 "sign": sign(self._partner_key, self._partner_id, path, timestamp, access_token, self._shop_id),
             }
 
-        return call(
-            self._session,
-            self._limiter,
+        return self._transport.call(
             method,
             self.base_url + path,
             write=write,
@@ -483,70 +467,20 @@ class ShopeeAdapter(Adapter):
             params=params,
             json=body,
             files=files,
-            timeout=self._timeout,
-            retry=retry or self._retry,
+            retry=retry,
         )
 
-    def _tokens_in_force(self) -> _Tokens:
-        with self._token_lock:
-            if self._current is None:
-                stored = self.tokens.load(self.channel)
-                # A pair saved by a refresh is newer than the config's (whose refresh token is spent) — unless the
-                # operator re-authorised the shop since and put a new pair in the config.
-                if stored and stored.get("config_refresh_sha") == self._config_refresh_sha():
-                    self._current = _Tokens(
-                        stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
-                    )
-                else:
-                    self._current = _Tokens(
-                        self.credentials.get("access_token", ""), self.credentials.get("refresh_token", ""), None
-                    )
-            return self._current
-
-    def _config_refresh_sha(self) -> str:
-        return hashlib.sha256(self.credentials.get("refresh_token", "").encode()).hexdigest()
-
-    def _refresh(self, stale: _Tokens) -> _Tokens:
-        """Trade the refresh token for a new pair, save it, then use it. Threads that saw the same stale token
-        wait on the lock and take the pair the first one got."""
-        with self._token_lock:
-            current = self._tokens_in_force()
-            if current.access_token != stale.access_token:
-                return current
-            if not current.refresh_token:
-                raise AuthError(
-                    "the Shopee access token is missing or expired and there is no refresh token: "
-                    "re-authorise the shop and put the new tokens in the channel's credentials"
-                )
-            body = {"refresh_token": current.refresh_token, "partner_id": self._partner_id, "shop_id": self._shop_id}
-            try:
-                # write=False: repeating a refresh whose answer was lost is safe, a spent refresh token is refused.
-                answer = self._send("POST", REFRESH_API, write=False, access_token=None, body=body)
-            except AuthError as err:
-                raise AuthError(
-                    f"refreshing the Shopee access token failed ({err.message}): re-authorise the shop",
-                    code=err.code,
-                ) from err
-            if not answer.get("access_token") or not answer.get("refresh_token"):
-                raise AuthError("Shopee's token refresh answer carries no token pair")
-            fresh = _Tokens(
-                answer["access_token"],
-                answer["refresh_token"],
-                time.time() + int(answer.get("expire_in") or ACCESS_TOKEN_TTL),
-            )
-            # Saved before first use: the old refresh token is spent, losing this one would lock the shop out.
-            self.tokens.save(
-                self.channel,
-                {
-                    "access_token": fresh.access_token,
-                    "refresh_token": fresh.refresh_token,
-                    "expires_at": fresh.expires_at,
-                    "shop_id": self._shop_id,
-                    "config_refresh_sha": self._config_refresh_sha(),
-                },
-            )
-            self._current = fresh
-            return fresh
+    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+        """Shopee's token call (a public API): the refresh token for a new pair, as the TokenStore keeps it."""
+        body = {"refresh_token": refresh_token, "partner_id": self._partner_id, "shop_id": self._shop_id}
+        # write=False: repeating a refresh whose answer was lost is safe, a spent refresh token is refused.
+        answer = self._send("POST", REFRESH_API, write=False, access_token=None, body=body)
+        return {
+            "access_token": answer.get("access_token"),
+            "refresh_token": answer.get("refresh_token"),
+            "expires_at": time.time() + int(answer.get("expire_in") or ACCESS_TOKEN_TTL),
+            "shop_id": self._shop_id,
+        }
 
 
 # -- pure helpers --------------------------------------------------------------------------------------------
@@ -555,11 +489,8 @@ class ShopeeAdapter(Adapter):
 def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[str, Any]:
     """The answer body, or the failure it reports. With `partial`, an error answer that lists per-item failures
     (`response.failure_list`, e.g. "all failed") is returned for the caller to read item by item."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
+    body = json_body(response)
+    if body is None:
         # A load balancer's HTML page or a cut-off answer: nothing Shopee decided.
         raise status_error(response) or Transient(f"{where}: the answer is not JSON (HTTP {response.status_code})")
     code = str(body.get("error") or "")
@@ -572,6 +503,11 @@ def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[st
     if error is not None:
         raise error
     return body
+
+
+def _token_refused(err: AuthError) -> bool:
+    """Whether Shopee refused the access token itself (a refresh can help), not the signature or the shop."""
+    return err.code in _TOKEN_ERRORS
 
 
 def _tiers(variants: Sequence[ListingVariant]) -> _TierPlan:

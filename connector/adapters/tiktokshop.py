@@ -38,12 +38,13 @@ Title: TikTok Shop Indonesia takes 25-255 characters. A shorter name is refused 
 padded: PASINDO catalog names are 25 characters or more by habit (institution, material, model), so a short one is a
 catalog row to fix.
 
-Tokens: the TokenStore's pair wins over the config's (unless the shop was re-authorised in the config since). An
-answer saying the access token expired (105002) or is invalid triggers one refresh (under a lock; the new pair is
-saved before it is used) and one retry; a token whose stored expiry is near is refreshed before the call. The token
-API lives on TikTok's auth host: `options.auth_base`, else https://auth.tiktok-shops.com when the endpoint is TikTok's
-own API host, else the endpoint + "/authorization" (where the PASINDO sandbox mounts it); the path is
-/api/v2/token/refresh, unsigned, with app_key, app_secret, refresh_token and grant_type=refresh_token in the query.
+Tokens (`connector.adapters.tokens`): the TokenStore's pair wins over the config's (unless the shop was
+re-authorised in the config since). An answer saying the access token expired (105002) or is invalid triggers one
+refresh (under a lock; the new pair is saved before it is used) and one retry; a token whose stored expiry is near is
+refreshed before the call. The token API lives on TikTok's auth host: `options.auth_base`, else
+https://auth.tiktok-shops.com when the endpoint is TikTok's own API host, else the endpoint + "/authorization" (where
+the PASINDO sandbox mounts it); the path is /api/v2/token/refresh, unsigned, with app_key, app_secret, refresh_token
+and grant_type=refresh_token in the query.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -82,7 +83,8 @@ from connector.adapters.base import (
     Transient,
     UnknownOutcome,
 )
-from connector.adapters.http import RateLimiter, RetryPolicy, call, new_session, status_error
+from connector.adapters.http import ChannelTransport, json_body, new_session, status_error
+from connector.adapters.tokens import TokenKeeper
 
 API_HOST = "https://open-api.tiktokglobalshop.com"
 AUTH_HOST = "https://auth.tiktok-shops.com"
@@ -166,16 +168,6 @@ def classify(code: str, message: str, status: int, where: str) -> AdapterError:
     return Invalid(detail, code=code)
 
 
-@dataclass(frozen=True)
-class _Tokens:
-    access_token: str
-    refresh_token: str
-    expires_at: float | None  # Unix seconds; None when unknown (tokens taken from the config)
-
-    def expiring(self, now: float, margin: float) -> bool:
-        return not self.access_token or (self.expires_at is not None and self.expires_at - now < margin)
-
-
 class _Signature(AuthBase):
     """Adds `sign` over the prepared request (exact body bytes) and the access token header."""
 
@@ -234,18 +226,23 @@ class TikTokShopAdapter(Adapter):
             raise ValueError(f"channel {channel}: options.versions knows {sorted(DEFAULT_VERSIONS)}, not {unknown}")
         default_auth = AUTH_HOST if self.base_url == API_HOST else self.base_url + SANDBOX_AUTH_MOUNT
         self._auth_base = str(self.options.get("auth_base", default_auth)).rstrip("/")
-        rate = float(self.options.get("rate_limit", DEFAULT_RATE_LIMIT))
-        self.capabilities = replace(TikTokShopAdapter.capabilities, rate_limit=rate)
-        self._limiter = RateLimiter(rate, burst=max(1.0, rate))
-        self._session = new_session(pool_size=int(self.options.get("pool_size", 10)))
-        self._session.auth = _Signature(credentials["app_secret"], lambda: self._tokens_in_force().access_token)
-        self._auth_session = new_session(pool_size=1)  # the token host: unsigned, no access token
-        self._retry = RetryPolicy(**self.options.get("retry", {}))
-        read_timeout = float(self.options.get("timeout", timeout))
-        self._timeout = (float(self.options.get("connect_timeout", min(5.0, read_timeout))), read_timeout)
-        self._refresh_margin = float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN))
-        self._token_lock = threading.RLock()
-        self._current: _Tokens | None = None
+        self._transport = ChannelTransport.from_options(
+            self.options, rate_limit=self.capabilities.rate_limit, read_timeout=timeout
+        )
+        self.capabilities = replace(self.capabilities, rate_limit=self._transport.limiter.max_rate)
+        self._transport.session.auth = _Signature(
+            credentials["app_secret"], lambda: self._keeper.in_force().access_token
+        )
+        # The token host: unsigned, no access token; paced with the shop's calls.
+        self._auth_transport = replace(self._transport, session=new_session(pool_size=1))
+        self._keeper = TokenKeeper(
+            channel,
+            credentials,
+            tokens,
+            exchange=self._exchange,
+            margin=float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN)),
+            marketplace="TikTok Shop",
+        )
         self._warehouse_lock = threading.Lock()
         self._warehouse_id: str | None = self.options.get("warehouse_id")
 
@@ -338,8 +335,8 @@ class TikTokShopAdapter(Adapter):
         return str(answer["data"]["uri"])
 
     def close(self) -> None:
-        self._session.close()
-        self._auth_session.close()
+        self._transport.close()
+        self._auth_transport.close()
 
     # -- listing content ---------------------------------------------------------------------------------------
 
@@ -467,81 +464,31 @@ class TikTokShopAdapter(Adapter):
                 query["shop_cipher"] = self._shop_cipher
             return query
 
-        send = functools.partial(
-            call, self._session, self._limiter, method, self.base_url + path, write=write,
-            parse=functools.partial(_parse, where=where), sign=common_params, params=params, json=body, files=files,
-            timeout=self._timeout, retry=self._retry,
-        )
-        tokens = self._tokens_in_force()
-        if tokens.expiring(time.time(), self._refresh_margin):
-            tokens = self._refresh(tokens)
-        try:
-            return send()
-        except AuthError as err:
-            if not _token_refused(err):
-                raise
-        # The gateway refused the token before the API ran: repeating the call (even a write) is safe.
-        self._refresh(tokens)
-        return send()
+        def send(_access_token: str) -> dict[str, Any]:
+            # The token travels in the header `_Signature` adds: the one in force when the request is signed.
+            return self._transport.call(method, self.base_url + path, write=write,
+                                        parse=functools.partial(_parse, where=where), sign=common_params,
+                                        params=params, json=body, files=files)
 
-    def _tokens_in_force(self) -> _Tokens:
-        with self._token_lock:
-            if self._current is None:
-                stored = self.tokens.load(self.channel)
-                # A pair saved by a refresh is newer than the config's - unless the operator re-authorised the shop
-                # since and put a new pair in the config.
-                if stored and stored.get("config_refresh_sha") == self._config_refresh_sha():
-                    self._current = _Tokens(
-                        stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
-                    )
-                else:
-                    self._current = _Tokens(
-                        self.credentials.get("access_token", ""), self.credentials.get("refresh_token", ""), None
-                    )
-            return self._current
+        return self._keeper.authorised(send, _token_refused)
 
-    def _config_refresh_sha(self) -> str:
-        return hashlib.sha256(self.credentials.get("refresh_token", "").encode()).hexdigest()
-
-    def _refresh(self, stale: _Tokens) -> _Tokens:
-        """Trade the refresh token for a new pair, save it, then use it. Threads that saw the same stale token wait
-        on the lock and take the pair the first one got."""
-        with self._token_lock:
-            current = self._tokens_in_force()
-            if current.access_token != stale.access_token:
-                return current
-            if not current.refresh_token:
-                raise AuthError(
-                    "the TikTok Shop access token is missing or expired and there is no refresh token: re-authorise "
-                    "the shop and put the new tokens in the channel's credentials"
-                )
-            params = {"app_key": self._app_key, "app_secret": self.credentials["app_secret"],
-                      "refresh_token": current.refresh_token, "grant_type": "refresh_token"}
-            try:
-                # write=False: a repeated refresh is safe (a spent refresh token is refused, never used twice).
-                # Messages never carry the query, where the app secret travels.
-                answer = call(self._auth_session, self._limiter, "GET", self._auth_base + TOKEN_REFRESH_PATH,
-                              write=False, parse=functools.partial(_parse, where="TikTok Shop token refresh"),
-                              params=params, timeout=self._timeout, retry=self._retry)["data"]
-            except AuthError as err:
-                raise AuthError(f"refreshing the TikTok Shop access token failed ({err.message}): re-authorise the "
-                                "shop", code=err.code) from err
-            if not answer.get("access_token") or not answer.get("refresh_token"):
-                raise AuthError("TikTok Shop's token refresh answer carries no token pair")
+    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+        """TikTok Shop's token call: the refresh token for a new pair, as the TokenStore keeps it."""
+        params = {"app_key": self._app_key, "app_secret": self.credentials["app_secret"],
+                  "refresh_token": refresh_token, "grant_type": "refresh_token"}
+        # write=False: a repeated refresh is safe (a spent refresh token is refused, never used twice).
+        # Messages never carry the query, where the app secret travels.
+        answer = self._auth_transport.call("GET", self._auth_base + TOKEN_REFRESH_PATH, write=False,
+                                           parse=functools.partial(_parse, where="TikTok Shop token refresh"),
+                                           params=params)["data"]
+        return {
+            "access_token": answer.get("access_token"),
+            "refresh_token": answer.get("refresh_token"),
             # TikTok's expiry fields are absolute Unix times despite their names.
-            expires_at = float(answer.get("access_token_expire_in") or time.time() + ACCESS_TOKEN_TTL)
-            fresh = _Tokens(answer["access_token"], answer["refresh_token"], expires_at)
-            # Saved before first use: losing the new pair after the old refresh token is spent locks the shop out.
-            self.tokens.save(self.channel, {
-                "access_token": fresh.access_token,
-                "refresh_token": fresh.refresh_token,
-                "expires_at": fresh.expires_at,
-                "refresh_expires_at": answer.get("refresh_token_expire_in"),
-                "shop_cipher": self._shop_cipher,
-                "config_refresh_sha": self._config_refresh_sha(),
-            })
-            self._current = fresh
-            return fresh
+            "expires_at": float(answer.get("access_token_expire_in") or time.time() + ACCESS_TOKEN_TTL),
+            "refresh_expires_at": answer.get("refresh_token_expire_in"),
+            "shop_cipher": self._shop_cipher,
+        }
 
 
 # -- pure helpers --------------------------------------------------------------------------------------------
@@ -550,11 +497,8 @@ class TikTokShopAdapter(Adapter):
 def _parse(response: requests.Response, *, where: str) -> dict[str, Any]:
     """The answer body (with `data` always a dict), or the failure it reports: TikTok answers HTTP 200 with a
     non-zero `code` for business errors."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or "code" not in body:
+    body = json_body(response)
+    if body is None or "code" not in body:
         # A load balancer's page or a cut-off answer: nothing TikTok decided.
         raise status_error(response) or Transient(f"{where}: the answer is not TikTok's JSON "
                                                   f"(HTTP {response.status_code})")

@@ -1,0 +1,88 @@
+"""Fixtures the adapter tests share: a sandbox on loopback, adapters made on it (closed after the test), threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from connector.adapters.base import Adapter
+from connector.adapters.contract import MemoryStore
+from connector.sandbox import SandboxServer
+
+AdapterT = TypeVar("AdapterT", bound=Adapter)
+
+QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "sandbox.db"
+
+
+@pytest.fixture
+def sandbox(state: Path) -> Iterator[SandboxServer]:
+    with SandboxServer(port=0, state_path=state) as server:
+        yield server
+
+
+@pytest.fixture
+def adapters() -> Iterator[Callable[..., Any]]:
+    """`adapters(cls, channel, credentials, server, ...)`: an adapter on a sandbox, paced fast and retried quickly,
+    closed after the test. Keywords: tokens and media (a fresh MemoryStore each if not given), timeout, options (over
+    the fast ones), and any other is a credential that replaces the given one."""
+    made: list[Adapter] = []
+
+    def make(
+        cls: type[AdapterT],
+        channel: str,
+        credentials: dict[str, str],
+        server: SandboxServer,
+        *,
+        tokens: MemoryStore | None = None,
+        media: MemoryStore | None = None,
+        timeout: float = 5.0,
+        options: dict[str, Any] | None = None,
+        **overrides: str,
+    ) -> AdapterT:
+        adapter = cls(
+            channel,
+            server.url,
+            {**credentials, **overrides},
+            tokens=tokens or MemoryStore(),
+            media=media or MemoryStore(),
+            options={"rate_limit": 200, "retry": QUICK_RETRY, **(options or {})},
+            timeout=timeout,
+        )
+        made.append(adapter)
+        return adapter
+
+    yield make
+    for adapter in made:
+        adapter.close()
+
+
+@pytest.fixture
+def in_threads() -> Callable[[Callable[[], object], int], list[BaseException]]:
+    """`in_threads(call, n)`: `call` in n threads started together; the exceptions they raised."""
+
+    def run(call: Callable[[], object], n: int) -> list[BaseException]:
+        errors: list[BaseException] = []
+
+        def guarded() -> None:
+            try:
+                call()
+            except Exception as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=guarded) for _ in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return errors
+
+    return run
