@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,14 @@ from connector.adapters.registry import installed as installed_adapters
 from connector.schema import INSTITUTION_CODE, InstitutionType
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-BUILTIN_MAPPINGS = Path(__file__).resolve().parent.parent / "mappings"
+def _builtin_mappings() -> Path:
+    """The shipped mappings/: beside the package in a checkout (editable install), or installed as data files
+    under the environment's share/pasindo/ by a regular `pip install`."""
+    checkout = Path(__file__).resolve().parent.parent / "mappings"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "pasindo" / "mappings"
+
+
+BUILTIN_MAPPINGS = _builtin_mappings()
 
 
 class ConfigError(Exception):

@@ -9,15 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
 from connector.adapters.base import Image, Listing, ListingVariant
-from connector.config import ChannelConfig, PriceRule, StockRule
+from connector.config import BUILTIN_MAPPINGS, ChannelConfig, PriceRule, StockRule
 from connector.schema import PRICE_MAX, PRICE_MIN, Product, top_category
 
-BUILTIN_CHANNEL_MAPS = Path(__file__).resolve().parents[2] / "mappings" / "channels"
+BUILTIN_CHANNEL_MAPS = BUILTIN_MAPPINGS / "channels"
 
 
 class CategoryMapError(Exception):
