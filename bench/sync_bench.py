@@ -60,10 +60,11 @@ class Sandbox:
 
 
 def calls(before: dict, after: dict) -> Counter:
+    """Requests between two stats snapshots, by endpoint (listing ids in paths folded into `{id}`)."""
     out: Counter = Counter()
     for path, n in after["requests"].items():
         if n - before["requests"].get(path, 0):
-            out[path] = n - before["requests"].get(path, 0)
+            out[re.sub(r"/\d{6,}(?=/|$)", "/{id}", path)] += n - before["requests"].get(path, 0)
     return out
 
 
