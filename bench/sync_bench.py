@@ -64,7 +64,7 @@ def calls(before: dict, after: dict) -> Counter:
     out: Counter = Counter()
     for path, n in after["requests"].items():
         if n - before["requests"].get(path, 0):
-            out[re.sub(r"/\d{6,}(?=/|$)", "/{id}", path)] += n - before["requests"].get(path, 0)
+            out[re.sub(r"/\d{9,}(?=/|$)", "/{id}", path)] += n - before["requests"].get(path, 0)
     return out
 
 
