@@ -141,6 +141,46 @@ def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...]
 
 
 @main.command()
+@click.option("--channel", "channels", multiple=True, metavar="NAME", help="Only these channels.")
+@click.option("--dry-run", is_flag=True, help="Show the matching; record nothing.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--wait", is_flag=True, help="Wait for a sync to finish instead of exiting 4.")
+@click.pass_obj
+def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait: bool) -> None:
+    """Adopt listings already on the channels by seller SKU; writes nothing to the marketplaces. Exit 1 when a
+    channel has conflicts (held until resolved) or could not be linked."""
+    from connector.reports import link_document, print_link
+    from connector.sync.engine import Sync, SyncOptions
+    from connector.sync.lock import Locked, SyncLock
+
+    config = obj.config()
+    known = {c.name for c in config.channels}
+    if unknown := [c for c in channels if c not in known]:
+        _usage(f"unknown channel {', '.join(unknown)}; configured: {', '.join(sorted(known))}")
+    lock = SyncLock(config.state_dir)  # bindings are written: not while a sync runs
+    try:
+        lock.acquire(wait=wait)
+    except Locked as err:
+        click.echo(str(err), err=True)
+        sys.exit(EXIT_LOCKED)
+    try:
+        engine = Sync(config, SyncOptions(channels=channels, dry_run=dry_run), log=logs.get_logger())
+        try:
+            linked = engine.link()
+        finally:
+            engine.close()
+    finally:
+        lock.release()
+    doc = link_document([(c.name, linking, error) for c, (linking, error) in zip(engine.channels, linked,
+                                                                                   strict=True)], dry_run=dry_run)
+    if fmt == "json":
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print_link(doc)
+    sys.exit(EXIT_PROBLEMS if any(c["conflicts"] or c["error"] for c in doc["channels"]) else EXIT_OK)
+
+
+@main.command()
 @click.argument("run_id", required=False)
 @click.option("--last", is_flag=True, help="The latest run (the default).")
 @click.option("--institution", metavar="CODE", help="Only this institution's items (or refused rows).")

@@ -18,6 +18,7 @@ from connector.catalog.validation import Validation
 from connector.config import Config
 from connector.sync.engine import SyncResult, ledger_path
 from connector.sync.ledger import Ledger
+from connector.sync.link import Linking
 
 _HEADINGS = {
     "en": ("institution", "products", "variants", "refused rows", "Refused rows", "file", "row", "column",
@@ -60,6 +61,9 @@ def sync_document(result: SyncResult) -> dict[str, Any]:
                            "seconds": result.seconds}
     if result.run_id is None:  # dry run
         doc["plan"] = [
+            {"channel": p.channel, "institution": institution, "key": key, "op": "adopt", "reason": f"listing {ext}"}
+            for p in result.plans for key, institution, ext in p.adopted
+        ] + [
             {"channel": p.channel, "institution": op.institution, "key": op.key, "op": op.kind, "reason": op.reason}
             for p in result.plans for op in p.ops
         ]
@@ -78,6 +82,7 @@ def sync_document(result: SyncResult) -> dict[str, Any]:
 def print_sync(result: SyncResult) -> None:
     if result.run_id is None:
         rows = Counter((op.institution, p.channel, op.kind) for p in result.plans for op in p.ops)
+        rows.update((institution, p.channel, "adopt") for p in result.plans for _, institution, _ in p.adopted)
         click.echo("Plan (dry run: nothing was changed)")
         click.echo(table([(*k, n) for k, n in sorted(rows.items())], ("institution", "channel", "op", "count"))
                    if rows else "nothing to do")
@@ -87,7 +92,8 @@ def print_sync(result: SyncResult) -> None:
         click.echo(table([(*k, n) for k, n in sorted(counts.items())],
                          ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
     if result.held:
-        click.echo("\nHeld by the guards (run again with --force to let them through)")
+        click.echo("\nHeld back (guards: check, then run again with --force; link conflicts: resolve them in the"
+                   " seller centre, then `pasindo link`)")
         click.echo(table([(h.op.channel, h.op.key, h.op.kind, h.message) for h in result.held],
                          ("channel", "key", "op", "why")))
     if result.invalid:
@@ -98,6 +104,41 @@ def print_sync(result: SyncResult) -> None:
             click.echo(f"\nchannel {channel.channel} stopped: {channel.stopped}")
     if result.rejects:
         click.echo(f"\n{len(result.rejects)} catalog rows refused: `pasindo validate` shows them")
+
+
+def link_document(linked: list[tuple[str, Linking | None, str | None]], *, dry_run: bool) -> dict[str, Any]:
+    """`pasindo link` as JSON: per channel, what matched, what will be created, what is left alone, what conflicts."""
+    channels = []
+    for name, linking, error in linked:
+        if linking is None:
+            channels.append({"channel": name, "error": error, "matched": [], "to_create": [], "unknown": [],
+                             "conflicts": []})
+            continue
+        channels.append({
+            "channel": name, "error": None,
+            "matched": [{"key": w.listing.key, "listing": r.external_id} for w, r in linking.matched],
+            "to_create": linking.to_create,
+            "unknown": [{"listing": r.external_id, "seller_sku": r.seller_sku, "skus": sorted(r.skus())}
+                        for r in linking.unknown],
+            "conflicts": [{"key": c.key, "reason": c.reason, "listings": list(c.listings)} for c in linking.conflicts],
+        })
+    return {"dry_run": dry_run, "channels": channels}
+
+
+def print_link(doc: dict[str, Any]) -> None:
+    click.echo("Link (dry run: nothing was recorded)" if doc["dry_run"] else "Link")
+    click.echo(table([(c["channel"], len(c["matched"]), len(c["to_create"]), len(c["unknown"]), len(c["conflicts"]),
+                       c["error"] or "") for c in doc["channels"]],
+                     ("channel", "matched", "to create", "unknown", "conflicts", "error")))
+    unknown = [(c["channel"], u["listing"], ", ".join(u["skus"])) for c in doc["channels"] for u in c["unknown"]]
+    if unknown:
+        click.echo("\nListings with no catalog product (left alone)")
+        click.echo(table(unknown, ("channel", "listing", "seller SKUs")))
+    conflicts = [(c["channel"], k["key"], ", ".join(k["listings"]), k["reason"]) for c in doc["channels"]
+                 for k in c["conflicts"]]
+    if conflicts:
+        click.echo("\nConflicts (held until resolved in the seller centre and linked again)")
+        click.echo(table(conflicts, ("channel", "key", "listings", "why")))
 
 
 # -- progress of an interactive sync ------------------------------------------------------------------------------

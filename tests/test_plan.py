@@ -181,3 +181,13 @@ def test_refused_new_variants_hold_back_their_prices_and_stock_too():
     plain = desired(product())  # a refused name change still lets price and stock through
     named = acknowledged(plain, content_fp="older", invalid_fp=plain.content_fp, stock={"LPUJI-DMP-01": 1})
     assert kinds(plan({plain.listing.key: plain}, {plain.listing.key: named})) == [(STOCK, plain.listing.key)]
+
+
+def test_a_product_whose_create_is_unsettled_gets_no_operation_at_all():
+    want = desired(product())
+    result = plan_channel("shopee", {want.listing.key: want}, {}, readable={"lapas-uji"}, untouchable=set(),
+                          unsettled={want.listing.key})
+    assert result.ops == [] and "still unknown" in result.skipped[0][2]
+    bound = {want.listing.key: acknowledged(want)}
+    gone = plan_channel("shopee", {}, bound, readable={"lapas-uji"}, untouchable=set(), unsettled={want.listing.key})
+    assert gone.ops == []  # nor a delist

@@ -8,7 +8,7 @@ raises one of the failure classes below; the executor decides what to do with ea
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -117,12 +117,21 @@ class Listing:
 
 @dataclass(frozen=True)
 class Remote:
-    """A listing as the marketplace knows it: its id, and the ids of its variants by seller SKU."""
+    """A listing as the marketplace knows it: its id, and the ids of its variants by seller SKU.
+
+    `prices` and `stock` (by seller SKU) are filled by `Adapter.listings` where the marketplace answers them
+    cheaply, so an adopted listing's real price is what the price-drop guard compares with; elsewhere empty."""
 
     external_id: str
     seller_sku: str | None
     variant_ids: dict[str, str] = field(default_factory=dict)  # seller SKU -> model / SKU id
     active: bool = True
+    prices: dict[str, int] = field(default_factory=dict, compare=False)
+    stock: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def skus(self) -> set[str]:
+        """The seller SKUs it sells: its variants', or its own when it has none."""
+        return set(self.variant_ids) or ({self.seller_sku} if self.seller_sku else set())
 
 
 @dataclass(frozen=True)
@@ -217,6 +226,14 @@ class Adapter(ABC):
         `seller_sku` is the product's seller SKU; `variant_skus` its variants' seller SKUs. A marketplace that
         keeps a product-level SKU (Shopee's item_sku) searches by `seller_sku`; one that knows only SKU-level
         seller SKUs (Lazada, TikTok Shop) searches by `variant_skus` when there are variants."""
+
+    def listings(self) -> Iterator[Remote]:
+        """Every listing on the shop (active or not, never deleted ones), paged the marketplace's way, with
+        `variant_ids` and, where cheap, `prices` and `stock`. `pasindo link` adopts them by seller SKU.
+
+        Optional for plug-ins: without it, a channel cannot be linked and its first sync creates everything."""
+        raise NotImplementedError(f"the {self.name} adapter cannot list a shop's listings (Adapter.listings), so "
+                                  "existing listings cannot be adopted")
 
     @abstractmethod
     def create(self, listing: Listing, intent_id: str) -> Remote:

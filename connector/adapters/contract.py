@@ -250,6 +250,19 @@ class AdapterContract:
         [found] = adapter.find(shoes.seller_sku, [v.seller_sku for v in shoes.variants])
         assert found.external_id == made.external_id and set(found.variant_ids) == set(made.variant_ids)
 
+    def test_listings_pages_through_every_listing(self, adapter: Adapter) -> None:
+        made = [adapter.create(self.make(adapter, f"KTR-LST-{i}", variants=2 if i == 0 else 0, price=100_000 + i),
+                               f"intent-list-{i}") for i in range(3)]
+        adapter.set_active([("k2", made[2])], False)
+        listed = {r.external_id: r for r in adapter.listings()}
+        assert set(listed) == {r.external_id for r in made}
+        assert set(listed[made[0].external_id].variant_ids) == {"KTR-LST-0-40", "KTR-LST-0-41"}
+        assert listed[made[0].external_id].skus() == {"KTR-LST-0-40", "KTR-LST-0-41"}
+        assert listed[made[1].external_id].skus() == {"KTR-LST-1"}
+        assert [r.active for r in (listed[m.external_id] for m in made)] == [True, True, False]
+        assert listed[made[1].external_id].prices in ({}, {"KTR-LST-1": 100_001})  # prices where cheap to read
+        assert listed[made[1].external_id].stock in ({}, {"KTR-LST-1": 5})
+
     def test_update_content(self, adapter: Adapter, harness: Harness) -> None:
         want = self.make(adapter, "KTR-UPD-01")
         remote = adapter.create(want, "intent-update")

@@ -49,7 +49,7 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -231,6 +231,20 @@ class LazadaAdapter(Adapter):
                 if not products or offset >= int(data.get("total_products") or 0):
                     break
         return list(found.values())
+
+    def listings(self) -> Iterator[Remote]:
+        """GetProducts (filter all, 50 a page by offset): every product with its SKUs' prices and sellable stock."""
+        offset = 0
+        while True:
+            params = {"filter": "all", "limit": PAGE_SIZE, "offset": offset}
+            data = self._request("GET", "/products/get", write=False, params=params)["data"]
+            products = data.get("products") or []
+            for product in products:
+                if str(product.get("status")).lower() != "deleted":
+                    yield _listed(product)
+            offset += len(products)
+            if not products or offset >= int(data.get("total_products") or 0):
+                return
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """One /product/create with every SKU. Lazada takes no idempotency key (`intent_id` goes unused): a lost
@@ -542,6 +556,21 @@ def _remote(product: Mapping[str, Any]) -> Remote:
     plain = len(skus) == 1 and not skus[0].get("saleProp") and not product.get("variation")
     active = str(product.get("status", "")).lower() == "active"
     return Remote(str(product["item_id"]), str(skus[0]["SellerSku"]) if plain else None, variant_ids, active)
+
+
+def _listed(product: Mapping[str, Any]) -> Remote:
+    """A Remote with each SKU's price and sellable stock, from a GetProducts product."""
+    remote = _remote(product)
+    prices: dict[str, int] = {}
+    stock: dict[str, int] = {}
+    for sku in product.get("skus") or []:
+        seller_sku = str(sku.get("SellerSku") or "")
+        if seller_sku in remote.variant_ids:
+            prices[seller_sku] = int(Decimal(str(sku.get("price") or 0)).to_integral_value(ROUND_HALF_UP))
+            warehouses = sku.get("multiWarehouseInventories") or []
+            stock[seller_sku] = (sum(int(w.get("sellableQuantity") or 0) for w in warehouses) if warehouses
+                                 else int(sku.get("quantity") or 0))
+    return replace(remote, prices=prices, stock=stock)
 
 
 def _sale_props(listing: Listing) -> dict[str, dict[str, str]]:

@@ -28,7 +28,7 @@ import functools
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -187,6 +187,25 @@ class ShopeeAdapter(Adapter):
                 if info.get("item_sku") == seller_sku and "DELETE" not in str(info.get("item_status")):
                     remotes.append(self._remote(info))
         return remotes
+
+    def listings(self) -> Iterator[Remote]:
+        """get_item_list (listed and unlisted, 100 a page), get_item_base_info per 50 ids, and get_model_list for
+        each item with models: its prices and stock come with it."""
+        offset = 0
+        while True:
+            params = {"offset": offset, "page_size": PAGE_SIZE, "item_status": ["NORMAL", "UNLIST"]}
+            answer = self._request("GET", "/product/get_item_list", write=False, params=params)["response"]
+            item_ids = [entry["item_id"] for entry in answer.get("item") or []]
+            for start in range(0, len(item_ids), BASE_INFO_BATCH):
+                batch = ",".join(str(item_id) for item_id in item_ids[start : start + BASE_INFO_BATCH])
+                info = self._request("GET", "/product/get_item_base_info", write=False,
+                                     params={"item_id_list": batch})["response"]
+                for item in info.get("item_list") or []:
+                    if "DELETE" not in str(item.get("item_status")):
+                        yield self._listed(item)
+            if not answer.get("has_next_page") or not item_ids:
+                return
+            offset = int(answer.get("next_offset") or offset + len(item_ids))
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """add_item, then init_tier_variation for the variants.
@@ -369,6 +388,19 @@ class ShopeeAdapter(Adapter):
         return Remote(
             str(info["item_id"]), info.get("item_sku") or None, variant_ids, info.get("item_status") == "NORMAL"
         )
+
+    def _listed(self, info: Mapping[str, Any]) -> Remote:
+        """A Remote with prices and stock, from get_item_base_info's entry (and get_model_list's models)."""
+        sku = info.get("item_sku") or None
+        active = info.get("item_status") == "NORMAL"
+        if not info.get("has_model"):
+            values = {sku: (_first_price(info.get("price_info")), _stock_of(info.get("stock_info_v2")))} if sku else {}
+            return Remote(str(info["item_id"]), sku, {}, active, prices={k: p for k, (p, _) in values.items()},
+                          stock={k: n for k, (_, n) in values.items()})
+        models = [m for m in self._model_list(info["item_id"]).get("model") or [] if m.get("model_sku")]
+        return Remote(str(info["item_id"]), sku, _ids_by_sku(models), active,
+                      prices={m["model_sku"]: _first_price(m.get("price_info")) for m in models},
+                      stock={m["model_sku"]: _stock_of(m.get("stock_info_v2")) for m in models})
 
     def _model_list(self, item_id: int) -> dict[str, Any]:
         """get_model_list's answer: the item's tier_variation and its models."""
@@ -584,6 +616,20 @@ def _models_of(change: Change) -> tuple[dict[int, tuple[str, int]], list[str]]:
 
 def _ids_by_sku(models: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {model["model_sku"]: str(model["model_id"]) for model in models if model.get("model_sku")}
+
+
+def _first_price(price_info: Any) -> int:
+    entries = price_info if isinstance(price_info, list) else [price_info or {}]
+    return int(round(float((entries[0] if entries else {}).get("original_price") or 0)))
+
+
+def _stock_of(stock_info: Any) -> int:
+    """Seller stock from stock_info_v2 (summed over locations)."""
+    info = stock_info or {}
+    sellers = info.get("seller_stock") or []
+    if sellers:
+        return sum(int(entry.get("stock") or 0) for entry in sellers)
+    return int((info.get("summary_info") or {}).get("total_available_stock") or 0)
 
 
 def _item_failure(message: str) -> AdapterError:

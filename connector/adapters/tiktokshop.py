@@ -58,7 +58,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -272,6 +272,20 @@ class TikTokShopAdapter(Adapter):
                                       {sku: sku_id for sku, sku_id in skus.items() if sku},
                                       product.get("status") == "ACTIVATE"))
         return remotes
+
+    def listings(self) -> Iterator[Remote]:
+        """products/search without a SKU filter (status ALL, 100 a page by page_token): every product but the
+        deleted, with its SKUs' prices and stock (summed over warehouses)."""
+        for product in self._pages({"status": "ALL"}):
+            if product.get("status") == "DELETED":
+                continue
+            skus = [sku for sku in product.get("skus") or [] if sku.get("seller_sku")]
+            own = skus[0]["seller_sku"] if len(product.get("skus") or []) == 1 and skus else None
+            yield Remote(str(product["id"]), own, {sku["seller_sku"]: str(sku.get("id")) for sku in skus},
+                         product.get("status") == "ACTIVATE",
+                         prices={sku["seller_sku"]: _amount(sku.get("price")) for sku in skus},
+                         stock={sku["seller_sku"]: sum(int(w.get("quantity") or 0) for w in sku.get("inventory") or [])
+                                for sku in skus})
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """One call with the variants, prices and stock. `intent_id` is the idempotency key (the ledger's ids are
@@ -524,6 +538,13 @@ def _listing_platforms(value: Any, channel: str) -> list[str]:
         raise ValueError(f"channel {channel}: options.listing_platforms must be TIKTOK_SHOP, TOKOPEDIA or both, "
                          f"got {value!r}")
     return list(value)
+
+
+def _amount(price: Any) -> int:
+    """Whole rupiah from a search answer's SKU price (sale price, else the price before tax)."""
+    price = price or {}
+    return int(Decimal(str(price.get("sale_price") or price.get("tax_exclusive_price") or 0))
+               .to_integral_value(ROUND_HALF_UP))
 
 
 def _html(text: str) -> str:

@@ -76,5 +76,88 @@ class Dialect(Protocol):
     def inspect(self) -> list[dict[str, Any]]:
         """Listings for ``GET /_sandbox/items`` (see DESIGN.md, Outside contracts → Sandbox)."""
 
+    def plant(self, listings: list[Planted]) -> list[int]:
+        """Create listings directly, as a seller centre would (``POST /_sandbox/items``); returns their ids."""
+
+
+class PlantError(ValueError):
+    """A ``POST /_sandbox/items`` body that does not have the inspection shape."""
+
+
+@dataclass(frozen=True)
+class PlantedVariant:
+    seller_sku: str
+    price: int
+    stock: int
+    options: dict[str, str]  # option name -> value; default {"Variasi": seller SKU}
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A hand-made listing in the shape of ``GET /_sandbox/items`` (item_id and images as a count are optional)."""
+
+    seller_sku: str | None
+    name: str
+    description: str
+    price: int
+    stock: int
+    status: str
+    category_id: int
+    images: int
+    variants: tuple[PlantedVariant, ...]
+
+    @classmethod
+    def parse(cls, raw: Any) -> Planted:
+        if not isinstance(raw, dict):
+            raise PlantError("every item must be an object in the shape of GET /_sandbox/items")
+        variants = []
+        for v in raw.get("variants") or []:
+            if not isinstance(v, dict) or not v.get("seller_sku"):
+                raise PlantError("every variant needs a seller_sku")
+            options = v.get("options") or {"Variasi": str(v["seller_sku"])}
+            variants.append(PlantedVariant(str(v["seller_sku"]), _whole(v.get("price"), "variants.price"),
+                                           _whole(v.get("stock", 0), "variants.stock"),
+                                           {str(k): str(o) for k, o in options.items()}))
+        if not variants and not raw.get("seller_sku"):
+            raise PlantError("an item without variants needs a seller_sku")
+        status = raw.get("status", "active")
+        if status not in ("active", "inactive"):
+            raise PlantError("status must be active or inactive")
+        planted = cls(
+            seller_sku=str(raw["seller_sku"]) if raw.get("seller_sku") else None,
+            name=str(raw.get("name") or f"Produk buatan tangan {raw.get('seller_sku') or variants[0].seller_sku}"),
+            description=str(raw.get("description") or "Dibuat di Seller Center."),
+            price=min((v.price for v in variants), default=0) if variants else _whole(raw.get("price"), "price"),
+            stock=sum(v.stock for v in variants) if variants else _whole(raw.get("stock", 0), "stock"),
+            status=status,
+            category_id=_whole(raw.get("category_id", 100001), "category_id"),
+            images=_whole(raw.get("images", 1), "images"),
+            variants=tuple(variants),
+        )
+        planted.tiers()  # refuse variants whose option names differ
+        return planted
+
+
+    def tiers(self) -> list[tuple[str, list[str]]]:
+        """Option names (the first variant's, in order) and each name's values in first-seen order."""
+        names = list(self.variants[0].options) if self.variants else []
+        if any(list(v.options) != names for v in self.variants):
+            raise PlantError("every variant needs the same option names")
+        return [(name, list(dict.fromkeys(v.options[name] for v in self.variants))) for name in names]
+
+
+def planted_images(store: Store, dialect: str, item_id: int, count: int, *, clock: Callable[[], float]) -> list[str]:
+    """Image ids for a planted listing, known to the store as if uploaded."""
+    ids = [f"planted-{item_id}-{n}" for n in range(count)]
+    for image_id in ids:
+        store.add_image(dialect, image_id, "0" * 64, 0, int(clock()))
+    return ids
+
+
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PlantError(f"{name} must be a whole number >= 0, got {value!r}")
+    return value
+
 
 DialectFactory = Callable[[Store, Settings], Dialect]

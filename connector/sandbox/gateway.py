@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from connector.sandbox.dialect import Dialect, DialectFactory, Request, Response, Settings
+from connector.sandbox.dialect import Dialect, DialectFactory, Planted, PlantError, Request, Response, Settings
 from connector.sandbox.faults import Fault, FaultInjector, TokenBucket
 from connector.sandbox.lazada import LazadaDialect
 from connector.sandbox.shopee import ShopeeDialect
@@ -109,12 +109,37 @@ class Gateway:
                     },
                 )
             return _json(200, {"items": dialect.inspect()})
+        if route == ("POST", "/_sandbox/items"):
+            return self._plant(request)
         if route == ("GET", "/_sandbox/stats"):
             return _json(200, self._stats())
         if route == ("POST", "/_sandbox/reset"):
             self.reset()
             return _json(200, {"reset": True})
         return _json(404, {"error": "not_found", "message": f"no inspection endpoint {request.method} {request.path}"})
+
+    def _plant(self, request: Request) -> Response:
+        """Listings made by hand in a seller centre: ``{"dialect": D, "items": [...]}`` (or one item's fields next to
+        ``dialect``), each in the shape ``GET /_sandbox/items`` answers. No faults, no auth, nothing counted."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return _json(400, {"error": "bad_request", "message": "the body must be JSON"})
+        if not isinstance(body, dict):
+            return _json(400, {"error": "bad_request", "message": "the body must be a JSON object"})
+        dialect = self._dialects.get(str(body.get("dialect") or ""))
+        if dialect is None:
+            message = f"dialect must be one of {sorted(self._dialects)}"
+            return _json(400, {"error": "unknown_dialect", "message": message})
+        raw = body["items"] if "items" in body else [{k: v for k, v in body.items() if k != "dialect"}]
+        try:
+            if not isinstance(raw, list):
+                raise PlantError("items must be a list")
+            listings = [Planted.parse(item) for item in raw]
+        except PlantError as err:
+            return _json(400, {"error": "bad_request", "message": str(err)})
+        with self._store.transaction():
+            return _json(200, {"item_ids": dialect.plant(listings)})
 
     def reset(self) -> None:
         """Clear all state and counters; default credentials and the fault sequence start over."""

@@ -68,7 +68,7 @@ from email.policy import HTTP
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from connector.sandbox.dialect import Request, Response, Settings
+from connector.sandbox.dialect import Planted, Request, Response, Settings, planted_images
 from connector.sandbox.store import Item, Model, Store
 
 PREFIX = "/rest"
@@ -282,6 +282,32 @@ class LazadaDialect:
                 }
             )
         return listed
+
+    def plant(self, listings: list[Planted]) -> list[int]:
+        """Products as Seller Center makes them: one SKU, or one SKU per variant with its sale properties."""
+        ids = []
+        for planted in listings:
+            now = int(self._clock())
+            item_id = self._store.next_id(self.name, "item", FIRST_ITEM_ID)
+            names = [name for name, _ in planted.tiers()]
+            item = Item(self.name, item_id, None, planted.name, planted.description, 0, 0, planted.status,
+                        planted.category_id, None, planted_images(self._store, self.name, item_id, planted.images,
+                                                                  clock=self._clock), now, now,
+                        extra={"brand": "No Brand", "attributes": {}, "sale_props": names, "declared": names})
+            rows = [(v.seller_sku, v.price, v.stock, v.options) for v in planted.variants] or [
+                (planted.seller_sku, planted.price, planted.stock, {})]
+            package = {"package_weight": "0.5", "package_length": "10", "package_width": "10", "package_height": "10"}
+            models = []
+            for seller_sku, price, stock, options in rows:
+                model = Model(self.name, item_id, self._store.next_id(self.name, "sku", FIRST_SKU_ID), seller_sku,
+                              price, stock, {"status": planted.status, "saleProp": dict(options),
+                                             "package": dict(package)})
+                self._store.save_model(model)
+                models.append(model)
+            _summarise(item, models)
+            self._store.save_item(item)
+            ids.append(item_id)
+        return ids
 
     # --- gateway: parameters, signature, timestamp, token -----------------------------------------
 

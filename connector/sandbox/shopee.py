@@ -39,7 +39,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, ClassVar
 
-from connector.sandbox.dialect import Request, Response, Settings
+from connector.sandbox.dialect import Planted, Request, Response, Settings, planted_images
 from connector.sandbox.store import Item, Model, Store
 
 PARTNER_ID = 100001
@@ -268,6 +268,29 @@ class ShopeeDialect:
             }
             for item in items
         ]
+
+    def plant(self, listings: list[Planted]) -> list[int]:
+        """Items as Seller Centre makes them: item_sku, and for variants one tier per option name."""
+        ids = []
+        for planted in listings:
+            now = int(self._clock())
+            item_id = self._store.next_id(self.name, "item", FIRST_ITEM_ID)
+            images = planted_images(self._store, self.name, item_id, planted.images, clock=self._clock)
+            extra = {"condition": "NEW", "brand": {"brand_id": 0, "original_brand_name": "No Brand"},
+                     "logistic_info": [{"logistic_id": 8003, "enabled": True}]}
+            item = Item(self.name, item_id, planted.seller_sku, planted.name, planted.description, planted.price,
+                        planted.stock, planted.status, planted.category_id, 500, images, now, now, [], extra)
+            if planted.variants:
+                tiers = planted.tiers()
+                item.extra["tier_variation"] = [{"name": name, "option_list": [{"option": o} for o in options]}
+                                                for name, options in tiers]
+                self._save_new([
+                    Model(self.name, item_id, 0, v.seller_sku, v.price, v.stock,
+                          {"tier_index": [options.index(v.options[name]) for name, options in tiers]})
+                    for v in planted.variants])
+            self._store.save_item(item)
+            ids.append(item_id)
+        return ids
 
     # --- gateway: signature, timestamp, token ----------------------------------------------------
 

@@ -65,7 +65,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, ClassVar
 
-from connector.sandbox.dialect import Request, Response, Settings
+from connector.sandbox.dialect import Planted, Request, Response, Settings, planted_images
 from connector.sandbox.store import Item, Model, Store
 
 APP_KEY = "sandbox-tts-app"
@@ -335,6 +335,26 @@ class TikTokShopDialect:
                 "variants": [{"seller_sku": v.seller_sku, "price": v.price, "stock": v.stock} for v in variants],
             })
         return listed
+
+    def plant(self, listings: list[Planted]) -> list[int]:
+        """Products as Seller Center makes them: one SKU, or one SKU per variant with its sales attributes."""
+        ids = []
+        for planted in listings:
+            now = int(self._clock())
+            product_id = self._store.next_id(self.name, "product", FIRST_PRODUCT_ID)
+            attributes = _SalesAttributes([], lambda: self._store.next_id(self.name, "attribute", FIRST_ATTRIBUTE_ID))
+            rows = [(v.seller_sku, v.price, v.stock, v.options) for v in planted.variants] or [
+                (planted.seller_sku, planted.price, planted.stock, {})]
+            skus = [_SkuFields(None, seller_sku, price, stock, attributes.resolve(
+                [{"name": name, "value_name": value} for name, value in options.items()] or None))
+                for seller_sku, price, stock, options in rows]
+            item = Item(self.name, product_id, None, planted.name, planted.description, 0, 0, planted.status,
+                        planted.category_id, 500, planted_images(self._store, self.name, product_id, planted.images,
+                                                                 clock=self._clock), now, now, [],
+                        {"sales_attributes": attributes.dump(), "listing_platforms": ["TIKTOK_SHOP"]})
+            self._save(item, skus, existing=[])
+            ids.append(product_id)
+        return ids
 
     # --- gateway: routing, signature, timestamp, token, shop --------------------------------------
 

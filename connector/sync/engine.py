@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from connector.adapters.base import Adapter, Image
+from connector.adapters.base import Adapter, AdapterError, AuthError, Image
 from connector.adapters.registry import UnknownAdapter, adapter_class
 from connector.catalog.rejects import Reject
 from connector.catalog.validation import Catalogs
@@ -29,7 +29,8 @@ from connector.schema import Product
 from connector.sync.desired import CategoryMap, CategoryMapError, Desired, desired_listing, load_category_map
 from connector.sync.executor import ChannelExecutor, ChannelResult, ChannelStopped
 from connector.sync.ledger import Ledger
-from connector.sync.plan import Held, Plan, apply_guards, plan_channel
+from connector.sync.link import Linking, match
+from connector.sync.plan import CREATE, Held, Op, Plan, apply_guards, plan_channel
 
 LEDGER_FILE = "ledger.sqlite"
 SANDBOX_FILE = "sandbox.sqlite"
@@ -331,11 +332,34 @@ class Sync:
                     return Plan(channel.name), executor.result
             else:
                 pending = {i["product_key"] for i in self.ledger.open_intents(channel.name)}
+            linking = None
+            if not self.ledger.linked(channel.name):  # never linked: adopt what the shop already has first
+                try:
+                    linking = self._auto_link(adapter, desired, readable, run_id, log)
+                except ChannelStopped as err:
+                    log.error("channel_stopped", channel=channel.name, reason=str(err))
+                    return Plan(channel.name), ChannelResult(channel.name, stopped=str(err))
             bindings = self.ledger.bindings(channel.name)
-            plan = plan_channel(channel.name, desired, bindings, readable=readable,
-                                untouchable=untouchable | pending, only=set(self.options.only) or None)
+            conflicts = {key: c["reason"] for key, c in self.ledger.link_conflicts(channel.name).items()}
+            if linking is not None and self.options.dry_run:  # nothing recorded: plan as if it were
+                bindings.update((b.product_key, b) for b in linking.bindings())
+                conflicts.update((c.key, c.reason) for c in linking.conflicts)
+            elif linking is not None:
+                for want, remote in linking.matched:
+                    executor.record("adopt", want.institution, want.listing.key, "ok",
+                                    message=f"adopted listing {remote.external_id}")
+            plan = plan_channel(channel.name, {k: d for k, d in desired.items() if k not in conflicts}, bindings,
+                                readable=readable, untouchable=untouchable | set(conflicts),
+                                only=set(self.options.only) or None, unsettled=pending)
+            if linking is not None:
+                plan.adopted = [(w.listing.key, w.institution, r.external_id) for w, r in linking.matched]
             if not self.options.force:
                 apply_guards(plan, bindings, self.config.guards)
+            for key, reason in sorted(conflicts.items()):  # held until a link matches them, --force or not
+                want, have = desired.get(key), bindings.get(key)
+                if want is not None and (have is None or have.external_id is None):
+                    plan.held.append(Held(Op(CREATE, channel.name, key, want.institution, want), "link_conflict",
+                                          f"{reason}; held until `pasindo link` matches it"))
             for held in plan.held:
                 log.warning("held", channel=channel.name, institution=held.op.institution, key=held.op.key,
                             op=held.op.kind, guard=held.guard, message=held.message)
@@ -350,6 +374,64 @@ class Sync:
             return Plan(channel.name), ChannelResult(channel.name, stopped=f"internal error: {type(err).__name__}")
         finally:
             adapter.close()
+
+
+    # -- adopting existing listings ---------------------------------------------------------------------------
+
+    def link(self) -> list[tuple[Linking | None, str | None]]:
+        """`pasindo link`: match every selected channel's listings to the catalogs and record the bindings (unless
+        dry run). Per channel: the linking, or None and why the channel could not be linked."""
+        desired, readable, _ = self._desired(SyncResult(None), None)
+        out: list[tuple[Linking | None, str | None]] = []
+        with channel_endpoints(self.config, self.channels) as urls:
+            for channel in self.channels:
+                try:
+                    adapter = make_adapter(channel, urls[channel.name], self.ledger)
+                except (UnknownAdapter, ValueError) as err:
+                    out.append((None, str(err)))
+                    continue
+                try:
+                    out.append((self._link(adapter, desired[channel.name], readable, None), None))
+                except NotImplementedError as err:
+                    out.append((None, str(err)))
+                except AdapterError as err:
+                    out.append((None, f"cannot read the channel's listings: {err.message}"))
+                finally:
+                    adapter.close()
+        return out
+
+    def _link(self, adapter: Adapter, desired: dict[str, Desired], readable: set[str], run_id: str | None) -> Linking:
+        """Match the channel's listings to `desired` and, unless dry run, record the bindings and conflicts. The
+        channel counts as linked only when every institution's catalog was read (else a product missing from this
+        reading would be created beside its hand-made listing later)."""
+        linking = match(adapter.channel, desired, adapter.listings(), self.ledger.bindings(adapter.channel))
+        if not self.options.dry_run:
+            everyone = {i.code for i in self.config.institutions}
+            scope = (set(self.options.institutions) or everyone) & readable
+            self.ledger.record_link(adapter.channel, linking.bindings(), [
+                {"product_key": c.key, "institution": c.institution, "reason": c.reason, "listings": list(c.listings)}
+                for c in linking.conflicts], institutions=scope, complete=scope == everyone, run_id=run_id)
+        return linking
+
+    def _auto_link(self, adapter: Adapter, desired: dict[str, Desired], readable: set[str], run_id: str | None,
+                   log: Any) -> Linking | None:
+        """Link a channel before its first sync creates anything. A channel whose listings cannot be read is
+        stopped for this run rather than risk duplicates; an adapter that cannot list at all is linked as empty."""
+        try:
+            linking = self._link(adapter, desired, readable, run_id)
+        except NotImplementedError as err:
+            log.warning("link_unsupported", channel=adapter.channel, reason=str(err))
+            if not self.options.dry_run:
+                self.ledger.record_link(adapter.channel, [], [], institutions=set(), complete=True, run_id=run_id)
+            return None
+        except AuthError as err:
+            raise ChannelStopped(err.message) from err
+        except AdapterError as err:
+            raise ChannelStopped(f"cannot read the channel's listings to adopt them before creating any "
+                                 f"({err.message}); nothing is created until they can be read") from err
+        log.info("linked", channel=adapter.channel, adopted=len(linking.matched), to_create=len(linking.to_create),
+                 unknown=len(linking.unknown), conflicts=len(linking.conflicts))
+        return linking
 
 
 def _status(result: SyncResult, interrupted: bool) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def now() -> str:
@@ -117,6 +117,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE intents ADD COLUMN variant_skus TEXT
     """,
+    # 3: adopting existing listings: when each channel was linked, and the products a link could not match safely
+    """
+    CREATE TABLE links (
+        channel TEXT PRIMARY KEY, linked_at TEXT NOT NULL, run_id TEXT, adopted INTEGER NOT NULL
+    );
+    CREATE TABLE link_conflicts (
+        channel TEXT NOT NULL, product_key TEXT NOT NULL, institution TEXT NOT NULL, reason TEXT NOT NULL,
+        listings TEXT NOT NULL, found_at TEXT NOT NULL,
+        PRIMARY KEY (channel, product_key)
+    )
+    """,
 ]
 
 
@@ -193,24 +204,28 @@ class Ledger:
         """Insert or replace a binding; with `intent_id`, resolve that intent in the same transaction."""
         stamp = now()
         with self.transaction() as conn:
-            conn.execute(
-                """INSERT INTO bindings (channel, product_key, institution, seller_sku, external_id, variant_ids,
-                       status, content_fp, prices, stock, invalid_fp, last_error, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (channel, product_key) DO UPDATE SET
-                       institution = excluded.institution, seller_sku = excluded.seller_sku,
-                       external_id = excluded.external_id, variant_ids = excluded.variant_ids,
-                       status = excluded.status, content_fp = excluded.content_fp, prices = excluded.prices,
-                       stock = excluded.stock, invalid_fp = excluded.invalid_fp, last_error = excluded.last_error,
-                       updated_at = excluded.updated_at""",
-                (b.channel, b.product_key, b.institution, b.seller_sku, b.external_id, _dump(b.variant_ids),
-                 b.status, b.content_fp, _dump(b.prices), _dump(b.stock), b.invalid_fp, b.last_error, stamp,
-                 stamp),
-            )
+            self._upsert_binding(conn, b, stamp)
             if intent_id is not None:
                 conn.execute("UPDATE intents SET resolved_at = ?, outcome = ? WHERE intent_id = ?",
                              (stamp, outcome, intent_id))
         b.updated_at = stamp
+
+    @staticmethod
+    def _upsert_binding(conn: sqlite3.Connection, b: Binding, stamp: str) -> None:
+        conn.execute(
+            """INSERT INTO bindings (channel, product_key, institution, seller_sku, external_id, variant_ids,
+                   status, content_fp, prices, stock, invalid_fp, last_error, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (channel, product_key) DO UPDATE SET
+                   institution = excluded.institution, seller_sku = excluded.seller_sku,
+                   external_id = excluded.external_id, variant_ids = excluded.variant_ids,
+                   status = excluded.status, content_fp = excluded.content_fp, prices = excluded.prices,
+                   stock = excluded.stock, invalid_fp = excluded.invalid_fp, last_error = excluded.last_error,
+                   updated_at = excluded.updated_at""",
+            (b.channel, b.product_key, b.institution, b.seller_sku, b.external_id, _dump(b.variant_ids),
+             b.status, b.content_fp, _dump(b.prices), _dump(b.stock), b.invalid_fp, b.last_error, stamp,
+             stamp),
+        )
 
     def update_binding(self, channel: str, key: str, **values: Any) -> None:
         """Move acknowledged aspects of a binding: content_fp, prices, stock, status, variant_ids, ..."""
@@ -224,6 +239,40 @@ class Ledger:
     def delete_binding(self, channel: str, key: str) -> None:
         with self.transaction() as conn:
             conn.execute("DELETE FROM bindings WHERE channel = ? AND product_key = ?", (channel, key))
+
+    # -- links (adopting existing listings) ----------------------------------------------------------------
+
+    def linked(self, channel: str) -> bool:
+        return bool(self._query("SELECT 1 FROM links WHERE channel = ?", (channel,)))
+
+    def record_link(self, channel: str, adopted: list[Binding], conflicts: list[dict[str, Any]], *,
+                    institutions: set[str], complete: bool, run_id: str | None = None) -> None:
+        """One link of a channel, in one transaction: the adopted listings' bindings, and the conflicts of the
+        `institutions` it covered (they replace that link's earlier ones: a conflict resolved in the seller centre is
+        gone after the next link). `complete`: every catalog was read, so the channel counts as linked and a sync no
+        longer links it first. `conflicts`: {product_key, institution, reason, listings}."""
+        stamp = now()
+        with self.transaction() as conn:
+            for b in adopted:
+                self._upsert_binding(conn, b, stamp)
+            scope = sorted(institutions)
+            marks = ",".join("?" * len(scope))
+            conn.execute(f"DELETE FROM link_conflicts WHERE channel = ? AND institution IN ({marks})",
+                         (channel, *scope))
+            conn.executemany(
+                "INSERT INTO link_conflicts (channel, product_key, institution, reason, listings, found_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(channel, c["product_key"], c["institution"], c["reason"], json.dumps(c["listings"]), stamp)
+                 for c in conflicts])
+            if complete:
+                conn.execute("INSERT OR REPLACE INTO links (channel, linked_at, run_id, adopted) VALUES (?, ?, ?, ?)",
+                             (channel, stamp, run_id, len(adopted)))
+
+    def link_conflicts(self, channel: str) -> dict[str, dict[str, Any]]:
+        """Products held until a link matches them: product key -> {institution, reason, listings}."""
+        rows = self._query("SELECT * FROM link_conflicts WHERE channel = ?", (channel,))
+        return {r["product_key"]: {"institution": r["institution"], "reason": r["reason"],
+                                   "listings": json.loads(r["listings"])} for r in rows}
 
     # -- intents -------------------------------------------------------------------------------------------
 

@@ -44,23 +44,31 @@ class Plan:
     ops: list[Op] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (key, institution, why)
+    adopted: list[tuple[str, str, str]] = field(default_factory=list)  # (key, institution, external id) linked first
 
     def counts(self) -> Counter[str]:
         return Counter(op.kind for op in self.ops)
 
 
 def plan_channel(channel: str, desired: dict[str, Desired], bindings: dict[str, Binding], *,
-                 readable: set[str], untouchable: set[str], only: set[str] | None = None) -> Plan:
+                 readable: set[str], untouchable: set[str], only: set[str] | None = None,
+                 unsettled: set[str] = frozenset()) -> Plan:
     """Diff desired listings against acknowledged bindings.
 
     `readable`: institutions whose catalog was read in this run — only their missing products are delisted.
     `untouchable`: product keys whose rows were refused this run — their listings stay as they are.
     `only`: aspects to sync ("content", "price", "stock"); None means all.
+    `unsettled`: products whose earlier create has an unknown outcome the lookup could not settle yet: nothing
+    at all is planned for them (creating again could make a second listing).
     """
     allowed = set(OPS) if only is None else set().union(*(ASPECT_OPS[a] for a in only))
     plan = Plan(channel)
     ops: list[Op] = []
     for key, want in desired.items():
+        if key in unsettled:
+            plan.skipped.append((key, want.institution, "an earlier create's outcome is still unknown: the next run"
+                                                        " looks its SKU up first"))
+            continue
         have = bindings.get(key)
         if have is None or have.external_id is None:
             if have is not None and have.invalid_fp == want.content_fp:
@@ -85,7 +93,7 @@ def plan_channel(channel: str, desired: dict[str, Desired], bindings: dict[str, 
         elif not want.active and have.status == "active":
             ops.append(Op(DELIST, channel, key, want.institution, want, have, reason="out of stock"))
     for key, have in bindings.items():
-        if key in desired or key in untouchable or have.institution not in readable:
+        if key in desired or key in untouchable or key in unsettled or have.institution not in readable:
             continue
         if have.status == "active" and have.external_id is not None:
             ops.append(Op(DELIST, channel, key, have.institution, None, have, reason="left the catalog"))
