@@ -71,13 +71,68 @@ def channel_stock(stock: int, rule: StockRule) -> int:
 
 
 @dataclass(frozen=True)
-class Desired:
-    """A listing and whether it should be live, with the fingerprint of its content."""
+class ProductParts:
+    """What every channel's listing of one product shares, worked out once per product per run."""
 
-    listing: Listing
-    active: bool
-    content_fp: str
-    institution: str
+    product: Product
+    description: str
+    images: tuple[Image, ...]
+    digest: str  # of the channel-independent content
+
+
+def product_parts(product: Product, image: Callable[[str], Image]) -> ProductParts:
+    description = product.description
+    if product.maker.credit not in description:
+        description = f"{description}\n\n{product.maker.credit}."
+    images = tuple(image(ref) for ref in product.images)
+    digest = fingerprint((
+        product.name, description, product.weight_g, (product.length_cm, product.width_cm, product.height_cm),
+        tuple(i.sha256 for i in images), tuple((v.sku, tuple(v.options.items())) for v in product.variants),
+    ))
+    return ProductParts(product, description, images, digest)
+
+
+class Desired:
+    """What one channel should show for one product: the values the plan compares, and the `Listing` for the
+    adapter — built only when an operation needs it, since most products need none on most runs."""
+
+    __slots__ = ("parts", "key", "institution", "seller_sku", "variant_skus", "category_id", "prices", "stock",
+                 "active", "content_fp", "_listing", "_channel", "_prefix")
+
+    def __init__(self, parts: ProductParts, channel: ChannelConfig, category_id: int | str, prefix: str | None):
+        product = parts.product
+        self.parts, self._channel, self._prefix = parts, channel, prefix
+        self.key, self.institution, self.category_id = product.key, product.institution, category_id
+        self.seller_sku = seller_sku(product.sku, prefix)
+        self.variant_skus = tuple(seller_sku(v.sku, prefix) for v in product.variants)
+        if product.variants:
+            self.prices = {s: channel_price(v.price, channel.price) for s, v in zip(self.variant_skus,
+                                                                                     product.variants, strict=True)}
+            self.stock = {s: channel_stock(v.stock, channel.stock) for s, v in zip(self.variant_skus,
+                                                                                    product.variants, strict=True)}
+        else:
+            self.prices = {self.seller_sku: channel_price(product.price, channel.price)}
+            self.stock = {self.seller_sku: channel_stock(product.stock, channel.stock)}
+        self.active = not (channel.stock.delist_at_zero and sum(self.stock.values()) == 0)
+        self.content_fp = fingerprint((parts.digest, category_id, prefix, BRAND))
+        self._listing: Listing | None = None
+
+    @property
+    def listing(self) -> Listing:
+        if self._listing is None:
+            product = self.parts.product
+            variants = tuple(ListingVariant(sku, self.prices[sku], self.stock[sku], dict(v.options))
+                             for sku, v in zip(self.variant_skus, product.variants, strict=True))
+            self._listing = Listing(
+                key=self.key, seller_sku=self.seller_sku, name=product.name, description=self.parts.description,
+                category_id=self.category_id, price=min(self.prices.values()), stock=sum(self.stock.values()),
+                weight_g=product.weight_g, images=self.parts.images, variants=variants, brand=BRAND,
+                length_cm=product.length_cm, width_cm=product.width_cm, height_cm=product.height_cm,
+            )
+        return self._listing
+
+
+BRAND = "No Brand"
 
 
 def fingerprint(value: tuple) -> str:
@@ -86,32 +141,14 @@ def fingerprint(value: tuple) -> str:
 
 
 def desired_listing(product: Product, *, channel: ChannelConfig, categories: CategoryMap, sku_prefix: str | None,
-                    image: Callable[[str], Image]) -> Desired:
-    """Raises CategoryMapError when the channel has no category for the product."""
+                    parts: ProductParts | None = None, image: Callable[[str], Image] | None = None) -> Desired:
+    """Raises CategoryMapError when the channel has no category for the product. Give the product's `parts`
+    (worked out once for all channels), or `image` to work them out here."""
     category_id = categories.lookup(product.category)
     if category_id is None:
         raise CategoryMapError(f"no category id for {product.category} in {categories.source}")
-    variants = tuple(
-        ListingVariant(seller_sku=seller_sku(v.sku, sku_prefix), price=channel_price(v.price, channel.price),
-                       stock=channel_stock(v.stock, channel.stock), options=dict(v.options))
-        for v in product.variants
-    )
-    price = min((v.price for v in variants), default=channel_price(product.price, channel.price))
-    stock = sum(v.stock for v in variants) if variants else channel_stock(product.stock, channel.stock)
-    description = product.description
-    if product.maker.credit not in description:
-        description = f"{description}\n\n{product.maker.credit}."
-    listing = Listing(
-        key=product.key, seller_sku=seller_sku(product.sku, sku_prefix), name=product.name,
-        description=description, category_id=category_id, price=price, stock=stock, weight_g=product.weight_g,
-        images=tuple(image(ref) for ref in product.images), variants=variants, length_cm=product.length_cm,
-        width_cm=product.width_cm, height_cm=product.height_cm,
-    )
-    content = (
-        listing.name, listing.description, listing.category_id, listing.weight_g,
-        (listing.length_cm, listing.width_cm, listing.height_cm), tuple(i.sha256 for i in listing.images),
-        listing.seller_sku, tuple((v.seller_sku, tuple(v.options.items())) for v in variants), listing.brand,
-        tuple(sorted((k, repr(v)) for k, v in listing.attributes.items())),
-    )
-    active = not (channel.stock.delist_at_zero and stock == 0)
-    return Desired(listing=listing, active=active, content_fp=fingerprint(content), institution=product.institution)
+    if parts is None:
+        if image is None:
+            raise TypeError("desired_listing needs the product's parts or an image resolver")
+        parts = product_parts(product, image)
+    return Desired(parts, channel, category_id, sku_prefix)

@@ -26,7 +26,15 @@ from connector.catalog.rejects import Reject
 from connector.catalog.validation import Catalogs
 from connector.config import ChannelConfig, Config
 from connector.schema import Product
-from connector.sync.desired import CategoryMap, CategoryMapError, Desired, desired_listing, load_category_map
+from connector.sync.desired import (
+    CategoryMap,
+    CategoryMapError,
+    Desired,
+    ProductParts,
+    desired_listing,
+    load_category_map,
+    product_parts,
+)
 from connector.sync.executor import ChannelExecutor, ChannelResult, ChannelStopped
 from connector.sync.ledger import Ledger
 from connector.sync.link import Linking, match
@@ -232,8 +240,12 @@ class Sync:
                 if isinstance(item, Reject):
                     rejects.append(item)
                     continue
+                try:
+                    parts = product_parts(item, images)  # once per product, whatever the number of channels
+                except OSError as err:  # an image went missing since the catalog was read
+                    parts = err
                 for channel in on:
-                    self._add(item, channel, entry.sku_prefix, maps[channel.name], images, desired[channel.name],
+                    self._add(item, channel, entry.sku_prefix, maps[channel.name], parts, desired[channel.name],
                               skus[channel.name], untouchable[channel.name], result)
             if not any(r.reason in ("catalog_unreadable", "column_missing", "column_ambiguous") for r in rejects):
                 readable.add(entry.code)
@@ -247,17 +259,19 @@ class Sync:
         return desired, readable, untouchable
 
     def _add(self, product: Product, channel: ChannelConfig, prefix: str | None,
-             categories: CategoryMap | CategoryMapError, images: _Images, desired: dict[str, Desired],
+             categories: CategoryMap | CategoryMapError, parts: ProductParts | OSError, desired: dict[str, Desired],
              skus: dict[str, str], untouchable: set[str], result: SyncResult) -> None:
         try:
             if isinstance(categories, CategoryMapError):
                 raise categories
-            want = desired_listing(product, channel=channel, categories=categories, sku_prefix=prefix, image=images)
+            if isinstance(parts, OSError):
+                raise parts
+            want = desired_listing(product, channel=channel, categories=categories, sku_prefix=prefix, parts=parts)
         except (CategoryMapError, OSError) as err:
             untouchable.add(product.key)
             result.invalid.append((channel.name, product.institution, product.key, str(err)))
             return
-        all_skus = [want.listing.seller_sku, *(v.seller_sku for v in want.listing.variants)]
+        all_skus = [want.seller_sku, *want.variant_skus]
         clash = next((skus[s] for s in all_skus if s in skus), None)
         if clash is not None:
             for key in (product.key, clash):
@@ -429,8 +443,10 @@ class Sync:
         except AdapterError as err:
             raise ChannelStopped(f"cannot read the channel's listings to adopt them before creating any "
                                  f"({err.message}); nothing is created until they can be read") from err
-        log.info("linked", channel=adapter.channel, adopted=len(linking.matched), to_create=len(linking.to_create),
-                 unknown=len(linking.unknown), conflicts=len(linking.conflicts))
+        # Worth an operator's eye only when something was adopted or is in conflict; otherwise it is routine.
+        level = log.info if linking.matched or linking.conflicts else log.debug
+        level("linked", channel=adapter.channel, adopted=len(linking.matched), to_create=len(linking.to_create),
+              unknown=len(linking.unknown), conflicts=len(linking.conflicts))
         return linking
 
 

@@ -83,10 +83,10 @@ def plan_channel(channel: str, desired: dict[str, Desired], bindings: dict[str, 
             else:
                 ops.append(Op(CONTENT, channel, key, want.institution, want, have))
         # While the channel refuses new variants, their prices and stock have nowhere to go: they wait too.
-        reachable = not refused or all(v.seller_sku in have.variant_ids for v in want.listing.variants)
-        if reachable and have.prices != want.listing.sku_prices():
+        reachable = not refused or all(sku in have.variant_ids for sku in want.variant_skus)
+        if reachable and have.prices != want.prices:
             ops.append(Op(PRICE, channel, key, want.institution, want, have))
-        if reachable and have.stock != want.listing.sku_stock():
+        if reachable and have.stock != want.stock:
             ops.append(Op(STOCK, channel, key, want.institution, want, have))
         if want.active and have.status != "active":
             ops.append(Op(RELIST, channel, key, want.institution, want, have))
@@ -119,7 +119,7 @@ def apply_guards(plan: Plan, bindings: dict[str, Binding], guards: GuardsConfig)
                 f"delisted (over {guards.max_delist_percent:g}%): is the catalog complete?")))
             continue
         if op.kind == PRICE and op.binding is not None and op.binding.prices:
-            drop = _worst_drop(op.binding.prices, op.desired.listing.sku_prices() if op.desired else {})
+            drop = _worst_drop(op.binding.prices, op.desired.prices if op.desired else {})
             if drop is not None and drop[1] > guards.max_price_drop_percent:
                 sku, pct, old, new = drop
                 plan.held.append(Held(op, "price_drop", (
