@@ -6,6 +6,7 @@ own HTTP session and rate limiter. With `dry_run` the run stops at the plan and 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 import time
@@ -190,7 +191,8 @@ class Sync:
                  only=list(self.options.only), dry_run=self.options.dry_run)
         result = SyncResult(run_id)
         try:
-            desired, readable, untouchable = self._desired(result, run_id)
+            with _catalog_heap():
+                desired, readable, untouchable = self._desired(result, run_id)
             self._report_invalid(result, run_id, log)
             with channel_endpoints(self.config, self.channels) as urls, ThreadPoolExecutor(
                     max_workers=max(1, len(self.channels)), thread_name_prefix="channel") as pool:
@@ -206,6 +208,8 @@ class Sync:
             if run_id is not None:
                 self.ledger.finish_run(run_id, "failed", {})
             raise
+        finally:
+            gc.unfreeze()  # this run's catalog objects become ordinary garbage again
         result.seconds = round(time.monotonic() - started, 3)
         result.status = _status(result, self.stop.is_set())
         if run_id is not None:
@@ -448,6 +452,22 @@ class Sync:
         level("linked", channel=adapter.channel, adopted=len(linking.matched), to_create=len(linking.to_create),
               unknown=len(linking.unknown), conflicts=len(linking.conflicts))
         return linking
+
+
+@contextmanager
+def _catalog_heap() -> Iterator[None]:
+    """Reading every catalog builds tens of thousands of long-lived objects; Python's cycle collector would
+    rescan them again and again, during the reading and during the rest of the run (a fifth of a no-change run's
+    time). So the collector pauses while they are built (reference counting still frees garbage), and what the
+    run keeps is then frozen out of its scans; `Sync.run` unfreezes it at the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _status(result: SyncResult, interrupted: bool) -> str:
