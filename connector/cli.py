@@ -366,9 +366,9 @@ def _emit(content: str | bytes, output: Path | None) -> None:
         else:
             output.write_text(content, encoding="utf-8")
     elif isinstance(content, bytes):
-        stream = click.get_binary_stream("stdout")
-        stream.write(content)
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
     else:
         click.echo(content, nl=not content.endswith("\n"))
 
