@@ -225,6 +225,30 @@ def report(obj: _Context, run_id: str | None, last: bool, institution: str | Non
 
 
 @main.command()
+@click.option("--institution", metavar="CODE", help="Only this institution's sales.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Orders placed on or after this date (UTC).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="csv: UTF-8 with BOM, ';' separated, Indonesian headers, for a spreadsheet.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.pass_obj
+def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: Path | None) -> None:
+    """What sold where, per institution and channel, from the orders pulled at each sync."""
+    from connector import reports
+
+    config = obj.config()
+    if institution:
+        _check_institutions(config, (institution,))
+    ledger = _open_ledger(config)
+    try:
+        rows = ledger.sales(institution=institution, since=since.date().isoformat() if since else None) if ledger \
+            else []
+    finally:
+        if ledger:
+            ledger.close()
+    _emit(reports.sales_output(reports.sales_document(rows), fmt), output)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 def status(obj: _Context, fmt: str) -> None:

@@ -77,6 +77,7 @@ class StockRule(_Strict):
     buffer: Annotated[int, Field(ge=0)] = 0
     max: Annotated[int, Field(ge=0)] | None = None
     delist_at_zero: bool = False  # else: stay listed, out of stock
+    allocation_percent: Annotated[int, Field(ge=0, le=100)] = 100  # of the shared available stock
 
 
 class ChannelConfig(_Strict):

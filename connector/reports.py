@@ -263,6 +263,40 @@ def rejects_output(rows: list[dict[str, Any]], *, fmt: str, lang: str = "en", wi
                                                       else "no refused rows\n")
 
 
+# -- sales ---------------------------------------------------------------------------------------------------------
+
+_SALES_HEADERS = ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan")
+_SALE_STATUS_ID = {"placed": "terjual", "cancelled": "dibatalkan", "returned": "dikembalikan"}
+
+
+def sales_document(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Order lines per institution and channel, and the units sold (not cancelled or returned) per catalog SKU."""
+    orders = [{"institution": r["institution"], "channel": r["channel"], "order_id": r["order_id"],
+               "sku": r["stock_key"].split(":", 1)[1] if r["stock_key"] else None, "seller_sku": r["seller_sku"],
+               "quantity": r["quantity"], "status": r["status"], "at": r["at"]} for r in rows]
+    totals: dict[tuple[str, str, str], int] = {}
+    for o in orders:
+        if o["status"] == "placed":
+            key = (o["institution"] or "", o["channel"], o["sku"] or o["seller_sku"])
+            totals[key] = totals.get(key, 0) + o["quantity"]
+    return {"orders": orders, "totals": [{"institution": i, "channel": c, "sku": sku, "sold": n}
+                                         for (i, c, sku), n in sorted(totals.items())]}
+
+
+def sales_output(doc: dict[str, Any], fmt: str) -> str | bytes:
+    if fmt == "json":
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    cells = [(o["institution"], o["channel"], o["order_id"], o["sku"], o["seller_sku"], o["quantity"],
+              _SALE_STATUS_ID.get(o["status"], o["status"]), o["at"]) for o in doc["orders"]]
+    if fmt == "csv":
+        return spreadsheet_csv(_SALES_HEADERS, cells)
+    if not cells:
+        return "no orders recorded\n"
+    sold = [(t["institution"], t["channel"], t["sku"], t["sold"]) for t in doc["totals"]]
+    return (table(cells, ("institution", "channel", "order", "sku", "seller sku", "qty", "status", "at")) + "\n\n"
+            + table(sold, ("institution", "channel", "sku", "sold")) + "\n")
+
+
 def spreadsheet_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     """CSV that Excel in an Indonesian locale opens as columns: UTF-8 with a BOM, `;` between cells, CRLF.
     A cell that a spreadsheet would run as a formula is prefixed with an apostrophe."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -135,6 +136,21 @@ class Remote:
 
 
 @dataclass(frozen=True)
+class OrderLine:
+    """Units of one seller SKU in one order, as the marketplace last reported them. `status` is placed,
+    cancelled or returned; `at` is when the order was placed (timezone-aware UTC)."""
+
+    order_id: str
+    seller_sku: str
+    quantity: int
+    status: str
+    at: datetime
+
+
+ORDER_OVERLAP_SECONDS = 300  # each pull re-reads this much before the cursor: late-indexed updates are not missed
+
+
+@dataclass(frozen=True)
 class Change:
     """One item of a batched update: a listing's remote ids and the new values by seller SKU."""
 
@@ -234,6 +250,13 @@ class Adapter(ABC):
         Optional for plug-ins: without it, a channel cannot be linked and its first sync creates everything."""
         raise NotImplementedError(f"the {self.name} adapter cannot list a shop's listings (Adapter.listings), so "
                                   "existing listings cannot be adopted")
+
+    def orders(self, since_cursor: str | None) -> tuple[list[OrderLine], str]:
+        """Order lines placed, cancelled or returned since the cursor (None: the marketplace's recent window), and
+        the cursor to give next time. Lines may repeat across pulls; the ledger keeps the latest of each.
+
+        Optional for plug-ins: without it, the channel's sales are not shared with the other channels."""
+        raise NotImplementedError(f"the {self.name} adapter cannot read orders (Adapter.orders)")
 
     @abstractmethod
     def create(self, listing: Listing, intent_id: str) -> Remote:

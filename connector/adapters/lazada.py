@@ -51,6 +51,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,6 +59,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connector.adapters.base import (
+    ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
     AuthError,
@@ -69,6 +71,7 @@ from connector.adapters.base import (
     ListingVariant,
     MediaCache,
     NotFound,
+    OrderLine,
     Outcome,
     Remote,
     Throttled,
@@ -84,7 +87,10 @@ REFRESH_API = "/auth/token/refresh"
 DEFAULT_RATE_LIMIT = 10.0  # Lazada publishes per-API limits only (inventory: 50/s per seller): a conservative pace
 TOKEN_REFRESH_MARGIN = 3600.0  # access tokens live days: refresh an hour before the stored expiry
 ACCESS_TOKEN_TTL = 7 * 24 * 3600  # if a refresh answer lacks expires_in (the test environment's lifetime)
-PAGE_SIZE = 50  # GetProducts limit
+PAGE_SIZE = 50
+ORDER_PAGE = 100
+ORDER_WINDOW_DAYS = 30  # the first pull reads this far back
+_LAZADA_STATUS = {"canceled": "cancelled", "returned": "returned", "shipped_back": "returned"}  # GetProducts limit
 SKU_LIST_MAX = 100  # GetProducts sku_seller_list
 BATCH_MAX = 50  # SKUs per price/stock update, SKUs per removal
 MAX_SALE_PROPS = 2
@@ -245,6 +251,39 @@ class LazadaAdapter(Adapter):
             offset += len(products)
             if not products or offset >= int(data.get("total_products") or 0):
                 return
+
+    def orders(self, since_cursor: str | None) -> tuple[list[OrderLine], str]:
+        """GetOrders by update_after (oldest update first, 100 a page), then GetOrderItems per order: one entry per
+        unit, counted here. The cursor is the latest updated_at seen, as ISO 8601."""
+        start = datetime.now(UTC)
+        since = (datetime.fromisoformat(since_cursor) - timedelta(seconds=ORDER_OVERLAP_SECONDS) if since_cursor
+                 else start - timedelta(days=ORDER_WINDOW_DAYS))
+        latest = datetime.fromisoformat(since_cursor) if since_cursor else None
+        lines: list[OrderLine] = []
+        offset = 0
+        while True:
+            params = {"update_after": since.isoformat(timespec="seconds"), "sort_by": "updated_at",
+                      "sort_direction": "ASC", "offset": offset, "limit": ORDER_PAGE}
+            data = self._request("GET", "/orders/get", write=False, params=params)["data"]
+            orders = data.get("orders") or []
+            for order in orders:
+                updated = _lazada_time(order.get("updated_at"))
+                latest = updated if latest is None or (updated and updated > latest) else latest
+                at = _lazada_time(order.get("created_at")) or start
+                items = self._request("GET", "/order/items/get", write=False,
+                                      params={"order_id": order["order_id"]})["data"] or []
+                units: dict[tuple[str, str], int] = {}
+                for item in items:
+                    key = (str(item.get("sku") or ""), _LAZADA_STATUS.get(str(item.get("status")), "placed"))
+                    units[key] = units.get(key, 0) + 1
+                for (sku, status), quantity in units.items():
+                    if sku:
+                        lines.append(OrderLine(str(order["order_id"]), sku, quantity, status, at))
+            offset += len(orders)
+            if not orders or offset >= int(data.get("countTotal") or 0):
+                break
+        cursor = latest or start - timedelta(seconds=ORDER_OVERLAP_SECONDS)
+        return lines, cursor.isoformat(timespec="seconds")
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """One /product/create with every SKU. Lazada takes no idempotency key (`intent_id` goes unused): a lost
@@ -606,6 +645,14 @@ def _variation(variants: Sequence[ListingVariant]) -> dict[str, dict[str, Any]]:
         f"Variation{n}": {"name": name, "customize": True, "hasImage": False, "options": options}
         for n, (name, options) in enumerate(values.items(), start=1)
     }
+
+
+def _lazada_time(text: Any) -> datetime | None:
+    """Lazada's order times, e.g. 2026-11-29 17:00:00 +0700, as UTC."""
+    try:
+        return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S %z").astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def _request_json(product: Mapping[str, Any]) -> str:

@@ -30,12 +30,13 @@ import hmac
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import requests
 
 from connector.adapters.base import (
+    ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
     AuthError,
@@ -47,6 +48,7 @@ from connector.adapters.base import (
     ListingVariant,
     MediaCache,
     NotFound,
+    OrderLine,
     Outcome,
     Remote,
     Throttled,
@@ -68,6 +70,10 @@ TOKEN_REFRESH_MARGIN = 300.0  # refresh this many seconds before the stored expi
 ACCESS_TOKEN_TTL = 4 * 3600  # if a refresh answer lacks expire_in
 PAGE_SIZE = 100
 BASE_INFO_BATCH = 50
+ORDER_PAGE = 100
+ORDER_DETAIL_BATCH = 50
+ORDER_WINDOW = 15 * 86400  # get_order_list answers at most 15 days per call
+_ORDER_STATUS = {"CANCELLED": "cancelled", "IN_CANCEL": "placed", "TO_RETURN": "returned"}
 MAX_TIERS = 2
 QUOTA_TIMEZONE = timezone(timedelta(hours=8))
 
@@ -206,6 +212,41 @@ class ShopeeAdapter(Adapter):
             if not answer.get("has_next_page") or not item_ids:
                 return
             offset = int(answer.get("next_offset") or offset + len(item_ids))
+
+    def orders(self, since_cursor: str | None) -> tuple[list[OrderLine], str]:
+        """order/get_order_list by update_time (at most 15 days a call), then get_order_detail per 50 order_sn.
+        The cursor is the latest update_time seen, in Unix seconds."""
+        until = int(time.time())
+        since = int(since_cursor) - ORDER_OVERLAP_SECONDS if since_cursor else until - ORDER_WINDOW
+        latest = int(since_cursor or 0)
+        lines: list[OrderLine] = []
+        while since <= until:
+            window_end = min(until, since + ORDER_WINDOW)
+            order_sns: list[str] = []
+            cursor = ""
+            while True:
+                params = {"time_range_field": "update_time", "time_from": since, "time_to": window_end,
+                          "page_size": ORDER_PAGE, "cursor": cursor}
+                answer = self._request("GET", "/order/get_order_list", write=False, params=params)["response"]
+                order_sns += [str(o["order_sn"]) for o in answer.get("order_list") or []]
+                cursor = str(answer.get("next_cursor") or "")
+                if not answer.get("more") or not cursor:
+                    break
+            for start in range(0, len(order_sns), ORDER_DETAIL_BATCH):
+                batch = ",".join(order_sns[start : start + ORDER_DETAIL_BATCH])
+                detail = self._request("GET", "/order/get_order_detail", write=False,
+                                       params={"order_sn_list": batch})["response"]
+                for order in detail.get("order_list") or []:
+                    latest = max(latest, int(order.get("update_time") or 0))
+                    status = _ORDER_STATUS.get(str(order.get("order_status")), "placed")
+                    at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
+                    for item in order.get("item_list") or []:
+                        sku = item.get("model_sku") or item.get("item_sku")
+                        if sku:
+                            lines.append(OrderLine(str(order["order_sn"]), str(sku),
+                                                   int(item.get("model_quantity_purchased") or 0), status, at))
+            since = window_end + 1
+        return lines, str(latest or until - ORDER_OVERLAP_SECONDS)
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """add_item, then init_tier_variation for the variants.

@@ -17,7 +17,7 @@ from connector.sandbox.dialect import Dialect, DialectFactory, Planted, PlantErr
 from connector.sandbox.faults import Fault, FaultInjector, TokenBucket
 from connector.sandbox.lazada import LazadaDialect
 from connector.sandbox.shopee import ShopeeDialect
-from connector.sandbox.store import Store
+from connector.sandbox.store import OrderError, Store
 from connector.sandbox.tiktokshop import TikTokShopDialect
 
 # The registration point: a new marketplace dialect is one entry here
@@ -55,6 +55,7 @@ class Gateway:
         # Each marketplace limits a shop on its own: one bucket per dialect, so channels side by side each get N/s.
         self._rate_limits = {name: TokenBucket(rate_limit) for name in DIALECTS} if rate_limit else {}
         self._timeout_seconds = timeout_seconds
+        self._clock = settings.clock
         self._dialects: dict[str, Dialect] = {name: make(store, settings) for name, make in DIALECTS.items()}
         for dialect in self._dialects.values():
             dialect.seed()
@@ -111,6 +112,16 @@ class Gateway:
             return _json(200, {"items": dialect.inspect()})
         if route == ("POST", "/_sandbox/items"):
             return self._plant(request)
+        if route == ("POST", "/_sandbox/orders"):
+            return self._order(request)
+        if request.method == "POST" and request.path.startswith("/_sandbox/orders/"):
+            order_id, _, action = request.path.removeprefix("/_sandbox/orders/").partition("/")
+            if action in _ORDER_ENDS:
+                try:
+                    order = self._store.end_order(order_id, _ORDER_ENDS[action], int(self._clock()))
+                except OrderError as err:
+                    return _json(404 if "no order" in str(err) else 409, {"error": "order", "message": str(err)})
+                return _json(200, {"order_id": order.order_id, "status": order.status})
         if route == ("GET", "/_sandbox/stats"):
             return _json(200, self._stats())
         if route == ("POST", "/_sandbox/reset"):
@@ -141,6 +152,32 @@ class Gateway:
         with self._store.transaction():
             return _json(200, {"item_ids": dialect.plant(listings)})
 
+    def _order(self, request: Request) -> Response:
+        """A buyer's checkout: ``{"dialect", "seller_sku", "quantity"}``; lowers that listing's stock on that
+        channel and answers ``{"order_id"}``. The dialect serves the order on its order endpoints."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return _json(400, {"error": "bad_request", "message": "the body must be JSON"})
+        if not isinstance(body, dict):
+            return _json(400, {"error": "bad_request", "message": "the body must be a JSON object"})
+        name = str(body.get("dialect") or "")
+        if name not in self._dialects:
+            message = f"dialect must be one of {sorted(self._dialects)}"
+            return _json(400, {"error": "unknown_dialect", "message": message})
+        quantity, sku = body.get("quantity", 1), body.get("seller_sku")
+        if not isinstance(sku, str) or not sku or not isinstance(quantity, int) or quantity < 1:
+            return _json(400, {"error": "bad_request", "message": "seller_sku (text) and quantity (whole number >= 1) "
+                                                                  "are required"})
+        with self._store.transaction():
+            number = self._store.next_id("orders", "order", 1)
+            order_id = _ORDER_IDS[name](number)
+            try:
+                self._store.place_order(name, order_id, sku, quantity, int(self._clock()))
+            except OrderError as err:
+                return _json(409, {"error": "order", "message": str(err)})
+        return _json(200, {"order_id": order_id})
+
     def reset(self) -> None:
         """Clear all state and counters; default credentials and the fault sequence start over."""
         self._store.reset()
@@ -161,6 +198,15 @@ class Gateway:
             "writes": counters.get("writes", 0),
             "faults": {name: counters.get(f"fault:{name}", 0) for name in _FAULT_NAMES},
         }
+
+
+# Each marketplace's order ids look like its own: Shopee's order_sn text, Lazada's and TikTok's long numbers.
+_ORDER_IDS = {
+    "shopee": lambda n: f"261129SBX{n:06d}",
+    "lazada": lambda n: str(700000000000 + n),
+    "tiktokshop": lambda n: str(576000000000000000 + n),
+}
+_ORDER_ENDS = {"cancel": "cancelled", "return": "returned"}
 
 
 def _is_loopback(host: str) -> bool:

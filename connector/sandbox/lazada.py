@@ -61,7 +61,7 @@ import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -94,6 +94,7 @@ SALE_PROPS_MAX = 2
 BATCH_MAX = 50
 SKU_LIST_MAX = 100
 LIMIT_MAX = 50
+ORDER_LIMIT_MAX = 100  # GetOrders pages up to 100
 LIMIT_DEFAULT = 10
 OFFSET_MAX = 10_000
 IMAGE_BYTES_MAX = 3 * 1024 * 1024
@@ -214,6 +215,8 @@ class LazadaDialect:
             "/product/remove": _Endpoint(write, self._remove, write=True),
             "/products/get": _Endpoint(read, self._get_products),
             "/product/item/get": _Endpoint(read, self._get_item),
+            "/orders/get": _Endpoint(("GET",), self._get_orders),
+            "/order/items/get": _Endpoint(("GET",), self._get_order_items),
         }
 
     # --- the Dialect protocol --------------------------------------------------------------------
@@ -723,6 +726,33 @@ class LazadaDialect:
         data = {"total_products": len(matching), "products": [_product_answer(i, skus[i.item_id]) for i in page]}
         return _Reply(data)
 
+    def _get_orders(self, call: _Call) -> _Reply:
+        """GetOrders by update_after (ISO 8601), oldest update first, paged by offset and limit."""
+        params = call.params
+        after = _date(params.get("update_after"))
+        if after is None and _date(params.get("created_after")) is None:
+            raise LazadaError("MissingParameter", "update_after or created_after is required")
+        invalid_limit = LazadaError("19", "E019: Invalid Limit")
+        limit = _bounded(params.get("limit"), ORDER_LIMIT_MAX, 1, ORDER_LIMIT_MAX, invalid_limit)
+        offset = _bounded(params.get("offset"), 0, 0, OFFSET_MAX, LazadaError("14", "E014: Invalid Offset"))
+        orders = self._store.orders(self.name, updated_from=after)
+        page = orders[offset : offset + limit]
+        return _Reply({"count": len(page), "countTotal": len(orders), "orders": [
+            {"order_id": int(o.order_id), "order_number": int(o.order_id), "statuses": [_ORDER_STATUS[o.status]],
+             "items_count": o.quantity, "created_at": _lazada_time(o.created_at),
+             "updated_at": _lazada_time(o.updated_at)} for o in page]})
+
+    def _get_order_items(self, call: _Call) -> _Reply:
+        """GetOrderItems: one entry per unit, as Lazada lists them."""
+        order_id = call.params.get("order_id") or ""
+        found = self._store.orders(self.name, order_ids=[order_id])
+        if not found:
+            raise LazadaError("16", "E016: Invalid Order ID")
+        o = found[0]
+        return _Reply([{"order_item_id": int(o.order_id) * 100 + n, "order_id": int(o.order_id), "sku": o.seller_sku,
+                        "status": _ORDER_STATUS[o.status], "created_at": _lazada_time(o.created_at),
+                        "updated_at": _lazada_time(o.updated_at)} for n in range(o.quantity)])  # type: ignore[arg-type]
+
     def _get_item(self, call: _Call) -> _Reply:
         params = call.params
         if params.get("item_id"):
@@ -987,6 +1017,14 @@ def _seller_sku_list(text: str | None) -> set[str] | None:
     if len(skus) > SKU_LIST_MAX:
         raise LazadaError("70", f"E070: You have corrupt data in your sku seller list (at most {SKU_LIST_MAX}).")
     return set(skus)
+
+
+_ORDER_STATUS = {"placed": "ready_to_ship", "cancelled": "canceled", "returned": "returned"}
+
+
+def _lazada_time(seconds: int) -> str:
+    """Lazada's order times: local Jakarta time with its offset, e.g. 2026-11-29 17:00:00 +0700."""
+    return datetime.fromtimestamp(seconds, tz=timezone(timedelta(hours=7))).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def _date(text: str | None) -> int | None:

@@ -185,6 +185,8 @@ class ShopeeDialect:
             product + "get_item_list": _Endpoint("GET", self._get_item_list),
             product + "get_item_base_info": _Endpoint("GET", self._get_item_base_info),
             product + "get_model_list": _Endpoint("GET", self._get_model_list),
+            "/api/v2/order/get_order_list": _Endpoint("GET", self._get_order_list),
+            "/api/v2/order/get_order_detail": _Endpoint("GET", self._get_order_detail),
         }
 
     # --- the Dialect protocol --------------------------------------------------------------------
@@ -790,6 +792,34 @@ class ShopeeDialect:
         }
         return answer, False
 
+    def _get_order_list(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Orders by update_time from time_from, paged by cursor (an offset, as text)."""
+        request = call.request
+        if request.param("time_range_field") not in ("create_time", "update_time"):
+            raise _param_error("time_range_field must be create_time or update_time")
+        time_from = _optional_uint(request.param("time_from"), "time_from")
+        time_to = _optional_uint(request.param("time_to"), "time_to")
+        if time_from is None or time_to is None:
+            raise _param_error("time_from and time_to are required")
+        page_size = _page_size(request.param("page_size"))
+        offset = _offset(request.param("cursor") or "0")
+        orders = [o for o in self._store.orders(self.name, updated_from=time_from) if o.updated_at <= time_to]
+        page = orders[offset : offset + page_size]
+        more = offset + len(page) < len(orders)
+        return {"more": more, "next_cursor": str(offset + len(page)) if more else "",
+                "order_list": [{"order_sn": o.order_id} for o in page]}, False
+
+    def _get_order_detail(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        wanted = [sn for sn in (call.request.param("order_sn_list") or "").split(",") if sn]
+        if not wanted or len(wanted) > 50:
+            raise _param_error("order_sn_list needs 1 to 50 order_sn")
+        return {"order_list": [
+            {"order_sn": o.order_id, "order_status": _ORDER_STATUS[o.status], "create_time": o.created_at,
+             "update_time": o.updated_at,
+             "item_list": [{"item_sku": o.seller_sku, "model_sku": o.seller_sku,
+                            "model_quantity_purchased": o.quantity}]}
+            for o in self._store.orders(self.name, order_ids=wanted)]}, False
+
     # --- helpers ---------------------------------------------------------------------------------
 
     def _live_item(self, raw_id: Any) -> Item:
@@ -968,6 +998,9 @@ class ShopeeDialect:
     def _summarise(item: Item, models: list[Model]) -> None:
         item.price = min(model.price for model in models)
         item.stock = sum(model.stock for model in models)
+
+
+_ORDER_STATUS = {"placed": "READY_TO_SHIP", "cancelled": "CANCELLED", "returned": "TO_RETURN"}
 
 
 # --- envelopes -------------------------------------------------------------------------------------

@@ -77,13 +77,23 @@ CREATE TABLE IF NOT EXISTS sequences (
     value   INTEGER NOT NULL,
     PRIMARY KEY (dialect, name)
 );
+CREATE TABLE IF NOT EXISTS orders (
+    dialect    TEXT NOT NULL,
+    order_id   TEXT NOT NULL,
+    seller_sku TEXT NOT NULL,
+    quantity   INTEGER NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('placed', 'cancelled', 'returned')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (dialect, order_id)
+);
 CREATE TABLE IF NOT EXISTS counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
 """
 
-_TABLES = ("items", "models", "images", "tokens", "sequences", "counters")
+_TABLES = ("items", "models", "images", "tokens", "sequences", "orders", "counters")
 
 
 @dataclass
@@ -118,6 +128,23 @@ class Model:
     price: int
     stock: int
     options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Order:
+    """A buyer's order of one seller SKU (the sandbox keeps one line per order)."""
+
+    dialect: str
+    order_id: str
+    seller_sku: str
+    quantity: int
+    status: str  # placed | cancelled | returned
+    created_at: int
+    updated_at: int
+
+
+class OrderError(ValueError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -318,6 +345,64 @@ class Store:
             )
         return result
 
+    # --- orders ----------------------------------------------------------------------------------
+
+    def place_order(self, dialect: str, order_id: str, seller_sku: str, quantity: int, at: int) -> None:
+        """Record the order and take its units off that listing's stock, as a marketplace does on checkout."""
+        with self.transaction():
+            self._move_stock(dialect, seller_sku, -quantity)
+            self._execute("INSERT INTO orders VALUES (?, ?, ?, ?, 'placed', ?, ?)",
+                          (dialect, order_id, seller_sku, quantity, at, at))
+
+    def end_order(self, order_id: str, status: str, at: int) -> Order:
+        """Cancel or return a placed order; a cancellation puts its units back on the listing."""
+        with self.transaction():
+            rows = self._fetchall("SELECT * FROM orders WHERE order_id = ?", (order_id,))
+            if not rows:
+                raise OrderError(f"no order {order_id}")
+            order = _order(rows[0])
+            if order.status != "placed":
+                raise OrderError(f"order {order_id} is already {order.status}")
+            if status == "cancelled":
+                self._move_stock(order.dialect, order.seller_sku, order.quantity)
+            self._execute("UPDATE orders SET status = ?, updated_at = ? WHERE dialect = ? AND order_id = ?",
+                          (status, at, order.dialect, order_id))
+        return Order(**{**order.__dict__, "status": status, "updated_at": at})
+
+    def orders(self, dialect: str, *, updated_from: int | None = None, order_ids: Collection[str] | None = None
+               ) -> list[Order]:
+        """Orders updated at or after ``updated_from`` (or the given ids), oldest update first."""
+        where, params = ["dialect = ?"], [dialect]
+        if updated_from is not None:
+            where.append("updated_at >= ?")
+            params.append(updated_from)
+        if order_ids is not None:
+            where.append(f"order_id IN ({','.join('?' * len(order_ids))})")
+            params.extend(order_ids)
+        rows = self._fetchall(f"SELECT * FROM orders WHERE {' AND '.join(where)} ORDER BY updated_at, order_id",
+                              params)
+        return [_order(row) for row in rows]
+
+    def _move_stock(self, dialect: str, seller_sku: str, by: int) -> None:
+        models = self._fetchall(
+            "SELECT m.item_id, m.model_id, m.stock FROM models m JOIN items i USING (dialect, item_id)"
+            " WHERE m.dialect = ? AND m.seller_sku = ? AND i.status != 'deleted'", (dialect, seller_sku))
+        if models:
+            item_id, stock = models[0]["item_id"], models[0]["stock"]
+            if stock + by < 0:
+                raise OrderError(f"only {stock} of {seller_sku} in stock")
+            self._execute("UPDATE models SET stock = stock + ? WHERE dialect = ? AND model_id = ?",
+                          (by, dialect, models[0]["model_id"]))
+        else:
+            items = self._fetchall("SELECT item_id, stock FROM items WHERE dialect = ? AND seller_sku = ?"
+                                   " AND status != 'deleted'", (dialect, seller_sku))
+            if not items:
+                raise OrderError(f"no listing with seller SKU {seller_sku} on {dialect}")
+            item_id, stock = items[0]["item_id"], items[0]["stock"]
+            if stock + by < 0:
+                raise OrderError(f"only {stock} of {seller_sku} in stock")
+        self._execute("UPDATE items SET stock = stock + ? WHERE dialect = ? AND item_id = ?", (by, dialect, item_id))
+
     # --- images ----------------------------------------------------------------------------------
 
     def add_image(self, dialect: str, image_id: str, sha256: str, size: int, created_at: int) -> None:
@@ -375,6 +460,11 @@ class Store:
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _order(row: sqlite3.Row) -> Order:
+    return Order(row["dialect"], row["order_id"], row["seller_sku"], row["quantity"], row["status"],
+                 row["created_at"], row["updated_at"])
 
 
 def _item(row: sqlite3.Row) -> Item:

@@ -153,6 +153,9 @@ def _gateway_param(message: str) -> TikTokError:
     return TikTokError(36009004, message)
 
 
+_ORDER_STATUS = {"placed": "AWAITING_SHIPMENT", "cancelled": "CANCELLED", "returned": "COMPLETED"}
+
+
 @dataclass(frozen=True)
 class _Call:
     """An authenticated call: the request, its parsed JSON body and the product id of its path, if any."""
@@ -244,7 +247,7 @@ class TikTokShopDialect:
     """TikTok Shop Partner API over HTTP, backed by the shared sandbox store."""
 
     name: ClassVar[str] = "tiktokshop"
-    prefixes: ClassVar[tuple[str, ...]] = ("/product/", "/authorization/", "/logistics/")
+    prefixes: ClassVar[tuple[str, ...]] = ("/product/", "/authorization/", "/logistics/", "/order/")
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
@@ -265,6 +268,7 @@ class TikTokShopDialect:
                       cipher=False),
             _Endpoint("GET", re.compile(r"/authorization/202309/shops"), self._shops, cipher=False),
             _Endpoint("GET", re.compile(r"/logistics/202309/warehouses"), self._warehouses),
+            _Endpoint("POST", re.compile(r"/order/202309/orders/search"), self._search_orders),
             _Endpoint("GET", re.compile(r"/authorization/api/v2/token/refresh"), self._refresh_token,
                       auth_host=True),
         ]
@@ -649,6 +653,28 @@ class TikTokShopDialect:
             if item is not None and item.status in statuses and holds:
                 found.append(item)
         return found
+
+    def _search_orders(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Orders updated at or after ``update_time_ge`` (and before ``update_time_lt``), oldest first; one line
+        item per unit, as TikTok Shop lists them."""
+        request, body = call.request, call.body
+        page_size = request.param("page_size")
+        if page_size is None or not page_size.isdigit() or not 1 <= int(page_size) <= PAGE_MAX:
+            raise TikTokError(12019109, "page size is invalid")
+        offset = _page_offset(request.param("page_token"))
+        since, before = body.get("update_time_ge"), body.get("update_time_lt")
+        orders = [o for o in self._store.orders(self.name, updated_from=since if isinstance(since, int) else None)
+                  if not isinstance(before, int) or o.updated_at < before]
+        page = orders[offset : offset + int(page_size)]
+        following = offset + len(page)
+        token = _page_token(following) if following < len(orders) else ""
+        return {"total_count": len(orders), "next_page_token": token,
+                "orders": [{"id": o.order_id, "status": _ORDER_STATUS[o.status], "create_time": o.created_at,
+                            "update_time": o.updated_at,
+                            "line_items": [{"id": f"{o.order_id}{n:02d}", "seller_sku": o.seller_sku,
+                                            "display_status": _ORDER_STATUS[o.status],
+                                            "is_returned": o.status == "returned"} for n in range(o.quantity)]}
+                           for o in page]}, False
 
     def _search_entry(self, item: Item, skus: list[Model]) -> dict[str, Any]:
         status = _STATUS_TO_TIKTOK[item.status]

@@ -66,8 +66,20 @@ def channel_price(price: int, rule: PriceRule) -> int:
 
 
 def channel_stock(stock: int, rule: StockRule) -> int:
-    value = max(0, stock - rule.buffer)
+    """What a channel shows of the available stock: less the buffer, its allocation share (rounded down, so the
+    channels together never promise more than there is), within the cap."""
+    value = max(0, stock - rule.buffer) * rule.allocation_percent // 100
     return value if rule.max is None else min(value, rule.max)
+
+
+def available_stock(catalog: int, sold: int) -> int:
+    """The catalog's figure less the units sold on every channel since staff last set it."""
+    return max(0, catalog - sold)
+
+
+def stock_key(institution: str, sku: str) -> str:
+    """Identifies one stock figure of a catalog (a product without variants, or a variant) across channels."""
+    return f"{institution}:{sku}"
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,7 @@ class Desired:
     adapter — built only when an operation needs it, since most products need none on most runs."""
 
     __slots__ = ("parts", "key", "institution", "seller_sku", "variant_skus", "category_id", "prices", "stock",
-                 "active", "content_fp", "_listing", "_channel", "_prefix")
+                 "active", "content_fp", "stock_keys", "_listing", "_channel", "_prefix")
 
     def __init__(self, parts: ProductParts, channel: ChannelConfig, category_id: int | str, prefix: str | None):
         product = parts.product
@@ -110,12 +122,30 @@ class Desired:
                                                                                      product.variants, strict=True)}
             self.stock = {s: channel_stock(v.stock, channel.stock) for s, v in zip(self.variant_skus,
                                                                                     product.variants, strict=True)}
+            self.stock_keys = {s: stock_key(product.institution, v.sku) for s, v in zip(self.variant_skus,
+                                                                                         product.variants, strict=True)}
         else:
             self.prices = {self.seller_sku: channel_price(product.price, channel.price)}
             self.stock = {self.seller_sku: channel_stock(product.stock, channel.stock)}
+            self.stock_keys = {self.seller_sku: stock_key(product.institution, product.sku)}
         self.active = not (channel.stock.delist_at_zero and sum(self.stock.values()) == 0)
         self.content_fp = fingerprint((parts.digest, category_id, prefix, BRAND))
         self._listing: Listing | None = None
+
+    def catalog_stock(self) -> dict[str, int]:
+        """The catalog's stock by stock key."""
+        product = self.parts.product
+        if product.variants:
+            return {stock_key(product.institution, v.sku): v.stock for v in product.variants}
+        return {stock_key(product.institution, product.sku): product.stock}
+
+    def share(self, sold: dict[str, int]) -> None:
+        """Take the units sold on every channel (by stock key) off this channel's stock."""
+        catalog = self.catalog_stock()
+        self.stock = {s: channel_stock(available_stock(catalog[k], sold.get(k, 0)), self._channel.stock)
+                      for s, k in self.stock_keys.items()}
+        self.active = not (self._channel.stock.delist_at_zero and sum(self.stock.values()) == 0)
+        self._listing = None
 
     @property
     def listing(self) -> Listing:

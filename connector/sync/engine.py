@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,7 @@ class Sync:
             self._report_invalid(result, run_id, log)
             with channel_endpoints(self.config, self.channels) as urls, ThreadPoolExecutor(
                     max_workers=max(1, len(self.channels)), thread_name_prefix="channel") as pool:
+                self._share_stock(desired, urls, log)
                 futures = [pool.submit(self._channel, ch, urls[ch.name], desired[ch.name], readable,
                                        untouchable[ch.name], run_id, log) for ch in self.channels]
                 for future in futures:
@@ -220,6 +221,51 @@ class Sync:
             if pruned:
                 log.debug("ledger_pruned", run_items=pruned, retention_days=self.config.retention_days)
         return result
+
+    # -- sales on every channel: one shared stock -----------------------------------------------------------
+
+    def _share_stock(self, desired: dict[str, dict[str, Desired]], urls: dict[str, str], log: Any) -> None:
+        """Pull every channel's new orders, then take the units sold since staff last set each stock figure off
+        every channel's desired stock. A channel whose orders cannot be read this time still shares the sales
+        recorded earlier."""
+        if not self.options.dry_run:
+            for channel in self.channels:
+                self._pull_orders(channel, urls[channel.name], desired[channel.name], log)
+        catalog: dict[str, int] = {}
+        for wanted in desired.values():
+            for want in wanted.values():
+                catalog.update(want.catalog_stock())
+        sold = self.ledger.sold_since_basis(catalog, record=not self.options.dry_run) if catalog else {}
+        if not sold:
+            return
+        for wanted in desired.values():
+            for want in wanted.values():
+                if not sold.keys().isdisjoint(want.stock_keys.values()):
+                    want.share(sold)
+
+    def _pull_orders(self, channel: ChannelConfig, base_url: str, desired: dict[str, Desired], log: Any) -> None:
+        try:
+            adapter = make_adapter(channel, base_url, self.ledger)
+        except (UnknownAdapter, ValueError):
+            return  # the channel's own run reports why it cannot run
+        try:
+            lines, cursor = adapter.orders(self.ledger.order_cursor(channel.name))
+        except NotImplementedError as err:
+            log.debug("orders_unsupported", channel=channel.name, reason=str(err))
+            return
+        except AdapterError as err:
+            log.warning("orders_unavailable", channel=channel.name, error_class=err.error_class, message=err.message)
+            return
+        finally:
+            adapter.close()
+        by_sku = {sku: (want.institution, key) for want in desired.values() for sku, key in want.stock_keys.items()}
+        self.ledger.record_orders(channel.name, [
+            {"order_id": line.order_id, "seller_sku": line.seller_sku, "institution": by_sku.get(line.seller_sku,
+             (None, None))[0], "stock_key": by_sku.get(line.seller_sku, (None, None))[1], "quantity": line.quantity,
+             "status": line.status, "at": line.at.astimezone(UTC).isoformat(timespec="milliseconds")}
+            for line in lines], cursor)
+        if lines:
+            log.info("orders_pulled", channel=channel.name, lines=len(lines))
 
     # -- desired state from every catalog --------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def now() -> str:
@@ -127,6 +127,16 @@ MIGRATIONS: list[str] = [
         listings TEXT NOT NULL, found_at TEXT NOT NULL,
         PRIMARY KEY (channel, product_key)
     )
+    """,
+    """
+    CREATE TABLE orders (
+        channel TEXT NOT NULL, order_id TEXT NOT NULL, seller_sku TEXT NOT NULL,
+        institution TEXT, stock_key TEXT, quantity INTEGER NOT NULL, status TEXT NOT NULL,
+        at TEXT NOT NULL, seen_at TEXT NOT NULL, settled INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, order_id, seller_sku));
+    CREATE INDEX orders_by_stock_key ON orders (stock_key, settled);
+    CREATE TABLE order_cursors (channel TEXT PRIMARY KEY, cursor TEXT NOT NULL, at TEXT NOT NULL);
+    CREATE TABLE stock_basis (stock_key TEXT PRIMARY KEY, stock INTEGER NOT NULL, since TEXT NOT NULL)
     """,
 ]
 
@@ -437,6 +447,58 @@ class Ledger:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (key, st.st_size, st.st_mtime_ns, digest))
         return digest
+
+    # -- orders and shared stock ---------------------------------------------------------------------------
+
+    def order_cursor(self, channel: str) -> str | None:
+        rows = self._query("SELECT cursor FROM order_cursors WHERE channel = ?", (channel,))
+        return rows[0]["cursor"] if rows else None
+
+    def record_orders(self, channel: str, lines: list[dict[str, Any]], cursor: str) -> None:
+        """Upsert the order lines (the latest status wins, so a repeated pull never counts twice) and move the
+        channel's cursor, in one transaction: a killed run keeps both or neither."""
+        stamp = now()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO orders VALUES (:channel, :order_id, :seller_sku, :institution, :stock_key, :quantity,"
+                " :status, :at, :seen_at, 0) ON CONFLICT (channel, order_id, seller_sku) DO UPDATE SET"
+                " quantity = excluded.quantity, status = excluded.status, seen_at = excluded.seen_at,"
+                " institution = coalesce(excluded.institution, institution),"
+                " stock_key = coalesce(excluded.stock_key, stock_key)",
+                [{**line, "channel": channel, "seen_at": stamp} for line in lines])
+            conn.execute("INSERT OR REPLACE INTO order_cursors VALUES (?, ?, ?)", (channel, cursor, stamp))
+
+    def sold_since_basis(self, catalog: dict[str, int], *, record: bool = True) -> dict[str, int]:
+        """Units sold (placed, not cancelled or returned) per stock key since the catalog's figure for it was last
+        set. When the catalog's figure differs from the basis, the count starts over: every order known so far is
+        settled (the new figure accounts for it), so a sale is never subtracted twice, and a settled order that is
+        cancelled later gives nothing back. `record=False` (dry run) changes nothing and counts a changed key as
+        unsold. No change: one query of the bases and one of the unsettled units."""
+        bases = {r["stock_key"]: r["stock"] for r in self._query("SELECT stock_key, stock FROM stock_basis")}
+        changed = {key: stock for key, stock in catalog.items() if bases.get(key) != stock}
+        if changed and record:
+            stamp = now()
+            with self.transaction() as conn:
+                conn.executemany("INSERT OR REPLACE INTO stock_basis VALUES (?, ?, ?)",
+                                 [(key, stock, stamp) for key, stock in changed.items()])
+                conn.executemany("UPDATE orders SET settled = 1 WHERE stock_key = ? AND settled = 0",
+                                 [(key,) for key in changed])
+        rows = self._query("SELECT stock_key, sum(quantity) AS sold FROM orders"
+                           " WHERE settled = 0 AND status = 'placed' AND stock_key IS NOT NULL GROUP BY stock_key")
+        return {r["stock_key"]: r["sold"] for r in rows if r["stock_key"] in catalog and r["stock_key"] not in changed}
+
+    def sales(self, *, institution: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        """Order lines as recorded, oldest first, for `pasindo sales`."""
+        where, params = ["1 = 1"], []
+        if institution:
+            where.append("institution = ?")
+            params.append(institution)
+        if since:
+            where.append("at >= ?")
+            params.append(since)
+        return self._query(f"SELECT institution, channel, order_id, seller_sku, stock_key, quantity, status, at"
+                           f" FROM orders WHERE {' AND '.join(where)} ORDER BY institution, channel, at, order_id",
+                           tuple(params))
 
     # -- tokens (the adapters' TokenStore) -----------------------------------------------------------------
 

@@ -1,0 +1,173 @@
+"""Sales on every channel share one stock: orders pulled from the sandbox over real HTTP, counted once in the ledger."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from connector.cli import main
+from connector.config import StockRule
+from connector.sandbox import DEFAULT_CREDENTIALS, SandboxServer
+from connector.sync.desired import available_stock, channel_stock
+from connector.sync.ledger import Ledger
+from tests.test_sync import HEADER, png
+
+CHANNELS = ("shopee", "lazada", "tiktokshop")
+SKU = "LPUJI-DMP-00"
+
+
+class Shops:
+    """One institution's catalog listed on Shopee, Lazada and TikTok Shop of one sandbox."""
+
+    def __init__(self, tmp_path: Path, sandbox_url: str, stock: int = 3):
+        self.dir, self.url = tmp_path, sandbox_url
+        (tmp_path / "img").mkdir(exist_ok=True)
+        (tmp_path / "img" / "a.png").write_bytes(png(1))
+        channels = "".join(
+            f"  - name: {name}\n    adapter: {name}\n    endpoint: {sandbox_url}\n    credentials: "
+            f"{json.dumps(DEFAULT_CREDENTIALS[name])}\n" for name in CHANNELS)
+        self.config = tmp_path / "pasindo.yaml"
+        self.config.write_text(f"""
+state_dir: state
+institutions:
+  - code: lapas-uji
+    name: Lapas Kelas IIB Uji
+    type: lapas
+    catalog: {{path: katalog.csv}}
+    sku_prefix: LPUJI
+channels:
+{channels}""", encoding="utf-8")
+        self.set_stock(stock)
+
+    def set_stock(self, stock: int) -> None:
+        row = f"DMP-00;Dompet Kulit Sapi Asli Pria Model 00;Fashion / Dompet;Rp150.000;{stock};120;img/a.png;;;"
+        (self.dir / "katalog.csv").write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
+
+    def cli(self, *args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["--config", str(self.config), *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        return result.exit_code, result.stdout
+
+    def sync(self, *args: str) -> int:
+        code, out = self.cli("sync", "--format", "json", *args)
+        assert code == 0, out
+        return code
+
+    def stock(self) -> dict[str, int]:
+        """The listing's stock on each channel, as the marketplace shows it."""
+        out = {}
+        for name in CHANNELS:
+            items = requests.get(f"{self.url}/_sandbox/items", params={"dialect": name}, timeout=10).json()["items"]
+            (item,) = [i for i in items if i["seller_sku"] == SKU or any(v["seller_sku"] == SKU
+                                                                          for v in i.get("variants") or [])]
+            out[name] = item["stock"]
+        return out
+
+    def order(self, dialect: str, quantity: int = 1) -> str:
+        answer = requests.post(f"{self.url}/_sandbox/orders", json={"dialect": dialect, "seller_sku": SKU,
+                                                                   "quantity": quantity}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["order_id"]
+
+    def end(self, order_id: str, action: str) -> None:
+        answer = requests.post(f"{self.url}/_sandbox/orders/{order_id}/{action}", timeout=10)
+        assert answer.status_code == 200, answer.text
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.dir / "state" / "ledger.sqlite")
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    server = SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite", timeout_seconds=1)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_sale_on_one_channel_lowers_every_channel_and_a_catalog_update_restarts_the_count(tmp_path, sandbox):
+    shops = Shops(tmp_path, sandbox.url, stock=3)
+    shops.sync()
+    assert shops.stock() == {"shopee": 3, "lazada": 3, "tiktokshop": 3}
+    first, _ = shops.order("shopee"), shops.order("shopee")
+    assert shops.stock() == {"shopee": 1, "lazada": 3, "tiktokshop": 3}  # the marketplace took them off
+    shops.sync("--only", "stock")
+    assert shops.stock() == {"shopee": 1, "lazada": 1, "tiktokshop": 1}
+    shops.end(first, "cancel")
+    shops.sync("--only", "stock")
+    assert shops.stock() == {"shopee": 2, "lazada": 2, "tiktokshop": 2}
+    shops.set_stock(2)  # staff took the remaining sale off their spreadsheet
+    shops.sync()
+    assert shops.stock() == {"shopee": 2, "lazada": 2, "tiktokshop": 2}
+    shops.sync()
+    assert shops.stock() == {"shopee": 2, "lazada": 2, "tiktokshop": 2}
+
+
+def test_sales_on_lazada_and_tiktok_count_and_returns_give_units_back(tmp_path, sandbox):
+    shops = Shops(tmp_path, sandbox.url, stock=5)
+    shops.sync()
+    shops.order("lazada", 2)
+    returned = shops.order("tiktokshop")
+    shops.sync("--only", "stock")
+    assert shops.stock() == {"shopee": 2, "lazada": 2, "tiktokshop": 2}
+    shops.end(returned, "return")
+    shops.sync("--only", "stock")
+    assert shops.stock() == {"shopee": 3, "lazada": 3, "tiktokshop": 3}
+
+
+def test_repeated_pulls_and_a_lost_cursor_never_count_an_order_twice(tmp_path, sandbox):
+    shops = Shops(tmp_path, sandbox.url, stock=4)
+    shops.sync()
+    shops.order("shopee")
+    shops.sync("--only", "stock")
+    shops.sync("--only", "stock")
+    ledger = shops.ledger()
+    try:
+        with ledger.transaction() as conn:  # as if a run were killed before its cursors were kept
+            conn.execute("DELETE FROM order_cursors")
+    finally:
+        ledger.close()
+    shops.sync("--only", "stock")
+    assert shops.stock() == {"shopee": 3, "lazada": 3, "tiktokshop": 3}
+    ledger = shops.ledger()
+    try:
+        assert [(s["channel"], s["quantity"], s["status"]) for s in ledger.sales()] == [("shopee", 1, "placed")]
+    finally:
+        ledger.close()
+
+
+def test_sales_lists_orders_per_institution_and_channel_as_json_and_spreadsheet_csv(tmp_path, sandbox):
+    shops = Shops(tmp_path, sandbox.url, stock=3)
+    shops.sync()
+    sold = shops.order("shopee", 2)
+    cancelled = shops.order("lazada")
+    shops.end(cancelled, "cancel")
+    shops.sync("--only", "stock")
+    code, out = shops.cli("sales", "--format", "json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert [(r["institution"], r["channel"], r["order_id"], r["quantity"], r["status"]) for r in doc["orders"]] == [
+        ("lapas-uji", "lazada", cancelled, 1, "cancelled"), ("lapas-uji", "shopee", sold, 2, "placed")]
+    assert doc["totals"] == [{"institution": "lapas-uji", "channel": "shopee", "sku": "DMP-00", "sold": 2}]
+    result = CliRunner().invoke(main, ["--config", str(shops.config), "sales", "--format", "csv",
+                                       "--institution", "lapas-uji"])
+    assert result.exit_code == 0, result.output
+    raw = result.stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan"]
+    assert [r[1:3] + r[5:7] for r in rows[1:]] == [["lazada", cancelled, "1", "dibatalkan"],
+                                                  ["shopee", sold, "2", "terjual"]]
+
+
+def test_a_channel_gets_its_allocation_of_the_available_stock_after_the_buffer():
+    assert channel_stock(available_stock(10, 3), StockRule()) == 7
+    assert channel_stock(available_stock(10, 3), StockRule(allocation_percent=50)) == 3  # rounded down
+    assert channel_stock(available_stock(10, 3), StockRule(buffer=1, allocation_percent=50, max=2)) == 2
+    assert available_stock(2, 5) == 0
