@@ -227,8 +227,9 @@ def report(obj: _Context, run_id: str | None, last: bool, institution: str | Non
 @main.command()
 @click.option("--institution", metavar="CODE", help="Only this institution's sales.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Orders placed on or after this date (UTC).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="csv: UTF-8 with BOM, ';' separated, Indonesian headers, for a spreadsheet.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
+              show_default=True, help="csv: UTF-8 with BOM, ';' separated, Indonesian headers, for a spreadsheet; "
+              "xlsx: a workbook (orders and units sold), best with --output.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
 def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: Path | None) -> None:

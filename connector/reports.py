@@ -288,13 +288,38 @@ def sales_output(doc: dict[str, Any], fmt: str) -> str | bytes:
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     cells = [(o["institution"], o["channel"], o["order_id"], o["sku"], o["seller_sku"], o["quantity"],
               _SALE_STATUS_ID.get(o["status"], o["status"]), o["at"]) for o in doc["orders"]]
+    sold = [(t["institution"], t["channel"], t["sku"], t["sold"]) for t in doc["totals"]]
     if fmt == "csv":
         return spreadsheet_csv(_SALES_HEADERS, cells)
+    if fmt == "xlsx":
+        return workbook([("Pesanan", _SALES_HEADERS, cells), ("Terjual", ("Lembaga", "Kanal", "SKU", "Terjual"), sold)])
     if not cells:
         return "no orders recorded\n"
-    sold = [(t["institution"], t["channel"], t["sku"], t["sold"]) for t in doc["totals"]]
     return (table(cells, ("institution", "channel", "order", "sku", "seller sku", "qty", "status", "at")) + "\n\n"
             + table(sold, ("institution", "channel", "sku", "sold")) + "\n")
+
+
+def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
+    """An .xlsx file with one sheet per (title, headers, rows): bold headers, columns wide enough to read."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(list(headers))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_cell(c) for c in row])
+        for i, header in enumerate(headers):
+            width = max([len(str(header)), *(len(str(r[i])) for r in rows if r[i] is not None)])
+            sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(width + 2, 60)
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def spreadsheet_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:

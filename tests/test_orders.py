@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 import requests
 from click.testing import CliRunner
@@ -171,3 +172,19 @@ def test_a_channel_gets_its_allocation_of_the_available_stock_after_the_buffer()
     assert channel_stock(available_stock(10, 3), StockRule(allocation_percent=50)) == 3  # rounded down
     assert channel_stock(available_stock(10, 3), StockRule(buffer=1, allocation_percent=50, max=2)) == 2
     assert available_stock(2, 5) == 0
+
+
+def test_sales_as_a_workbook_for_staff(tmp_path, sandbox):
+    shops = Shops(tmp_path, sandbox.url, stock=3)
+    shops.sync()
+    sold = shops.order("shopee", 2)
+    shops.sync("--only", "stock")
+    target = tmp_path / "penjualan.xlsx"
+    code, out = shops.cli("sales", "--format", "xlsx", "--output", str(target))
+    assert code == 0, out
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Pesanan", "Terjual"]
+    orders = list(book["Pesanan"].iter_rows(values_only=True))
+    assert orders[0] == ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan")
+    assert [(r[1], r[2], r[5], r[6]) for r in orders[1:]] == [("shopee", sold, 2, "terjual")]
+    assert list(book["Terjual"].iter_rows(values_only=True))[1] == ("lapas-uji", "shopee", "DMP-00", 2)

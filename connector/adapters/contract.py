@@ -69,6 +69,10 @@ class Harness(Protocol):
         """The credential keys whose values must never show in an error message."""
         ...
 
+    def place_order(self, seller_sku: str, quantity: int) -> str:
+        """A buyer's order on the marketplace; returns its order id (for adapters that read orders)."""
+        ...
+
 
 class MemoryStore:
     """TokenStore and MediaCache in memory, for adapters under test. `tokens` are the pairs stored at the start, by
@@ -145,6 +149,12 @@ class SandboxHarness:
 
     def secret_names(self) -> list[str]:
         return [k for k in self.credentials() if any(w in k for w in ("secret", "key", "token"))]
+
+    def place_order(self, seller_sku: str, quantity: int) -> str:
+        answer = requests.post(f"{self._server.url}/_sandbox/orders", timeout=10,
+                               json={"dialect": self.dialect, "seller_sku": seller_sku, "quantity": quantity})
+        answer.raise_for_status()
+        return str(answer.json()["order_id"])
 
 
 def png(seed: int, size: int = 8) -> bytes:
@@ -321,6 +331,19 @@ class AdapterContract:
         assert [len(adapter.find(w.seller_sku)) for w in wants] == [1, 1, 1, 1]
         assert harness.faults()["fail"] > 0
         adapter.close()
+
+    def test_orders_are_read_with_a_cursor(self, adapter: Adapter, harness: Harness) -> None:
+        want = self.make(adapter, "KTR-ORD-01", stock=5)
+        adapter.create(want, "intent-orders")
+        try:
+            _, cursor = adapter.orders(None)
+        except NotImplementedError:
+            pytest.skip(f"the {adapter.name} adapter does not read orders")
+        order_id = harness.place_order(want.seller_sku, 2)
+        lines, _ = adapter.orders(cursor)
+        mine = [o for o in lines if o.order_id == order_id]  # one line, or one per unit (Lazada, TikTok Shop)
+        assert mine and all(o.seller_sku == want.seller_sku and o.status == "placed" for o in mine)
+        assert sum(o.quantity for o in mine) == 2
 
     def test_an_unknown_outcome_create_is_resolved_without_a_duplicate(self, harness: Harness) -> None:
         adapter = harness.adapter()
