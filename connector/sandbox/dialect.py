@@ -146,6 +146,21 @@ class Planted:
         return [(name, list(dict.fromkeys(v.options[name] for v in self.variants))) for name in names]
 
 
+def inspected(item: Any, variants: Any) -> dict[str, Any]:
+    """One listing in the inspection API's documented shape (DESIGN.md), whatever the dialect."""
+    return {
+        "item_id": item.item_id,
+        "seller_sku": item.seller_sku,
+        "name": item.name,
+        "price": item.price,
+        "stock": item.stock,
+        "status": item.status,
+        "category_id": item.category_id,
+        "images": len(item.images),
+        "variants": [{"seller_sku": v.seller_sku, "price": v.price, "stock": v.stock} for v in variants],
+    }
+
+
 def planted_images(store: Store, dialect: str, item_id: int, count: int, *, clock: Callable[[], float]) -> list[str]:
     """Image ids for a planted listing, known to the store as if uploaded."""
     ids = [f"planted-{item_id}-{n}" for n in range(count)]

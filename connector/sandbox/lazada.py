@@ -68,7 +68,7 @@ from email.policy import HTTP
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from connector.sandbox.dialect import Planted, Request, Response, Settings, planted_images
+from connector.sandbox.dialect import Planted, Request, Response, Settings, inspected, planted_images
 from connector.sandbox.store import Item, Model, Store
 
 PREFIX = "/rest"
@@ -268,23 +268,7 @@ class LazadaDialect:
     def inspect(self) -> list[dict[str, Any]]:
         items, _ = self._store.query_items(self.name, statuses=_LISTED)
         skus = self._skus_by_item(items)
-        listed = []
-        for item in items:
-            variants = skus[item.item_id] if item.extra.get("sale_props") else []
-            listed.append(
-                {
-                    "item_id": item.item_id,
-                    "seller_sku": item.seller_sku,
-                    "name": item.name,
-                    "price": item.price,
-                    "stock": item.stock,
-                    "status": item.status,
-                    "category_id": item.category_id,
-                    "images": len(item.images),
-                    "variants": [{"seller_sku": m.seller_sku, "price": m.price, "stock": m.stock} for m in variants],
-                }
-            )
-        return listed
+        return [inspected(item, skus[item.item_id] if item.extra.get("sale_props") else []) for item in items]
 
     def plant(self, listings: list[Planted]) -> list[int]:
         """Products as Seller Center makes them: one SKU, or one SKU per variant with its sale properties."""

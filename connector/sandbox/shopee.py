@@ -39,7 +39,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, ClassVar
 
-from connector.sandbox.dialect import Planted, Request, Response, Settings, planted_images
+from connector.sandbox.dialect import Planted, Request, Response, Settings, inspected, planted_images
 from connector.sandbox.store import Item, Model, Store
 
 PARTNER_ID = 100001
@@ -253,23 +253,7 @@ class ShopeeDialect:
     def inspect(self) -> list[dict[str, Any]]:
         items, _ = self._store.query_items(self.name, statuses=_LISTED)
         models = self._models([item.item_id for item in items])
-        return [
-            {
-                "item_id": item.item_id,
-                "seller_sku": item.seller_sku,
-                "name": item.name,
-                "price": item.price,
-                "stock": item.stock,
-                "status": item.status,
-                "category_id": item.category_id,
-                "images": len(item.images),
-                "variants": [
-                    {"seller_sku": model.seller_sku, "price": model.price, "stock": model.stock}
-                    for model in models.get(item.item_id, [])
-                ],
-            }
-            for item in items
-        ]
+        return [inspected(item, models.get(item.item_id, [])) for item in items]
 
     def plant(self, listings: list[Planted]) -> list[int]:
         """Items as Seller Centre makes them: item_sku, and for variants one tier per option name."""

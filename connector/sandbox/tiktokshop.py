@@ -65,7 +65,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, ClassVar
 
-from connector.sandbox.dialect import Planted, Request, Response, Settings, planted_images
+from connector.sandbox.dialect import Planted, Request, Response, Settings, inspected, planted_images
 from connector.sandbox.store import Item, Model, Store
 
 APP_KEY = "sandbox-tts-app"
@@ -323,22 +323,7 @@ class TikTokShopDialect:
     def inspect(self) -> list[dict[str, Any]]:
         items, _ = self._store.query_items(self.name, statuses=_LISTED)
         skus = self._skus([item.item_id for item in items])
-        listed = []
-        for item in items:
-            own = skus.get(item.item_id, [])
-            variants = own if _has_variants(own) else []
-            listed.append({
-                "item_id": item.item_id,
-                "seller_sku": item.seller_sku,
-                "name": item.name,
-                "price": item.price,
-                "stock": item.stock,
-                "status": item.status,
-                "category_id": item.category_id,
-                "images": len(item.images),
-                "variants": [{"seller_sku": v.seller_sku, "price": v.price, "stock": v.stock} for v in variants],
-            })
-        return listed
+        return [inspected(item, own if _has_variants(own := skus.get(item.item_id, [])) else []) for item in items]
 
     def plant(self, listings: list[Planted]) -> list[int]:
         """Products as Seller Center makes them: one SKU, or one SKU per variant with its sales attributes."""
