@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_sync import Shop
 
 from connector.cli import main
 from connector.sandbox import SandboxServer
 from connector.sync.lock import SyncLock
+from tests.helpers import Shop
 
 SCHEDULE = """
 schedule:

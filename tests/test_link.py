@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from test_sync import Shop
 
 from connector.cli import main
 from connector.sandbox import DEFAULT_CREDENTIALS
 from connector.sync.ledger import Ledger
+from tests.helpers import Shop
 
 DIALECTS = ("shopee", "lazada", "tiktokshop")
 UNKNOWN = {"seller_sku": "TOKO-LAIN-01", "name": "Tas anyaman pandan dari toko lain yang lama", "price": 80_000,

@@ -17,7 +17,7 @@ from connector.config import StockRule
 from connector.sandbox import DEFAULT_CREDENTIALS, SandboxServer
 from connector.sync.desired import available_stock, channel_stock
 from connector.sync.ledger import Ledger
-from tests.test_sync import HEADER, png
+from tests.helpers import HEADER, png
 
 CHANNELS = ("shopee", "lazada", "tiktokshop")
 SKU = "LPUJI-DMP-00"

@@ -5,34 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import sqlite3
 from collections import Counter
 
 import pytest
 import structlog
 from click.testing import CliRunner
-from test_sync import Shop
 
 from connector import logs
 from connector.cli import main
 from connector.config import load_config
 from connector.sandbox import SandboxServer
 from connector.sync.engine import Sync, SyncOptions
+from tests.helpers import Shop, dead_endpoint
 
 
 @pytest.fixture
 def sandbox(tmp_path):
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as server:
         yield server
-
-
-def dead_endpoint() -> str:
-    """A loopback address nothing listens on: every call to it fails at once."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def run_sync(shop: Shop, **options) -> tuple[list[dict], object]:

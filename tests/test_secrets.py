@@ -9,9 +9,8 @@ import subprocess
 import sys
 import time
 
-from test_sync import Shop
-
 from connector.sandbox import SandboxServer
+from tests.helpers import Shop
 
 
 def run(shop: Shop, *args: str) -> str:

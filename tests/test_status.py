@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from test_reports import dead_endpoint
-from test_sync import Shop
 
 from connector.cli import main
 from connector.sandbox import SandboxServer
 from connector.sync.ledger import Ledger
+from tests.helpers import Shop, dead_endpoint
 
 SCHEDULE = """
 schedule:

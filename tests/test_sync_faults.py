@@ -11,9 +11,8 @@ import sys
 import time
 from collections import Counter
 
-from test_sync import Shop
-
 from connector.sandbox import SandboxServer
+from tests.helpers import Shop
 
 
 def assert_converged(shop: Shop, n: int = 6, stock: int = 10) -> None:
