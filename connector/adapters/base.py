@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -18,10 +19,23 @@ T = TypeVar("T")
 # -- failure classes ------------------------------------------------------------------------------------------
 
 
+class ErrorClass(StrEnum):
+    """The failure class of a refused or failed call, as run items record it (DESIGN.md, Failure classes)."""
+
+    ERROR = "error"
+    THROTTLED = "throttled"
+    TRANSIENT = "transient"
+    INVALID = "invalid"
+    AUTH = "auth"
+    NOT_FOUND = "not_found"
+    UNKNOWN_OUTCOME = "unknown_outcome"
+    GUARD = "guard"  # not an adapter's: a guard of the sync held the operation back
+
+
 class AdapterError(Exception):
     """A marketplace refused or failed a call. `code` is the marketplace's own error code, if any."""
 
-    error_class = "error"
+    error_class: ErrorClass = ErrorClass.ERROR
 
     def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None,
                  remote: Remote | None = None):
@@ -35,38 +49,38 @@ class AdapterError(Exception):
 class Throttled(AdapterError):
     """Too many requests: wait (Retry-After or backoff) and retry; the channel's limiter slows down."""
 
-    error_class = "throttled"
+    error_class: ErrorClass = ErrorClass.THROTTLED
 
 
 class Transient(AdapterError):
     """Timeouts before sending, connection resets, 5xx, busy: retry with backoff, a bounded number of times."""
 
-    error_class = "transient"
+    error_class: ErrorClass = ErrorClass.TRANSIENT
 
 
 class Invalid(AdapterError):
     """The marketplace refuses this item's data: not retried until the item's content changes."""
 
-    error_class = "invalid"
+    error_class: ErrorClass = ErrorClass.INVALID
 
 
 class AuthError(AdapterError):
     """Bad signature, expired or invalid token, IP not allowed: refresh once if that can help, else stop the
     channel for this run."""
 
-    error_class = "auth"
+    error_class: ErrorClass = ErrorClass.AUTH
 
 
 class NotFound(AdapterError):
     """The listing is gone on the marketplace: look it up by SKU, re-create only if truly gone."""
 
-    error_class = "not_found"
+    error_class: ErrorClass = ErrorClass.NOT_FOUND
 
 
 class UnknownOutcome(AdapterError):
     """A write whose answer never came (timeout after sending): never blind-retry; resolve by lookup."""
 
-    error_class = "unknown_outcome"
+    error_class: ErrorClass = ErrorClass.UNKNOWN_OUTCOME
 
 
 # -- what the sync engine hands an adapter -------------------------------------------------------------------
