@@ -346,21 +346,24 @@ def sandbox() -> None:
     """The marketplace sandbox: emulated Shopee, Lazada and TikTok Shop APIs on loopback."""
 
 
+def _sandbox_options(command: Any) -> Any:
+    """One click option per field of the sandbox's option declaration (as `python -m connector.sandbox` has)."""
+    from connector.sandbox.options import command_options
+
+    for option in reversed(command_options()):
+        kind = click.Path(path_type=Path) if option.kind is Path else option.kind
+        command = click.option(option.flag, option.field, type=kind, default=option.default,
+                               show_default=option.default is not None, help=option.help)(command)
+    return command
+
+
 @sandbox.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8765, show_default=True, help="0 picks a free port.")
-@click.option("--state", type=click.Path(path_type=Path), help="SQLite file keeping listings between runs.")
-@click.option("--seed", type=int)
-@click.option("--fail-rate", type=float, default=0.0, help="Share of requests answered 5xx.")
-@click.option("--timeout-rate", type=float, default=0.0, help="Share of writes committed, then never answered.")
-@click.option("--throttle-rate", type=float, default=0.0, help="Share of requests answered as throttled.")
-@click.option("--latency-ms", type=int, default=0)
-@click.option("--rate-limit", type=float, help="Requests per second before throttling.")
+@_sandbox_options
 def sandbox_serve(**options: Any) -> None:
     """Serve the sandbox in the foreground until SIGINT or SIGTERM."""
-    from connector.sandbox import serve
+    from connector.sandbox.server import run
 
-    serve(**options)
+    sys.exit(run(options))
 
 
 @main.command()

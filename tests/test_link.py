@@ -11,7 +11,7 @@ import requests
 from click.testing import CliRunner
 
 from connector.cli import main
-from connector.sandbox import DEFAULT_CREDENTIALS
+from connector.sandbox import default_credentials
 from connector.sync.ledger import Ledger
 from tests.helpers import Shop
 
@@ -27,7 +27,7 @@ class LinkShop(Shop):
         super().__init__(tmp_path, sandbox_url, guards)
         self.dialect = dialect
         channel = (f"  - name: {dialect}\n    adapter: {dialect}\n    endpoint: {sandbox_url}\n"
-                   f"    options: {{rate_limit: 500}}\n    credentials: {json.dumps(DEFAULT_CREDENTIALS[dialect])}\n")
+                   f"    options: {{rate_limit: 500}}\n    credentials: {json.dumps(default_credentials(dialect))}\n")
         text = self.config.read_text(encoding="utf-8")
         last = "sandbox-shopee-refresh\n"
         start, end = text.index("  - name: shopee"), text.index(last) + len(last)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from connector.cli import main
 from connector.config import StockRule
-from connector.sandbox import DEFAULT_CREDENTIALS, SandboxServer
+from connector.sandbox import SandboxServer, default_credentials
 from connector.sync.desired import available_stock, channel_stock
 from connector.sync.ledger import Ledger
 from tests.helpers import HEADER, png
@@ -32,7 +32,7 @@ class Shops:
         (tmp_path / "img" / "a.png").write_bytes(png(1))
         channels = "".join(
             f"  - name: {name}\n    adapter: {name}\n    endpoint: {sandbox_url}\n    credentials: "
-            f"{json.dumps(DEFAULT_CREDENTIALS[name])}\n" for name in CHANNELS)
+            f"{json.dumps(default_credentials(name))}\n" for name in CHANNELS)
         self.config = tmp_path / "pasindo.yaml"
         self.config.write_text(f"""
 state_dir: state

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import requests
 
-from connector.sandbox import SandboxServer, shopee_sign
+from connector.sandbox import SandboxServer
+from connector.sandbox.shopee import shopee_sign
 
 PARTNER_ID = 100001
 PARTNER_KEY = "sandbox-shopee-key"

@@ -17,11 +17,11 @@ import pytest
 import requests
 
 import connector
-from connector.sandbox import SandboxServer, shopee_sign
+from connector.sandbox import SandboxServer
 from connector.sandbox.dialect import Request, Response, Settings
 from connector.sandbox.faults import FaultInjector
 from connector.sandbox.gateway import Gateway
-from connector.sandbox.shopee import ShopeeDialect
+from connector.sandbox.shopee import ShopeeDialect, shopee_sign
 from connector.sandbox.store import Store
 
 PARTNER_ID = 100001

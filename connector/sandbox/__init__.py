@@ -4,24 +4,31 @@ It imports nothing from ``connector.sync`` or ``connector.adapters``: it is a se
 that happens to ship in the same package.
 """
 
-from connector.sandbox import shopee
-from connector.sandbox.server import SandboxServer, main, serve
-from connector.sandbox.shopee import shopee_sign
+from __future__ import annotations
 
-# What `endpoint: sandbox` uses for a channel that gives no credentials (documented in DESIGN.md).
-DEFAULT_CREDENTIALS: dict[str, dict[str, str]] = {
-    "shopee": {
-        "partner_id": str(shopee.PARTNER_ID), "partner_key": shopee.PARTNER_KEY, "shop_id": str(shopee.SHOP_ID),
-        "access_token": shopee.ACCESS_TOKEN, "refresh_token": shopee.REFRESH_TOKEN,
-    },
-    "lazada": {
-        "app_key": "100002", "app_secret": "sandbox-lazada-secret", "access_token": "sandbox-lazada-token",
-        "refresh_token": "sandbox-lazada-refresh",
-    },
-    "tiktokshop": {
-        "app_key": "sandbox-tts-app", "app_secret": "sandbox-tts-secret", "access_token": "sandbox-tts-token",
-        "shop_cipher": "sandbox-cipher", "refresh_token": "sandbox-tts-refresh",
-    },
-}
+from typing import Any
 
-__all__ = ["DEFAULT_CREDENTIALS", "SandboxServer", "main", "serve", "shopee_sign"]
+__all__ = ["DEFAULT_CREDENTIALS", "SandboxServer", "default_credentials", "main", "serve"]
+
+
+def default_credentials(name: str) -> dict[str, str]:
+    """What `endpoint: sandbox` uses for a channel of adapter ``name`` that gives no credentials (DESIGN.md);
+    empty for a marketplace the sandbox does not serve."""
+    from connector.sandbox.registry import DIALECTS
+
+    dialect = DIALECTS.get(name)
+    return dict(dialect.default_credentials) if dialect is not None else {}
+
+
+def __getattr__(name: str) -> Any:
+    # The server and the dialects load on first use: `pasindo` reads the sandbox's option declaration
+    # (connector.sandbox.options) at start-up and should not pay for the emulators then.
+    if name in ("SandboxServer", "main", "serve"):
+        from connector.sandbox import server
+
+        return getattr(server, name)
+    if name == "DEFAULT_CREDENTIALS":  # every dialect's default_credentials, by name
+        from connector.sandbox.registry import DIALECTS
+
+        return {dialect: default_credentials(dialect) for dialect in DIALECTS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,9 @@
 """What the gateway and a marketplace dialect say to each other.
 
-A dialect is one marketplace's API (Shopee today; Lazada and TikTok Shop later). The gateway does the
-dialect-independent work (counting, rate limit, faults, inspection) and hands each request whose path
-starts with one of the dialect's prefixes to ``Dialect.handle``. A new dialect is a module with a class
-that satisfies ``Dialect`` plus one line in ``connector.sandbox.gateway.DIALECTS``.
+A dialect is one marketplace's API. The gateway does the dialect-independent work (counting, rate limit,
+faults, inspection) and hands each request whose path starts with one of the dialect's prefixes to
+``Dialect.handle``. A new dialect is a module with a class that satisfies ``Dialect`` (its default
+credentials, order-id format and own settings included) plus one line in ``connector.sandbox.registry``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any, ClassVar, Protocol
 
 from connector.sandbox.store import Store
@@ -45,11 +47,43 @@ class Response:
 
 
 @dataclass(frozen=True)
+class FormPart:
+    """One named part of a multipart/form-data body; ``filename`` is None for a text field."""
+
+    name: str
+    data: bytes
+    filename: str | None
+
+
+def multipart_parts(request: Request) -> list[FormPart] | None:
+    """The named parts of the request's multipart/form-data body in order, or None when the body is not multipart.
+
+    Whether the request had to be multipart, and what to answer when it is not, is each dialect's own business.
+    """
+    content_type = request.headers.get("Content-Type", "")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body
+    )
+    if not message.is_multipart():
+        return None
+    parts = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            parts.append(FormPart(name, part.get_payload(decode=True) or b"", part.get_filename()))
+    return parts
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Knobs the dialects read. ``clock`` is Unix seconds; tests may replace it."""
+    """Knobs every dialect reads. ``clock`` is Unix seconds; tests may replace it."""
 
     clock: Callable[[], float] = time.time
-    shopee_token_ttl: int = 4 * 3600
+
+
+@dataclass(frozen=True)
+class NoSettings:
+    """The own settings of a dialect that has none."""
 
 
 class Dialect(Protocol):
@@ -57,6 +91,17 @@ class Dialect(Protocol):
 
     name: ClassVar[str]
     prefixes: ClassVar[tuple[str, ...]]
+    # What `endpoint: sandbox` uses for a channel that gives no credentials (DESIGN.md, Outside contracts).
+    default_credentials: ClassVar[Mapping[str, str]]
+    # A frozen dataclass of this dialect's own settings, every field with a default (``NoSettings`` for none).
+    settings_type: ClassVar[type[Any]]
+
+    def __init__(self, store: Store, settings: Settings, own: Any = None) -> None:
+        """``own`` is an instance of ``settings_type``; None means its defaults."""
+
+    @staticmethod
+    def order_id(number: int) -> str:
+        """The id of the sandbox's ``number``-th order (from 1), in this marketplace's format."""
 
     def seed(self) -> None:
         """Install the default credentials (idempotent; called at start and after a reset)."""
@@ -174,5 +219,3 @@ def _whole(value: Any, name: str) -> int:
         raise PlantError(f"{name} must be a whole number >= 0, got {value!r}")
     return value
 
-
-DialectFactory = Callable[[Store, Settings], Dialect]

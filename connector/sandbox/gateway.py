@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connector.sandbox.dialect import Dialect, DialectFactory, Planted, PlantError, Request, Response, Settings
+from connector.sandbox.dialect import Dialect, Planted, PlantError, Request, Response, Settings
 from connector.sandbox.faults import Fault, FaultInjector, TokenBucket
-from connector.sandbox.lazada import LazadaDialect
-from connector.sandbox.shopee import ShopeeDialect
+from connector.sandbox.registry import DIALECTS
 from connector.sandbox.store import OrderError, Store
-from connector.sandbox.tiktokshop import TikTokShopDialect
-
-# The registration point: a new marketplace dialect is one entry here
-# (Lazada under /rest/..., TikTok Shop under /product/... and /authorization/...).
-DIALECTS: dict[str, DialectFactory] = {
-    ShopeeDialect.name: ShopeeDialect,
-    LazadaDialect.name: LazadaDialect,
-    TikTokShopDialect.name: TikTokShopDialect,
-}
 
 INSPECTION_PREFIX = "/_sandbox/"
 _FAULT_NAMES = ("fail", "timeout", "throttle", "rate_limited")
@@ -49,14 +40,19 @@ class Gateway:
         faults: FaultInjector,
         rate_limit: float | None,
         timeout_seconds: float,
+        dialect_settings: Mapping[str, Any] | None = None,
     ) -> None:
+        """``dialect_settings``: each dialect's own settings by dialect name (its defaults where absent)."""
         self._store = store
         self._faults = faults
         # Each marketplace limits a shop on its own: one bucket per dialect, so channels side by side each get N/s.
         self._rate_limits = {name: TokenBucket(rate_limit) for name in DIALECTS} if rate_limit else {}
         self._timeout_seconds = timeout_seconds
         self._clock = settings.clock
-        self._dialects: dict[str, Dialect] = {name: make(store, settings) for name, make in DIALECTS.items()}
+        own = dialect_settings or {}
+        self._dialects: dict[str, Dialect] = {
+            name: cls(store, settings, own.get(name)) for name, cls in DIALECTS.items()
+        }
         for dialect in self._dialects.values():
             dialect.seed()
 
@@ -171,7 +167,7 @@ class Gateway:
                                                                   "are required"})
         with self._store.transaction():
             number = self._store.next_id("orders", "order", 1)
-            order_id = _ORDER_IDS[name](number)
+            order_id = self._dialects[name].order_id(number)
             try:
                 self._store.place_order(name, order_id, sku, quantity, int(self._clock()))
             except OrderError as err:
@@ -200,12 +196,6 @@ class Gateway:
         }
 
 
-# Each marketplace's order ids look like its own: Shopee's order_sn text, Lazada's and TikTok's long numbers.
-_ORDER_IDS = {
-    "shopee": lambda n: f"261129SBX{n:06d}",
-    "lazada": lambda n: str(700000000000 + n),
-    "tiktokshop": lambda n: str(576000000000000000 + n),
-}
 _ORDER_ENDS = {"cancel": "cancelled", "return": "returned"}
 
 

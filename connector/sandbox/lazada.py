@@ -63,12 +63,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from email.parser import BytesParser
-from email.policy import HTTP
+from types import MappingProxyType
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from connector.sandbox.dialect import Planted, Request, Response, Settings, inspected, planted_images
+from connector.sandbox.dialect import (
+    NoSettings,
+    Planted,
+    Request,
+    Response,
+    Settings,
+    inspected,
+    multipart_parts,
+    planted_images,
+)
 from connector.sandbox.store import Item, Model, Store
 
 PREFIX = "/rest"
@@ -198,8 +206,17 @@ class LazadaDialect:
 
     name: ClassVar[str] = "lazada"
     prefixes: ClassVar[tuple[str, ...]] = (PREFIX + "/",)
+    default_credentials: ClassVar[Mapping[str, str]] = MappingProxyType({
+        "app_key": APP_KEY, "app_secret": APP_SECRET, "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN,
+    })
+    settings_type: ClassVar[type[NoSettings]] = NoSettings
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    @staticmethod
+    def order_id(number: int) -> str:
+        """Lazada's order ids are long numbers."""
+        return str(700000000000 + number)
+
+    def __init__(self, store: Store, settings: Settings, own: NoSettings | None = None) -> None:
         self._store = store
         self._clock = settings.clock
         read, write = ("GET", "POST"), ("POST",)
@@ -881,20 +898,14 @@ def _read_params(request: Request) -> tuple[dict[str, str], dict[str, bytes]]:
         body = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
         params.update({name: values[0] for name, values in body.items()})
     elif kind == "multipart/form-data":
-        message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body
-        )
-        if not message.is_multipart():
+        parts = multipart_parts(request)
+        if parts is None:
             raise _malformed("the multipart body cannot be parsed")
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str):
-                continue
-            data = part.get_payload(decode=True) or b""
-            if part.get_filename() is not None:
-                files[name] = data
+        for part in parts:
+            if part.filename is not None:
+                files[part.name] = part.data
             else:
-                params[name] = data.decode("utf-8", "replace")
+                params[part.name] = part.data.decode("utf-8", "replace")
     return params, files
 
 

@@ -1,7 +1,7 @@
 """The sandbox's HTTP server: every marketplace dialect on one loopback port.
 
 ``SandboxServer`` is the library entry (tests and the embedded ``endpoint: sandbox`` use it);
-``serve`` is what ``pasindo sandbox serve`` and ``python -m connector.sandbox`` run.
+``run`` is what ``pasindo sandbox serve`` and ``python -m connector.sandbox`` (``main``) call.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -22,40 +23,29 @@ from urllib.parse import parse_qs, urlsplit
 from connector.sandbox.dialect import Request, Response, Settings
 from connector.sandbox.faults import FaultInjector
 from connector.sandbox.gateway import Gateway, Hold
+from connector.sandbox.options import SandboxOptions, command_options
+from connector.sandbox.registry import DIALECTS, dialect_settings
 from connector.sandbox.store import Store
 
-DEFAULT_PORT = 8765
 MAX_BODY_BYTES = 64 * 1024 * 1024  # room for nine 10 MB images in one upload
 
 
 class SandboxServer:
     """A marketplace emulator on ``host:port`` (``port=0`` picks a free one; see ``url``)."""
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        state_path: Path | str | None = None,
-        seed: int | None = None,
-        fail_rate: float = 0.0,
-        timeout_rate: float = 0.0,
-        throttle_rate: float = 0.0,
-        latency_ms: int = 0,
-        rate_limit: float | None = None,
-        timeout_seconds: float = 30.0,
-        shopee_token_ttl: int = 4 * 3600,
-    ) -> None:
-        if latency_ms < 0:
-            raise ValueError(f"latency_ms must not be negative, got {latency_ms}")
-        self._address = (host, port)
-        self._state_path = Path(state_path) if state_path is not None else None
-        self._settings = Settings(shopee_token_ttl=shopee_token_ttl)
-        self._faults = FaultInjector(seed, fail_rate=fail_rate, timeout_rate=timeout_rate, throttle_rate=throttle_rate)
-        if rate_limit is not None and rate_limit <= 0:
-            raise ValueError(f"rate limit must be positive, got {rate_limit}")
-        self._rate_limit = rate_limit
-        self._latency = latency_ms / 1000
-        self._timeout_seconds = timeout_seconds
+    def __init__(self, options: SandboxOptions | None = None, /, **keywords: Any) -> None:
+        """Keywords are ``SandboxOptions`` fields (taking precedence over ``options``) or a dialect's own
+        settings named ``<dialect>_<setting>`` (``shopee_token_ttl=1``)."""
+        names = {declared.name for declared in fields(SandboxOptions)}
+        self.options = replace(options or SandboxOptions(), **{k: v for k, v in keywords.items() if k in names})
+        self._dialect_settings = dialect_settings({k: v for k, v in keywords.items() if k not in names})
+        opts = self.options
+        self._address = (opts.host, opts.port)
+        self._state_path = Path(opts.state_path) if opts.state_path is not None else None
+        self._settings = Settings()
+        self._faults = FaultInjector(
+            opts.seed, fail_rate=opts.fail_rate, timeout_rate=opts.timeout_rate, throttle_rate=opts.throttle_rate
+        )
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -75,9 +65,10 @@ class SandboxServer:
             raise RuntimeError("the sandbox is already running")
         self._stopping.clear()
         self._store = Store(self._state_path)
-        gateway = Gateway(self._store, self._settings, self._faults, self._rate_limit, self._timeout_seconds)
+        gateway = Gateway(self._store, self._settings, self._faults, self.options.rate_limit,
+                          self.options.timeout_seconds, self._dialect_settings)
         try:
-            self._httpd = _HTTPServer(self._address, gateway, self._latency, self._stopping)
+            self._httpd = _HTTPServer(self._address, gateway, self.options.latency_ms / 1000, self._stopping)
         except OSError:
             self._store.close()
             self._store = None
@@ -204,37 +195,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(response.body)
 
 
-def serve(
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
-    state: Path | str | None = None,
-    seed: int | None = None,
-    fail_rate: float = 0.0,
-    timeout_rate: float = 0.0,
-    throttle_rate: float = 0.0,
-    latency_ms: int = 0,
-    rate_limit: float | None = None,
-    timeout_seconds: float = 30.0,
-) -> None:
+def serve(options: SandboxOptions) -> None:
     """Run the sandbox in the foreground until SIGINT or SIGTERM; prints one line with its URL."""
+    server = SandboxServer(options)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
-    server = SandboxServer(
-        host=host,
-        port=port,
-        state_path=state,
-        seed=seed,
-        fail_rate=fail_rate,
-        timeout_rate=timeout_rate,
-        throttle_rate=throttle_rate,
-        latency_ms=latency_ms,
-        rate_limit=rate_limit,
-        timeout_seconds=timeout_seconds,
-    )
     try:
         server.start()
         print(f"PASINDO sandbox serving on {server.url}", flush=True)
@@ -246,39 +215,30 @@ def serve(
             signal.signal(signum, handler)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m connector.sandbox``: parse the options and ``serve``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m connector.sandbox",
-        description="Serve the PASINDO marketplace sandbox (Shopee under /api/v2/...) on one port.",
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    parser.add_argument("--state", type=Path, help="SQLite state file (default: in memory, lost on exit)")
-    parser.add_argument("--seed", type=int, help="seed for fault injection")
-    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests answered with a 5xx")
-    parser.add_argument("--timeout-rate", type=float, default=0.0, help="share of writes committed but never answered")
-    parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of requests answered as throttled")
-    parser.add_argument("--latency-ms", type=int, default=0, help="delay added to every answer")
-    parser.add_argument("--rate-limit", type=float, help="requests per second before answers are throttled")
-    parser.add_argument(
-        "--timeout-seconds", type=float, default=30.0, help="how long a timeout fault holds the connection"
-    )
-    options = parser.parse_args(argv)
+def run(values: Mapping[str, Any]) -> int:
+    """Serve with these option values (by ``SandboxOptions`` field) until a signal: exit code 0, or 2 with a
+    message for a value the sandbox refuses or a port it cannot bind."""
     try:
-        serve(
-            host=options.host,
-            port=options.port,
-            state=options.state,
-            seed=options.seed,
-            fail_rate=options.fail_rate,
-            timeout_rate=options.timeout_rate,
-            throttle_rate=options.throttle_rate,
-            latency_ms=options.latency_ms,
-            rate_limit=options.rate_limit,
-            timeout_seconds=options.timeout_seconds,
-        )
+        serve(SandboxOptions(**values))
     except (ValueError, OSError) as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    """``python -m connector.sandbox``'s options, one per ``SandboxOptions`` field."""
+    served = "; ".join(f"{name} under {', '.join(p + '...' for p in cls.prefixes)}" for name, cls in DIALECTS.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m connector.sandbox",
+        description=f"Serve the PASINDO marketplace sandbox ({served}) on one port.",
+    )
+    for option in command_options():
+        parser.add_argument(option.flag, dest=option.field, type=option.kind, default=option.default,
+                            help=option.help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m connector.sandbox``: parse the options and serve."""
+    return run(vars(argument_parser().parse_args(argv)))

@@ -35,11 +35,18 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-from connector.sandbox.dialect import Planted, Request, Response, Settings, inspected, planted_images
+from connector.sandbox.dialect import (
+    Planted,
+    Request,
+    Response,
+    Settings,
+    inspected,
+    multipart_parts,
+    planted_images,
+)
 from connector.sandbox.store import Item, Model, Store
 
 PARTNER_ID = 100001
@@ -48,6 +55,7 @@ SHOP_ID = 200001
 ACCESS_TOKEN = "sandbox-shopee-token"
 REFRESH_TOKEN = "sandbox-shopee-refresh"
 
+ACCESS_TOKEN_TTL = 4 * 3600
 REFRESH_TOKEN_TTL = 30 * 24 * 3600
 TIMESTAMP_MAX_AGE = 5 * 60
 TIMESTAMP_MAX_AHEAD = 60  # clock skew tolerated for timestamps from the future
@@ -157,16 +165,33 @@ class _Endpoint:
     top_level: bool = False  # the token API answers its fields beside "error", not under "response"
 
 
+@dataclass(frozen=True)
+class ShopeeSettings:
+    """This dialect's own knobs (``SandboxServer(shopee_token_ttl=...)``)."""
+
+    token_ttl: int = ACCESS_TOKEN_TTL  # seconds an access token issued by a refresh lives
+
+
 class ShopeeDialect:
     """Shopee Open Platform v2 over HTTP, backed by the shared sandbox store."""
 
     name: ClassVar[str] = "shopee"
     prefixes: ClassVar[tuple[str, ...]] = ("/api/v2/",)
+    default_credentials: ClassVar[Mapping[str, str]] = MappingProxyType({
+        "partner_id": str(PARTNER_ID), "partner_key": PARTNER_KEY, "shop_id": str(SHOP_ID),
+        "access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN,
+    })
+    settings_type: ClassVar[type[ShopeeSettings]] = ShopeeSettings
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    @staticmethod
+    def order_id(number: int) -> str:
+        """Shopee's order_sn is text: date, letters, a serial."""
+        return f"261129SBX{number:06d}"
+
+    def __init__(self, store: Store, settings: Settings, own: ShopeeSettings | None = None) -> None:
         self._store = store
         self._clock = settings.clock
-        self._token_ttl = settings.shopee_token_ttl
+        self._token_ttl = (own or ShopeeSettings()).token_ttl
         product = "/api/v2/product/"
         self._endpoints: dict[str, _Endpoint] = {
             "/api/v2/auth/access_token/get": _Endpoint("POST", self._refresh_token, public=True, top_level=True),
@@ -281,25 +306,8 @@ class ShopeeDialect:
     # --- gateway: signature, timestamp, token ----------------------------------------------------
 
     def _authenticate(self, request: Request, endpoint: _Endpoint) -> _Call:
-        partner_id = request.param("partner_id")
-        if partner_id is None:
-            raise _gateway_refusal("error_param", "There is no partner_id in query.")
-        if not _is_uint32(partner_id):
-            raise _gateway_refusal(
-                "error_param", "Partner_id is invalid, should be an integer between 0 and 4294967295."
-            )
-        if int(partner_id) != PARTNER_ID:
-            raise _gateway_refusal("invalid_partner_id", "Invalid partner_id, please have a check.")
-        timestamp = request.param("timestamp")
-        if timestamp is None:
-            raise _gateway_refusal("error_param", "no timestamp.")
-        if not _is_uint32(timestamp):
-            raise _gateway_refusal(
-                "error_param", "Timestamp is invalid, should be an integer between 0 and 4294967295."
-            )
-        age = self._clock() - int(timestamp)
-        if age > TIMESTAMP_MAX_AGE or -age > TIMESTAMP_MAX_AHEAD:
-            raise _gateway_refusal("error_param", "Timestamp is expired.")
+        partner_id = _partner_id(request)
+        timestamp = self._timestamp(request)
         sign = request.param("sign")
         if sign is None:
             raise _gateway_refusal("error_param", "There is no sign in query.")
@@ -330,6 +338,19 @@ class ShopeeDialect:
         if token.subject != str(int(shop_id)):
             raise _gateway_refusal("error_auth", "Invalid partner_id or shopid.")
         return _Call(request, _json_body(request, endpoint))
+
+    def _timestamp(self, request: Request) -> str:
+        timestamp = request.param("timestamp")
+        if timestamp is None:
+            raise _gateway_refusal("error_param", "no timestamp.")
+        if not _is_uint32(timestamp):
+            raise _gateway_refusal(
+                "error_param", "Timestamp is invalid, should be an integer between 0 and 4294967295."
+            )
+        age = self._clock() - int(timestamp)
+        if age > TIMESTAMP_MAX_AGE or -age > TIMESTAMP_MAX_AHEAD:
+            raise _gateway_refusal("error_param", "Timestamp is expired.")
+        return timestamp
 
     # --- auth ------------------------------------------------------------------------------------
 
@@ -1026,19 +1047,25 @@ def _json_body(request: Request, endpoint: _Endpoint) -> dict[str, Any]:
 
 
 def _multipart_files(request: Request, field: str) -> list[bytes]:
-    content_type = request.headers.get("Content-Type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
+    if not request.headers.get("Content-Type", "").lower().startswith("multipart/form-data"):
         raise _param_error("the request must be multipart/form-data with an image file")
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body
-    )
-    if not message.is_multipart():
+    parts = multipart_parts(request)
+    if parts is None:
         raise _param_error("the multipart body cannot be parsed")
-    return [
-        part.get_payload(decode=True) or b""
-        for part in message.iter_parts()
-        if part.get_param("name", header="content-disposition") == field
-    ]
+    return [part.data for part in parts if part.name == field]
+
+
+def _partner_id(request: Request) -> str:
+    partner_id = request.param("partner_id")
+    if partner_id is None:
+        raise _gateway_refusal("error_param", "There is no partner_id in query.")
+    if not _is_uint32(partner_id):
+        raise _gateway_refusal(
+            "error_param", "Partner_id is invalid, should be an integer between 0 and 4294967295."
+        )
+    if int(partner_id) != PARTNER_ID:
+        raise _gateway_refusal("invalid_partner_id", "Invalid partner_id, please have a check.")
+    return partner_id
 
 
 def _is_int(value: Any) -> bool:

@@ -61,11 +61,19 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from email.parser import BytesParser
-from email.policy import HTTP
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-from connector.sandbox.dialect import Planted, Request, Response, Settings, inspected, planted_images
+from connector.sandbox.dialect import (
+    NoSettings,
+    Planted,
+    Request,
+    Response,
+    Settings,
+    inspected,
+    multipart_parts,
+    planted_images,
+)
 from connector.sandbox.store import Item, Model, Store
 
 APP_KEY = "sandbox-tts-app"
@@ -248,8 +256,18 @@ class TikTokShopDialect:
 
     name: ClassVar[str] = "tiktokshop"
     prefixes: ClassVar[tuple[str, ...]] = ("/product/", "/authorization/", "/logistics/", "/order/")
+    default_credentials: ClassVar[Mapping[str, str]] = MappingProxyType({
+        "app_key": APP_KEY, "app_secret": APP_SECRET, "access_token": ACCESS_TOKEN, "shop_cipher": SHOP_CIPHER,
+        "refresh_token": REFRESH_TOKEN,
+    })
+    settings_type: ClassVar[type[NoSettings]] = NoSettings
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    @staticmethod
+    def order_id(number: int) -> str:
+        """TikTok Shop's order ids are long numbers."""
+        return str(576000000000000000 + number)
+
+    def __init__(self, store: Store, settings: Settings, own: NoSettings | None = None) -> None:
         self._store = store
         self._clock = settings.clock
         self._lookups = _Lookups()
@@ -889,16 +907,9 @@ def _multipart_parts(request: Request) -> dict[str, list[bytes]]:
     if not _is_multipart(request):
         raise TikTokError(36009023, "Invalid request format. The value of the `content-type` header must be "
                                     "`multipart/form-data`.")
-    content_type = request.headers.get("Content-Type", "")
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + request.body
-    )
     parts: dict[str, list[bytes]] = {}
-    if message.is_multipart():
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if isinstance(name, str):
-                parts.setdefault(name, []).append(part.get_payload(decode=True) or b"")
+    for part in multipart_parts(request) or []:
+        parts.setdefault(part.name, []).append(part.data)
     return parts
 
 

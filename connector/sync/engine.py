@@ -124,9 +124,9 @@ def channel_endpoints(config: Config, channels: list[ChannelConfig]) -> Iterator
 def make_adapter(channel: ChannelConfig, base_url: str, ledger: Ledger) -> Adapter:
     credentials = dict(channel.credentials)
     if channel.is_sandbox and not credentials:
-        from connector.sandbox import DEFAULT_CREDENTIALS
+        from connector.sandbox import default_credentials
 
-        credentials = dict(DEFAULT_CREDENTIALS.get(channel.adapter, {}))
+        credentials = default_credentials(channel.adapter)
     cls = adapter_class(channel.adapter)
     return cls(channel.name, base_url, credentials, tokens=ledger, media=ledger, options=channel.options)
 
