@@ -12,7 +12,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -82,6 +82,9 @@ class Record:
         if not found:
             return None, None
         return found[0]
+
+
+_Cell = Callable[[str], tuple[Record, Column | None, Any]]  # a product field -> its source row, column and value
 
 
 def read_catalog(spec: CatalogSpec, *, today: date) -> Iterator[Product | Reject]:
@@ -226,7 +229,7 @@ class _Reading:
         rejects: list[Reject] = []
         rejects += self._ambiguity(rec)
         rejects += self._sku_problems(rec, sku, duplicates)
-        product = self._product_fields(rec, {f: rec for f in PRODUCT_FIELDS}, rejects)
+        product = self._product_fields({f: rec for f in PRODUCT_FIELDS}, rejects)
         price = self._price(rec, rejects)
         stock = self._stock(rec, rejects)
         if rejects:
@@ -239,6 +242,31 @@ class _Reading:
         head = next((r for r in recs if self._keys(r)[0] == parent), None)
         variants = [r for r in recs if r is not head]
         first = head or variants[0]
+        rejects = self._group_problems(parent, recs, head, first, duplicates)
+        sources = {f: next((r for r in recs if not parsers.is_blank(r.raw(f)[1])), first) for f in PRODUCT_FIELDS}
+        product = self._product_fields(sources, rejects)
+        if rejects:
+            yield from self._refuse_group(parent, recs, rejects)
+            return
+        built = yield from self._variants(recs, variants, head, duplicates)
+        kept = yield from self._distinct_variants(parent, built)
+        if not kept:
+            if head is not None:
+                yield self.reject(head.number, None, parent, "variant_none_left")
+            return
+        if len(kept) > VARIANTS_MAX:
+            yield self.reject(first.number, None, parent, "variants_too_many", count=len(kept))
+            return
+        # One parcel weight per listing on some marketplaces: the heaviest variant's, so postage is never short.
+        weight = max([product["weight_g"], *(v.weight_g for v in kept if v.weight_g)])
+        yield from self._build(first, dict(
+            product, sku=parent, price=min(v.price for v in kept), stock=sum(v.stock for v in kept),
+            weight_g=weight, variants=kept,
+        ))
+
+    def _group_problems(self, parent: str, recs: list[Record], head: Record | None, first: Record,
+                        duplicates: dict[str, list[int]]) -> list[Reject]:
+        """What refuses a whole group: an ambiguous row, or a bad parent SKU (the head row's, else the column's)."""
         rejects: list[Reject] = []
         for rec in recs:
             rejects += self._ambiguity(rec)
@@ -246,17 +274,20 @@ class _Reading:
             rejects += self._sku_problems(head, parent, duplicates)
         else:
             rejects += self._parent_sku_problems(first, parent)
-        sources = {f: next((r for r in recs if not parsers.is_blank(r.raw(f)[1])), first) for f in PRODUCT_FIELDS}
-        product = self._product_fields(first, sources, rejects)
-        if rejects:
-            refused_rows = sorted({r.row for r in rejects if r.row is not None})
-            yield from rejects
-            for rec in recs:
-                if rec.number not in refused_rows:
-                    yield self.reject(rec.number, None, parent, "variant_parent_refused",
-                                      rows=", ".join(map(str, refused_rows)))
-            return
+        return rejects
 
+    def _refuse_group(self, parent: str, recs: list[Record], rejects: list[Reject]) -> Iterator[Reject]:
+        """The group's own rejects, then a reject naming them for each of its rows they do not already name."""
+        refused_rows = sorted({r.row for r in rejects if r.row is not None})
+        yield from rejects
+        for rec in recs:
+            if rec.number not in refused_rows:
+                yield self.reject(rec.number, None, parent, "variant_parent_refused",
+                                  rows=", ".join(map(str, refused_rows)))
+
+    def _variants(self, recs: list[Record], variants: list[Record], head: Record | None,
+                  duplicates: dict[str, list[int]]) -> Generator[Reject, None, list[tuple[Record, Variant]]]:
+        """Yields each refused variant row's rejects; returns the variants built from the others."""
         tier_names = [_text(next((r.raw(f"option_name_{i}")[1] for r in recs
                                   if not parsers.is_blank(r.raw(f"option_name_{i}")[1])), "")) for i in (1, 2)]
         two_tiers = any(not parsers.is_blank(r.raw("option_value_2")[1]) for r in variants)
@@ -274,7 +305,11 @@ class _Reading:
                 continue
             built.append((rec, Variant(sku=sku, price=price, stock=stock, options=options, weight_g=weight,
                                        row=rec.number)))
+        return built
 
+    def _distinct_variants(self, parent: str, built: list[tuple[Record, Variant]]
+                           ) -> Generator[Reject, None, list[Variant]]:
+        """Yields a reject for every variant whose options another variant repeats; returns the rest."""
         seen: dict[tuple[str, ...], list[Record]] = {}
         for rec, variant in built:
             seen.setdefault(tuple(variant.options.values()), []).append(rec)
@@ -287,19 +322,7 @@ class _Reading:
                                   parent=parent, rows=", ".join(str(r.number) for r in rows))
             else:
                 kept.append(variant)
-        if not kept:
-            if head is not None:
-                yield self.reject(head.number, None, parent, "variant_none_left")
-            return
-        if len(kept) > VARIANTS_MAX:
-            yield self.reject(first.number, None, parent, "variants_too_many", count=len(kept))
-            return
-        # One parcel weight per listing on some marketplaces: the heaviest variant's, so postage is never short.
-        weight = max([product["weight_g"], *(v.weight_g for v in kept if v.weight_g)])
-        yield from self._build(first, dict(
-            product, sku=parent, price=min(v.price for v in kept), stock=sum(v.stock for v in kept),
-            weight_g=weight, variants=kept,
-        ))
+        return kept
 
     def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject]:
         try:
@@ -312,13 +335,37 @@ class _Reading:
 
     # -- fields ----------------------------------------------------------------------------------------
 
-    def _product_fields(self, first: Record, sources: dict[str, Record], rejects: list[Reject]) -> dict[str, Any]:
+    def _product_fields(self, sources: dict[str, Record], rejects: list[Reject]) -> dict[str, Any]:
+        """The product-level fields, each read from its source row; every problem goes to ``rejects``."""
         def cell(name: str) -> tuple[Record, Column | None, Any]:
             rec = sources[name]
             column, value = rec.raw(name)
             return rec, column, value
 
         out: dict[str, Any] = {}
+        self._naming(cell, rejects, out)
+        self._parcel(cell, rejects, out)
+        out["unit"] = plain_text(_text(cell("unit")[2])) or self._default("unit") or "pcs"
+        flags = {}
+        for flag in ("ready_to_eat", "made_to_order", "maker_consent"):
+            rec, col, value = cell(flag)
+            flags[flag] = bool(self._default(flag)) if parsers.is_blank(value) else bool(
+                self._parse(rec, col, value, rejects, parsers.parse_bool))
+        out["ready_to_eat"], out["made_to_order"] = flags["ready_to_eat"], flags["made_to_order"]
+        self._food(cell, rejects, out)
+        out["halal"] = _text(cell("halal")[2]) or None
+        out["images"] = self._images(sources["images"], rejects)
+
+        maker = plain_text(_text(cell("maker")[2]))
+        keep_name = bool(maker) and flags["maker_consent"] and self.inst.type != InstitutionType.lpka
+        out["maker"] = Maker(name=maker if keep_name else None, credit=maker if keep_name else self.inst.credit)
+
+        description = safe_description(_text(cell("description")[2]))
+        out["description"] = description or f"{out['name']}. {out['maker'].credit}."
+        return out
+
+    def _naming(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
+        """``name`` (always set) and ``category`` (set when known)."""
         rec, col, value = cell("name")
         name = plain_text(_text(value))
         if not name:
@@ -337,6 +384,8 @@ class _Reading:
                 rejects.append(self.reject(rec.number, _header(col), shown(value), "category_unknown",
                                            accepted=self.spec.mapping.accepted_categories()))
 
+    def _parcel(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
+        """``weight_g`` (required) and the dimensions given."""
         rec, col, value = cell("weight_g")
         if parsers.is_blank(value):
             rejects.append(self._missing(rec, col, "weight_g"))
@@ -349,16 +398,9 @@ class _Reading:
             if not parsers.is_blank(value):
                 out[dim] = self._parse(rec, col, value, rejects, parsers.parse_dimension_cm)
 
-        rec, col, value = cell("unit")
-        out["unit"] = plain_text(_text(value)) or self._default("unit") or "pcs"
-
-        flags = {}
-        for flag in ("ready_to_eat", "made_to_order", "maker_consent"):
-            rec, col, value = cell(flag)
-            flags[flag] = bool(self._default(flag)) if parsers.is_blank(value) else bool(
-                self._parse(rec, col, value, rejects, parsers.parse_bool))
-        out["ready_to_eat"], out["made_to_order"] = flags["ready_to_eat"], flags["made_to_order"]
-
+    def _food(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
+        """``expiry`` and ``food_permit`` when given; a permit is required for culinary products that are neither
+        ready to eat nor made to order (reads ``category``, ``ready_to_eat`` and ``made_to_order`` from ``out``)."""
         rec, col, value = cell("expiry")
         if not parsers.is_blank(value):
             expiry = self._parse(rec, col, value, rejects, parsers.parse_date)
@@ -372,17 +414,6 @@ class _Reading:
         elif (out.get("category", "").startswith("culinary") and not out["ready_to_eat"]
               and not out["made_to_order"]):
             rejects.append(self.reject(rec.number, _header(col) or "Izin Edar", None, "food_permit_missing"))
-
-        out["halal"] = _text(cell("halal")[2]) or None
-        out["images"] = self._images(sources["images"], rejects)
-
-        maker = plain_text(_text(cell("maker")[2]))
-        keep_name = bool(maker) and flags["maker_consent"] and self.inst.type != InstitutionType.lpka
-        out["maker"] = Maker(name=maker if keep_name else None, credit=maker if keep_name else self.inst.credit)
-
-        description = safe_description(_text(cell("description")[2]))
-        out["description"] = description or f"{name}. {out['maker'].credit}."
-        return out
 
     def _price(self, rec: Record, rejects: list[Reject], fallback: Record | None = None) -> int:
         col, value = rec.raw("price")
