@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import UnionType
 from typing import Any
 
@@ -44,15 +44,20 @@ def suggestion(word: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-def problems(err: ValidationError, model: Any = None, prefix: str = "") -> list[str]:
+def problems(err: ValidationError, model: Any = None, prefix: str = "",
+             skip: Callable[[Any], bool] | None = None) -> list[str]:
     """One `loc: message` per error. `model` (the validated type) lets an unknown key name the nearest known one;
-    `prefix` is where the validated value sits in its file."""
+    `prefix` is where the validated value sits in its file; `skip(error)` leaves an error out."""
     out = []
     for error in err.errors(include_input=False):
+        if skip is not None and skip(error):
+            continue
         parts = tuple(p for p in error["loc"] if p not in _NOT_A_FIELD)
         where = join(prefix, loc(parts))
         if error["type"] in _UNKNOWN_KEY and parts and isinstance(parts[-1], str):
             message = "unknown key" + suggestion(parts[-1], known_keys(model, parts[:-1]))
+        elif error["type"] == "missing":
+            message = "required, but not given"
         else:
             message = error["msg"].removeprefix("Value error, ")
         out.append(f"{where}: {message}" if where else message)
