@@ -414,7 +414,7 @@ def _settings_problems(model: type[BaseModel] | None, given: Any, where: str, un
     sandbox nothing is required (a channel without credentials uses the sandbox's own)."""
     if model is None or not isinstance(given, dict):
         return []  # no model: the plug-in takes any; not a mapping: the config model says so
-    untold = {key for key in given if f"{where}.{key}" in unset}
+    untold = {key for key in given if f"{where}.{key}" in unset and key in model.model_fields}
     try:
         model.model_validate({key: value for key, value in given.items() if key not in untold})
     except ValidationError as err:

@@ -275,10 +275,13 @@ class Adapter(ABC):
         self.tokens = tokens
         self.media = media
         self.timeout = timeout
-        self.credentials: Any = _validated(self.Credentials, credentials, channel, "credentials")
-        self.options: Any = _validated(self.Options, options or {}, channel, "options")
+        found: list[str] = []
+        self.credentials: Any = _validated(self.Credentials, credentials, "credentials", found)
+        self.options: Any = _validated(self.Options, options or {}, "options", found)
         shared = self.options if self.Options is not None else _validated(
-            ChannelOptions, _own(ChannelOptions, self.options), channel, "options")
+            ChannelOptions, _own(ChannelOptions, self.options), "options", found)
+        if found:
+            raise AdapterSettingsError(channel, found)
         self.transport = ChannelTransport.from_options(shared, rate_limit=self.capabilities.rate_limit,
                                                        read_timeout=timeout)
         self.capabilities = replace(self.capabilities, rate_limit=self.transport.limiter.max_rate)
@@ -360,14 +363,15 @@ class Adapter(ABC):
 M = TypeVar("M", bound=BaseModel)
 
 
-def _validated(model: type[M] | None, given: Mapping[str, Any], channel: str, what: str) -> M | Any:
-    """`given` checked by `model` (an AdapterSettingsError listing every problem), or as given without a model."""
+def _validated(model: type[M] | None, given: Mapping[str, Any], what: str, found: list[str]) -> M | Any:
+    """`given` checked by `model` (its problems added to `found`), or as given without a model."""
     if model is None:
         return given
     try:
         return model.model_validate(given)
     except ValidationError as err:
-        raise AdapterSettingsError(channel, problems(err, model, what)) from None
+        found += problems(err, model, what)
+        return None
 
 
 def _own(model: type[BaseModel], given: Mapping[str, Any]) -> dict[str, Any]:
