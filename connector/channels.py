@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, distribution, entry_points
+from importlib.metadata import PackageNotFoundError, distribution
 from typing import Any
 
 from connector.adapters.base import AdapterError, AuthError, Transient
-from connector.adapters.registry import BUILTIN, GROUP, UnknownAdapter, adapter_class
+from connector.adapters.registry import UnknownAdapter, adapter_class, entry_points_by_name
 from connector.config import Config
 from connector.sync.engine import channel_endpoints, make_adapter
 from connector.sync.ledger import Ledger
@@ -48,13 +48,10 @@ def check_channels(config: Config, ledger: Ledger, names: tuple[str, ...] = ()) 
 
 def installed_adapters() -> list[dict[str, Any]]:
     """Every adapter installed, with where it comes from, its version and its capabilities."""
-    points = {ep.name: ep for ep in entry_points(group=GROUP)}
     out = []
-    for name in sorted(set(points) | set(BUILTIN)):
-        ep = points.get(name)
-        target = ep.value if ep else BUILTIN[name]
+    for name, ep in sorted(entry_points_by_name().items()):
         try:
-            version = distribution(ep.dist.name).version if ep and ep.dist else "source tree"
+            version = distribution(ep.dist.name).version if ep.dist else "unknown"
         except PackageNotFoundError:
             version = "unknown"
         try:
@@ -63,6 +60,6 @@ def installed_adapters() -> list[dict[str, Any]]:
             problem = None
         except Exception as err:  # a broken plug-in is reported, not fatal
             capabilities, problem = {}, f"{type(err).__name__}: {err}"
-        out.append({"name": name, "target": target, "version": version, "capabilities": capabilities,
+        out.append({"name": name, "target": ep.value, "version": version, "capabilities": capabilities,
                     "problem": problem})
     return out

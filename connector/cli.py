@@ -23,11 +23,12 @@ class _Context:
         self.log_level = log_level
         self._config: Config | None = None
 
-    def config(self) -> Config:
-        """The validated config, or exit 2 listing every problem."""
+    def config(self, *, secrets: bool = True) -> Config:
+        """The validated config, or exit 2 listing every problem. `secrets=False`: the command talks to no
+        marketplace, so credentials from unset environment variables are no problem."""
         if self._config is None:
             try:
-                self._config = load_config(self.config_path)
+                self._config = load_config(self.config_path, secrets=secrets)
             except ConfigError as err:
                 for problem in err.problems:
                     click.echo(problem, err=True)
@@ -72,7 +73,7 @@ def validate(obj: _Context, institutions: tuple[str, ...], fmt: str, lang: str, 
     from connector.catalog.validation import validate as run_validation
     from connector.reports import print_validation
 
-    config = obj.config()
+    config = obj.config(secrets=False)
     _check_institutions(config, institutions)
     result = run_validation(Catalogs(config), institutions, keep_products=show_products)
     if fmt == "json":
@@ -198,7 +199,7 @@ def report(obj: _Context, run_id: str | None, last: bool, institution: str | Non
     from connector import reports
     from connector.sync.engine import ledger_path
 
-    config = obj.config()
+    config = obj.config(secrets=False)
     if institution:
         _check_institutions(config, (institution,))
     if run_id and last:
@@ -236,7 +237,7 @@ def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: 
     """What sold where, per institution and channel, from the orders pulled at each sync."""
     from connector import reports
 
-    config = obj.config()
+    config = obj.config(secrets=False)
     if institution:
         _check_institutions(config, (institution,))
     ledger = _open_ledger(config)
@@ -257,7 +258,7 @@ def status(obj: _Context, fmt: str) -> None:
     from connector import reports
     from connector.daemon import next_runs
 
-    config = obj.config()
+    config = obj.config(secrets=False)
     ledger = _open_ledger(config)
     try:
         def last_started(job: str) -> str | None:

@@ -1,6 +1,9 @@
 """The config file: YAML, `${VAR}` / `${VAR:-default}` from the environment, paths relative to the file.
 
-`load_config` either returns a valid `Config` or raises `ConfigError` carrying every problem found, each as
+`load_config` is the one configuration check: the config file, the mapping files its institutions name, every
+channel's category map, and every channel's `credentials` and `options` (against its adapter's `Credentials` and
+`Options` models) are validated when the config loads. It either returns a valid `Config`, carrying the loaded
+mappings and category maps, or raises `ConfigError` with every problem found, each as
 `FILE: institutions[2].catalog.path: no such file`, so an operator fixes them all in one go.
 """
 
@@ -13,12 +16,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from connector.adapters.registry import adapter_class
 from connector.adapters.registry import installed as installed_adapters
+from connector.catalog.mapping import Mapping, MappingError, load_mapping
+from connector.category_maps import CategoryMap, CategoryMapError, read_category_map
+from connector.problems import problems as problem_lines
+from connector.problems import suggestion
 from connector.schema import INSTITUTION_CODE, InstitutionType
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_CREDENTIAL = re.compile(r"^channels\[\d+\]\.credentials\.")
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+SANDBOX = "sandbox"
+
+
 def _builtin_mappings() -> Path:
     """The shipped mappings/: beside the package in a checkout (editable install), or installed as data files
     under the environment's share/pasindo/ by a regular `pip install`."""
@@ -83,16 +96,28 @@ class StockRule(_Strict):
 class ChannelConfig(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     adapter: str
-    endpoint: str = "sandbox"
-    credentials: dict[str, str] = {}
+    endpoint: str = SANDBOX
+    credentials: dict[str, str] = {}  # checked against the adapter's Credentials model
     categories: Path | None = None
     price: PriceRule = PriceRule()
     stock: StockRule = StockRule()
-    options: dict[str, Any] = {}  # adapter-specific settings
+    options: dict[str, Any] = {}  # adapter-specific settings, checked against the adapter's Options model
+
+    @field_validator("endpoint")
+    @classmethod
+    def _sandbox_or_url(cls, value: str) -> str:
+        if value != SANDBOX and not _URL.match(value):
+            raise ValueError(f"must be {SANDBOX} or an http(s) URL{suggestion(value, [SANDBOX])}")
+        return value
 
     @property
     def is_sandbox(self) -> bool:
-        return self.endpoint == "sandbox"
+        return self.endpoint == SANDBOX
+
+    @property
+    def category_map_path(self) -> Path:
+        """The channel's `categories:` file, else the one shipped for its adapter."""
+        return self.categories or BUILTIN_MAPPINGS / "channels" / f"{self.adapter}.yaml"
 
 
 _EVERY = re.compile(r"^every\s+(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)$", re.I)
@@ -228,6 +253,8 @@ class Config(_Strict):
     logging: LoggingConfig = LoggingConfig()
     retention_days: Annotated[int, Field(ge=1)] = 90
     source: Path | None = Field(default=None, exclude=True)  # the file this was read from
+    _mappings: dict[Path, Mapping] = PrivateAttr(default_factory=dict)
+    _category_maps: dict[str, CategoryMap] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -243,6 +270,16 @@ class Config(_Strict):
             if code not in codes:
                 raise ValueError(f"schedule.institutions names {code!r}, which is not a configured institution")
         return self
+
+    @property
+    def mappings(self) -> dict[Path, Mapping]:
+        """Mapping file -> the loaded mapping, for every mapping an institution names (set by `load_config`)."""
+        return self._mappings
+
+    @property
+    def category_maps(self) -> dict[str, CategoryMap]:
+        """Channel name -> its loaded category map (set by `load_config`)."""
+        return self._category_maps
 
     def secrets(self) -> list[str]:
         """Every credential value, for the log redactor."""
@@ -291,16 +328,6 @@ def _interpolate_tree(node: Any, env: dict[str, str], missing: list[tuple[str, s
     return node
 
 
-def _loc(parts: tuple[Any, ...]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def mapping_path(config_dir: Path, mapping: str) -> Path | None:
     """A mapping is a file path or a name looked up in the config's `mappings/`, then the built-in ones."""
     direct = config_dir / mapping
@@ -313,10 +340,32 @@ def mapping_path(config_dir: Path, mapping: str) -> Path | None:
     return None
 
 
-def load_config(path: Path | str, env: dict[str, str] | None = None) -> Config:
+def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets: bool = True) -> Config:
+    """The validated config, or ConfigError listing every problem.
+
+    `secrets=False` is for the commands that never talk to a marketplace (validate, report, status, sales): an unset
+    `${VAR}` under a channel's `credentials` is then no problem, and that credential counts as given."""
     path = Path(path)
-    env = dict(os.environ) if env is None else env
     label = str(path)
+    missing: list[tuple[str, str]] = []
+    raw = _interpolate_tree(_read_yaml(path, label), dict(os.environ) if env is None else env, missing, "")
+    unset = {loc for loc, _ in missing if _CREDENTIAL.match(loc)}
+    problems = [f"{label}: {loc}: environment variable {name} is not set" for loc, name in missing
+                if secrets or loc not in unset]
+    problems += [f"{label}: {p}" for p in _channel_settings_problems(raw, unset)]
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(problems + [f"{label}: {p}" for p in problem_lines(err, Config)]) from None
+    config.source = path.resolve()
+    problems += [f"{label}: {p}" for p in _resolve_paths(config, config.source.parent)]
+    problems += _load_mappings(config) + _load_category_maps(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _read_yaml(path: Path, label: str) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -329,39 +378,98 @@ def load_config(path: Path | str, env: dict[str, str] | None = None) -> Config:
         raise ConfigError([f"{label}: not valid YAML{where}: {getattr(err, 'problem', err)}"]) from None
     if not isinstance(raw, dict):
         raise ConfigError([f"{label}: expected a mapping of settings at the top level"])
+    return raw
 
-    missing: list[tuple[str, str]] = []
-    raw = _interpolate_tree(raw, env, missing, "")
-    problems = [f"{label}: {loc}: environment variable {name} is not set" for loc, name in missing]
+
+def _channel_settings_problems(raw: dict[str, Any], unset: set[str]) -> list[str]:
+    """Each channel's adapter, and its credentials and options against the adapter's models."""
+    channels = raw.get("channels")
+    if not isinstance(channels, list):
+        return []
+    adapters = installed_adapters()
+    found: list[str] = []
+    for i, entry in enumerate(channels):
+        if not isinstance(entry, dict) or not isinstance(entry.get("adapter"), str):
+            continue  # the config model says what is wrong with it
+        name = entry["adapter"]
+        if name not in adapters:
+            found.append(f"channels[{i}].adapter: no adapter named {name!r}; installed: "
+                         f"{', '.join(sorted(adapters))}")
+            continue
+        try:
+            cls = adapter_class(name)
+        except Exception as err:  # a broken plug-in: say so, like `pasindo adapters`
+            found.append(f"channels[{i}].adapter: the {name} adapter cannot be loaded: {type(err).__name__}: {err}")
+            continue
+        sandbox = entry.get("endpoint", SANDBOX) == SANDBOX
+        found += _settings_problems(cls.Credentials, entry.get("credentials"), f"channels[{i}].credentials",
+                                    unset, sandbox)
+        found += _settings_problems(cls.Options, entry.get("options"), f"channels[{i}].options", unset, sandbox)
+    return found
+
+
+def _settings_problems(model: type[BaseModel] | None, given: Any, where: str, unset: set[str],
+                       sandbox: bool) -> list[str]:
+    """`given` against an adapter's model. A key whose variable is unset is checked only for being known; on the
+    sandbox nothing is required (a channel without credentials uses the sandbox's own)."""
+    if model is None or not isinstance(given, dict):
+        return []  # no model: the plug-in takes any; not a mapping: the config model says so
+    untold = {key for key in given if f"{where}.{key}" in unset and key in model.model_fields}
     try:
-        config = Config.model_validate(raw)
+        model.model_validate({key: value for key, value in given.items() if key not in untold})
     except ValidationError as err:
-        for e in err.errors():
-            loc = _loc(tuple(p for p in e["loc"] if p not in ("function-after",)))
-            msg = e["msg"].removeprefix("Value error, ")
-            problems.append(f"{label}: {loc}: {msg}" if loc else f"{label}: {msg}")
-        raise ConfigError(problems) from None
+        return problem_lines(err, model, where, skip=lambda e: e["type"] == "missing" and (
+            sandbox or e["loc"][0] in untold))
+    return []
 
-    base = path.resolve().parent
-    config.source = path.resolve()
+
+def _resolve_paths(config: Config, base: Path) -> list[str]:
+    """Paths made absolute from the config's folder; files that are not there."""
+    found = []
     config.state_dir = (base / config.state_dir).resolve()
     if config.logging.file is not None:
         config.logging.file = (base / config.logging.file).resolve()
     for i, inst in enumerate(config.institutions):
         inst.catalog.path = (base / inst.catalog.path).resolve()
         if not inst.catalog.path.is_file():
-            problems.append(f"{label}: institutions[{i}].catalog.path: no such file: {inst.catalog.path}")
+            found.append(f"institutions[{i}].catalog.path: no such file: {inst.catalog.path}")
         if mapping_path(base, inst.catalog.mapping) is None:
-            problems.append(f"{label}: institutions[{i}].catalog.mapping: no mapping named {inst.catalog.mapping!r}")
+            found.append(f"institutions[{i}].catalog.mapping: no mapping named {inst.catalog.mapping!r}")
     adapters = installed_adapters()
     for i, channel in enumerate(config.channels):
-        if channel.adapter not in adapters:
-            problems.append(f"{label}: channels[{i}].adapter: no adapter named {channel.adapter!r}; installed: "
-                            f"{', '.join(sorted(adapters))}")
         if channel.categories is not None:
             channel.categories = (base / channel.categories).resolve()
             if not channel.categories.is_file():
-                problems.append(f"{label}: channels[{i}].categories: no such file: {channel.categories}")
-    if problems:
-        raise ConfigError(problems)
-    return config
+                found.append(f"channels[{i}].categories: no such file: {channel.categories}")
+        elif channel.adapter in adapters and not channel.category_map_path.is_file():
+            found.append(f"channels[{i}].categories: the {channel.adapter} adapter ships no category map: name "
+                         "the channel's own file")
+    return found
+
+
+def _load_mappings(config: Config) -> list[str]:
+    """Every mapping an institution names, loaded once; their problems as `MAPPING_FILE: loc: message`."""
+    found: list[str] = []
+    base = config.source.parent if config.source else Path.cwd()
+    for inst in config.institutions:
+        path = mapping_path(base, inst.catalog.mapping)
+        if path is None or path in config.mappings:
+            continue
+        try:
+            config.mappings[path] = load_mapping(path)
+        except MappingError as err:
+            found += [p for p in err.problems if p not in found]
+    return found
+
+
+def _load_category_maps(config: Config) -> list[str]:
+    """Every channel's category map; their problems as `MAP_FILE: loc: message`."""
+    found: list[str] = []
+    for channel in config.channels:
+        if not channel.category_map_path.is_file():
+            continue  # reported with the config's paths
+        try:
+            config.category_maps[channel.name] = read_category_map(channel.category_map_path)
+        except CategoryMapError as err:
+            found += [p for p in err.problems if p not in found]
+    return found

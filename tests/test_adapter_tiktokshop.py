@@ -355,7 +355,7 @@ def test_lost_create_answers_are_retried_with_the_same_key_and_never_duplicate(
         with pytest.raises(UnknownOutcome, match="idempotency key"):
             adapter.create(plain_listing(), "intent-1")
         # Repeated with the key, as often as the retry policy allows.
-        assert requests_to(server, "/product/202309/products") == adapter.options["retry"]["attempts"]
+        assert requests_to(server, "/product/202309/products") == adapter.options.retry.attempts
         assert stats(server)["writes"] == writes + 1  # the repeats found the product the first made
         [found] = adapter.find("LPMJK-DOMPET-01")  # reads are never hit by timeouts
         assert [item["item_id"] for item in inspect(server)] == [int(found.external_id)]

@@ -41,17 +41,18 @@ def run_sync(shop: Shop, **options) -> tuple[list[dict], object]:
 
 def troubled(shop: Shop) -> None:
     """After a clean first sync: a refused row, a price typo the guard holds, a stock change the channel fails,
-    and a second channel whose category map is broken (every product invalid there)."""
+    and a second channel whose category map has no id for these products (every product invalid there; a broken
+    map is refused with the config)."""
     shop.rows["DMP-01"] = shop.rows["DMP-01"].replace("Rp151.000", "gratis")
     shop.rows["DMP-00"] = shop.rows["DMP-00"].replace("Rp150.000", "Rp15.000")
     shop.rows["DMP-02"] = shop.rows["DMP-02"].replace(";12;120;", ";4;120;")
     shop.write()
-    (shop.dir / "broken.yaml").write_text("{}\n", encoding="utf-8")
+    (shop.dir / "incomplete.yaml").write_text("categories: {craft: 101165}\n", encoding="utf-8")
     dead = dead_endpoint()
     text = shop.config.read_text().replace(shop.sandbox_url, dead).replace(
         "adapter: shopee\n", "adapter: shopee\n    options: {retry: {attempts: 1}, timeout: 2}\n").replace(
         "channels:\n", f"channels:\n  - name: shopee-b\n    adapter: shopee\n    endpoint: {dead}\n"
-                       "    categories: broken.yaml\n"
+                       "    categories: incomplete.yaml\n"
                        "    credentials: {partner_id: '1', partner_key: k, shop_id: '2', access_token: t}\n")
     shop.config.write_text(text, encoding="utf-8")
 
@@ -94,7 +95,8 @@ def test_a_run_logs_its_start_its_summary_and_one_event_per_problem(tmp_path, sa
     assert failed[0]["message"] and failed[0]["error_class"]
     invalid = [e for e in problems if e["outcome"] == "invalid"]
     assert len(invalid) == 6 and {e["channel"] for e in invalid} == {"shopee-b"}
-    assert all(e["log_level"] == "warning" and "categories" in e["message"] for e in invalid)
+    assert all(e["log_level"] == "warning" and "no category id" in e["message"] and "incomplete.yaml" in e["message"]
+               for e in invalid)
     assert len(problems) == 7
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
@@ -91,3 +92,62 @@ def test_schema_prints_the_product_json_schema_with_the_taxonomy():
     assert schema["title"] == "Product" and "price" in schema["properties"]
     assert schema["properties"]["price"]["minimum"] == 100
     assert [t["code"] for t in schema["x-taxonomy"]] == ["craft", "culinary", "fashion"]
+
+
+# --- configuration problems: every command exits 2 naming the key, never with a traceback ------------------------
+
+SHOPEE = ("channels:\n  - name: shopee\n    adapter: shopee\n    endpoint: {endpoint}\n"
+          "    credentials: {{partner_id: '100001', {key}: '${{SHOPEE_KEY}}', shop_id: '200001'}}\n"
+          "    options: {options}\n")
+
+
+def with_channel(tmp_path: Path, *, endpoint: str = "sandbox", key: str = "partner_key",
+                 options: str = "{retry: {attempts: 2}}") -> Path:
+    config = setup(tmp_path, {"lapas-a": GOOD})
+    config.write_text(config.read_text() + SHOPEE.format(endpoint=endpoint, key=key, options=options),
+                      encoding="utf-8")
+    return config
+
+
+def invoke(config: Path, *args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, ["--config", str(config), *args], env=env or {"SHOPEE_KEY": "k-5150"})
+
+
+@pytest.mark.parametrize("command", [["validate"], ["sync"], ["sync", "--dry-run"], ["check"], ["link"],
+                                     ["status"], ["report"], ["sales"], ["daemon"]])
+@pytest.mark.parametrize("broken, expected", [
+    ({"options": "{retry: {attempt: 3}}"}, "channels[0].options.retry.attempt: unknown key; did you mean attempts?"),
+    ({"key": "partnr_key"}, "channels[0].credentials.partnr_key: unknown key; did you mean partner_key?"),
+    ({"endpoint": "sandbx"}, "channels[0].endpoint: must be sandbox or an http(s) URL; did you mean sandbox?"),
+])
+def test_a_config_problem_exits_2_naming_the_key_from_every_command(tmp_path, command, broken, expected):
+    config = with_channel(tmp_path, **broken)
+    result = invoke(config, *command)
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # not a traceback
+    assert f"{config}: {expected}" in result.output.splitlines()
+    assert "k-5150" not in result.output
+
+
+def test_every_problem_is_listed_at_once_on_the_command_line(tmp_path):
+    config = with_channel(tmp_path, endpoint="sandbx", key="partnr_key", options="{retry: {attempt: 3}}")
+    lines = invoke(config, "sync").output.splitlines()
+    assert sorted(line.removeprefix(f"{config}: channels[0].").split(":")[0] for line in lines) == [
+        "credentials.partner_key", "credentials.partnr_key", "endpoint", "options.retry.attempt"]  # not the sandbox
+
+
+@pytest.mark.parametrize("command", [["validate"], ["status"], ["report"], ["sales"]])
+def test_commands_that_talk_to_no_marketplace_need_no_secrets(tmp_path, command):
+    config = with_channel(tmp_path, endpoint="https://partner.shopeemobile.com")
+    result = invoke(config, *command, env={"PATH": "/usr/bin:/bin"})
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", [["sync"], ["sync", "--dry-run"], ["check"], ["link"], ["daemon"]])
+def test_commands_that_talk_to_marketplaces_refuse_without_the_secrets(tmp_path, command):
+    config = with_channel(tmp_path, endpoint="https://partner.shopeemobile.com")
+    (config.parent / "state").mkdir()
+    result = invoke(config, *command, env={"PATH": "/usr/bin:/bin"})
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"{config}: channels[0].credentials.partner_key: environment variable SHOPEE_KEY is not set"]

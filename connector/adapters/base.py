@@ -8,11 +8,15 @@ raises one of the failure classes below; the executor decides what to do with ea
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from connector.problems import problems
 
 T = TypeVar("T")
 
@@ -229,21 +233,68 @@ class MediaCache(Protocol):
     def put(self, channel: str, sha256: str, image_id: str) -> None: ...
 
 
+class AdapterSettingsError(ValueError):
+    """A channel's credentials or options do not fit the adapter's models: every problem, as `loc: message`
+    (never a value: credentials are secrets)."""
+
+    def __init__(self, channel: str, problems: list[str]):
+        super().__init__(f"channel {channel}: " + "; ".join(problems))
+        self.problems = problems
+
+
 class Adapter(ABC):
-    """One marketplace. Subclasses set `capabilities` and implement the calls; every answer body is parsed."""
+    """One marketplace. Subclasses set `capabilities` and implement the calls; every answer body is parsed.
+
+    `Credentials` and `Options` are the adapter's pydantic models (extra keys forbidden) of what a channel's
+    `credentials` and `options` may hold; the config check validates every channel against them when the config
+    loads, and the constructor validates again, so `self.credentials` and `self.options` are model instances. The
+    constructor also sets up what every adapter shares: `self.transport` (session, rate limiter, timeouts and
+    retry policy from the options; `capabilities.rate_limit` becomes the pace in force) and `self.keeper` (the
+    token pair, starting from the credentials' access_token and refresh_token, refreshed through `exchange`).
+
+    A plug-in that declares neither model keeps what it got: `self.credentials` and `self.options` are the
+    mappings as given, unchecked; the transport and the token keeper read their own keys from them
+    (`ChannelOptions`, `ChannelCredentials`) and ignore the rest.
+    """
 
     name: str
     capabilities: Capabilities
+    Credentials: ClassVar[type[BaseModel] | None] = None
+    Options: ClassVar[type[BaseModel] | None] = None
+    marketplace: ClassVar[str] = ""  # how messages name it ("TikTok Shop"); default: `name`
+    token_holder: ClassVar[str] = "shop"  # who authorises the app ("seller" on Lazada), for messages
 
     def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,
                  media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0):
+        # http and tokens raise this module's failure classes, so they import it: imported here, not at the top.
+        from connector.adapters.http import ChannelOptions, ChannelTransport
+        from connector.adapters.tokens import ChannelCredentials, TokenKeeper
+
         self.channel = channel
         self.base_url = base_url.rstrip("/")
-        self.credentials = credentials
         self.tokens = tokens
         self.media = media
-        self.options = options or {}
         self.timeout = timeout
+        found: list[str] = []
+        self.credentials: Any = _validated(self.Credentials, credentials, "credentials", found)
+        self.options: Any = _validated(self.Options, options or {}, "options", found)
+        shared = self.options if self.Options is not None else _validated(
+            ChannelOptions, _own(ChannelOptions, self.options), "options", found)
+        if found:
+            raise AdapterSettingsError(channel, found)
+        self.transport = ChannelTransport.from_options(shared, rate_limit=self.capabilities.rate_limit,
+                                                       read_timeout=timeout)
+        self.capabilities = replace(self.capabilities, rate_limit=self.transport.limiter.max_rate)
+        pair = self.credentials if self.Credentials is not None else ChannelCredentials.model_validate(
+            _own(ChannelCredentials, self.credentials))
+        self.keeper = TokenKeeper(channel, pair, tokens, exchange=self.exchange, margin=shared.token_refresh_margin,
+                                  marketplace=self.marketplace or self.name, holder=self.token_holder)
+
+    def exchange(self, refresh_token: str) -> dict[str, Any]:
+        """The marketplace's token call (see `connector.adapters.tokens.Exchange`): a refresh token for a new pair.
+
+        Optional for plug-ins: without it, an expired access token stops the channel until it is re-authorised."""
+        raise AuthError(f"the {self.name} adapter cannot refresh access tokens (Adapter.exchange)")
 
     @abstractmethod
     def check(self) -> str:
@@ -304,5 +355,25 @@ class Adapter(ABC):
         self.media.put(self.channel, image.sha256, image_id)
         return image_id
 
-    def close(self) -> None:  # noqa: B027 - optional hook: adapters holding connections override it
-        """Release connections."""
+    def close(self) -> None:
+        """Release connections; adapters holding more than the shared transport close theirs too."""
+        self.transport.close()
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M] | None, given: Mapping[str, Any], what: str, found: list[str]) -> M | Any:
+    """`given` checked by `model` (its problems added to `found`), or as given without a model."""
+    if model is None:
+        return given
+    try:
+        return model.model_validate(given)
+    except ValidationError as err:
+        found += problems(err, model, what)
+        return None
+
+
+def _own(model: type[BaseModel], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of `given` that `model` knows: what the shared plumbing reads from a plug-in's settings."""
+    return {key: value for key, value in given.items() if key in model.model_fields}

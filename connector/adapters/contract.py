@@ -203,8 +203,8 @@ class AdapterContract:
         made.close()
 
     def category(self, adapter: Adapter) -> int | str:
+        from connector.category_maps import load_category_map
         from connector.config import ChannelConfig
-        from connector.sync.desired import load_category_map
 
         found = load_category_map(ChannelConfig(name=adapter.channel, adapter=adapter.name)).lookup("fashion/sepatu")
         assert found is not None, "the adapter's category map has no id for fashion"

@@ -1,6 +1,8 @@
 """HTTP plumbing every adapter shares: a pooled session per channel, a token-bucket rate limiter, and `call`;
 `ChannelTransport` holds one channel's session, limiter, timeouts and retry policy, built from its options.
 
+`ChannelOptions` is what that plumbing reads from a channel's `options` (every adapter's `Options` extends it).
+
 `call` paces a request through the channel's limiter, turns transport failures into the failure classes of
 `connector.adapters.base`, lets the adapter's `parse` classify the answer, and retries only `Throttled` and
 `Transient` (exponential backoff with full jitter, or the marketplace's Retry-After), within a bounded number of
@@ -22,10 +24,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from pydantic import BaseModel, ConfigDict, Field, with_config
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_random_exponential
@@ -119,21 +122,36 @@ class RateLimiter:
         self._last = now
 
 
+@with_config(ConfigDict(extra="forbid"))  # options.retry is validated as this: an unknown key is refused
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard `call` tries: at most `attempts` sends within `total_seconds` (waits included); backoff waits
     are drawn uniformly from [0, min(max_wait, base_wait * 2**(attempt-1))] (full jitter)."""
 
-    attempts: int = 5
-    total_seconds: float = 60.0
-    base_wait: float = 0.5
-    max_wait: float = 20.0
+    attempts: Annotated[int, Field(ge=1)] = 5
+    total_seconds: Annotated[float, Field(gt=0)] = 60.0
+    base_wait: Annotated[float, Field(ge=0)] = 0.5
+    max_wait: Annotated[float, Field(ge=0)] = 20.0
     # False for creates without an idempotency key: a 5xx may follow a committed write, so the caller settles
     # it by lookup instead of repeating it. Throttling is always retried: a throttled request was not processed.
     transient: bool = True
 
 
 DEFAULT_RETRY = RetryPolicy()
+
+
+class ChannelOptions(BaseModel):
+    """The options the shared plumbing reads: the transport's and the token keeper's. Each adapter's `Options`
+    extends it with its own; unset pace and timeouts follow the adapter's defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rate_limit: Annotated[float, Field(gt=0)] | None = None  # requests per second; else the adapter's capabilities
+    pool_size: Annotated[int, Field(ge=1)] = 10
+    timeout: Annotated[float, Field(gt=0)] | None = None  # read, seconds; else the adapter's timeout
+    connect_timeout: Annotated[float, Field(gt=0)] | None = None  # else the read timeout, at most 5 s
+    retry: RetryPolicy = DEFAULT_RETRY
+    token_refresh_margin: Annotated[float, Field(ge=0)] = 300.0  # refresh this many seconds before the expiry
 
 
 def call(
@@ -191,15 +209,18 @@ class ChannelTransport:
     retry: RetryPolicy = DEFAULT_RETRY
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any], *, rate_limit: float, read_timeout: float) -> ChannelTransport:
-        """From a channel's options: rate_limit (requests per second; else `rate_limit`), pool_size, timeout (read,
-        seconds; else `read_timeout`), connect_timeout (at most 5 s unless set), retry (RetryPolicy fields)."""
-        rate = float(options.get("rate_limit", rate_limit))
-        session = new_session(pool_size=int(options.get("pool_size", 10)))
+    def from_options(cls, options: ChannelOptions | Mapping[str, Any], *, rate_limit: float,
+                     read_timeout: float) -> ChannelTransport:
+        """From a channel's options (`ChannelOptions`, or a mapping of its fields): rate_limit (requests per second;
+        else `rate_limit`), pool_size, timeout (read, seconds; else `read_timeout`), connect_timeout (at most 5 s
+        unless set), retry (RetryPolicy fields)."""
+        if not isinstance(options, ChannelOptions):
+            options = ChannelOptions.model_validate(options)
+        rate = options.rate_limit or rate_limit
         limiter = RateLimiter(rate, burst=max(1.0, rate))
-        retry = RetryPolicy(**options.get("retry", {}))
-        read = float(options.get("timeout", read_timeout))
-        return cls(session, limiter, (float(options.get("connect_timeout", min(5.0, read))), read), retry)
+        read = options.timeout or read_timeout
+        timeout = (options.connect_timeout or min(5.0, read), read)
+        return cls(new_session(pool_size=options.pool_size), limiter, timeout, options.retry)
 
     def call(
         self,

@@ -53,10 +53,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import requests
+from pydantic import BeforeValidator, Field
 
 from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
@@ -69,17 +70,15 @@ from connector.adapters.base import (
     Invalid,
     Listing,
     ListingVariant,
-    MediaCache,
     NotFound,
     OrderLine,
     Outcome,
     Remote,
     Throttled,
-    TokenStore,
     Transient,
 )
-from connector.adapters.http import ChannelTransport, RetryPolicy, json_body, status_error
-from connector.adapters.tokens import TokenKeeper
+from connector.adapters.http import ChannelOptions, RetryPolicy, json_body, status_error
+from connector.adapters.tokens import ChannelCredentials
 
 AUTH_URL = "https://auth.lazada.com/rest"
 REFRESH_API = "/auth/token/refresh"
@@ -157,12 +156,34 @@ class _SkuValue:
     value: int
 
 
+def _trimmed(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class Credentials(ChannelCredentials):
+    """A Lazada channel's credentials: the app (app_key, app_secret) and the seller's token pair."""
+
+    app_key: Annotated[str, BeforeValidator(_trimmed), Field(min_length=1)]
+    app_secret: Annotated[str, Field(min_length=1)]
+
+
+class Options(ChannelOptions):
+    """A Lazada channel's options, beyond the shared ones."""
+
+    auth_url: str | None = None  # the token API; default: Lazada's for its own hosts, else the endpoint
+    package_cm: tuple[int, int, int] = DEFAULT_PACKAGE_CM  # [length, width, height] when a listing has none
+    brand_ids: dict[str, int] = {}  # brand name -> Lazada brand_id; other brands are listed as "No Brand"
+    token_refresh_margin: Annotated[float, Field(ge=0)] = TOKEN_REFRESH_MARGIN
+
+
 class LazadaAdapter(Adapter):
-    """One Lazada seller. Options: rate_limit, pool_size, timeout (read, s), connect_timeout, retry (RetryPolicy
-    fields), auth_url, token_refresh_margin, package_cm ([length, width, height] when a listing has none),
-    brand_ids (brand name -> Lazada brand_id; other brands are listed as "No Brand")."""
+    """One Lazada seller. Credentials and options: the `Credentials` and `Options` models above."""
 
     name = "lazada"
+    marketplace = "Lazada"
+    token_holder = "seller"
+    Credentials = Credentials
+    Options = Options
     capabilities = Capabilities(
         price_batch=BATCH_MAX,
         stock_batch=BATCH_MAX,
@@ -173,49 +194,24 @@ class LazadaAdapter(Adapter):
         max_variants=MAX_VARIANTS,
         max_images=MAX_IMAGES,
     )
+    credentials: Credentials
+    options: Options
 
-    def __init__(
-        self,
-        channel: str,
-        base_url: str,
-        credentials: dict[str, str],
-        *,
-        tokens: TokenStore,
-        media: MediaCache,
-        options: dict[str, Any] | None = None,
-        timeout: float = 30.0,
-    ):
-        super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout)
-        missing = [key for key in ("app_key", "app_secret") if not credentials.get(key)]
-        if missing:
-            raise ValueError(f"channel {channel}: the lazada credentials need {', '.join(missing)}")
-        self._app_key = str(credentials["app_key"]).strip()
-        self._app_secret = credentials["app_secret"]
+    @property
+    def _api_url(self) -> str:
         # The documented gateway URL ends in /rest (https://api.lazada.co.id/rest); a bare host gets it appended.
-        self._api_url = self.base_url if self.base_url.endswith("/rest") else self.base_url + "/rest"
+        return self.base_url if self.base_url.endswith("/rest") else self.base_url + "/rest"
+
+    @property
+    def _auth_url(self) -> str:
         is_lazada = (urlsplit(self._api_url).hostname or "").endswith((".lazada.co.id", ".lazada.com"))
-        self._auth_url = str(self.options.get("auth_url") or (AUTH_URL if is_lazada else self._api_url)).rstrip("/")
-        self._transport = ChannelTransport.from_options(
-            self.options, rate_limit=self.capabilities.rate_limit, read_timeout=timeout
-        )
-        self.capabilities = replace(self.capabilities, rate_limit=self._transport.limiter.max_rate)
-        self._keeper = TokenKeeper(
-            channel,
-            credentials,
-            tokens,
-            exchange=self._exchange,
-            margin=float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN)),
-            marketplace="Lazada",
-            holder="seller",
-        )
-        self._package_cm = tuple(int(size) for size in self.options.get("package_cm", DEFAULT_PACKAGE_CM))
-        self._brand_ids: dict[str, int] = dict(self.options.get("brand_ids", {}))
+        return (self.options.auth_url or (AUTH_URL if is_lazada else self._api_url)).rstrip("/")
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 
     def check(self) -> str:
         data = self._request("GET", "/products/get", write=False, params={"filter": "live", "limit": 1})["data"]
-        return f"app {self._app_key}: authorised, {data.get('total_products', 0)} live products"
+        return f"app {self.credentials.app_key}: authorised, {data.get('total_products', 0)} live products"
 
     def find(self, seller_sku: str, variant_skus: Sequence[str] = ()) -> list[Remote]:
         """Every product holding one of the SKUs (the variants' seller SKUs, else the product's own)."""
@@ -298,7 +294,7 @@ class LazadaAdapter(Adapter):
             ]
         }
         data = self._request("POST", "/product/create", write=True, params={"payload": _request_json(product)},
-                             retry=replace(self._transport.retry, transient=False))["data"]
+                             retry=replace(self.transport.retry, transient=False))["data"]
         variant_ids = {str(entry["seller_sku"]): str(entry["sku_id"]) for entry in data.get("sku_list") or []}
         return Remote(str(data["item_id"]), None if listing.variants else listing.seller_sku, variant_ids, active=True)
 
@@ -380,9 +376,6 @@ class LazadaAdapter(Adapter):
         data = self._request("POST", "/image/upload", write=True, files=files)["data"]
         return str(data["image"]["url"])  # Lazada-hosted: products take URLs, never image ids
 
-    def close(self) -> None:
-        self._transport.close()
-
     # -- listing content ---------------------------------------------------------------------------------------
 
     def _content(self, listing: Listing, sale_props: Mapping[str, dict[str, str]]) -> dict[str, Any]:
@@ -394,10 +387,10 @@ class LazadaAdapter(Adapter):
             **{str(name): value for name, value in listing.attributes.items()},
             "name": listing.name,
             "description": listing.description,
-            "brand": listing.brand if listing.brand in self._brand_ids else "No Brand",
+            "brand": listing.brand if listing.brand in self.options.brand_ids else "No Brand",
         }
-        if listing.brand in self._brand_ids:
-            attributes["brand_id"] = str(self._brand_ids[listing.brand])
+        if listing.brand in self.options.brand_ids:
+            attributes["brand_id"] = str(self.options.brand_ids[listing.brand])
         product: dict[str, Any] = {
             "PrimaryCategory": str(listing.category_id),
             "Images": {"Image": [self.image_id(image) for image in listing.images]},
@@ -415,7 +408,7 @@ class LazadaAdapter(Adapter):
         length, width, height = (
             (listing.length_cm, listing.width_cm, listing.height_cm)
             if listing.length_cm and listing.width_cm and listing.height_cm
-            else self._package_cm
+            else self.options.package_cm
         )
         entry: dict[str, Any] = {
             "SellerSku": seller_sku,
@@ -511,7 +504,7 @@ class LazadaAdapter(Adapter):
             return self._send(method, self._api_url, api, write=write, access_token=access_token, params=params,
                               files=files, partial=partial, retry=retry)
 
-        return self._keeper.authorised(send, _token_refused)
+        return self.keeper.authorised(send, _token_refused)
 
     def _send(
         self,
@@ -530,16 +523,17 @@ class LazadaAdapter(Adapter):
         business = {name: str(value) for name, value in (params or {}).items()}
 
         def system_params() -> dict[str, str]:
-            system = {"app_key": self._app_key, "sign_method": "sha256", "timestamp": str(int(time.time() * 1000))}
+            system = {"app_key": self.credentials.app_key, "sign_method": "sha256",
+                      "timestamp": str(int(time.time() * 1000))}
             if access_token is not None:
                 system["access_token"] = access_token
-            system["sign"] = sign(self._app_secret, api, {**system, **business})
+            system["sign"] = sign(self.credentials.app_secret, api, {**system, **business})
             return system
 
         form = None
         if method == "POST":
             form = {**{name: (None, value) for name, value in business.items()}, **(files or {})}
-        return self._transport.call(
+        return self.transport.call(
             method,
             base + api,
             write=write,
@@ -550,7 +544,7 @@ class LazadaAdapter(Adapter):
             retry=retry,
         )
 
-    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+    def exchange(self, refresh_token: str) -> dict[str, Any]:
         """Lazada's token call: the refresh token for a new pair, as the TokenStore keeps it."""
         # write=False: repeating a refresh whose answer was lost is safe.
         answer = self._send("POST", self._auth_url, REFRESH_API, write=False, access_token=None,

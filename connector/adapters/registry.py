@@ -1,36 +1,34 @@
-"""Finding adapters: the entry-point group `pasindo.adapters`, where the built-in ones are registered too."""
+"""Finding adapters: the entry-point group `pasindo.adapters`, where the built-in ones are registered too.
+
+The package is always installed (editable in a checkout), so its own entry points in pyproject.toml are the one
+list of built-in adapters.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from connector.adapters.base import Adapter
 
 GROUP = "pasindo.adapters"
-# Used only when the package's own metadata is missing (running from a source tree that was never installed).
-BUILTIN = {
-    "shopee": "connector.adapters.shopee:ShopeeAdapter",
-    "lazada": "connector.adapters.lazada:LazadaAdapter",
-    "tiktokshop": "connector.adapters.tiktokshop:TikTokShopAdapter",
-}
 
 
 class UnknownAdapter(LookupError):
     pass
 
 
+def entry_points_by_name() -> dict[str, EntryPoint]:
+    """Adapter name -> its entry point, for every adapter installed."""
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
 def installed() -> dict[str, str]:
     """Adapter name -> "module:Class" for every adapter installed."""
-    found = dict(BUILTIN)
-    found.update({ep.name: ep.value for ep in entry_points(group=GROUP)})
-    return found
+    return {name: ep.value for name, ep in entry_points_by_name().items()}
 
 
 def adapter_class(name: str) -> type[Adapter]:
-    for ep in entry_points(group=GROUP):
-        if ep.name == name:
-            return ep.load()
-    if name in BUILTIN:
-        module, _, attr = BUILTIN[name].partition(":")
-        return getattr(__import__(module, fromlist=[attr]), attr)
-    raise UnknownAdapter(f"no adapter named {name!r}; installed: {', '.join(sorted(installed()))}")
+    ep = entry_points_by_name().get(name)
+    if ep is None:
+        raise UnknownAdapter(f"no adapter named {name!r}; installed: {', '.join(sorted(installed()))}")
+    return ep.load()

@@ -31,9 +31,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
 
 import requests
+from pydantic import BeforeValidator, Field
 
 from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
@@ -46,17 +47,15 @@ from connector.adapters.base import (
     Invalid,
     Listing,
     ListingVariant,
-    MediaCache,
     NotFound,
     OrderLine,
     Outcome,
     Remote,
     Throttled,
-    TokenStore,
     Transient,
 )
-from connector.adapters.http import ChannelTransport, RetryPolicy, json_body, status_error
-from connector.adapters.tokens import TokenKeeper
+from connector.adapters.http import ChannelOptions, RetryPolicy, json_body, status_error
+from connector.adapters.tokens import ChannelCredentials
 
 API_PREFIX = "/api/v2"
 REFRESH_API = "/auth/access_token/get"
@@ -126,11 +125,39 @@ def classify(code: str, message: str, status: int, where: str) -> AdapterError:
     return AdapterError(detail, code=code)
 
 
+def _whole_number(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError("must be a whole number")
+    return int(text)
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+class Credentials(ChannelCredentials):
+    """A Shopee channel's credentials: the app (partner_id, partner_key), the shop and its token pair."""
+
+    partner_id: WholeNumber
+    partner_key: Annotated[str, Field(min_length=1)]
+    shop_id: WholeNumber
+
+
+class Options(ChannelOptions):
+    """A Shopee channel's options, beyond the shared ones."""
+
+    logistic_ids: list[int] = list(DEFAULT_LOGISTIC_IDS)  # the shop's enabled logistics channels
+    brand_ids: dict[str, int] = {}  # brand name -> Shopee brand_id
+    token_refresh_margin: Annotated[float, Field(ge=0)] = TOKEN_REFRESH_MARGIN
+
+
 class ShopeeAdapter(Adapter):
-    """One Shopee shop. Options: rate_limit, pool_size, timeout (read, s), connect_timeout, retry (RetryPolicy
-    fields), logistic_ids, brand_ids (brand name -> Shopee brand_id), token_refresh_margin."""
+    """One Shopee shop. Credentials and options: the `Credentials` and `Options` models above."""
 
     name = "shopee"
+    marketplace = "Shopee"
+    Credentials = Credentials
+    Options = Options
     capabilities = Capabilities(
         price_batch=1,
         stock_batch=1,
@@ -141,46 +168,15 @@ class ShopeeAdapter(Adapter):
         max_variants=50,
         max_images=9,
     )
-
-    def __init__(
-        self,
-        channel: str,
-        base_url: str,
-        credentials: dict[str, str],
-        *,
-        tokens: TokenStore,
-        media: MediaCache,
-        options: dict[str, Any] | None = None,
-        timeout: float = 30.0,
-    ):
-        super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout)
-        missing = [key for key in ("partner_id", "partner_key", "shop_id") if not credentials.get(key)]
-        if missing:
-            raise ValueError(f"channel {channel}: the shopee credentials need {', '.join(missing)}")
-        self._partner_id = _whole_number(credentials["partner_id"], "partner_id")
-        self._partner_key = credentials["partner_key"]
-        self._shop_id = _whole_number(credentials["shop_id"], "shop_id")
-        self._transport = ChannelTransport.from_options(
-            self.options, rate_limit=self.capabilities.rate_limit, read_timeout=timeout
-        )
-        self.capabilities = replace(self.capabilities, rate_limit=self._transport.limiter.max_rate)
-        self._logistic_ids = [int(i) for i in self.options.get("logistic_ids", DEFAULT_LOGISTIC_IDS)]
-        self._brand_ids: dict[str, int] = dict(self.options.get("brand_ids", {}))
-        self._keeper = TokenKeeper(
-            channel,
-            credentials,
-            tokens,
-            exchange=self._exchange,
-            margin=float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN)),
-            marketplace="Shopee",
-        )
+    credentials: Credentials
+    options: Options
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 
     def check(self) -> str:
         params = {"offset": 0, "page_size": 1, "item_status": "NORMAL"}
         answer = self._request("GET", "/product/get_item_list", write=False, params=params)["response"]
-        return f"shop {self._shop_id}: authorised, {answer.get('total_count', 0)} active listings"
+        return f"shop {self.credentials.shop_id}: authorised, {answer.get('total_count', 0)} active listings"
 
     def find(self, seller_sku: str, variant_skus: Sequence[str] = ()) -> list[Remote]:
         item_ids = self._search(seller_sku)
@@ -262,12 +258,12 @@ class ShopeeAdapter(Adapter):
             "original_price": listing.price,
             "seller_stock": [{"stock": listing.stock}],
             "brand": self._brand(listing.brand),
-            "logistic_info": [{"logistic_id": logistic_id, "enabled": True} for logistic_id in self._logistic_ids],
+            "logistic_info": [{"logistic_id": logistic, "enabled": True} for logistic in self.options.logistic_ids],
             "attribute_list": _attribute_list(listing.attributes),
             "condition": "NEW",
         }
         item_id = self._request("POST", "/product/add_item", write=True, body=body,
-                                retry=replace(self._transport.retry, transient=False))["response"]["item_id"]
+                                retry=replace(self.transport.retry, transient=False))["response"]["item_id"]
         remote = Remote(str(item_id), listing.seller_sku, {}, active=True)
         if tiers is None:
             return remote
@@ -328,9 +324,6 @@ class ShopeeAdapter(Adapter):
         )
         return str(answer["response"]["image_info"]["image_id"])
 
-    def close(self) -> None:
-        self._transport.close()
-
     # -- listing content ---------------------------------------------------------------------------------------
 
     def _content(self, listing: Listing) -> dict[str, Any]:
@@ -353,8 +346,8 @@ class ShopeeAdapter(Adapter):
 
     def _brand(self, brand: str) -> dict[str, Any]:
         # A named brand needs Shopee's brand_id (options.brand_ids); anything else is listed as "No Brand".
-        if brand in self._brand_ids:
-            return {"brand_id": int(self._brand_ids[brand]), "original_brand_name": brand}
+        if brand in self.options.brand_ids:
+            return {"brand_id": int(self.options.brand_ids[brand]), "original_brand_name": brand}
         return {"brand_id": 0, "original_brand_name": "No Brand"}
 
     def _init_tiers(self, item_id: int, tiers: _TierPlan) -> dict[str, str]:
@@ -496,7 +489,7 @@ class ShopeeAdapter(Adapter):
             return self._send(method, api, write=write, access_token=access_token, params=params, body=body,
                               partial=partial, retry=retry)
 
-        return self._keeper.authorised(send, _token_refused)
+        return self.keeper.authorised(send, _token_refused)
 
     def _send(
         self,
@@ -515,23 +508,25 @@ class ShopeeAdapter(Adapter):
         path = API_PREFIX + api
         where = f"Shopee {api.lstrip('/')}"
 
+        app = self.credentials
+
         def common_params() -> dict[str, Any]:
             timestamp = int(time.time())
             if access_token is None:
                 return {
-                    "partner_id": self._partner_id,
+                    "partner_id": app.partner_id,
                     "timestamp": timestamp,
-                    "sign": sign(self._partner_key, self._partner_id, path, timestamp),
+                    "sign": sign(app.partner_key, app.partner_id, path, timestamp),
                 }
             return {
-                "partner_id": self._partner_id,
+                "partner_id": app.partner_id,
                 "timestamp": timestamp,
                 "access_token": access_token,
-                "shop_id": self._shop_id,
-                "sign": sign(self._partner_key, self._partner_id, path, timestamp, access_token, self._shop_id),
+                "shop_id": app.shop_id,
+                "sign": sign(app.partner_key, app.partner_id, path, timestamp, access_token, app.shop_id),
             }
 
-        return self._transport.call(
+        return self.transport.call(
             method,
             self.base_url + path,
             write=write,
@@ -543,16 +538,17 @@ class ShopeeAdapter(Adapter):
             retry=retry,
         )
 
-    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+    def exchange(self, refresh_token: str) -> dict[str, Any]:
         """Shopee's token call (a public API): the refresh token for a new pair, as the TokenStore keeps it."""
-        body = {"refresh_token": refresh_token, "partner_id": self._partner_id, "shop_id": self._shop_id}
+        body = {"refresh_token": refresh_token, "partner_id": self.credentials.partner_id,
+                "shop_id": self.credentials.shop_id}
         # write=False: repeating a refresh whose answer was lost is safe, a spent refresh token is refused.
         answer = self._send("POST", REFRESH_API, write=False, access_token=None, body=body)
         return {
             "access_token": answer.get("access_token"),
             "refresh_token": answer.get("refresh_token"),
             "expires_at": time.time() + int(answer.get("expire_in") or ACCESS_TOKEN_TTL),
-            "shop_id": self._shop_id,
+            "shop_id": self.credentials.shop_id,
         }
 
 
@@ -682,9 +678,3 @@ def _until_quota_reset() -> float:
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight - now).total_seconds()
 
-
-def _whole_number(value: str, name: str) -> int:
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ValueError(f"the shopee credential {name} must be a whole number, got {value!r}")
-    return int(text)

@@ -60,10 +60,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+from pydantic import BeforeValidator, ConfigDict, Field, create_model
 from requests.auth import AuthBase
 
 from connector.adapters.base import (
@@ -86,8 +87,8 @@ from connector.adapters.base import (
     Transient,
     UnknownOutcome,
 )
-from connector.adapters.http import ChannelTransport, json_body, new_session, status_error
-from connector.adapters.tokens import TokenKeeper
+from connector.adapters.http import ChannelOptions, json_body, new_session, status_error
+from connector.adapters.tokens import ChannelCredentials
 
 API_HOST = "https://open-api.tiktokglobalshop.com"
 AUTH_HOST = "https://auth.tiktok-shops.com"
@@ -192,11 +193,48 @@ class _Signature(AuthBase):
         return request
 
 
+def _listing_platforms(value: Any) -> list[str]:
+    if (not isinstance(value, list) or not value or len(set(value)) != len(value)
+            or not set(value) <= set(LISTING_PLATFORMS)):
+        raise ValueError(f"must be TIKTOK_SHOP, TOKOPEDIA or both, got {value!r}")
+    return list(value)
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) else value
+
+
+class Credentials(ChannelCredentials):
+    """A TikTok Shop channel's credentials: the app (app_key, app_secret), the shop's cipher and its token pair."""
+
+    app_key: Annotated[str, Field(min_length=1)]
+    app_secret: Annotated[str, Field(min_length=1)]
+    shop_cipher: Annotated[str, Field(min_length=1)]
+
+
+# options.versions: one API version per call, defaults in DEFAULT_VERSIONS (a version written as a number is fine).
+Versions = create_model("Versions", __config__=ConfigDict(extra="forbid", frozen=True),
+                        **{api: (Annotated[str, BeforeValidator(_text)], version)
+                           for api, version in DEFAULT_VERSIONS.items()})
+
+
+class Options(ChannelOptions):
+    """A TikTok Shop channel's options, beyond the shared ones."""
+
+    listing_platforms: Annotated[list[str], BeforeValidator(_listing_platforms)] = ["TIKTOK_SHOP"]
+    versions: Versions = Versions()  # type: ignore[valid-type]
+    warehouse_id: Annotated[str, BeforeValidator(_text)] | None = None  # else the shop's default sales warehouse
+    auth_base: str | None = None  # the token host; see the module's notes
+    token_refresh_margin: Annotated[float, Field(ge=0)] = TOKEN_REFRESH_MARGIN
+
+
 class TikTokShopAdapter(Adapter):
-    """One TikTok Shop shop. Options: rate_limit, pool_size, timeout (read, s), connect_timeout, retry (RetryPolicy
-    fields), listing_platforms, versions (api -> version), warehouse_id, auth_base, token_refresh_margin."""
+    """One TikTok Shop shop. Credentials and options: the `Credentials` and `Options` models above."""
 
     name = "tiktokshop"
+    marketplace = "TikTok Shop"
+    Credentials = Credentials
+    Options = Options
     capabilities = Capabilities(
         price_batch=1,
         stock_batch=1,
@@ -207,56 +245,26 @@ class TikTokShopAdapter(Adapter):
         max_variants=100,
         max_images=9,
     )
+    credentials: Credentials
+    options: Options
 
-    def __init__(
-        self,
-        channel: str,
-        base_url: str,
-        credentials: dict[str, str],
-        *,
-        tokens: TokenStore,
-        media: MediaCache,
-        options: dict[str, Any] | None = None,
-        timeout: float = 30.0,
-    ):
+    def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,
+                 media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0):
         super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout)
-        missing = [key for key in ("app_key", "app_secret", "shop_cipher") if not credentials.get(key)]
-        if missing:
-            raise ValueError(f"channel {channel}: the tiktokshop credentials need {', '.join(missing)}")
-        self._app_key = credentials["app_key"]
-        self._shop_cipher = credentials["shop_cipher"]
-        self._platforms = _listing_platforms(self.options.get("listing_platforms", ["TIKTOK_SHOP"]), channel)
-        self._versions = {**DEFAULT_VERSIONS, **self.options.get("versions", {})}
-        unknown = sorted(set(self._versions) - set(DEFAULT_VERSIONS))
-        if unknown:
-            raise ValueError(f"channel {channel}: options.versions knows {sorted(DEFAULT_VERSIONS)}, not {unknown}")
         default_auth = AUTH_HOST if self.base_url == API_HOST else self.base_url + SANDBOX_AUTH_MOUNT
-        self._auth_base = str(self.options.get("auth_base", default_auth)).rstrip("/")
-        self._transport = ChannelTransport.from_options(
-            self.options, rate_limit=self.capabilities.rate_limit, read_timeout=timeout
-        )
-        self.capabilities = replace(self.capabilities, rate_limit=self._transport.limiter.max_rate)
-        self._transport.session.auth = _Signature(
-            credentials["app_secret"], lambda: self._keeper.in_force().access_token
-        )
+        self._auth_base = (self.options.auth_base or default_auth).rstrip("/")
+        self.transport.session.auth = _Signature(self.credentials.app_secret,
+                                                 lambda: self.keeper.in_force().access_token)
         # The token host: unsigned, no access token; paced with the shop's calls.
-        self._auth_transport = replace(self._transport, session=new_session(pool_size=1))
-        self._keeper = TokenKeeper(
-            channel,
-            credentials,
-            tokens,
-            exchange=self._exchange,
-            margin=float(self.options.get("token_refresh_margin", TOKEN_REFRESH_MARGIN)),
-            marketplace="TikTok Shop",
-        )
+        self._auth_transport = replace(self.transport, session=new_session(pool_size=1))
         self._warehouse_lock = threading.Lock()
-        self._warehouse_id: str | None = self.options.get("warehouse_id")
+        self._warehouse_id = self.options.warehouse_id
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 
     def check(self) -> str:
         shops = self._request("GET", "shops", write=False, cipher=False)["data"].get("shops") or []
-        shop = next((shop for shop in shops if shop.get("cipher") == self._shop_cipher), None)
+        shop = next((shop for shop in shops if shop.get("cipher") == self.credentials.shop_cipher), None)
         if shop is None:
             raise AuthError("the access token does not cover this channel's shop_cipher: check shop_cipher or "
                             "re-authorise the shop")
@@ -326,7 +334,7 @@ class TikTokShopAdapter(Adapter):
         body = {
             **self._content(listing),
             "skus": self._skus(listing, {}),
-            "listing_platforms": self._platforms,
+            "listing_platforms": self.options.listing_platforms,
             "idempotency_key": intent_id,
         }
         try:
@@ -382,7 +390,7 @@ class TikTokShopAdapter(Adapter):
         return str(answer["data"]["uri"])
 
     def close(self) -> None:
-        self._transport.close()
+        super().close()
         self._auth_transport.close()
 
     # -- listing content ---------------------------------------------------------------------------------------
@@ -502,26 +510,26 @@ class TikTokShopAdapter(Adapter):
                  params: Mapping[str, Any] | None = None, body: dict[str, Any] | None = None,
                  files: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A shop call; refreshed once if TikTok says the access token expired or is invalid."""
-        path = _PATHS[api].format(version=self._versions[api], id=product_id)
+        path = _PATHS[api].format(version=getattr(self.options.versions, api), id=product_id)
         where = f"TikTok Shop {api}"
 
         def common_params() -> dict[str, Any]:
-            query: dict[str, Any] = {"app_key": self._app_key, "timestamp": int(time.time())}
+            query: dict[str, Any] = {"app_key": self.credentials.app_key, "timestamp": int(time.time())}
             if cipher:
-                query["shop_cipher"] = self._shop_cipher
+                query["shop_cipher"] = self.credentials.shop_cipher
             return query
 
         def send(_access_token: str) -> dict[str, Any]:
             # The token travels in the header `_Signature` adds: the one in force when the request is signed.
-            return self._transport.call(method, self.base_url + path, write=write,
+            return self.transport.call(method, self.base_url + path, write=write,
                                         parse=functools.partial(_parse, where=where), sign=common_params,
                                         params=params, json=body, files=files)
 
-        return self._keeper.authorised(send, _token_refused)
+        return self.keeper.authorised(send, _token_refused)
 
-    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+    def exchange(self, refresh_token: str) -> dict[str, Any]:
         """TikTok Shop's token call: the refresh token for a new pair, as the TokenStore keeps it."""
-        params = {"app_key": self._app_key, "app_secret": self.credentials["app_secret"],
+        params = {"app_key": self.credentials.app_key, "app_secret": self.credentials.app_secret,
                   "refresh_token": refresh_token, "grant_type": "refresh_token"}
         # write=False: a repeated refresh is safe (a spent refresh token is refused, never used twice).
         # Messages never carry the query, where the app secret travels.
@@ -534,7 +542,7 @@ class TikTokShopAdapter(Adapter):
             # TikTok's expiry fields are absolute Unix times despite their names.
             "expires_at": float(answer.get("access_token_expire_in") or time.time() + ACCESS_TOKEN_TTL),
             "refresh_expires_at": answer.get("refresh_token_expire_in"),
-            "shop_cipher": self._shop_cipher,
+            "shop_cipher": self.credentials.shop_cipher,
         }
 
 
@@ -564,13 +572,6 @@ def _token_refused(err: AuthError) -> bool:
     """Whether TikTok refused the access token itself (a refresh can help), not the signature or the app."""
     return err.code == "105002" or (err.code == "36009004" and err.message.startswith(_INVALID_TOKEN_HINT))
 
-
-def _listing_platforms(value: Any, channel: str) -> list[str]:
-    if (not isinstance(value, list) or not value or len(set(value)) != len(value)
-            or not set(value) <= set(LISTING_PLATFORMS)):
-        raise ValueError(f"channel {channel}: options.listing_platforms must be TIKTOK_SHOP, TOKOPEDIA or both, "
-                         f"got {value!r}")
-    return list(value)
 
 
 def _amount(price: Any) -> int:

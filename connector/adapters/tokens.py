@@ -10,6 +10,8 @@ same; only the trade itself (`Exchange`) and which refusals mean "this token" ar
 - The new pair is saved before its first use: the trade may spend the old refresh token, and losing the new one
   would lock the shop out.
 - A token whose stored expiry is near (`margin` seconds) is refreshed before the call instead of being refused.
+
+`ChannelCredentials` is the pair a channel's `credentials` give; every adapter's `Credentials` extends it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict
 
 from connector.adapters.base import AuthError, TokenStore
 
@@ -28,6 +32,15 @@ T = TypeVar("T")
 # The marketplace's token call: a refresh token -> the record to save: `access_token`, `refresh_token`, `expires_at`
 # (Unix seconds) and whatever else the adapter keeps with the pair. Raises AuthError if the marketplace refuses.
 Exchange = Callable[[str], dict[str, Any]]
+
+
+class ChannelCredentials(BaseModel):
+    """The token pair from the config: where the keeper starts until a refreshed pair is stored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    access_token: str = ""
+    refresh_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,7 @@ class TokenKeeper:
     def __init__(
         self,
         channel: str,
-        credentials: Mapping[str, str],
+        credentials: ChannelCredentials,
         store: TokenStore,
         *,
         exchange: Exchange,
@@ -75,9 +88,7 @@ class TokenKeeper:
                         stored.get("access_token", ""), stored.get("refresh_token", ""), stored.get("expires_at")
                     )
                 else:
-                    self._current = TokenPair(
-                        self._credentials.get("access_token", ""), self._credentials.get("refresh_token", ""), None
-                    )
+                    self._current = TokenPair(self._credentials.access_token, self._credentials.refresh_token, None)
             return self._current
 
     def refresh(self, stale: TokenPair) -> TokenPair:
@@ -122,4 +133,4 @@ class TokenKeeper:
         return send(self.refresh(tokens).access_token)
 
     def _config_refresh_sha(self) -> str:
-        return hashlib.sha256(self._credentials.get("refresh_token", "").encode()).hexdigest()
+        return hashlib.sha256(self._credentials.refresh_token.encode()).hexdigest()

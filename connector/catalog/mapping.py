@@ -9,27 +9,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from connector.catalog.parsers import ParseError
+from connector.problems import problems, suggestion
 from connector.schema import CATEGORY_CODES, TAXONOMY
 
-PARSERS = {"text", "price", "int", "weight", "dimension", "date", "bool", "list", "category"}
+# The parsers a mapping's (ignored) `parser:` key may name.
+PARSERS = ("text", "price", "int", "weight", "dimension", "date", "bool", "list", "category")
 FIELDS = {
     "sku", "parent_sku", "name", "description", "category", "price", "stock", "unit", "weight_g",
     "length_cm", "width_cm", "height_cm", "images", "option_name_1", "option_value_1", "option_name_2",
     "option_value_2", "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker",
     "maker_consent",
 }
+REQUIRED_FIELDS = ("sku", "name", "price", "stock", "category")
 HEADER_SEARCH_ROWS = 10  # title rows above the header are common; look this far for it
 _NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _NUMBERED = re.compile(r"^(.*?)(\d{1,2})$")
 
 
-class MappingError(Exception):
-    pass
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 def norm(text: Any) -> str:
@@ -40,7 +44,6 @@ def norm(text: Any) -> str:
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     name: str
-    parser: str
     headers: dict[str, dict[str, Any]]  # normalised header -> parser options
     display: list[str]  # the headers as written in the mapping, for messages
     required: bool = False
@@ -142,64 +145,99 @@ def _match(spec: FieldSpec, h: str, key: int | str, header: str) -> Column | Non
     return None
 
 
+def _column(value: Any) -> Any:
+    """A column written as its header alone (`Harga`) is `{header: Harga}`."""
+    return value if isinstance(value, dict) else {"header": value}
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+Header = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+
+
+class ColumnEntry(_Strict):
+    header: Header
+    unit: Literal["g", "kg"] | None = None  # weight columns: numbers without a unit are in this one
+
+
+class FieldEntry(_Strict):
+    columns: Annotated[list[Annotated[ColumnEntry, BeforeValidator(_column)]], Field(min_length=1)]
+    required: bool = False
+    default: Any = None
+    numbered: bool = False  # also "Foto 1" ... "Foto 9"
+    # Ignored: every PASINDO field has its own parser (a price is always read as a price). Accepted, with the
+    # values it always took, so mappings copied from older versions of mappings/standard.yaml still load.
+    parser: Literal[PARSERS] | None = Field(default=None, exclude=True)
+
+
+class MappingFile(_Strict):
+    """The shape of a mapping file."""
+
+    fields: dict[str, FieldEntry]
+    categories: dict[str, list[Annotated[str, BeforeValidator(_text)]] | None] = {}
+
+
+class MappingError(Exception):
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
 def load_mapping(path: Path) -> Mapping:
+    """The mapping in `path`, or MappingError listing every problem as `FILE: loc: message`."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise MappingError(f"{path}: cannot read the mapping: {err}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("fields"), dict):
-        raise MappingError(f"{path}: a mapping needs a 'fields' section")
-    problems: list[str] = []
-    fields: dict[str, FieldSpec] = {}
-    for name, spec in raw["fields"].items():
-        if name not in FIELDS:
-            problems.append(f"fields.{name}: unknown field; known: {', '.join(sorted(FIELDS))}")
-            continue
-        if not isinstance(spec, dict) or not spec.get("columns"):
-            problems.append(f"fields.{name}: needs 'columns'")
-            continue
-        parser = spec.get("parser", "text")
-        if parser not in PARSERS:
-            problems.append(f"fields.{name}.parser: {parser!r} unknown; known: {', '.join(sorted(PARSERS))}")
-        headers: dict[str, dict[str, Any]] = {}
-        display: list[str] = []
-        for entry in spec["columns"]:
-            if isinstance(entry, dict):
-                entry = dict(entry)
-                header = str(entry.pop("header", ""))
-                options = entry
-            else:
-                header, options = str(entry), {}
-            headers[norm(header)] = options
-            display.append(header)
-        fields[name] = FieldSpec(
-            name=name, parser=parser, headers=headers, display=display,
-            required=bool(spec.get("required", False)), default=spec.get("default"),
-            numbered=bool(spec.get("numbered", False)),
-        )
-    for required in ("sku", "name", "price", "stock", "category"):
-        if required not in fields:
-            problems.append(f"fields.{required}: every mapping must say where {required} comes from")
+    try:
+        parsed = MappingFile.model_validate(raw if raw is not None else {})
+    except ValidationError as err:
+        found = problems(err, MappingFile)
+    else:
+        found = _name_problems(parsed)
+    if found:
+        lines = [f"{path}: {p}" for p in found]
+        raise MappingError("; ".join(lines), lines)
+    categories, top_words = _category_words(parsed.categories)
+    return Mapping(name=path.stem, fields=_field_specs(parsed.fields), categories=categories, top_words=top_words)
 
+
+def _name_problems(parsed: MappingFile) -> list[str]:
+    """Field names and category codes that PASINDO does not know, and required fields left out."""
+    found = [f"fields.{name}: unknown field{suggestion(name, FIELDS)}; known: {', '.join(sorted(FIELDS))}"
+             for name in parsed.fields if name not in FIELDS]
+    found += [f"fields.{name}: every mapping must say where {name} comes from"
+              for name in REQUIRED_FIELDS if name not in parsed.fields]
+    found += [f"categories.{code}: not a PASINDO category; see `pasindo schema`{suggestion(code, CATEGORY_CODES)}"
+              for code in parsed.categories if code not in CATEGORY_CODES]
+    return found
+
+
+def _field_specs(entries: dict[str, FieldEntry]) -> dict[str, FieldSpec]:
+    specs = {}
+    for name, entry in entries.items():
+        headers = {norm(c.header): {"unit": c.unit} if c.unit else {} for c in entry.columns}
+        specs[name] = FieldSpec(name=name, headers=headers, display=[c.header for c in entry.columns],
+                                required=entry.required, default=entry.default, numbered=entry.numbered)
+    return specs
+
+
+def _category_words(codes: dict[str, list[str] | None]) -> tuple[dict[str, str], dict[str, str]]:
+    """Normalised word -> category code (subcategory words also under "top\x00word"), and -> top-level code."""
     categories: dict[str, str] = {}
     top_words: dict[str, str] = {}
-    for code, words in (raw.get("categories") or {}).items():
-        if code not in CATEGORY_CODES:
-            problems.append(f"categories.{code}: not a PASINDO category; see `pasindo schema`")
-            continue
+    for code, words in codes.items():
         for word in words or []:
             w = norm(word)
-            if "/" in code:
-                top = code.split("/", 1)[0]
-                categories[f"{top}\x00{w}"] = code
-                # a subcategory word alone resolves only if no other top-level category uses it
-                if w in categories and categories[w] != code:
-                    categories[w] = ""
-                else:
-                    categories.setdefault(w, code)
-            else:
+            if "/" not in code:
                 top_words[w] = code
-    if problems:
-        raise MappingError(f"{path}: " + "; ".join(problems))
-    categories = {k: v for k, v in categories.items() if v}
-    return Mapping(name=path.stem, fields=fields, categories=categories, top_words=top_words)
+                continue
+            categories[f"{code.split('/', 1)[0]}\x00{w}"] = code
+            # a subcategory word alone resolves only if no other top-level category uses it
+            if w in categories and categories[w] != code:
+                categories[w] = ""
+            else:
+                categories.setdefault(w, code)
+    return {k: v for k, v in categories.items() if v}, top_words

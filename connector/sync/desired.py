@@ -10,40 +10,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import yaml
-
 from connector.adapters.base import Image, Listing, ListingVariant
-from connector.config import BUILTIN_MAPPINGS, ChannelConfig, PriceRule, StockRule
-from connector.schema import PRICE_MAX, PRICE_MIN, Product, top_category
-
-BUILTIN_CHANNEL_MAPS = BUILTIN_MAPPINGS / "channels"
-
-
-class CategoryMapError(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class CategoryMap:
-    """PASINDO category -> the channel's category id, with a fallback per top-level category."""
-
-    ids: dict[str, int | str]
-    source: str
-
-    def lookup(self, category: str) -> int | str | None:
-        return self.ids.get(category) or self.ids.get(top_category(category))
-
-
-def load_category_map(channel: ChannelConfig) -> CategoryMap:
-    path = channel.categories or BUILTIN_CHANNEL_MAPS / f"{channel.adapter}.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise CategoryMapError(f"channel {channel.name}: cannot read category map {path}: {err}") from None
-    ids = (raw or {}).get("categories") if isinstance(raw, dict) else None
-    if not isinstance(ids, dict):
-        raise CategoryMapError(f"channel {channel.name}: {path} needs a 'categories' mapping")
-    return CategoryMap(ids={str(k): v for k, v in ids.items()}, source=str(path))
+from connector.category_maps import CategoryMap, CategoryMapError, load_category_map  # noqa: F401 - the engine's
+from connector.config import ChannelConfig, PriceRule, StockRule
+from connector.schema import PRICE_MAX, PRICE_MIN, Product
 
 
 def seller_sku(sku: str, prefix: str | None) -> str:
