@@ -35,8 +35,9 @@ from connector.catalog.validation import Catalogs  # noqa: E402
 from connector.config import load_config  # noqa: E402
 from connector.logs import configure, get_logger  # noqa: E402
 from connector.sync.engine import Sync, SyncOptions, make_adapter  # noqa: E402
-from connector.sync.ledger import Binding  # noqa: E402
-from connector.sync.plan import PRICE, STOCK, Op  # noqa: E402
+from connector.sync.kinds import OpKind  # noqa: E402
+from connector.sync.ledger.model import Binding  # noqa: E402
+from connector.sync.plan import Op  # noqa: E402
 
 
 class Sandbox:
@@ -122,19 +123,19 @@ def naive(config_path: Path) -> tuple[float, int]:
     total_calls = 0
     start = time.perf_counter()
     for channel in config.channels:
-        bindings = engine.ledger.bindings(channel.name)
+        bindings = engine.ledger.bindings.all(channel.name)
         ops = [Op(kind, channel.name, key, b.institution, None, b) for key, b in bindings.items() for kind in
-               (PRICE, STOCK)]
+               (OpKind.PRICE, OpKind.STOCK)]
         adapter = make_adapter(channel, channel.endpoint, engine.ledger)
-        for kind in (PRICE, STOCK):
+        for kind in (OpKind.PRICE, OpKind.STOCK):
             changes = [op for op in ops if op.kind == kind]
             caps = adapter.capabilities
-            limit = caps.price_batch if kind == PRICE else caps.stock_batch
-            items = [Change(op.key, executor_remote(op.binding), (op.binding.prices if kind == PRICE else
+            limit = caps.price_batch if kind == OpKind.PRICE else caps.stock_batch
+            items = [Change(op.key, executor_remote(op.binding), (op.binding.prices if kind == OpKind.PRICE else
                                                                   op.binding.stock) or {}) for op in changes]
             size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
             for batch in batched(items, limit, size):
-                (adapter.update_prices if kind == PRICE else adapter.update_stock)(batch)
+                (adapter.update_prices if kind == OpKind.PRICE else adapter.update_stock)(batch)
                 total_calls += 1
         adapter.close()
     engine.close()
@@ -142,7 +143,7 @@ def naive(config_path: Path) -> tuple[float, int]:
 
 
 def executor_remote(binding: Binding) -> Remote:
-    return Remote(binding.external_id, binding.seller_sku, dict(binding.variant_ids), binding.status == "active")
+    return Remote(binding.external_id, binding.seller_sku, dict(binding.variant_ids), binding.active)
 
 
 def minimum_stock_calls(channel: str, products: int, skus: int) -> int:

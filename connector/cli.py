@@ -6,12 +6,15 @@ import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from connector import logs
 from connector.config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from connector.sync.ledger import Ledger
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_HELD, EXIT_LOCKED = 0, 1, 2, 3, 4
 
@@ -209,16 +212,16 @@ def report(obj: _Context, run_id: str | None, last: bool, institution: str | Non
     ledger = _open_ledger(config)
     try:
         if show_rejects:
-            rows = ledger.rejects(institution) if ledger else []
+            rows = ledger.rejects.all(institution) if ledger else []
             _emit(reports.rejects_output(rows, fmt=fmt, lang=lang, with_institution=institution is None), output)
             sys.exit(EXIT_OK)
-        run = ledger.run(run_id) if ledger else None
+        run = ledger.runs.get(run_id) if ledger else None
         if run is None:
             if run_id:
                 _usage(f"no run {run_id} in the ledger {ledger_path(config)}")
             click.echo(f"no runs yet in the ledger {ledger_path(config)}", err=True)
             sys.exit(EXIT_OK)
-        doc = reports.run_document(run, ledger.run_items(run["run_id"]), ledger.rejects(institution), institution)
+        doc = reports.run_document(run, ledger.runs.items(run.run_id), ledger.rejects.all(institution), institution)
     finally:
         if ledger:
             ledger.close()
@@ -242,8 +245,8 @@ def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: 
         _check_institutions(config, (institution,))
     ledger = _open_ledger(config)
     try:
-        rows = ledger.sales(institution=institution, since=since.date().isoformat() if since else None) if ledger \
-            else []
+        rows = ledger.orders.sales(institution=institution, since=since.date().isoformat() if since else None) \
+            if ledger else []
     finally:
         if ledger:
             ledger.close()
@@ -262,8 +265,8 @@ def status(obj: _Context, fmt: str) -> None:
     ledger = _open_ledger(config)
     try:
         def last_started(job: str) -> str | None:
-            run = ledger.last_run(job=job) if ledger else None
-            return run["started_at"] if run else None
+            run = ledger.runs.latest(job=job) if ledger else None
+            return run.started_at if run else None
 
         doc = reports.status_document(config, ledger, next_runs(config, last_started))
     finally:
@@ -380,7 +383,7 @@ def _usage(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _open_ledger(config: Config) -> Any:
+def _open_ledger(config: Config) -> Ledger | None:
     """The ledger for reading, or None before the first sync (a report does not create one)."""
     from connector.sync.engine import ledger_path
     from connector.sync.ledger import Ledger

@@ -32,9 +32,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from connector import logs
 from connector.config import Config, ConfigError, load_config, schedule_trigger
 from connector.sync.engine import Sync, SyncOptions
+from connector.sync.kinds import Aspect, Trigger
 from connector.sync.lock import Locked, SyncLock
 
-KINDS: dict[str, tuple[str, ...]] = {"full": (), "stock_price": ("price", "stock")}  # kind -> SyncOptions.only
+KINDS: dict[str, tuple[Aspect, ...]] = {"full": (), "stock_price": (Aspect.PRICE, Aspect.STOCK)}  # -> SyncOptions.only
 MISFIRE_GRACE_SECONDS = 3600  # a run kept waiting behind a long one still runs if it can start within this
 LOCK_POLL_SECONDS = 0.5
 LOCK_WAIT_SECONDS = 3600
@@ -52,7 +53,7 @@ class ScheduledSync:
     trigger: Any
 
     @property
-    def only(self) -> tuple[str, ...]:
+    def only(self) -> tuple[Aspect, ...]:
         return KINDS[self.kind]
 
     def next_run(self, now: datetime, previous: datetime | None = None) -> datetime | None:
@@ -169,8 +170,8 @@ class Daemon:
             if not self._acquire(lock, log):
                 return
             try:
-                engine = Sync(config, SyncOptions(institutions=job.institutions, only=job.only, trigger="schedule",
-                                                  job=job_id), log=log, stop=self.stop)
+                engine = Sync(config, SyncOptions(institutions=job.institutions, only=job.only,
+                                                  trigger=Trigger.SCHEDULE, job=job_id), log=log, stop=self.stop)
                 try:
                     engine.run()
                 finally:

@@ -17,7 +17,9 @@ import click
 from connector.catalog.validation import Validation
 from connector.config import Config
 from connector.sync.engine import SyncResult, ledger_path
+from connector.sync.kinds import ItemOutcome, OpKind
 from connector.sync.ledger import Ledger
+from connector.sync.ledger.model import RejectRow, Run, RunItem, SaleLine
 from connector.sync.link import Linking
 
 _HEADINGS = {
@@ -61,8 +63,9 @@ def sync_document(result: SyncResult) -> dict[str, Any]:
                            "seconds": result.seconds}
     if result.run_id is None:  # dry run
         doc["plan"] = [
-            {"channel": p.channel, "institution": institution, "key": key, "op": "adopt", "reason": f"listing {ext}"}
-            for p in result.plans for key, institution, ext in p.adopted
+            {"channel": p.channel, "institution": a.institution, "key": a.key, "op": OpKind.ADOPT,
+             "reason": f"listing {a.external_id}"}
+            for p in result.plans for a in p.adopted
         ] + [
             {"channel": p.channel, "institution": op.institution, "key": op.key, "op": op.kind, "reason": op.reason}
             for p in result.plans for op in p.ops
@@ -82,7 +85,7 @@ def sync_document(result: SyncResult) -> dict[str, Any]:
 def print_sync(result: SyncResult) -> None:
     if result.run_id is None:
         rows = Counter((op.institution, p.channel, op.kind) for p in result.plans for op in p.ops)
-        rows.update((institution, p.channel, "adopt") for p in result.plans for _, institution, _ in p.adopted)
+        rows.update((a.institution, p.channel, OpKind.ADOPT) for p in result.plans for a in p.adopted)
         click.echo("Plan (dry run: nothing was changed)")
         click.echo(table([(*k, n) for k, n in sorted(rows.items())], ("institution", "channel", "op", "count"))
                    if rows else "nothing to do")
@@ -116,7 +119,7 @@ def link_document(linked: list[tuple[str, Linking | None, str | None]], *, dry_r
             continue
         channels.append({
             "channel": name, "error": None,
-            "matched": [{"key": w.listing.key, "listing": r.external_id} for w, r in linking.matched],
+            "matched": [{"key": m.desired.listing.key, "listing": m.remote.external_id} for m in linking.matched],
             "to_create": linking.to_create,
             "unknown": [{"listing": r.external_id, "seller_sku": r.seller_sku, "skus": sorted(r.skus())}
                         for r in linking.unknown],
@@ -174,30 +177,28 @@ class SyncProgress:
 # -- a run, read back from the ledger -----------------------------------------------------------------------------
 
 
-def run_document(run: dict[str, Any], items: list[dict[str, Any]], rejects: list[dict[str, Any]],
+def run_document(run: Run, items: list[RunItem], rejects: list[RejectRow],
                  institution: str | None = None) -> dict[str, Any]:
     """A run as the ledger recorded it: its summary and every item that did not succeed, with reasons.
     `rejects` are the stored refused rows; those this run read (and no later run replaced) are included."""
-    summary = json.loads(run["summary"] or "{}")
-    options = json.loads(run["options"] or "{}")
+    summary = run.summary
 
     def wanted(institution_of: str | None) -> bool:
         return institution is None or institution_of == institution
 
     return {
-        "run_id": run["run_id"], "trigger": run["trigger"], "job": options.get("job"), "status": run["status"],
-        "started_at": run["started_at"], "finished_at": run["finished_at"],
-        "seconds": summary.get("seconds", _seconds(run["started_at"], run["finished_at"])),
-        "options": options, "institution": institution,
+        "run_id": run.run_id, "trigger": run.trigger, "job": run.job, "status": run.status,
+        "started_at": run.started_at, "finished_at": run.finished_at,
+        "seconds": summary.get("seconds", _seconds(run.started_at, run.finished_at)),
+        "options": run.options, "institution": institution,
         "counts": [c for c in summary.get("counts", []) if wanted(c["institution"])],
         "problems": [
-            {"channel": i["channel"], "institution": i["institution"], "key": i["product_key"], "op": i["op"],
-             "outcome": i["outcome"], "error_class": i["error_class"], "code": i["code"], "message": i["message"],
-             "at": i["at"]}
-            for i in items if i["outcome"] != "ok" and wanted(i["institution"])
+            {"channel": i.channel, "institution": i.institution, "key": i.product_key, "op": i.op,
+             "outcome": i.outcome, "error_class": i.error_class, "code": i.code, "message": i.message, "at": i.at}
+            for i in items if i.outcome != ItemOutcome.OK and wanted(i.institution)
         ],
         "rejected_rows": summary.get("rejects") if institution is None else None,
-        "rejects": [_reject(r) for r in rejects if r["run_id"] == run["run_id"] and wanted(r["institution"])],
+        "rejects": [_reject(r) for r in rejects if r.run_id == run.run_id and wanted(r.institution)],
         "stopped": summary.get("stopped", {}),
     }
 
@@ -208,10 +209,9 @@ def _seconds(started: str | None, finished: str | None) -> float | None:
     return round((datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds(), 3)
 
 
-def _reject(r: dict[str, Any]) -> dict[str, Any]:
-    return {"institution": r["institution"], "file": r["file"], "row": r["row"], "column": r["column"],
-            "value": r["value"], "reason": r["reason"], "message_en": r["message_en"], "message_id": r["message_id"],
-            "sku": r["sku"]}
+def _reject(r: RejectRow) -> dict[str, Any]:
+    return {"institution": r.institution, "file": r.file, "row": r.row, "column": r.column, "value": r.value,
+            "reason": r.reason, "message_en": r.message_en, "message_id": r.message_id, "sku": r.sku}
 
 
 _PROBLEM_COLUMNS = ("channel", "institution", "key", "op", "outcome", "error_class", "code", "message")
@@ -249,14 +249,14 @@ _REJECT_HEADERS = {
 }
 
 
-def rejects_output(rows: list[dict[str, Any]], *, fmt: str, lang: str = "en", with_institution: bool = True
+def rejects_output(rows: list[RejectRow], *, fmt: str, lang: str = "en", with_institution: bool = True
                    ) -> str | bytes:
     """The stored refused rows (latest reading of each catalog) as a table, JSON, or a spreadsheet CSV."""
     if fmt == "json":
         return json.dumps([_reject(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
     headers = _REJECT_HEADERS[lang] if with_institution else _REJECT_HEADERS[lang][1:]
-    cells = [((r["institution"],) if with_institution else ()) + (
-        r["file"], r["row"], r["column"], r["value"], r["reason"], r[f"message_{lang}"], r["sku"]) for r in rows]
+    cells = [((r.institution,) if with_institution else ()) + (
+        r.file, r.row, r.column, r.value, r.reason, r.message(lang), r.sku) for r in rows]
     if fmt == "csv":
         return spreadsheet_csv(headers, cells)
     return table(cells, headers) + "\n" if rows else ("tidak ada baris yang ditolak\n" if lang == "id"
@@ -269,11 +269,11 @@ _SALES_HEADERS = ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Juml
 _SALE_STATUS_ID = {"placed": "terjual", "cancelled": "dibatalkan", "returned": "dikembalikan"}
 
 
-def sales_document(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def sales_document(rows: list[SaleLine]) -> dict[str, Any]:
     """Order lines per institution and channel, and the units sold (not cancelled or returned) per catalog SKU."""
-    orders = [{"institution": r["institution"], "channel": r["channel"], "order_id": r["order_id"],
-               "sku": r["stock_key"].split(":", 1)[1] if r["stock_key"] else None, "seller_sku": r["seller_sku"],
-               "quantity": r["quantity"], "status": r["status"], "at": r["at"]} for r in rows]
+    orders = [{"institution": r.institution, "channel": r.channel, "order_id": r.order_id,
+               "sku": r.stock_key.split(":", 1)[1] if r.stock_key else None, "seller_sku": r.seller_sku,
+               "quantity": r.quantity, "status": r.status, "at": r.at} for r in rows]
     totals: dict[tuple[str, str, str], int] = {}
     for o in orders:
         if o["status"] == "placed":
@@ -350,30 +350,30 @@ def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[s
     now = now or datetime.now(UTC)
     pairs = {(c.name, i.code) for i in config.institutions for c in config.channels
              if i.channels is None or c.name in i.channels}
-    counts = {(r["channel"], r["institution"]): r for r in ledger.listing_counts()} if ledger else {}
-    failing = {(r["channel"], r["institution"]): r["failing"] for r in ledger.failing_counts()} if ledger else {}
+    counts = {(r.channel, r.institution): r for r in ledger.runs.listing_counts()} if ledger else {}
+    failing = {(r.channel, r.institution): r.failing for r in ledger.runs.failing_counts()} if ledger else {}
     listings = []
     for channel, institution in sorted(pairs | set(counts) | set(failing)):
-        row = counts.get((channel, institution), {})
-        listings.append({"channel": channel, "institution": institution, "active": row.get("active") or 0,
-                         "inactive": row.get("inactive") or 0, "failing": failing.get((channel, institution), 0),
-                         "invalid": row.get("invalid") or 0})
-    last = ledger.run() if ledger else None
+        row = counts.get((channel, institution))
+        listings.append({"channel": channel, "institution": institution, "active": row.active if row else 0,
+                         "inactive": row.inactive if row else 0, "failing": failing.get((channel, institution), 0),
+                         "invalid": row.invalid if row else 0})
+    last = ledger.runs.get() if ledger else None
     last_run = None
     if last is not None:
         doc = run_document(last, [], [])
         last_run = {k: doc[k] for k in ("run_id", "trigger", "job", "status", "started_at", "finished_at", "seconds")}
         last_run["not_ok"] = sum(c["count"] for c in doc["counts"] if c["outcome"] != "ok")
-    stored = ledger.token_expiry() if ledger else {}
+    stored = ledger.tokens.expiry() if ledger else {}
     tokens = []
     for channel in sorted({c.name for c in config.channels} | set(stored)):
         token = stored.get(channel)
-        expires = token["expires_at"] if token else None
+        expires = token.expires_at if token else None
         tokens.append({
             "channel": channel, "source": "ledger" if token else "config",
             "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(timespec="seconds") if expires else None,
             "expired": expires < now.timestamp() if expires else None,
-            "refreshed_at": token["updated_at"] if token else None,
+            "refreshed_at": token.updated_at if token else None,
         })
     return {"ledger": str(ledger_path(config)), "listings": listings, "last_run": last_run, "schedule": schedule,
             "tokens": tokens}

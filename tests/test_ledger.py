@@ -1,16 +1,34 @@
-"""The ledger: a real SQLite file; bindings, intents, runs, tokens, media; survives reopening."""
+"""The ledger: a real SQLite file; bindings, intents, runs, tokens, media; survives reopening; reads a file written
+before its stores were split, and writes the same data."""
 
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from connector.adapters.base import ErrorClass
+from connector.sync.kinds import Guard, ItemOutcome, ListingStatus, OpKind, RunStatus, Trigger
 from connector.sync.ledger import SCHEMA_VERSION, Binding, Ledger
+from connector.sync.ledger.model import (
+    FailingCount,
+    IntentOutcome,
+    LinkConflict,
+    ListingCounts,
+    RejectRow,
+    RunItem,
+    SaleLine,
+    TokenExpiry,
+)
 from connector.sync.lock import Locked, SyncLock
+
+WRITTEN_BEFORE = Path(__file__).parent / "data" / "ledger-schema-4.sql"
 
 
 @pytest.fixture
@@ -32,57 +50,57 @@ def test_state_dir_and_file_are_owner_only(ledger):
 
 
 def test_binding_round_trip_and_intent_resolved_in_the_same_transaction(tmp_path, ledger):
-    intent = ledger.begin_intent("shopee", "lapas-a:X", "lapas-a", "LPA-X", "create", "run-1")
-    assert [i["intent_id"] for i in ledger.open_intents("shopee")] == [intent]
-    ledger.save_binding(Binding("shopee", "lapas-a:X", "lapas-a", "LPA-X", "800000001", {"LPA-X-40": "9001"},
-                                "active", "fp", {"LPA-X-40": 1000}, {"LPA-X-40": 3}), intent_id=intent)
-    assert ledger.open_intents("shopee") == []
+    intent = ledger.bindings.begin_intent("shopee", "lapas-a:X", "lapas-a", "LPA-X", OpKind.CREATE, "run-1")
+    assert [i.intent_id for i in ledger.bindings.open_intents("shopee")] == [intent]
+    ledger.bindings.save(Binding("shopee", "lapas-a:X", "lapas-a", "LPA-X", "800000001", {"LPA-X-40": "9001"},
+                                 ListingStatus.ACTIVE, "fp", {"LPA-X-40": 1000}, {"LPA-X-40": 3}), intent_id=intent)
+    assert ledger.bindings.open_intents("shopee") == []
     ledger.close()
     reopened = Ledger(tmp_path / "state" / "ledger.sqlite")
-    b = reopened.binding("shopee", "lapas-a:X")
+    b = reopened.bindings.get("shopee", "lapas-a:X")
     assert (b.external_id, b.variant_ids, b.prices, b.stock) == ("800000001", {"LPA-X-40": "9001"},
                                                                  {"LPA-X-40": 1000}, {"LPA-X-40": 3})
-    reopened.update_binding("shopee", "lapas-a:X", stock={"LPA-X-40": 0}, status="inactive")
-    b = reopened.binding("shopee", "lapas-a:X")
+    reopened.bindings.update("shopee", "lapas-a:X", stock={"LPA-X-40": 0}, status=ListingStatus.INACTIVE)
+    b = reopened.bindings.get("shopee", "lapas-a:X")
     assert (b.stock, b.status) == ({"LPA-X-40": 0}, "inactive")
     reopened.close()
 
 
 def test_one_external_id_is_bound_to_one_product(ledger):
-    ledger.save_binding(Binding("shopee", "a:1", "a", "1", "800000001"))
+    ledger.bindings.save(Binding("shopee", "a:1", "a", "1", "800000001"))
     with pytest.raises(Exception, match="UNIQUE"):
-        ledger.save_binding(Binding("shopee", "a:2", "a", "2", "800000001"))
+        ledger.bindings.save(Binding("shopee", "a:2", "a", "2", "800000001"))
 
 
 def test_a_run_left_running_is_marked_interrupted_by_the_next(ledger):
-    first = ledger.start_run("manual", {})
-    second = ledger.start_run("schedule", {})
-    assert ledger.run(first)["status"] == "interrupted"
-    assert ledger.run(second)["status"] == "running"
-    ledger.finish_run(second, "ok", {"counts": []})
-    assert ledger.run()["run_id"] == second and ledger.run()["status"] == "ok"
+    first = ledger.runs.start(Trigger.MANUAL, {})
+    second = ledger.runs.start(Trigger.SCHEDULE, {})
+    assert ledger.runs.get(first).status == "interrupted"
+    assert ledger.runs.get(second).status == "running"
+    ledger.runs.finish(second, RunStatus.OK, {"counts": []})
+    assert ledger.runs.get().run_id == second and ledger.runs.get().status == "ok"
 
 
 def test_prune_keeps_failures(ledger):
-    run = ledger.start_run("manual", {})
-    ledger.record_item(run, "shopee", "a", "a:1", "create", "ok")
-    ledger.record_item(run, "shopee", "a", "a:2", "create", "failed", message="boom")
+    run = ledger.runs.start(Trigger.MANUAL, {})
+    ledger.runs.record(run, RunItem("shopee", "a", "a:1", OpKind.CREATE, ItemOutcome.OK))
+    ledger.runs.record(run, RunItem("shopee", "a", "a:2", OpKind.CREATE, ItemOutcome.FAILED, message="boom"))
     ledger.db.conn.execute("UPDATE run_items SET at = '2000-01-01T00:00:00+00:00'")
-    assert ledger.prune(30) == 1
-    assert [i["outcome"] for i in ledger.run_items(run)] == ["failed"]
+    assert ledger.runs.prune(30) == 1
+    assert [i.outcome for i in ledger.runs.items(run)] == ["failed"]
 
 
 def test_tokens_and_media(ledger, tmp_path):
-    assert ledger.load("shopee") is None
-    ledger.save("shopee", {"access_token": "a1", "refresh_token": "r1"})
-    assert ledger.load("shopee") == {"access_token": "a1", "refresh_token": "r1"}
-    ledger.put("shopee", "abc", "img-1")
-    assert ledger.get("shopee", "abc") == "img-1" and ledger.get("lazada", "abc") is None
+    assert ledger.tokens.load("shopee") is None
+    ledger.tokens.save("shopee", {"access_token": "a1", "refresh_token": "r1"})
+    assert ledger.tokens.load("shopee") == {"access_token": "a1", "refresh_token": "r1"}
+    ledger.media.put("shopee", "abc", "img-1")
+    assert ledger.media.get("shopee", "abc") == "img-1" and ledger.media.get("lazada", "abc") is None
     image = tmp_path / "a.png"
     image.write_bytes(b"one")
-    first = ledger.file_sha256(image)
+    first = ledger.media.file_sha256(image)
     image.write_bytes(b"two!")
-    assert ledger.file_sha256(image) != first
+    assert ledger.media.file_sha256(image) != first
 
 
 def test_a_second_sync_lock_is_refused_and_released_when_the_holder_dies(tmp_path):
@@ -100,3 +118,183 @@ def test_a_second_sync_lock_is_refused_and_released_when_the_holder_dies(tmp_pat
     lock = SyncLock(tmp_path)
     lock.acquire()
     lock.release()
+
+
+def written_before(tmp_path: Path) -> Path:
+    """A ledger file as the connector wrote it before its stores were split (tests/data, dumped as SQL)."""
+    path = tmp_path / "state" / "ledger.sqlite"
+    path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(WRITTEN_BEFORE.read_text(encoding="utf-8"))
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    return path
+
+
+def test_a_ledger_written_before_the_stores_opens_and_reads_as_before(tmp_path):
+    ledger = Ledger(written_before(tmp_path))
+    try:
+        assert ledger.schema_version() == SCHEMA_VERSION == 4 and ledger.integrity() == "ok"
+        bindings = ledger.bindings.all("shopee")
+        assert sorted(bindings) == ["lapas-a:X", "lapas-a:Y", "lapas-a:Z"]
+        x, y, z = bindings["lapas-a:X"], bindings["lapas-a:Y"], bindings["lapas-a:Z"]
+        assert (x.external_id, x.variant_ids, x.status, x.content_fp, x.prices, x.stock) == (
+            "800000001", {"LPA-X-40": "9001", "LPA-X-41": "9002"}, ListingStatus.ACTIVE, "fp-x",
+            {"LPA-X-40": 150000, "LPA-X-41": 160000}, {"LPA-X-40": 3, "LPA-X-41": 0})
+        assert (y.status, y.active, y.variant_ids, y.stock) == (ListingStatus.INACTIVE, False, {}, {"LPA-Y": 0})
+        assert (z.external_id, z.invalid_fp, z.last_error, z.prices) == (None, "fp-z", "kategori ditolak", None)
+        assert ledger.bindings.get("shopee", "lapas-a:X") == x
+        [waiting] = ledger.bindings.open_intents("shopee")
+        assert (waiting.product_key, waiting.op, waiting.variant_skus, waiting.outcome) == (
+            "lapas-a:W", OpKind.CREATE, (), None)
+        assert ledger.bindings.linked("shopee") and not ledger.bindings.linked("lazada")
+        assert ledger.bindings.link_conflicts("shopee") == {"lapas-a:V": LinkConflict(
+            "lapas-a:V", "lapas-a", "2 listings carry its seller SKUs", ("800000007", "800000008"))}
+
+        run = ledger.runs.get()
+        assert (run.trigger, run.job, run.status, run.summary["seconds"], run.options["only"]) == (
+            Trigger.SCHEDULE, "stock_price", RunStatus.PROBLEMS, 1.5, ["price", "stock"])
+        assert ledger.runs.latest(job="stock_price") == run and ledger.runs.latest(job="full") is None
+        items = ledger.runs.items(run.run_id)
+        assert [(i.product_key, i.op, i.outcome, i.error_class, i.code, i.message) for i in items] == [
+            ("lapas-a:X", OpKind.CREATE, ItemOutcome.OK, None, None, None),
+            ("lapas-a:Y", OpKind.PRICE, ItemOutcome.FAILED, ErrorClass.TRANSIENT, "503", "service busy"),
+            ("lapas-a:Y", OpKind.DELIST, ItemOutcome.HELD, ErrorClass.GUARD, Guard.MASS_DELIST,
+             "2 of 2 active listings of lapas-a would be delisted"),
+            ("lapas-a:Z", OpKind.WAIT, ItemOutcome.INVALID, None, None, "refused by the channel: kategori ditolak")]
+        assert ledger.runs.listing_counts() == [ListingCounts("shopee", "lapas-a", 1, 1, 1)]
+        assert ledger.runs.failing_counts() == []  # lapas-a:Y's failed price was followed by a held delist
+        ledger.runs.record(run.run_id, RunItem("shopee", "lapas-a", "lapas-a:Y", OpKind.STOCK, ItemOutcome.FAILED))
+        assert ledger.runs.failing_counts() == [FailingCount("shopee", "lapas-a", 1)]
+
+        assert ledger.rejects.all() == ledger.rejects.all("lapas-a") == [RejectRow(
+            "lapas-a", "katalog.xlsx", 7, "harga", "Rp 1.000,-x", "price_invalid", "price is not a number",
+            "harga bukan angka", "V", run.run_id)]
+        assert ledger.media.get("shopee", "ab" * 32) == "img-1"
+        assert ledger.tokens.load("shopee") == {"access_token": "tok", "refresh_token": "ref",
+                                                "expires_at": 1900000000}
+        assert ledger.tokens.expiry()["shopee"].expires_at == 1900000000
+        assert ledger.orders.cursor("shopee") == "cursor-1"
+        assert [(s.order_id, s.institution, s.stock_key, s.quantity, s.status) for s in ledger.orders.sales()] == [
+            ("O-2", None, None, 1, "cancelled"), ("O-1", "lapas-a", "lapas-a:X-40", 2, "placed")]
+        assert ledger.orders.sold_since_basis({"lapas-a:X-40": 5, "lapas-a:Y": 4}, record=False) == {}
+        assert ledger.orders.sold_since_basis({"lapas-a:Y": 4}) == {}
+    finally:
+        ledger.close()
+
+
+def write_as_before(ledger: Ledger, tmp_path: Path) -> None:
+    """Through the stores, the writes that made tests/data/ledger-schema-4.sql with the code before them."""
+    run = ledger.runs.start(Trigger.SCHEDULE, {"institutions": ["lapas-a"], "channels": ["shopee"],
+                                               "only": ["price", "stock"], "force": False, "job": "stock_price"})
+    b = ledger.bindings
+    intent = b.begin_intent("shopee", "lapas-a:X", "lapas-a", "LPA-X", OpKind.CREATE, run, ["LPA-X-40", "LPA-X-41"])
+    b.save(Binding("shopee", "lapas-a:X", "lapas-a", "LPA-X", "800000001", {"LPA-X-40": "9001", "LPA-X-41": "9002"},
+                   ListingStatus.ACTIVE, "fp-x", {"LPA-X-40": 150000, "LPA-X-41": 160000},
+                   {"LPA-X-40": 3, "LPA-X-41": 0}), intent_id=intent, outcome=IntentOutcome.CREATED)
+    b.save(Binding("shopee", "lapas-a:Y", "lapas-a", "LPA-Y", "800000002", {}, ListingStatus.INACTIVE, "fp-y",
+                   {"LPA-Y": 20000}, {"LPA-Y": 0}))
+    b.save(Binding("shopee", "lapas-a:Z", "lapas-a", "LPA-Z", invalid_fp="fp-z", last_error="kategori ditolak"))
+    b.begin_intent("shopee", "lapas-a:W", "lapas-a", "LPA-W", OpKind.CREATE, run)
+    ledger.runs.record(run, RunItem("shopee", "lapas-a", "lapas-a:X", OpKind.CREATE, ItemOutcome.OK))
+    ledger.runs.record(run, RunItem("shopee", "lapas-a", "lapas-a:Y", OpKind.PRICE, ItemOutcome.FAILED,
+                                    ErrorClass.TRANSIENT, "503", "service busy"))
+    ledger.runs.record(run, RunItem("shopee", "lapas-a", "lapas-a:Y", OpKind.DELIST, ItemOutcome.HELD, ErrorClass.GUARD,
+                                    Guard.MASS_DELIST, "2 of 2 active listings of lapas-a would be delisted"))
+    ledger.runs.record_all(run, [RunItem("shopee", "lapas-a", "lapas-a:Z", OpKind.WAIT, ItemOutcome.INVALID,
+                                         message="refused by the channel: kategori ditolak")])
+    ledger.rejects.replace(run, {"lapas-a": [RejectRow("lapas-a", "katalog.xlsx", 7, "harga", "Rp 1.000,-x",
+                                                       "price_invalid", "price is not a number", "harga bukan angka",
+                                                       "V")]})
+    ledger.runs.finish(run, RunStatus.PROBLEMS, {"seconds": 1.5, "rejects": 1, "held": 1, "stopped": {}, "counts": [
+        {"institution": "lapas-a", "channel": "shopee", "op": "create", "outcome": "ok", "count": 1}]})
+    ledger.media.put("shopee", "ab" * 32, "img-1")
+    image = tmp_path / "a.jpg"
+    image.write_bytes(b"jpeg")
+    ledger.media.file_sha256(image)
+    ledger.tokens.save("shopee", {"access_token": "tok", "refresh_token": "ref", "expires_at": 1900000000})
+    ledger.orders.record("shopee", [
+        SaleLine("shopee", "O-1", "LPA-X-40", "lapas-a", "lapas-a:X-40", 2, "placed", "2024-05-01T10:00:00.000+00:00"),
+        SaleLine("shopee", "O-2", "UNKNOWN", None, None, 1, "cancelled", "2024-05-02T10:00:00.000+00:00")], "cursor-1")
+    ledger.orders.sold_since_basis({"lapas-a:Y": 4})
+    b.record_link("shopee", [], [LinkConflict("lapas-a:V", "lapas-a", "2 listings carry its seller SKUs",
+                                              ("800000007", "800000008"))],
+                  institutions={"lapas-a"}, complete=True, run_id=run)
+
+
+def rows_of(dump: list[str]) -> list[str]:
+    """A dump's rows, with what differs between two writes of the same data (times, ids, pid, paths) blanked."""
+    out = []
+    for line in dump:
+        if not line.startswith("INSERT"):
+            continue
+        line = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", "TIME", line)
+        line = re.sub(r"\d{8}T\d{6}-[0-9a-f]{6}", "RUN", line)
+        line = re.sub(r"'[0-9a-f]{32}'", "'INTENT'", line)
+        line = re.sub(r"'schedule',\d+,", "'schedule',PID,", line)
+        files = r'^INSERT INTO "files" VALUES\(\'[^\']*\',(\d+),\d+,'
+        line = re.sub(files, r'INSERT INTO "files" VALUES(PATH,\1,MTIME,', line)
+        out.append(line)
+    return out
+
+
+def schema_of(path: Path) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_stores_write_the_same_data_as_before(tmp_path):
+    ledger = Ledger(tmp_path / "new" / "state" / "ledger.sqlite")
+    try:
+        write_as_before(ledger, tmp_path)
+        now = list(ledger.db.conn.iterdump())
+    finally:
+        ledger.close()
+    assert rows_of(now) == rows_of(WRITTEN_BEFORE.read_text(encoding="utf-8").splitlines())
+    assert schema_of(ledger.path) == schema_of(written_before(tmp_path / "old"))
+
+
+def test_a_failure_part_way_through_a_transaction_leaves_nothing(ledger):
+    ledger.rejects.replace("run-1", {"lapas-a": [RejectRow("lapas-a", "a.csv", 2, "harga", "x", "price_invalid",
+                                                           "bad", "buruk", "A")]})
+    broken = RejectRow("lapas-b", "b.csv", 3, "harga", "y", None, "bad", "buruk", "B")  # reason is NOT NULL
+    with pytest.raises(sqlite3.IntegrityError):
+        ledger.rejects.replace("run-2", {"lapas-a": [], "lapas-b": [broken]})  # lapas-a's delete came first
+    assert [(r.institution, r.run_id) for r in ledger.rejects.all()] == [("lapas-a", "run-1")]
+    with pytest.raises(RuntimeError), ledger.transaction():
+        ledger.db["tokens"].upsert({"channel": "shopee", "data": "{}", "updated_at": "now"}, pk="channel")
+        ledger.db["media"].insert_all([{"channel": "shopee", "sha256": "abc", "image_id": "i", "uploaded_at": "now"}])
+        raise RuntimeError("killed")
+    assert ledger.tokens.load("shopee") is None and ledger.media.get("shopee", "abc") is None
+    assert not ledger.db.conn.in_transaction
+
+
+def test_a_with_block_on_the_connection_never_commits_the_open_transaction(ledger):
+    """Earlier sqlite-utils versions wrap their writes in `with conn:`; inside `transaction()` that must not commit."""
+    with pytest.raises(RuntimeError), ledger.transaction() as conn:
+        with conn:
+            conn.execute("INSERT INTO tokens VALUES ('shopee', '{}', 'now')")
+        assert conn.in_transaction
+        raise RuntimeError("killed")
+    assert ledger.tokens.load("shopee") is None
+
+
+def test_the_adapters_get_the_token_and_media_stores(ledger):
+    from connector.adapters.base import MediaCache, TokenStore
+
+    tokens: TokenStore = ledger.tokens
+    media: MediaCache = ledger.media
+    tokens.save("lazada", {"access_token": "a", "expires_at": 1700000000})
+    media.put("lazada", "f00", "img-9")
+    assert ledger.tokens.expiry() == {"lazada": TokenExpiry("lazada", 1700000000, ledger.tokens.expiry()["lazada"]
+                                                            .updated_at)}
+    assert media.get("lazada", "f00") == "img-9"
+
+
+def test_a_binding_update_names_only_acknowledged_aspects(ledger):
+    ledger.bindings.save(Binding("shopee", "a:1", "a", "1", "800000001"))
+    with pytest.raises(ValueError, match="product_key"):
+        ledger.bindings.update("shopee", "a:1", product_key="a:2")

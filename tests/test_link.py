@@ -51,7 +51,7 @@ class LinkShop(Shop):
     def bindings(self) -> dict:
         ledger = Ledger(self.dir / "state" / "ledger.sqlite")
         try:
-            return ledger.bindings(self.dialect)
+            return ledger.bindings.all(self.dialect)
         finally:
             ledger.close()
 

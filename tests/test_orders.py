@@ -138,7 +138,7 @@ def test_repeated_pulls_and_a_lost_cursor_never_count_an_order_twice(tmp_path, s
     assert shops.stock() == {"shopee": 3, "lazada": 3, "tiktokshop": 3}
     ledger = shops.ledger()
     try:
-        assert [(s["channel"], s["quantity"], s["status"]) for s in ledger.sales()] == [("shopee", 1, "placed")]
+        assert [(s.channel, s.quantity, s.status) for s in ledger.orders.sales()] == [("shopee", 1, "placed")]
     finally:
         ledger.close()
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from dataclasses import replace
+
 from connector.adapters.base import Image
 from connector.config import ChannelConfig, GuardsConfig, PriceRule, StockRule
 from connector.schema import Maker, Product, SourceRef, Variant
 from connector.sync.desired import CategoryMap, channel_price, channel_stock, desired_listing, seller_sku
-from connector.sync.ledger import Binding
-from connector.sync.plan import (
-    CONTENT,
-    CREATE,
-    DELIST,
-    PRICE,
-    RELIST,
-    STOCK,
-    Plan,
-    apply_guards,
-    plan_channel,
-)
+from connector.sync.guards import apply_guards
+from connector.sync.kinds import DelistReason, Guard, ListingStatus, OpKind
+from connector.sync.ledger.model import Binding
+from connector.sync.plan import Plan, plan_channel
+
+CREATE, CONTENT, PRICE, STOCK, DELIST, RELIST = (OpKind.CREATE, OpKind.CONTENT, OpKind.PRICE, OpKind.STOCK,
+                                                 OpKind.DELIST, OpKind.RELIST)
 
 CATEGORIES = CategoryMap({"fashion": 100416, "fashion/dompet": 100613}, "test map")
 
@@ -76,11 +75,9 @@ def test_delist_at_zero_makes_an_empty_product_inactive():
 
 
 def acknowledged(want, **changes) -> Binding:
-    b = Binding("shopee", want.listing.key, "lapas-uji", want.listing.seller_sku, "800000001", {}, "active",
+    b = Binding("shopee", want.listing.key, "lapas-uji", want.listing.seller_sku, "800000001", {}, ListingStatus.ACTIVE,
                 want.content_fp, want.listing.sku_prices(), want.listing.sku_stock())
-    for k, v in changes.items():
-        setattr(b, k, v)
-    return b
+    return replace(b, **changes)
 
 
 def kinds(plan: Plan) -> list[tuple[str, str]]:
@@ -112,8 +109,8 @@ def test_a_product_that_left_the_catalog_is_delisted_and_relisted_when_back():
     want = desired(product())
     key = want.listing.key
     gone = plan({}, {key: acknowledged(want)})
-    assert kinds(gone) == [(DELIST, key)] and gone.ops[0].reason == "left the catalog"
-    back = plan({key: want}, {key: acknowledged(want, status="inactive")})
+    assert kinds(gone) == [(DELIST, key)] and gone.ops[0].reason == DelistReason.LEFT_CATALOG
+    back = plan({key: want}, {key: acknowledged(want, status=ListingStatus.INACTIVE)})
     assert kinds(back) == [(RELIST, key)]
 
 
@@ -129,7 +126,7 @@ def test_content_refused_by_the_channel_is_not_retried_until_it_changes():
     refused = Binding("shopee", want.listing.key, "lapas-uji", want.listing.seller_sku, invalid_fp=want.content_fp,
                       last_error="category not allowed")
     p = plan({want.listing.key: want}, {want.listing.key: refused})
-    assert p.ops == [] and p.skipped[0][2] == "refused by the channel: category not allowed"
+    assert p.ops == [] and p.skipped[0].why == "refused by the channel: category not allowed"
     changed = desired(product(name="Dompet Kulit Sapi Asli Pria Coklat Tua"))
     assert kinds(plan({want.listing.key: changed}, {want.listing.key: refused})) == [(CREATE, want.listing.key)]
 
@@ -151,7 +148,7 @@ def test_mass_delist_is_held_and_a_single_delist_is_not():
     bindings = {k: acknowledged(w) for k, w in wants.items()}
     guards = GuardsConfig(max_delist_percent=20)
     truncated = apply_guards(plan(dict(list(wants.items())[:5]), bindings), bindings, guards)
-    assert truncated.ops == [] and len(truncated.held) == 5 and truncated.held[0].guard == "mass_delist"
+    assert truncated.ops == [] and len(truncated.held) == 5 and truncated.held[0].guard == Guard.MASS_DELIST
     one_less = apply_guards(plan(dict(list(wants.items())[:9]), bindings), bindings, guards)
     assert [op.kind for op in one_less.ops] == [DELIST] and one_less.held == []
 
@@ -174,10 +171,11 @@ def test_listing_carries_the_credit_line():
 def test_refused_new_variants_hold_back_their_prices_and_stock_too():
     p = product(variants=[Variant(sku="D-40", price=200_000, stock=1, options={"Ukuran": "40"})])
     want = desired(p)
-    bound = Binding("shopee", want.listing.key, "lapas-uji", want.listing.seller_sku, "800000001", {}, "active",
-                    None, None, None, invalid_fp=want.content_fp, last_error="variation name refused")
+    bound = Binding("shopee", want.listing.key, "lapas-uji", want.listing.seller_sku, "800000001", {},
+                    ListingStatus.ACTIVE, None, None, None, invalid_fp=want.content_fp,
+                    last_error="variation name refused")
     result = plan({want.listing.key: want}, {want.listing.key: bound})
-    assert result.ops == [] and result.skipped[0][2] == "refused by the channel: variation name refused"
+    assert result.ops == [] and result.skipped[0].why == "refused by the channel: variation name refused"
     plain = desired(product())  # a refused name change still lets price and stock through
     named = acknowledged(plain, content_fp="older", invalid_fp=plain.content_fp, stock={"LPUJI-DMP-01": 1})
     assert kinds(plan({plain.listing.key: plain}, {plain.listing.key: named})) == [(STOCK, plain.listing.key)]
@@ -187,7 +185,34 @@ def test_a_product_whose_create_is_unsettled_gets_no_operation_at_all():
     want = desired(product())
     result = plan_channel("shopee", {want.listing.key: want}, {}, readable={"lapas-uji"}, untouchable=set(),
                           unsettled={want.listing.key})
-    assert result.ops == [] and "still unknown" in result.skipped[0][2]
+    assert result.ops == [] and "still unknown" in result.skipped[0].why
     bound = {want.listing.key: acknowledged(want)}
     gone = plan_channel("shopee", {}, bound, readable={"lapas-uji"}, untouchable=set(), unsettled={want.listing.key})
     assert gone.ops == []  # nor a delist
+
+
+def test_out_of_stock_delists_are_not_a_mass_delist():
+    channel = ChannelConfig(name="shopee", adapter="shopee", stock=StockRule(delist_at_zero=True))
+    wants = listings(10)
+    bindings = {k: acknowledged(w) for k, w in wants.items()}
+    empty = {k: desired(product(k.split(":")[1], stock=0), channel) for k in wants}
+    guarded = apply_guards(plan(empty, bindings), bindings, GuardsConfig(max_delist_percent=20))
+    delists = [op for op in guarded.ops if op.kind == DELIST]
+    assert guarded.held == [] and len(delists) == 10
+    assert {op.reason for op in delists} == {DelistReason.OUT_OF_STOCK}
+
+
+def test_the_mass_delist_guard_goes_by_the_delist_reason_not_the_message():
+    wants = listings(10)
+    bindings = {k: acknowledged(w) for k, w in wants.items()}
+    leaving = plan(dict(list(wants.items())[:5]), bindings)
+    leaving.ops = [replace(op, reason=DelistReason.OUT_OF_STOCK) for op in leaving.ops]
+    assert apply_guards(leaving, bindings, GuardsConfig(max_delist_percent=20)).held == []
+
+
+def test_plan_and_guards_import_nothing_that_touches_sqlite_or_http():
+    code = ("import sys; import connector.sync.plan, connector.sync.guards;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+            " ('sqlite3', '_sqlite3', 'sqlite_utils', 'requests', 'urllib3', 'httpx', 'http', 'aiohttp')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

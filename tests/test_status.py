@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from connector.cli import main
 from connector.sandbox import SandboxServer
+from connector.sync.kinds import RunStatus, Trigger
 from connector.sync.ledger import Ledger
 from tests.helpers import Shop, dead_endpoint
 
@@ -87,8 +88,8 @@ def test_status_counts_listings_failures_and_invalid_and_shows_token_expiry_neve
 
     expires = time.time() + 3 * 3600
     ledger = Ledger(tmp_path / "state" / "ledger.sqlite")
-    ledger.save("shopee", {"access_token": "tok-rahasia-123", "refresh_token": "ref-rahasia-456",
-                           "expires_at": expires})
+    ledger.tokens.save("shopee", {"access_token": "tok-rahasia-123", "refresh_token": "ref-rahasia-456",
+                                  "expires_at": expires})
     ledger.close()
 
     result = CliRunner().invoke(main, ["--config", str(shop.config), "status", "--format", "json"])
@@ -113,9 +114,9 @@ def test_a_scheduled_interval_counts_from_the_jobs_last_run(tmp_path, sandbox):
     shop = two_institutions(tmp_path, sandbox.url)
     shop.sync()
     ledger = Ledger(tmp_path / "state" / "ledger.sqlite")
-    run = ledger.start_run("schedule", {"job": "stock_price"})
-    ledger.finish_run(run, "ok", {"counts": []})
-    started = datetime.fromisoformat(ledger.run(run)["started_at"])
+    run = ledger.runs.start(Trigger.SCHEDULE, {"job": "stock_price"})
+    ledger.runs.finish(run, RunStatus.OK, {"counts": []})
+    started = datetime.fromisoformat(ledger.runs.get(run).started_at)
     ledger.close()
     jobs = {j["job"]: j for j in status(shop)["schedule"]}
     following = datetime.fromisoformat(jobs["stock_price"]["next_run"])

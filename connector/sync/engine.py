@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from connector.adapters.base import Adapter, AdapterError, AuthError, Image
+from connector.adapters.base import Adapter, AdapterError, AuthError, ErrorClass, Image
 from connector.adapters.registry import UnknownAdapter, adapter_class
 from connector.catalog.rejects import Reject
 from connector.catalog.validation import Catalogs
@@ -37,9 +37,12 @@ from connector.sync.desired import (
     product_parts,
 )
 from connector.sync.executor import ChannelExecutor, ChannelResult, ChannelStopped
+from connector.sync.guards import apply_guards
+from connector.sync.kinds import Guard, ItemOutcome, OpKind, RunStatus
 from connector.sync.ledger import Ledger
+from connector.sync.ledger.model import RejectRow, RunItem, SaleLine
 from connector.sync.link import Linking, match
-from connector.sync.plan import CREATE, Held, Op, Plan, apply_guards, plan_channel
+from connector.sync.plan import Adopted, Held, Op, Plan, plan_channel
 
 LEDGER_FILE = "ledger.sqlite"
 SANDBOX_FILE = "sandbox.sqlite"
@@ -128,7 +131,7 @@ def make_adapter(channel: ChannelConfig, base_url: str, ledger: Ledger) -> Adapt
 
         credentials = default_credentials(channel.adapter)
     cls = adapter_class(channel.adapter)
-    return cls(channel.name, base_url, credentials, tokens=ledger, media=ledger, options=channel.options)
+    return cls(channel.name, base_url, credentials, tokens=ledger.tokens, media=ledger.media, options=channel.options)
 
 
 class _Images:
@@ -149,7 +152,7 @@ class _Images:
             return Image(hashlib.sha256(ref.encode()).hexdigest(), ref.rsplit("/", 1)[-1] or "image.jpg",
                          lambda: _download(ref))
         path = Path(ref)
-        return Image(self.ledger.file_sha256(path), path.name, path.read_bytes)
+        return Image(self.ledger.media.file_sha256(path), path.name, path.read_bytes)
 
 
 def _download(url: str) -> bytes:
@@ -185,7 +188,7 @@ class Sync:
                 "only": list(self.options.only), "force": self.options.force}
             if self.options.job:
                 options["job"] = self.options.job
-            run_id = self.ledger.start_run(self.options.trigger, options)
+            run_id = self.ledger.runs.start(self.options.trigger, options)
         log = self.log.bind(run_id=run_id, trigger=self.options.trigger)
         log.info("sync_started", channels=[c.name for c in self.channels], institutions=list(self.options.institutions),
                  only=list(self.options.only), dry_run=self.options.dry_run)
@@ -207,17 +210,17 @@ class Sync:
             self._report_refused(result, run_id, log)
         except BaseException:
             if run_id is not None:
-                self.ledger.finish_run(run_id, "failed", {})
+                self.ledger.runs.finish(run_id, RunStatus.FAILED, {})
             raise
         finally:
             gc.unfreeze()  # this run's catalog objects become ordinary garbage again
         result.seconds = round(time.monotonic() - started, 3)
         result.status = _status(result, self.stop.is_set())
         if run_id is not None:
-            self.ledger.finish_run(run_id, result.status, _summary(result))
+            self.ledger.runs.finish(run_id, result.status, _summary(result))
         _log_summary(log, result)
         if run_id is not None:  # retention: the ledger must not grow without bound
-            pruned = self.ledger.prune(self.config.retention_days)
+            pruned = self.ledger.runs.prune(self.config.retention_days)
             if pruned:
                 log.debug("ledger_pruned", run_items=pruned, retention_days=self.config.retention_days)
         return result
@@ -235,7 +238,7 @@ class Sync:
         for wanted in desired.values():
             for want in wanted.values():
                 catalog.update(want.catalog_stock())
-        sold = self.ledger.sold_since_basis(catalog, record=not self.options.dry_run) if catalog else {}
+        sold = self.ledger.orders.sold_since_basis(catalog, record=not self.options.dry_run) if catalog else {}
         if not sold:
             return
         for wanted in desired.values():
@@ -249,7 +252,7 @@ class Sync:
         except (UnknownAdapter, ValueError):
             return  # the channel's own run reports why it cannot run
         try:
-            lines, cursor = adapter.orders(self.ledger.order_cursor(channel.name))
+            lines, cursor = adapter.orders(self.ledger.orders.cursor(channel.name))
         except NotImplementedError as err:
             log.debug("orders_unsupported", channel=channel.name, reason=str(err))
             return
@@ -259,10 +262,9 @@ class Sync:
         finally:
             adapter.close()
         by_sku = {sku: (want.institution, key) for want in desired.values() for sku, key in want.stock_keys.items()}
-        self.ledger.record_orders(channel.name, [
-            {"order_id": line.order_id, "seller_sku": line.seller_sku, "institution": by_sku.get(line.seller_sku,
-             (None, None))[0], "stock_key": by_sku.get(line.seller_sku, (None, None))[1], "quantity": line.quantity,
-             "status": line.status, "at": line.at.astimezone(UTC).isoformat(timespec="milliseconds")}
+        self.ledger.orders.record(channel.name, [
+            SaleLine(channel.name, line.order_id, line.seller_sku, *by_sku.get(line.seller_sku, (None, None)),
+                     line.quantity, line.status, line.at.astimezone(UTC).isoformat(timespec="milliseconds"))
             for line in lines], cursor)
         if lines:
             log.info("orders_pulled", channel=channel.name, lines=len(lines))
@@ -340,8 +342,8 @@ class Sync:
     def _report_rejects(self, refused: dict[str, list[Reject]], run_id: str | None) -> None:
         # A refused row is a warning when it is new; one the previous reading refused too is debug, so a schedule
         # running every few minutes does not repeat the same warnings all day (the run's summary counts them).
-        known = {(k["institution"], k["file"], k["row"], k["column"], k["reason"], k["value"])
-                 for k in self.ledger.rejects()} if refused else set()
+        known = {(k.institution, k.file, k.row, k.column, k.reason, k.value)
+                 for k in self.ledger.rejects.all()} if refused else set()
         for institution, rejects in refused.items():
             for r in rejects:
                 seen = (institution, r.file, r.row, r.column, r.reason, r.value) in known
@@ -349,9 +351,9 @@ class Sync:
                     "rejected", run_id=run_id, trigger=self.options.trigger, institution=institution, file=r.file,
                     row=r.row, column=r.column, value=r.value, reason=r.reason, message=r.message("en"))
         if run_id is not None:  # one transaction for all institutions: one disk sync, not one per catalog
-            self.ledger.replace_rejects(run_id, {institution: [
-                {"file": r.file, "row": r.row, "column": r.column, "value": r.value, "reason": r.reason,
-                 "message_en": r.message("en"), "message_id": r.message("id"), "sku": r.sku} for r in rejects]
+            self.ledger.rejects.replace(run_id, {institution: [
+                RejectRow(institution, r.file, r.row, r.column, r.value, r.reason, r.message("en"), r.message("id"),
+                          r.sku) for r in rejects]
                 for institution, rejects in refused.items()})
 
     def _report_invalid(self, result: SyncResult, run_id: str | None, log: Any) -> None:
@@ -360,19 +362,21 @@ class Sync:
             log.warning("item", channel=channel, institution=institution, key=key, op="prepare", outcome="invalid",
                         message=why)
         if run_id is not None and result.invalid:
-            self.ledger.record_items(run_id, [(channel, institution, key, "prepare", "invalid", why)
-                                              for channel, institution, key, why in result.invalid])
+            self.ledger.runs.record_all(run_id, [RunItem(channel, institution, key, OpKind.PREPARE, ItemOutcome.INVALID,
+                                                         message=why)
+                                                 for channel, institution, key, why in result.invalid])
 
     def _report_refused(self, result: SyncResult, run_id: str | None, log: Any) -> None:
         """Listings the channel refused earlier, waiting for their content to change: a standing problem, so
         the run still ends with problems, but said quietly (the refusal itself was logged when it happened)."""
-        refused = [(p.channel, institution, key, why) for p in result.plans for key, institution, why in p.skipped]
+        refused = [(p.channel, s.institution, s.key, s.why) for p in result.plans for s in p.skipped]
         for channel, institution, key, why in refused:
             log.debug("item", channel=channel, institution=institution, key=key, op="wait", outcome="invalid",
                       message=why)
         if run_id is not None and refused:
-            self.ledger.record_items(run_id, [(channel, institution, key, "wait", "invalid", why)
-                                              for channel, institution, key, why in refused])
+            self.ledger.runs.record_all(run_id, [RunItem(channel, institution, key, OpKind.WAIT, ItemOutcome.INVALID,
+                                                         message=why)
+                                                 for channel, institution, key, why in refused])
         result.refused = refused
 
     # -- one channel ---------------------------------------------------------------------------------------------
@@ -395,41 +399,43 @@ class Sync:
                     executor.result.stopped = str(err)
                     return Plan(channel.name), executor.result
             else:
-                pending = {i["product_key"] for i in self.ledger.open_intents(channel.name)}
+                pending = {i.product_key for i in self.ledger.bindings.open_intents(channel.name)}
             linking = None
-            if not self.ledger.linked(channel.name):  # never linked: adopt what the shop already has first
+            if not self.ledger.bindings.linked(channel.name):  # never linked: adopt what the shop already has first
                 try:
                     linking = self._auto_link(adapter, desired, readable, run_id, log)
                 except ChannelStopped as err:
                     log.error("channel_stopped", channel=channel.name, reason=str(err))
                     return Plan(channel.name), ChannelResult(channel.name, stopped=str(err))
-            bindings = self.ledger.bindings(channel.name)
-            conflicts = {key: c["reason"] for key, c in self.ledger.link_conflicts(channel.name).items()}
+            bindings = self.ledger.bindings.all(channel.name)
+            conflicts = {key: c.reason for key, c in self.ledger.bindings.link_conflicts(channel.name).items()}
             if linking is not None and self.options.dry_run:  # nothing recorded: plan as if it were
                 bindings.update((b.product_key, b) for b in linking.bindings())
                 conflicts.update((c.key, c.reason) for c in linking.conflicts)
             elif linking is not None:
-                for want, remote in linking.matched:
-                    executor.record("adopt", want.institution, want.listing.key, "ok",
-                                    message=f"adopted listing {remote.external_id}")
+                for m in linking.matched:
+                    executor.record(OpKind.ADOPT, m.desired.institution, m.desired.listing.key, ItemOutcome.OK,
+                                    message=f"adopted listing {m.remote.external_id}")
             plan = plan_channel(channel.name, {k: d for k, d in desired.items() if k not in conflicts}, bindings,
                                 readable=readable, untouchable=untouchable | set(conflicts),
                                 only=set(self.options.only) or None, unsettled=pending)
             if linking is not None:
-                plan.adopted = [(w.listing.key, w.institution, r.external_id) for w, r in linking.matched]
+                plan.adopted = [Adopted(m.desired.listing.key, m.desired.institution, m.remote.external_id)
+                                for m in linking.matched]
             if not self.options.force:
                 apply_guards(plan, bindings, self.config.guards)
             for key, reason in sorted(conflicts.items()):  # held until a link matches them, --force or not
                 want, have = desired.get(key), bindings.get(key)
                 if want is not None and (have is None or have.external_id is None):
-                    plan.held.append(Held(Op(CREATE, channel.name, key, want.institution, want), "link_conflict",
-                                          f"{reason}; held until `pasindo link` matches it"))
+                    plan.held.append(Held(Op(OpKind.CREATE, channel.name, key, want.institution, want),
+                                          Guard.LINK_CONFLICT, f"{reason}; held until `pasindo link` matches it"))
             for held in plan.held:
                 log.warning("held", channel=channel.name, institution=held.op.institution, key=held.op.key,
                             op=held.op.kind, guard=held.guard, message=held.message)
                 if run_id is not None:
-                    self.ledger.record_item(run_id, channel.name, held.op.institution, held.op.key, held.op.kind,
-                                            "held", error_class="guard", code=held.guard, message=held.message)
+                    self.ledger.runs.record(run_id, RunItem(channel.name, held.op.institution, held.op.key,
+                                                            held.op.kind, ItemOutcome.HELD, ErrorClass.GUARD,
+                                                            held.guard, held.message))
             if self.options.dry_run:
                 return plan, None
             return plan, executor.execute(plan)
@@ -468,13 +474,12 @@ class Sync:
         """Match the channel's listings to `desired` and, unless dry run, record the bindings and conflicts. The
         channel counts as linked only when every institution's catalog was read (else a product missing from this
         reading would be created beside its hand-made listing later)."""
-        linking = match(adapter.channel, desired, adapter.listings(), self.ledger.bindings(adapter.channel))
+        linking = match(adapter.channel, desired, adapter.listings(), self.ledger.bindings.all(adapter.channel))
         if not self.options.dry_run:
             everyone = {i.code for i in self.config.institutions}
             scope = (set(self.options.institutions) or everyone) & readable
-            self.ledger.record_link(adapter.channel, linking.bindings(), [
-                {"product_key": c.key, "institution": c.institution, "reason": c.reason, "listings": list(c.listings)}
-                for c in linking.conflicts], institutions=scope, complete=scope == everyone, run_id=run_id)
+            self.ledger.bindings.record_link(adapter.channel, linking.bindings(), linking.conflicts,
+                                             institutions=scope, complete=scope == everyone, run_id=run_id)
         return linking
 
     def _auto_link(self, adapter: Adapter, desired: dict[str, Desired], readable: set[str], run_id: str | None,
@@ -486,7 +491,8 @@ class Sync:
         except NotImplementedError as err:
             log.warning("link_unsupported", channel=adapter.channel, reason=str(err))
             if not self.options.dry_run:
-                self.ledger.record_link(adapter.channel, [], [], institutions=set(), complete=True, run_id=run_id)
+                self.ledger.bindings.record_link(adapter.channel, [], [], institutions=set(), complete=True,
+                                                 run_id=run_id)
             return None
         except AuthError as err:
             raise ChannelStopped(err.message) from err

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 
 from connector.adapters.base import Remote
 from connector.sync.desired import Desired
-from connector.sync.ledger import Binding
+from connector.sync.kinds import ListingStatus
+from connector.sync.ledger.model import Binding, LinkConflict
 
 
 @dataclass(frozen=True)
-class Conflict:
-    key: str
-    institution: str
-    reason: str
-    listings: tuple[str, ...]  # the external ids involved
+class Match:
+    """A listing already on the channel that sells exactly a desired listing's seller SKUs."""
+
+    desired: Desired
+    remote: Remote
 
 
 @dataclass
@@ -29,22 +30,22 @@ class Linking:
     """One channel's listings against its desired listings."""
 
     channel: str
-    matched: list[tuple[Desired, Remote]] = field(default_factory=list)
+    matched: list[Match] = field(default_factory=list)
     to_create: list[str] = field(default_factory=list)  # product keys with no listing: the next sync creates them
     unknown: list[Remote] = field(default_factory=list)  # listings no product claims: left alone
-    conflicts: list[Conflict] = field(default_factory=list)
+    conflicts: list[LinkConflict] = field(default_factory=list)
 
     def bindings(self) -> list[Binding]:
         """The matched listings as bindings: their ids, status, prices and stock as the channel has them, and no
         content fingerprint, so the next plan brings content, price and stock to the catalog's as updates (within
         the guards: the price-drop guard compares with the listing's real price)."""
-        return [adopted(self.channel, want, remote) for want, remote in self.matched]
+        return [adopted(self.channel, m.desired, m.remote) for m in self.matched]
 
 
 def adopted(channel: str, want: Desired, remote: Remote) -> Binding:
     skus = list(want.listing.sku_prices())
     return Binding(channel, want.listing.key, want.institution, want.listing.seller_sku, remote.external_id,
-                   dict(remote.variant_ids), "active" if remote.active else "inactive",
+                   dict(remote.variant_ids), ListingStatus.ACTIVE if remote.active else ListingStatus.INACTIVE,
                    prices={s: remote.prices[s] for s in skus if s in remote.prices} or None,
                    stock={s: remote.stock[s] for s in skus if s in remote.stock} or None)
 
@@ -91,9 +92,9 @@ def match(channel: str, desired: dict[str, Desired], remotes: Iterable[Remote],
                 [f"not in the catalog: {', '.join(extra)}"] if extra else [])
             reason = f"variants do not line up ({'; '.join(parts)})"
         else:
-            linking.matched.append((want, found[0]))
+            linking.matched.append(Match(want, found[0]))
             continue
-        linking.conflicts.append(Conflict(key, want.institution, reason, ids))
+        linking.conflicts.append(LinkConflict(key, want.institution, reason, ids))
     claimed = set(claims) | set(mixed) | bound
     linking.to_create = sorted(key for key, want in desired.items() if key not in claimed and want.active)
     return linking

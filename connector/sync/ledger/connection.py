@@ -1,0 +1,114 @@
+"""The ledger file: one SQLite connection, one lock, explicit `BEGIN IMMEDIATE` transactions, the migrations.
+
+WAL, synchronous=FULL (an acknowledged write survives power loss too), one writer at a time. The stores write
+only inside `transaction()`, so each of their changes is all or nothing.
+
+sqlite-utils writes (upserts, `insert_all`) are safe inside `transaction()`: sqlite-utils 4 nests its own work
+in a savepoint of the open transaction, and earlier versions wrap it in `with conn:`, which in Python's sqlite3
+would commit the transaction begun here — so the connection's `with` does nothing while a transaction is open,
+and the commit or rollback stays `transaction()`'s alone (tests/test_ledger.py proves both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from connector.sync.ledger.migrations import MIGRATIONS
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+_decode = json.JSONDecoder().decode
+
+
+def load_json(text: str | None) -> Any:
+    return None if text is None else {} if text == "{}" else _decode(text)
+
+
+def dump_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose `with` block never ends a transaction it did not begin (see the module docstring)."""
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        if self.in_transaction:
+            return False
+        return super().__exit__(*exc)
+
+
+class LedgerFile:
+    """The SQLite file under `state_dir`. Thread-safe: every statement goes through one connection under one lock."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)  # tokens live here: owner only
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30, factory=_Connection)
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
+        with self.lock:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss too
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        os.chmod(path, 0o600)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (`BEGIN IMMEDIATE`): committed at the end, rolled back on any error."""
+        with self.lock:
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.db.query(sql, params))
+
+    def rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        """Plain tuples, for the large reads (every binding of a channel) where dicts cost time."""
+        with self.lock:
+            return self.db.conn.execute(sql, params).fetchall()
+
+    def _migrate(self) -> None:
+        conn = self.db.conn
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+        done = {r[0] for r in conn.execute("SELECT version FROM migrations")}
+        for version, script in enumerate(MIGRATIONS, start=1):
+            if version in done:
+                continue
+            with self.transaction() as tx:
+                for statement in filter(str.strip, script.split(";")):
+                    tx.execute(statement)
+                tx.execute("INSERT INTO migrations VALUES (?, ?)", (version, now()))
+
+    def schema_version(self) -> int:
+        return self.db.conn.execute("SELECT max(version) FROM migrations").fetchone()[0]
+
+    def integrity(self) -> str:
+        return self.db.conn.execute("PRAGMA integrity_check").fetchone()[0]
