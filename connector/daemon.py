@@ -31,8 +31,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from connector import logs
 from connector.config import Config, ConfigError, load_config, schedule_trigger
-from connector.sync.engine import Sync, SyncOptions
 from connector.sync.lock import Locked, SyncLock
+from connector.sync.run import Sync, SyncOptions
 
 KINDS: dict[str, tuple[str, ...]] = {"full": (), "stock_price": ("price", "stock")}  # kind -> SyncOptions.only
 MISFIRE_GRACE_SECONDS = 3600  # a run kept waiting behind a long one still runs if it can start within this
