@@ -34,10 +34,11 @@ from connector.adapters.base import Change, Remote, batched  # noqa: E402
 from connector.catalog.validation import Catalogs  # noqa: E402
 from connector.config import load_config  # noqa: E402
 from connector.logs import configure, get_logger  # noqa: E402
-from connector.sync.engine import Sync, SyncOptions, make_adapter  # noqa: E402
+from connector.sync.adapter import make_adapter  # noqa: E402
 from connector.sync.kinds import OpKind  # noqa: E402
 from connector.sync.ledger.model import Binding  # noqa: E402
 from connector.sync.plan import Op  # noqa: E402
+from connector.sync.run import Sync, SyncOptions  # noqa: E402
 
 
 class Sandbox:

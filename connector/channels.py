@@ -9,7 +9,8 @@ from typing import Any
 from connector.adapters.base import AdapterError, AuthError, Transient
 from connector.adapters.registry import UnknownAdapter, adapter_class, entry_points_by_name
 from connector.config import Config
-from connector.sync.engine import channel_endpoints, make_adapter
+from connector.sync.adapter import make_adapter
+from connector.sync.endpoints import channel_endpoints
 from connector.sync.ledger import Ledger
 
 

@@ -12,11 +12,15 @@ import click
 
 from connector import logs
 from connector.config import Config, ConfigError, load_config
+from connector.sync.kinds import RunStatus
 
 if TYPE_CHECKING:
     from connector.sync.ledger import Ledger
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_HELD, EXIT_LOCKED = 0, 1, 2, 3, 4
+# A sync's exit code from what the run came to. An interrupted run (only the daemon stops one before its end)
+# exits as what it came to until then: its status says interrupted, its outcome ok, problems or held.
+SYNC_EXIT_CODES = {RunStatus.OK: EXIT_OK, RunStatus.PROBLEMS: EXIT_PROBLEMS, RunStatus.HELD: EXIT_HELD}
 
 
 class _Context:
@@ -106,8 +110,8 @@ def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...]
          dry_run: bool, force: bool, wait: bool, fmt: str) -> None:
     """Bring every channel in step with the catalogs."""
     from connector.reports import SyncProgress, print_sync, sync_document
-    from connector.sync.engine import Sync, SyncOptions
     from connector.sync.lock import Locked, SyncLock
+    from connector.sync.run import Sync, SyncOptions
 
     config = obj.config()
     _check_institutions(config, institutions)
@@ -137,11 +141,12 @@ def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...]
         lock.release()
         if progress is not None:
             obj.configure_logs(config)
+    code = SYNC_EXIT_CODES[result.outcome]
     if fmt == "json":
-        click.echo(json.dumps(sync_document(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(sync_document(result, code), ensure_ascii=False, indent=2))
     else:
         print_sync(result)
-    sys.exit(result.exit_code)
+    sys.exit(code)
 
 
 @main.command()
@@ -154,8 +159,8 @@ def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait
     """Adopt listings already on the channels by seller SKU; writes nothing to the marketplaces. Exit 1 when a
     channel has conflicts (held until resolved) or could not be linked."""
     from connector.reports import link_document, print_link
-    from connector.sync.engine import Sync, SyncOptions
     from connector.sync.lock import Locked, SyncLock
+    from connector.sync.run import Sync, SyncOptions
 
     config = obj.config()
     known = {c.name for c in config.channels}
@@ -175,13 +180,12 @@ def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait
             engine.close()
     finally:
         lock.release()
-    doc = link_document([(c.name, linking, error) for c, (linking, error) in zip(engine.channels, linked,
-                                                                                   strict=True)], dry_run=dry_run)
+    doc = link_document([(c.channel, c.linking, c.error) for c in linked], dry_run=dry_run)
     if fmt == "json":
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print_link(doc)
-    sys.exit(EXIT_PROBLEMS if any(c["conflicts"] or c["error"] for c in doc["channels"]) else EXIT_OK)
+    sys.exit(EXIT_PROBLEMS if any(c.problems() for c in linked) else EXIT_OK)
 
 
 @main.command()
@@ -200,7 +204,7 @@ def report(obj: _Context, run_id: str | None, last: bool, institution: str | Non
            lang: str, output: Path | None) -> None:
     """A run's summary and every item that did not succeed (default: the latest run), or the refused rows."""
     from connector import reports
-    from connector.sync.engine import ledger_path
+    from connector.sync.run import ledger_path
 
     config = obj.config(secrets=False)
     if institution:
@@ -303,8 +307,8 @@ def daemon(obj: _Context) -> None:
 def check(obj: _Context, channels: tuple[str, ...], fmt: str) -> None:
     """One cheap authenticated call per channel: credentials, shop and permissions. Exit 0 when all pass."""
     from connector.channels import check_channels
-    from connector.sync.engine import ledger_path
     from connector.sync.ledger import Ledger
+    from connector.sync.run import ledger_path
 
     config = obj.config()
     known = {c.name for c in config.channels}
@@ -385,8 +389,8 @@ def _usage(message: str) -> None:
 
 def _open_ledger(config: Config) -> Ledger | None:
     """The ledger for reading, or None before the first sync (a report does not create one)."""
-    from connector.sync.engine import ledger_path
     from connector.sync.ledger import Ledger
+    from connector.sync.run import ledger_path
 
     return Ledger(ledger_path(config)) if ledger_path(config).is_file() else None
 

@@ -31,9 +31,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from connector import logs
 from connector.config import Config, ConfigError, load_config, schedule_trigger
-from connector.sync.engine import Sync, SyncOptions
 from connector.sync.kinds import Aspect, Trigger
 from connector.sync.lock import Locked, SyncLock
+from connector.sync.run import Sync, SyncOptions
 
 KINDS: dict[str, tuple[Aspect, ...]] = {"full": (), "stock_price": (Aspect.PRICE, Aspect.STOCK)}  # -> SyncOptions.only
 MISFIRE_GRACE_SECONDS = 3600  # a run kept waiting behind a long one still runs if it can start within this

@@ -16,11 +16,11 @@ import click
 
 from connector.catalog.validation import Validation
 from connector.config import Config
-from connector.sync.engine import SyncResult, ledger_path
 from connector.sync.kinds import ItemOutcome, OpKind
 from connector.sync.ledger import Ledger
 from connector.sync.ledger.model import RejectRow, Run, RunItem, SaleLine
 from connector.sync.link import Linking
+from connector.sync.run import SyncResult, ledger_path
 
 _HEADINGS = {
     "en": ("institution", "products", "variants", "refused rows", "Refused rows", "file", "row", "column",
@@ -57,9 +57,9 @@ def print_validation(result: Validation, *, lang: str = "en", show_products: boo
         ))
 
 
-def sync_document(result: SyncResult) -> dict[str, Any]:
+def sync_document(result: SyncResult, exit_code: int) -> dict[str, Any]:
     """A sync's result as JSON: the plan (dry run) or the outcome per institution x channel x operation."""
-    doc: dict[str, Any] = {"run_id": result.run_id, "status": result.status, "exit_code": result.exit_code,
+    doc: dict[str, Any] = {"run_id": result.run_id, "status": result.status, "exit_code": exit_code,
                            "seconds": result.seconds}
     if result.run_id is None:  # dry run
         doc["plan"] = [
@@ -76,7 +76,8 @@ def sync_document(result: SyncResult) -> dict[str, Any]:
     ]
     doc["held"] = [{"channel": h.op.channel, "institution": h.op.institution, "key": h.op.key, "op": h.op.kind,
                     "guard": h.guard, "message": h.message} for h in result.held]
-    doc["invalid"] = [{"channel": c, "institution": i, "key": k, "message": m} for c, i, k, m in result.invalid]
+    doc["invalid"] = [{"channel": u.channel, "institution": u.institution, "key": u.key, "message": u.why}
+                      for u in result.invalid]
     doc["rejects"] = len(result.rejects)
     doc["stopped"] = {c.channel: c.stopped for c in result.channels if c.stopped}
     return doc
@@ -101,7 +102,8 @@ def print_sync(result: SyncResult) -> None:
                          ("channel", "key", "op", "why")))
     if result.invalid:
         click.echo("\nNot listed")
-        click.echo(table(result.invalid, ("channel", "institution", "key", "why")))
+        click.echo(table([(u.channel, u.institution, u.key, u.why) for u in result.invalid],
+                         ("channel", "institution", "key", "why")))
     for channel in result.channels:
         if channel.stopped:
             click.echo(f"\nchannel {channel.channel} stopped: {channel.stopped}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import openpyxl
@@ -12,11 +14,14 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from connector import logs
 from connector.cli import main
-from connector.config import StockRule
+from connector.config import StockRule, load_config
 from connector.sandbox import SandboxServer, default_credentials
 from connector.sync.desired import available_stock, channel_stock
+from connector.sync.kinds import OpKind
 from connector.sync.ledger import Ledger
+from connector.sync.run import Sync, SyncOptions
 from tests.helpers import HEADER, png
 
 CHANNELS = ("shopee", "lazada", "tiktokshop")
@@ -188,3 +193,37 @@ def test_sales_as_a_workbook_for_staff(tmp_path, sandbox):
     assert orders[0] == ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan")
     assert [(r[1], r[2], r[5], r[6]) for r in orders[1:]] == [("shopee", sold, 2, "terjual")]
     assert list(book["Terjual"].iter_rows(values_only=True))[1] == ("lapas-uji", "shopee", "DMP-00", 2)
+
+
+def plan_stock(shops: Shops, **options) -> dict[str, dict[str, int]]:
+    """One sync through the library: the stock each channel's plan sets, by seller SKU."""
+    config = load_config(shops.config)
+    sync = Sync(config, SyncOptions(**options), log=logs.get_logger())
+    try:
+        result = sync.run()
+    finally:
+        sync.close()
+    return {p.channel: {sku: n for op in p.ops if op.kind == OpKind.STOCK for sku, n in op.desired.stock.items()}
+            for p in result.plans}
+
+
+def recorded(shops: Shops) -> tuple[list, list]:
+    """The ledger's orders and stock bases, as stored."""
+    with closing(sqlite3.connect(shops.dir / "state" / "ledger.sqlite")) as conn:
+        return (conn.execute("SELECT * FROM orders ORDER BY channel, order_id").fetchall(),
+                conn.execute("SELECT * FROM stock_basis ORDER BY stock_key").fetchall())
+
+
+def test_a_dry_run_plans_the_stock_the_next_real_run_sets_after_sales_and_after_a_restock(tmp_path, sandbox):
+    shops = Shops(tmp_path, sandbox.url, stock=3)
+    shops.sync()
+    shops.order("shopee", 2)
+    shops.sync("--only", "price")  # the sale is pulled and recorded; no stock is sent yet
+    before = recorded(shops)
+    dry = plan_stock(shops, dry_run=True)
+    assert recorded(shops) == before  # a dry run pulls no order and moves no basis
+    assert dry == plan_stock(shops) == {"shopee": {SKU: 1}, "lazada": {SKU: 1}, "tiktokshop": {SKU: 1}}
+    shops.set_stock(5)  # staff restocked: the new figure accounts for every sale so far
+    dry = plan_stock(shops, dry_run=True)
+    assert dry == plan_stock(shops) == {"shopee": {SKU: 5}, "lazada": {SKU: 5}, "tiktokshop": {SKU: 5}}
+    assert shops.stock() == {"shopee": 5, "lazada": 5, "tiktokshop": 5}

@@ -210,8 +210,8 @@ def test_the_mass_delist_guard_goes_by_the_delist_reason_not_the_message():
     assert apply_guards(leaving, bindings, GuardsConfig(max_delist_percent=20)).held == []
 
 
-def test_plan_and_guards_import_nothing_that_touches_sqlite_or_http():
-    code = ("import sys; import connector.sync.plan, connector.sync.guards;"
+def test_desired_state_plan_and_guards_import_nothing_that_touches_sqlite_or_http():
+    code = ("import sys; import connector.sync.desired, connector.sync.plan, connector.sync.guards;"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in"
             " ('sqlite3', '_sqlite3', 'sqlite_utils', 'requests', 'urllib3', 'httpx', 'http', 'aiohttp')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -13,10 +13,10 @@ import structlog
 from click.testing import CliRunner
 
 from connector import logs
-from connector.cli import main
+from connector.cli import SYNC_EXIT_CODES, main
 from connector.config import load_config
 from connector.sandbox import SandboxServer
-from connector.sync.engine import Sync, SyncOptions
+from connector.sync.run import Sync, SyncOptions
 from tests.helpers import Shop, dead_endpoint
 
 
@@ -106,7 +106,7 @@ def test_a_no_change_run_logs_two_info_lines_and_nothing_louder(tmp_path, sandbo
     events, result = run_sync(shop, trigger="schedule", job="full")
     loud = [e for e in events if e["log_level"] != "debug"]
     assert [(e["event"], e["log_level"]) for e in loud] == [("sync_started", "info"), ("sync_finished", "info")]
-    assert all(e["trigger"] == "schedule" for e in loud) and result.exit_code == 0
+    assert all(e["trigger"] == "schedule" for e in loud) and SYNC_EXIT_CODES[result.outcome] == 0
 
 
 def test_successful_items_are_debug_and_a_refused_row_warns_only_when_new(tmp_path, sandbox):

@@ -8,7 +8,7 @@ from email.message import Message
 import pytest
 import requests
 
-from connector.sandbox import DEFAULT_CREDENTIALS, SandboxServer, default_credentials
+from connector.sandbox import SandboxServer, default_credentials
 from connector.sandbox.dialect import FormPart, Request, Settings, multipart_parts
 from connector.sandbox.registry import DIALECTS, dialect_settings
 from connector.sandbox.shopee import ShopeeSettings
@@ -34,7 +34,6 @@ def test_the_registry_serves_the_three_marketplaces() -> None:
 @pytest.mark.parametrize("name", sorted(DOCUMENTED))
 def test_default_credentials_are_the_documented_ones(name: str) -> None:
     assert default_credentials(name) == DOCUMENTED[name]
-    assert DEFAULT_CREDENTIALS[name] == DOCUMENTED[name]
 
 
 def test_default_credentials_of_an_unknown_marketplace_are_empty() -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 import pytest
 from click.testing import CliRunner
 
-from connector.cli import main
+from connector import logs
+from connector.cli import SYNC_EXIT_CODES, main
+from connector.config import load_config
 from connector.sandbox import SandboxServer
+from connector.sync.kinds import RunStatus
+from connector.sync.run import Sync, SyncOptions
 from tests.helpers import Shop
 
 
@@ -158,3 +163,19 @@ def test_the_embedded_sandbox_keeps_its_listings_in_the_state_dir(tmp_path):
     with SandboxServer(port=0, state_path=tmp_path / "state" / "sandbox.sqlite") as server:
         shop.sandbox_url = server.url
         assert writes(before, shop.stats()) == Counter()
+
+
+def test_a_run_stopped_before_its_end_is_recorded_interrupted_and_exits_as_what_it_came_to(tmp_path, sandbox):
+    shop = Shop(tmp_path, sandbox.url)
+    stop = threading.Event()
+    stop.set()  # as the daemon does on SIGTERM
+    sync = Sync(load_config(shop.config), SyncOptions(), log=logs.get_logger(), stop=stop)
+    try:
+        result = sync.run()
+        assert sync.ledger.runs.get(result.run_id).status == "interrupted"
+    finally:
+        sync.close()
+    assert result.status == RunStatus.INTERRUPTED and result.outcome == RunStatus.OK
+    assert SYNC_EXIT_CODES[result.outcome] == 0 and shop.items() == []
+    code, doc = shop.sync()  # the next run does the work
+    assert code == 0 and doc["status"] == "ok" and len(shop.items()) == 7

@@ -131,9 +131,9 @@ class SandboxHarness:
             self._server = None
 
     def credentials(self) -> dict[str, str]:
-        from connector.sandbox import DEFAULT_CREDENTIALS
+        from connector.sandbox import default_credentials
 
-        return dict(DEFAULT_CREDENTIALS[self.dialect])
+        return default_credentials(self.dialect)
 
     def adapter(self, **credentials: str) -> Adapter:
         cls = adapter_class(self.adapter_name)

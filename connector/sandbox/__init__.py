@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEFAULT_CREDENTIALS", "SandboxServer", "default_credentials", "main", "serve"]
+__all__ = ["SandboxServer", "default_credentials", "main", "serve"]
 
 
 def default_credentials(name: str) -> dict[str, str]:
@@ -27,8 +27,4 @@ def __getattr__(name: str) -> Any:
         from connector.sandbox import server
 
         return getattr(server, name)
-    if name == "DEFAULT_CREDENTIALS":  # every dialect's default_credentials, by name
-        from connector.sandbox.registry import DIALECTS
-
-        return {dialect: default_credentials(dialect) for dialect in DIALECTS}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

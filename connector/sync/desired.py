@@ -1,14 +1,17 @@
 """Desired state: what one channel should show for one PASINDO product (pure, apart from image hashing).
 
-Channel rules apply here: price markup and rounding, stock buffer and cap, the category map, the seller SKU
-prefix. The result is a `Listing` and its fingerprints per aspect, which the plan compares with the ledger.
+Channel rules apply here: price markup and rounding, stock buffer, allocation and cap, the category map, the
+seller SKU prefix. Units sold on every channel since staff last set a stock figure are an input: desired state is
+made once per run from the catalog, the channel's rules and the units sold, and never changed afterwards. The
+result is a `Listing` and its fingerprints per aspect, which the plan compares with the ledger.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from connector.adapters.base import Image, Listing, ListingVariant
 from connector.category_maps import CategoryMap, CategoryMapError, load_category_map  # noqa: F401 - the engine's
@@ -52,6 +55,16 @@ def stock_key(institution: str, sku: str) -> str:
     return f"{institution}:{sku}"
 
 
+def catalog_stock(product: Product) -> dict[str, int]:
+    """The catalog's stock figures of one product, by stock key."""
+    if product.variants:
+        return {stock_key(product.institution, v.sku): v.stock for v in product.variants}
+    return {stock_key(product.institution, product.sku): product.stock}
+
+
+NOTHING_SOLD: Mapping[str, int] = {}
+
+
 @dataclass(frozen=True)
 class ProductParts:
     """What every channel's listing of one product shares, worked out once per product per run."""
@@ -79,43 +92,32 @@ class Desired:
     adapter — built only when an operation needs it, since most products need none on most runs."""
 
     __slots__ = ("parts", "key", "institution", "seller_sku", "variant_skus", "category_id", "prices", "stock",
-                 "active", "content_fp", "stock_keys", "_listing", "_channel", "_prefix")
+                 "active", "content_fp", "stock_keys", "_listing")
 
-    def __init__(self, parts: ProductParts, channel: ChannelConfig, category_id: int | str, prefix: str | None):
+    def __init__(self, parts: ProductParts, channel: ChannelConfig, category_id: int | str, prefix: str | None,
+                 sold: Mapping[str, int] = NOTHING_SOLD):
+        """`sold`: units sold on every channel since the catalog's figure was set, by stock key."""
         product = parts.product
-        self.parts, self._channel, self._prefix = parts, channel, prefix
+        self.parts = parts
         self.key, self.institution, self.category_id = product.key, product.institution, category_id
         self.seller_sku = seller_sku(product.sku, prefix)
         self.variant_skus = tuple(seller_sku(v.sku, prefix) for v in product.variants)
+        rule = channel.stock
         if product.variants:
             self.prices = {s: channel_price(v.price, channel.price) for s, v in zip(self.variant_skus,
                                                                                      product.variants, strict=True)}
-            self.stock = {s: channel_stock(v.stock, channel.stock) for s, v in zip(self.variant_skus,
-                                                                                    product.variants, strict=True)}
             self.stock_keys = {s: stock_key(product.institution, v.sku) for s, v in zip(self.variant_skus,
                                                                                          product.variants, strict=True)}
+            self.stock = {s: channel_stock(available_stock(v.stock, sold.get(self.stock_keys[s], 0)), rule)
+                          for s, v in zip(self.variant_skus, product.variants, strict=True)}
         else:
             self.prices = {self.seller_sku: channel_price(product.price, channel.price)}
-            self.stock = {self.seller_sku: channel_stock(product.stock, channel.stock)}
-            self.stock_keys = {self.seller_sku: stock_key(product.institution, product.sku)}
+            key = stock_key(product.institution, product.sku)
+            self.stock_keys = {self.seller_sku: key}
+            self.stock = {self.seller_sku: channel_stock(available_stock(product.stock, sold.get(key, 0)), rule)}
         self.active = not (channel.stock.delist_at_zero and sum(self.stock.values()) == 0)
         self.content_fp = fingerprint((parts.digest, category_id, prefix, BRAND))
         self._listing: Listing | None = None
-
-    def catalog_stock(self) -> dict[str, int]:
-        """The catalog's stock by stock key."""
-        product = self.parts.product
-        if product.variants:
-            return {stock_key(product.institution, v.sku): v.stock for v in product.variants}
-        return {stock_key(product.institution, product.sku): product.stock}
-
-    def share(self, sold: dict[str, int]) -> None:
-        """Take the units sold on every channel (by stock key) off this channel's stock."""
-        catalog = self.catalog_stock()
-        self.stock = {s: channel_stock(available_stock(catalog[k], sold.get(k, 0)), self._channel.stock)
-                      for s, k in self.stock_keys.items()}
-        self.active = not (self._channel.stock.delist_at_zero and sum(self.stock.values()) == 0)
-        self._listing = None
 
     @property
     def listing(self) -> Listing:
@@ -141,7 +143,8 @@ def fingerprint(value: tuple) -> str:
 
 
 def desired_listing(product: Product, *, channel: ChannelConfig, categories: CategoryMap, sku_prefix: str | None,
-                    parts: ProductParts | None = None, image: Callable[[str], Image] | None = None) -> Desired:
+                    parts: ProductParts | None = None, image: Callable[[str], Image] | None = None,
+                    sold: Mapping[str, int] = NOTHING_SOLD) -> Desired:
     """Raises CategoryMapError when the channel has no category for the product. Give the product's `parts`
     (worked out once for all channels), or `image` to work them out here."""
     category_id = categories.lookup(product.category)
@@ -151,4 +154,31 @@ def desired_listing(product: Product, *, channel: ChannelConfig, categories: Cat
         if image is None:
             raise TypeError("desired_listing needs the product's parts or an image resolver")
         parts = product_parts(product, image)
-    return Desired(parts, channel, category_id, sku_prefix)
+    return Desired(parts, channel, category_id, sku_prefix, sold)
+
+
+class Candidate(NamedTuple):
+    """A product one channel can list: what its desired listing is made from, stock figures aside."""
+
+    parts: ProductParts
+    category_id: int | str
+    prefix: str | None
+
+    def seller_skus(self) -> list[str]:
+        """The product's own seller SKU, then its variants'."""
+        product = self.parts.product
+        return [seller_sku(product.sku, self.prefix), *(seller_sku(v.sku, self.prefix) for v in product.variants)]
+
+    def stock_keys(self) -> dict[str, str]:
+        """Seller SKU that carries stock (the variants', or the product's own) -> the catalog's stock key."""
+        product = self.parts.product
+        if product.variants:
+            return {seller_sku(v.sku, self.prefix): stock_key(product.institution, v.sku) for v in product.variants}
+        return {seller_sku(product.sku, self.prefix): stock_key(product.institution, product.sku)}
+
+
+def desired_state(candidates: Mapping[str, Candidate], channel: ChannelConfig,
+                  sold: Mapping[str, int] = NOTHING_SOLD) -> dict[str, Desired]:
+    """Every desired listing of one channel, by product key: the channel's candidates under its rules, less the
+    units sold on every channel (by stock key)."""
+    return {key: Desired(c.parts, channel, c.category_id, c.prefix, sold) for key, c in candidates.items()}

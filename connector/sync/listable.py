@@ -1,0 +1,76 @@
+"""Which products each channel can list in this run, and why not the others (pure).
+
+A product cannot be listed on a channel when the channel's category map has no category for it (or cannot be
+read), when one of its images went missing, or when another product would share a seller SKU with it on that
+channel: then both are held back, each naming the other. What cannot be listed is untouchable too: its listing,
+if it has one, stays as it is. Stock plays no part here: units sold are counted for the listable products only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from connector.config import ChannelConfig
+from connector.sync.catalogs import CatalogReading, Offer
+from connector.sync.desired import Candidate, CategoryMap, CategoryMapError
+from connector.sync.result import Unlisted
+
+
+@dataclass
+class Listable:
+    channel: str
+    candidates: dict[str, Candidate] = field(default_factory=dict)  # product key -> candidate, in catalog order
+    untouchable: set[str] = field(default_factory=set)  # refused rows, and what cannot be listed
+    invalid: list[Unlisted] = field(default_factory=list)
+
+
+def listable(reading: CatalogReading, channel: ChannelConfig, categories: CategoryMap | CategoryMapError) -> Listable:
+    """The channel's candidates among the catalog's products, in catalog order."""
+    out = Listable(channel.name, untouchable=set(reading.untouchable.get(channel.name, ())))
+    offered: list[tuple[str, Candidate]] = []
+    for offer in reading.offers:
+        if channel.name not in offer.channels:
+            continue
+        candidate = _candidate(offer, categories)
+        if isinstance(candidate, str):
+            out.untouchable.add(offer.product.key)
+            out.invalid.append(Unlisted(channel.name, offer.product.institution, offer.product.key, candidate))
+        else:
+            offered.append((offer.product.key, candidate))
+    clashes = sku_clashes((key, c.seller_skus()) for key, c in offered)
+    for key, other in clashes:
+        why = f"seller SKU clash on {channel.name}: {key} and {other} (set sku_prefix to separate them)"
+        out.untouchable.update((key, other))
+        out.invalid.extend(Unlisted(channel.name, k.split(":", 1)[0], k, why) for k in (key, other))
+    clashing = {k for pair in clashes for k in pair}
+    out.candidates = {key: c for key, c in offered if key not in clashing}
+    return out
+
+
+def _candidate(offer: Offer, categories: CategoryMap | CategoryMapError) -> Candidate | str:
+    """The offer as the channel's candidate, or why it cannot be listed there."""
+    if isinstance(categories, CategoryMapError):
+        return str(categories)
+    if isinstance(offer.parts, OSError):
+        return str(offer.parts)
+    category_id = categories.lookup(offer.product.category)
+    if category_id is None:
+        return f"no category id for {offer.product.category} in {categories.source}"
+    return Candidate(offer.parts, category_id, offer.prefix)
+
+
+def sku_clashes(products: Iterable[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """(product key, its seller SKUs) in catalog order -> (key, the earlier key it shares a seller SKU with), for
+    every product that shares one. A product found clashing claims none of its SKUs, so a third product sharing
+    them clashes with the first again."""
+    owner: dict[str, str] = {}  # seller SKU -> product key
+    clashes = []
+    for key, skus in products:
+        other = next((owner[s] for s in skus if s in owner), None)
+        if other is not None:
+            clashes.append((key, other))
+            continue
+        for s in skus:
+            owner[s] = key
+    return clashes

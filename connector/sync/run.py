@@ -1,0 +1,186 @@
+"""One sync run, as a short pipeline of named steps; the caller holds the sync lock.
+
+read catalogs -> what each channel can list -> units sold (orders pulled, ledger updated) -> desired state
+(made once, never changed) -> per channel, side by side: settle, link, plan, guards, execute, report -> one run
+record and summary. With `dry_run` the run stops at the plan and changes nothing anywhere: no run record, no
+order pull, no binding, no call that writes.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from connector.adapters.base import AdapterError
+from connector.adapters.registry import UnknownAdapter
+from connector.catalog.validation import Catalogs
+from connector.config import ChannelConfig, Config
+from connector.sync.adapter import make_adapter
+from connector.sync.catalogs import CatalogReading, catalog_heap, read_catalogs, report_rejects
+from connector.sync.channel import ChannelOutcome, RunContext, link_channel, sync_channel
+from connector.sync.desired import CategoryMap, CategoryMapError, Desired, desired_state, load_category_map
+from connector.sync.endpoints import channel_endpoints
+from connector.sync.images import Images
+from connector.sync.kinds import RunStatus
+from connector.sync.ledger import Ledger
+from connector.sync.listable import Listable, listable
+from connector.sync.options import Progress, SyncOptions
+from connector.sync.result import ChannelLink, SyncResult
+from connector.sync.sold import sold_units
+from connector.sync.summary import log_summary, report_invalid, report_refused, run_summary, still_refused
+
+__all__ = ["LEDGER_FILE", "Sync", "SyncOptions", "SyncResult", "ledger_path"]
+
+LEDGER_FILE = "ledger.sqlite"
+
+
+def ledger_path(config: Config) -> Path:
+    return config.state_dir / LEDGER_FILE
+
+
+class Sync:
+    def __init__(self, config: Config, options: SyncOptions, *, log: Any, stop: threading.Event | None = None,
+                 today: date | None = None, progress: Progress | None = None):
+        self.config = config
+        self.options = options
+        self.log = log
+        self.stop = stop or threading.Event()
+        self.progress = progress
+        self.catalogs = Catalogs(config, today=today)
+        self.ledger = Ledger(ledger_path(config))
+        self.channels = [c for c in config.channels if not options.channels or c.name in options.channels]
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def run(self) -> SyncResult:
+        started = time.monotonic()
+        run_id = self._start_run()
+        log = self.log.bind(run_id=run_id, trigger=self.options.trigger)
+        log.info("sync_started", channels=[c.name for c in self.channels], institutions=list(self.options.institutions),
+                 only=list(self.options.only), dry_run=self.options.dry_run)
+        result = SyncResult(run_id)
+        try:
+            self._steps(result, log)
+        except BaseException:
+            if run_id is not None:
+                self.ledger.runs.finish(run_id, RunStatus.FAILED, {})
+            raise
+        finally:
+            gc.unfreeze()  # this run's catalog objects become ordinary garbage again
+        result.seconds = round(time.monotonic() - started, 3)
+        result.outcome = run_outcome(result)
+        result.status = RunStatus.INTERRUPTED if self._interrupted(result) else result.outcome
+        self._finish_run(result, log)
+        return result
+
+    def _steps(self, result: SyncResult, log: Any) -> None:
+        with catalog_heap():
+            reading = self._read(log, result.run_id)
+            listables = self._listable(reading)
+        result.rejects = reading.all_rejects()
+        result.invalid = [u for lst in listables.values() for u in lst.invalid]
+        report_invalid(result.invalid, self.ledger, result.run_id, log)
+        with channel_endpoints(self.config, self.channels) as urls:
+            sold = sold_units(self.channels, {name: lst.candidates for name, lst in listables.items()}, self.ledger,
+                              lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log,
+                              dry_run=self.options.dry_run)
+            with catalog_heap():
+                desired = {c.name: desired_state(listables[c.name].candidates, c, sold) for c in self.channels}
+            ctx = RunContext(self.config, self.options, self.ledger, log, result.run_id, frozenset(reading.readable),
+                             self.stop, self.progress)
+            for plan, channel_result in self._channels(ctx, urls, desired, listables):
+                result.plans.append(plan)
+                if channel_result is not None:
+                    result.channels.append(channel_result)
+        result.refused = still_refused(result.plans)
+        report_refused(result.refused, self.ledger, result.run_id, log)
+
+    def _channels(self, ctx: RunContext, urls: dict[str, str], desired: dict[str, dict[str, Desired]],
+                  listables: dict[str, Listable]) -> list[ChannelOutcome]:
+        """Every channel side by side, one thread each (each adapter has its own session and rate limiter)."""
+        with ThreadPoolExecutor(max_workers=max(1, len(self.channels)), thread_name_prefix="channel") as pool:
+            futures = [pool.submit(sync_channel, ctx, ch, urls[ch.name], desired[ch.name],
+                                   listables[ch.name].untouchable) for ch in self.channels]
+            return [future.result() for future in futures]
+
+    # -- the steps before the channels ----------------------------------------------------------------------
+
+    def _read(self, log: Any, run_id: str | None) -> CatalogReading:
+        reading = read_catalogs(self.catalogs, self.options.institutions, self.channels, Images(self.ledger))
+        report_rejects(reading.rejects, self.ledger, log, run_id)
+        return reading
+
+    def _listable(self, reading: CatalogReading) -> dict[str, Listable]:
+        return {c.name: listable(reading, c, _category_map(c)) for c in self.channels}
+
+    # -- the run record -------------------------------------------------------------------------------------
+
+    def _start_run(self) -> str | None:
+        if self.options.dry_run:
+            return None
+        options: dict[str, Any] = {
+            "institutions": list(self.options.institutions), "channels": [c.name for c in self.channels],
+            "only": list(self.options.only), "force": self.options.force}
+        if self.options.job:
+            options["job"] = self.options.job
+        return self.ledger.runs.start(self.options.trigger, options)
+
+    def _interrupted(self, result: SyncResult) -> bool:
+        return self.stop.is_set() or any(c.interrupted for c in result.channels)
+
+    def _finish_run(self, result: SyncResult, log: Any) -> None:
+        if result.run_id is not None:
+            self.ledger.runs.finish(result.run_id, result.status, run_summary(result))
+        log_summary(log, result)
+        if result.run_id is not None:  # retention: the ledger must not grow without bound
+            pruned = self.ledger.runs.prune(self.config.retention_days)
+            if pruned:
+                log.debug("ledger_pruned", run_items=pruned, retention_days=self.config.retention_days)
+
+    # -- adopting existing listings (`pasindo link`) ----------------------------------------------------------
+
+    def link(self) -> list[ChannelLink]:
+        """Match every selected channel's listings to the catalogs and record the bindings (unless dry run)."""
+        log = self.log.bind(run_id=None, trigger=self.options.trigger)
+        reading = self._read(log, None)
+        listables = self._listable(reading)
+        ctx = RunContext(self.config, self.options, self.ledger, log, readable=frozenset(reading.readable))
+        with channel_endpoints(self.config, self.channels) as urls:
+            return [self._link_one(ctx, channel, urls[channel.name],
+                                   desired_state(listables[channel.name].candidates, channel))
+                    for channel in self.channels]
+
+    def _link_one(self, ctx: RunContext, channel: ChannelConfig, base_url: str, desired: dict[str, Desired]
+                  ) -> ChannelLink:
+        try:
+            adapter = make_adapter(channel, base_url, self.ledger)
+        except (UnknownAdapter, ValueError) as err:
+            return ChannelLink(channel.name, None, str(err))
+        try:
+            return ChannelLink(channel.name, link_channel(ctx, adapter, desired))
+        except NotImplementedError as err:
+            return ChannelLink(channel.name, None, str(err))
+        except AdapterError as err:
+            return ChannelLink(channel.name, None, f"cannot read the channel's listings: {err.message}")
+        finally:
+            adapter.close()
+
+
+def run_outcome(result: SyncResult) -> RunStatus:
+    """What the run came to: held when a guard held something back, else problems or ok."""
+    if result.held:
+        return RunStatus.HELD
+    return RunStatus.PROBLEMS if result.problems() else RunStatus.OK
+
+
+def _category_map(channel: ChannelConfig) -> CategoryMap | CategoryMapError:
+    try:
+        return load_category_map(channel)
+    except CategoryMapError as err:
+        return err

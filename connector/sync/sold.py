@@ -1,0 +1,65 @@
+"""The sold-units step: pull every channel's new orders through its adapter and record them, then count the units
+sold on every channel per stock key since staff last set each stock figure. It runs before desired state is
+built, which takes the count as an input: one sale lowers every channel's stock.
+
+A dry run pulls nothing and moves no stock figure's basis: it counts from the orders recorded so far, as the
+real run would (a catalog figure that changed counts as unsold in both: the new figure accounts for the sales).
+A channel whose orders cannot be read this time still shares the sales recorded earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC
+from typing import Any
+
+from connector.adapters.base import Adapter, AdapterError, OrderLine
+from connector.adapters.registry import UnknownAdapter
+from connector.config import ChannelConfig
+from connector.sync.desired import Candidate, catalog_stock
+from connector.sync.ledger import Ledger
+from connector.sync.ledger.model import SaleLine
+
+
+def sold_units(channels: list[ChannelConfig], candidates: Mapping[str, Mapping[str, Candidate]], ledger: Ledger,
+               connect: Callable[[ChannelConfig], Adapter], log: Any, *, dry_run: bool) -> dict[str, int]:
+    """Units sold per stock key, for the stock keys of every channel's candidates (by channel name)."""
+    if not dry_run:
+        for channel in channels:
+            pull_orders(channel, candidates[channel.name], ledger, connect, log)
+    catalog: dict[str, int] = {}
+    for listed in candidates.values():
+        for candidate in listed.values():
+            catalog.update(catalog_stock(candidate.parts.product))
+    return ledger.orders.sold_since_basis(catalog, record=not dry_run) if catalog else {}
+
+
+def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], ledger: Ledger,
+                connect: Callable[[ChannelConfig], Adapter], log: Any) -> None:
+    """The channel's order lines since its cursor, recorded with the stock key each seller SKU sells."""
+    try:
+        adapter = connect(channel)
+    except (UnknownAdapter, ValueError):
+        return  # the channel's own step reports why it cannot run
+    try:
+        lines, cursor = adapter.orders(ledger.orders.cursor(channel.name))
+    except NotImplementedError as err:
+        log.debug("orders_unsupported", channel=channel.name, reason=str(err))
+        return
+    except AdapterError as err:
+        log.warning("orders_unavailable", channel=channel.name, error_class=err.error_class, message=err.message)
+        return
+    finally:
+        adapter.close()
+    by_sku = {sku: (c.parts.product.institution, key) for c in candidates.values()
+              for sku, key in c.stock_keys().items()} if lines else {}
+    ledger.orders.record(channel.name, [order_row(channel.name, line, *by_sku.get(line.seller_sku, (None, None)))
+                                        for line in lines], cursor)  # no lines: the cursor moves all the same
+    if lines:
+        log.info("orders_pulled", channel=channel.name, lines=len(lines))
+
+
+def order_row(channel: str, line: OrderLine, institution: str | None, stock_key: str | None) -> SaleLine:
+    """An order line as the ledger keeps it, attributed to its catalog product's stock key where it is known."""
+    return SaleLine(channel, line.order_id, line.seller_sku, institution, stock_key, line.quantity, line.status,
+                    line.at.astimezone(UTC).isoformat(timespec="milliseconds"))
