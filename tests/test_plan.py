@@ -7,9 +7,10 @@ import sys
 from dataclasses import replace
 
 from connector.adapters.base import Image
+from connector.category_maps import CategoryMap
 from connector.config import ChannelConfig, GuardsConfig, PriceRule, StockRule
 from connector.schema import Maker, Product, SourceRef, Variant
-from connector.sync.desired import CategoryMap, channel_price, channel_stock, desired_listing, seller_sku
+from connector.sync.desired import channel_price, channel_stock, desired_listing, seller_sku
 from connector.sync.guards import apply_guards
 from connector.sync.kinds import DelistReason, Guard, ListingStatus, OpKind
 from connector.sync.ledger.model import Binding

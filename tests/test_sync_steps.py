@@ -11,11 +11,12 @@ import pytest
 
 from connector.adapters.base import Image
 from connector.catalog.validation import Catalogs
+from connector.category_maps import CategoryMap, CategoryMapError
 from connector.cli import EXIT_HELD, EXIT_OK, EXIT_PROBLEMS, SYNC_EXIT_CODES
 from connector.config import ChannelConfig, StockRule, load_config
 from connector.schema import Maker, Product, SourceRef, Variant
 from connector.sync.catalogs import CatalogReading, Offer, read_catalogs
-from connector.sync.desired import CategoryMap, CategoryMapError, desired_state, product_parts
+from connector.sync.desired import desired_state, product_parts
 from connector.sync.executor import ChannelResult, ItemCount
 from connector.sync.kinds import Guard, ItemOutcome, OpKind, RunStatus
 from connector.sync.ledger import Ledger

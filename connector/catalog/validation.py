@@ -40,7 +40,7 @@ class Catalogs:
     def __init__(self, config: Config, *, today: date | None = None):
         self.config = config
         self.today = today or date.today()
-        self._mappings: dict[Path, Mapping] = {}
+        self._mappings: dict[Path, Mapping] = dict(config.mappings)  # as the config check loaded them
 
     def spec(self, entry: InstitutionConfig) -> CatalogSpec:
         base = self.config.source.parent if self.config.source else Path.cwd()

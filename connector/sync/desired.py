@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from connector.adapters.base import Image, Listing, ListingVariant
-from connector.category_maps import CategoryMap, CategoryMapError, load_category_map  # noqa: F401 - the engine's
+from connector.category_maps import CategoryMap, CategoryMapError
 from connector.config import ChannelConfig, PriceRule, StockRule
 from connector.schema import PRICE_MAX, PRICE_MIN, Product
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from connector.category_maps import CategoryMap, CategoryMapError
 from connector.config import ChannelConfig
 from connector.sync.catalogs import CatalogReading, Offer
-from connector.sync.desired import Candidate, CategoryMap, CategoryMapError
+from connector.sync.desired import Candidate
 from connector.sync.result import Unlisted
 
 

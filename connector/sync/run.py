@@ -19,11 +19,12 @@ from typing import Any
 from connector.adapters.base import AdapterError
 from connector.adapters.registry import UnknownAdapter
 from connector.catalog.validation import Catalogs
+from connector.category_maps import CategoryMap, CategoryMapError, load_category_map
 from connector.config import ChannelConfig, Config
 from connector.sync.adapter import make_adapter
 from connector.sync.catalogs import CatalogReading, catalog_heap, read_catalogs, report_rejects
 from connector.sync.channel import ChannelOutcome, RunContext, link_channel, sync_channel
-from connector.sync.desired import CategoryMap, CategoryMapError, Desired, desired_state, load_category_map
+from connector.sync.desired import Desired, desired_state
 from connector.sync.endpoints import channel_endpoints
 from connector.sync.images import Images
 from connector.sync.kinds import RunStatus
@@ -117,7 +118,7 @@ class Sync:
         return reading
 
     def _listable(self, reading: CatalogReading) -> dict[str, Listable]:
-        return {c.name: listable(reading, c, _category_map(c)) for c in self.channels}
+        return {c.name: listable(reading, c, _category_map(self.config, c)) for c in self.channels}
 
     # -- the run record -------------------------------------------------------------------------------------
 
@@ -179,7 +180,11 @@ def run_outcome(result: SyncResult) -> RunStatus:
     return RunStatus.PROBLEMS if result.problems() else RunStatus.OK
 
 
-def _category_map(channel: ChannelConfig) -> CategoryMap | CategoryMapError:
+def _category_map(config: Config, channel: ChannelConfig) -> CategoryMap | CategoryMapError:
+    """The channel's category map as the config check loaded it (read here only for a config made in code)."""
+    loaded = config.category_maps.get(channel.name)
+    if loaded is not None:
+        return loaded
     try:
         return load_category_map(channel)
     except CategoryMapError as err:
