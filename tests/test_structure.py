@@ -91,3 +91,33 @@ def test_a_marketplace_lives_in_its_adapter_its_dialect_and_one_registry_line():
     # one line per marketplace.
     assert len(registry_lines) <= len(MARKETPLACES), elsewhere
     assert len({where for where, _ in registry_lines}) <= 1, elsewhere
+
+
+def _connector_imports(path: Path) -> set[str]:
+    """The connector modules a module imports, at its top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        found.update(n for n in names if n.startswith("connector."))
+    return found
+
+
+# room -> the rooms it must not import (DESIGN.md: arrows point down the data flow). The adapters' contract suite
+# is test tooling that drives an adapter against the sandbox, so it alone may import the sandbox and the config.
+FORBIDDEN = {
+    "connector/sandbox": ("connector.sync", "connector.adapters", "connector.catalog", "connector.config"),
+    "connector/catalog": ("connector.sync", "connector.adapters", "connector.sandbox"),
+    "connector/adapters": ("connector.sync", "connector.catalog", "connector.sandbox", "connector.config"),
+}
+
+
+def test_imports_point_down_the_data_flow():
+    wrong = []
+    for room, forbidden in FORBIDDEN.items():
+        for path in sorted((ROOT / room).rglob("*.py")):
+            if path.name == "contract.py" and room == "connector/adapters":
+                continue
+            wrong += [f"{path.relative_to(ROOT)} imports {name}" for name in sorted(_connector_imports(path))
+                      if name.startswith(forbidden)]
+    assert not wrong, "\n".join(wrong)
