@@ -179,6 +179,14 @@ def media_holding(image: Image, state: Path, make_adapter: Callable[..., Any]) -
     return media
 
 
+def stored_tokens(channel: str, access_token: str, refresh_token: str, **more: Any) -> MemoryStore:
+    """A token store holding `channel`'s pair as an adapter saves it after refreshing from the config's
+    `refresh_token`, so the store wins over the config; `more` adds fields such as `expires_at`."""
+    marked = hashlib.sha256(refresh_token.encode()).hexdigest()
+    pair = {"access_token": access_token, "refresh_token": refresh_token, **more, "config_refresh_sha": marked}
+    return MemoryStore({channel: pair})
+
+
 # --- the sandbox's inspection API ------------------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from tests.helpers import (
     sandbox_items,
     sandbox_stats,
     shirt_listing,
+    stored_tokens,
     sync_report,
     wallet_as_shown,
     wallet_listing,
@@ -326,8 +327,7 @@ def test_threads_sharing_the_adapter_refresh_only_once(
     sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter], in_threads: Callable[..., list[BaseException]]
 ) -> None:
     # The store wins over the config.
-    tokens = MemoryStore({CHANNEL: {"access_token": "revoked", "refresh_token": REFRESH,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, "revoked", REFRESH)
     adapter = make_adapter(sandbox, tokens=tokens)
     errors = in_threads(adapter.check, 4)
     assert errors == []
@@ -337,8 +337,7 @@ def test_threads_sharing_the_adapter_refresh_only_once(
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter]
 ) -> None:
-    tokens = MemoryStore({CHANNEL: {"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, TOKEN, REFRESH, expires_at=time.time() + 60)
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "auth/token/refresh") == 1
     assert requests_to(sandbox, "products/get") == 1  # no refused call first

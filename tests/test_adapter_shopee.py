@@ -36,6 +36,7 @@ from tests.helpers import (
     sandbox_stats,
     shirt_listing,
     shopee_refresh,
+    stored_tokens,
     wallet_as_shown,
     wallet_listing,
 )
@@ -54,7 +55,6 @@ CREDENTIALS = {
     "access_token": TOKEN,
     "refresh_token": REFRESH,
 }
-CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 # What every update_content of a listing with variants costs: the content, and one read of the models.
 READ_AND_UPDATE = Counter({"product/update_item": 1, "product/get_model_list": 1})
 
@@ -420,8 +420,7 @@ def test_threads_sharing_the_adapter_refresh_only_once(
     sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter], in_threads: Callable[..., list[BaseException]]
 ) -> None:
     # The store wins over the config.
-    tokens = MemoryStore({CHANNEL: {"access_token": "revoked", "refresh_token": REFRESH,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, "revoked", REFRESH)
     adapter = make_adapter(sandbox, tokens=tokens)
     errors = in_threads(adapter.check, 4)
     assert errors == []
@@ -431,8 +430,7 @@ def test_threads_sharing_the_adapter_refresh_only_once(
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
-    tokens = MemoryStore({CHANNEL: {"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, TOKEN, REFRESH, expires_at=time.time() + 60)
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "auth/access_token/get") == 1
     assert requests_to(sandbox, "product/get_item_list") == 1  # no refused call first

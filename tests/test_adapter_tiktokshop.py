@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 import time
@@ -39,6 +38,7 @@ from tests.helpers import (
     requests_counted,
     sandbox_items,
     sandbox_stats,
+    stored_tokens,
     sync_report,
     tiktok_refresh,
     wallet_as_shown,
@@ -56,7 +56,6 @@ CREDENTIALS = {
     "shop_cipher": "sandbox-cipher",
     "refresh_token": REFRESH,
 }
-CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 
 
 plain_listing = functools.partial(
@@ -353,8 +352,7 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., TikTokShopAdapter]
 ) -> None:
-    tokens = MemoryStore({CHANNEL: {"access_token": CREDENTIALS["access_token"], "refresh_token": REFRESH,
-                                    "expires_at": time.time() + 60, "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, CREDENTIALS["access_token"], REFRESH, expires_at=time.time() + 60)
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "/authorization/api/v2/token/refresh") == 1
     assert requests_to(sandbox, "/authorization/202309/shops") == 1  # no refused call first
