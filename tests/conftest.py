@@ -1,7 +1,9 @@
-"""Fixtures the adapter tests share: a sandbox on loopback, adapters made on it (closed after the test), threads."""
+"""Fixtures the adapter and sandbox tests share: a sandbox on loopback, adapters made on it (closed after the test),
+threads."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -63,6 +65,14 @@ def adapters() -> Iterator[Callable[..., Any]]:
     yield make
     for adapter in made:
         adapter.close()
+
+
+@pytest.fixture
+def make_adapter(adapters: Callable[..., Any], request: pytest.FixtureRequest) -> Callable[..., Adapter]:
+    """`make_adapter(server, **keywords)`: `adapters` for the test module's marketplace, which the module names in
+    its ADAPTER (the class), CHANNEL and CREDENTIALS."""
+    module = request.module
+    return functools.partial(adapters, module.ADAPTER, module.CHANNEL, module.CREDENTIALS)
 
 
 @pytest.fixture

@@ -10,16 +10,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
-from click.testing import CliRunner
 
 from connector.adapters.base import (
     AuthError,
     Change,
-    Image,
     Invalid,
     Listing,
     ListingVariant,
@@ -30,9 +26,23 @@ from connector.adapters.base import (
 )
 from connector.adapters.contract import MemoryStore
 from connector.adapters.lazada import LazadaAdapter, sign
-from connector.cli import main
 from connector.sandbox import SandboxServer
+from tests.helpers import (
+    HEADER,
+    listing_image,
+    media_holding,
+    one_channel_config,
+    requests_counted,
+    sandbox_items,
+    sandbox_stats,
+    shirt_listing,
+    stored_tokens,
+    sync_report,
+    wallet_as_shown,
+    wallet_listing,
+)
 
+ADAPTER = LazadaAdapter
 CHANNEL = "lazada"
 SECRET = "sandbox-lazada-secret"
 TOKEN = "sandbox-lazada-token"
@@ -41,57 +51,10 @@ CREDENTIALS = {"app_key": "100002", "app_secret": SECRET, "access_token": TOKEN,
 CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 
 
-def png(seed: int) -> Image:
-    data = b"\x89PNG\r\n\x1a\n" + bytes([seed]) * 64
-    return Image(hashlib.sha256(data).hexdigest(), f"foto-{seed}.png", lambda: data)
-
-
-def plain_listing(sku: str = "LPMJK-DOMPET-01", **overrides: Any) -> Listing:
-    fields: dict[str, Any] = {
-        "key": f"lapas-mojokerto:{sku}",
-        "seller_sku": sku,
-        "name": "Dompet Kulit Lapas Mojokerto",
-        "description": "Dompet kulit sapi asli buatan warga binaan.",
-        "category_id": 10100763,
-        "price": 85000,
-        "stock": 12,
-        "weight_g": 250,
-        "images": (png(1),),
-    }
-    fields.update(overrides)
-    return Listing(**fields)
-
-
-def varied_listing(sku: str = "LPMJK-KAOS-01", **overrides: Any) -> Listing:
-    variants = tuple(
-        ListingVariant(f"{sku}-{colour[0]}{size}", 50000 + 1000 * n, n + 1, {"Warna": colour, "Ukuran": size})
-        for n, (colour, size) in enumerate([("Merah", "M"), ("Merah", "L"), ("Biru", "M")])
-    )
-    fields: dict[str, Any] = {
-        "name": "Kaos Sablon Lapas Mojokerto", "category_id": 8638, "price": 50000, "stock": 6,
-        "images": (png(1), png(2)), "variants": variants, "length_cm": 30, "width_cm": 20, "height_cm": 2,
-    }
-    fields.update(overrides)
-    return plain_listing(sku, **fields)
-
-
-def inspect(server: SandboxServer) -> list[dict[str, Any]]:
-    return requests.get(f"{server.url}/_sandbox/items", params={"dialect": "lazada"}, timeout=5).json()["items"]
-
-
-def requests_to(server: SandboxServer, api: str) -> int:
-    stats = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
-    return stats["requests"].get(f"lazada /rest/{api}", 0)
-
-
-def faults(server: SandboxServer) -> dict[str, int]:
-    return requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()["faults"]
-
-
-@pytest.fixture
-def make_adapter(adapters: Callable[..., Any]) -> Callable[..., LazadaAdapter]:
-    """`make_adapter(server, **keywords)`: conftest's `adapters` for this module's channel."""
-    return functools.partial(adapters, LazadaAdapter, CHANNEL, CREDENTIALS)
+plain_listing = functools.partial(wallet_listing, category_id=10100763)
+varied_listing = functools.partial(shirt_listing, category_id=8638)
+inspect = functools.partial(sandbox_items, dialect="lazada")
+requests_to = functools.partial(requests_counted, under="lazada /rest/")
 
 
 @pytest.fixture
@@ -123,19 +86,7 @@ def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServe
     remote = lazada.create(plain_listing(), "intent-1")
     assert remote == Remote(remote.external_id, "LPMJK-DOMPET-01", {"LPMJK-DOMPET-01": remote.variant_ids[
         "LPMJK-DOMPET-01"]}, active=True)
-    assert inspect(sandbox) == [
-        {
-            "item_id": int(remote.external_id),
-            "seller_sku": "LPMJK-DOMPET-01",
-            "name": "Dompet Kulit Lapas Mojokerto",
-            "price": 85000,
-            "stock": 12,
-            "status": "active",
-            "category_id": 10100763,
-            "images": 1,
-            "variants": [],
-        }
-    ]
+    assert inspect(sandbox) == [wallet_as_shown(int(remote.external_id), category_id=10100763)]
 
 
 def test_create_with_variants_and_images_shows_exactly_the_listing(
@@ -171,7 +122,7 @@ def test_an_image_is_uploaded_once_across_two_creates(sandbox: SandboxServer, la
                                   ListingVariant("X-2", 10000, 1, {"Warna": "Merah"}))), "the same options"),
         (varied_listing(variants=(ListingVariant("X-1", 10000, 1, {"A": "1", "B": "2", "C": "3"}),)),
          "1 or 2 option names"),
-        (plain_listing(images=tuple(png(n) for n in range(9))), "at most 8 images"),
+        (plain_listing(images=tuple(listing_image(n) for n in range(9))), "at most 8 images"),
     ],
 )
 def test_listings_lazada_would_refuse_are_refused_before_any_call(
@@ -221,7 +172,7 @@ def test_update_content_changes_the_listing_and_keeps_variant_ids(
     sandbox: SandboxServer, lazada: LazadaAdapter
 ) -> None:
     created = lazada.create(varied_listing(), "intent-1")
-    changed = varied_listing(name="Kaos Sablon Baru", images=(png(3),), category_id=7321)
+    changed = varied_listing(name="Kaos Sablon Baru", images=(listing_image(3),), category_id=7321)
     assert lazada.update_content(created, changed) == created
     [item] = inspect(sandbox)
     assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Baru", 7321, 1)
@@ -321,15 +272,13 @@ def test_throttled_calls_are_retried_until_the_create_succeeds(
 ) -> None:
     with SandboxServer(port=0, state_path=state, seed=3, throttle_rate=0.3) as server:
         remote = make_adapter(server).create(varied_listing(), "intent-1")
-        assert faults(server)["throttle"] > 0
+        assert sandbox_stats(server)["faults"]["throttle"] > 0
         [item] = inspect(server)
         assert str(item["item_id"]) == remote.external_id and len(item["variants"]) == 3
 
 
 def test_a_failed_create_is_not_repeated_but_reads_are(state: Path, make_adapter: Callable[..., LazadaAdapter]) -> None:
-    media = MemoryStore()
-    with SandboxServer(port=0, state_path=state) as server:
-        make_adapter(server, media=media).image_id(png(1))
+    media = media_holding(listing_image(1), state, make_adapter)
     with SandboxServer(port=0, state_path=state, seed=2, fail_rate=0.5) as server:
         adapter = make_adapter(server, media=media)
         outcomes = []
@@ -346,9 +295,7 @@ def test_a_failed_create_is_not_repeated_but_reads_are(state: Path, make_adapter
 def test_lost_create_answer_is_unknown_outcome_and_find_sees_the_product(
     state: Path, make_adapter: Callable[..., LazadaAdapter]
 ) -> None:
-    media = MemoryStore()
-    with SandboxServer(port=0, state_path=state) as server:
-        make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
+    media = media_holding(listing_image(1), state, make_adapter)
     with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=2) as server:
         adapter = make_adapter(server, media=media, timeout=0.3)
         with pytest.raises(UnknownOutcome):
@@ -380,8 +327,7 @@ def test_threads_sharing_the_adapter_refresh_only_once(
     sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter], in_threads: Callable[..., list[BaseException]]
 ) -> None:
     # The store wins over the config.
-    tokens = MemoryStore({CHANNEL: {"access_token": "revoked", "refresh_token": REFRESH,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, "revoked", REFRESH)
     adapter = make_adapter(sandbox, tokens=tokens)
     errors = in_threads(adapter.check, 4)
     assert errors == []
@@ -391,8 +337,7 @@ def test_threads_sharing_the_adapter_refresh_only_once(
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., LazadaAdapter]
 ) -> None:
-    tokens = MemoryStore({CHANNEL: {"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, TOKEN, REFRESH, expires_at=time.time() + 60)
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "auth/token/refresh") == 1
     assert requests_to(sandbox, "products/get") == 1  # no refused call first
@@ -427,35 +372,23 @@ def test_bad_app_secret_is_an_auth_error_without_secrets(
 def test_pasindo_sync_lists_everything_then_writes_nothing(tmp_path: Path, sandbox: SandboxServer) -> None:
     (tmp_path / "foto.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     rows = [
-        "SKU;Nama Produk;Kategori;Harga;Stok;Berat (gram);Foto;SKU Induk;Nama Variasi;Varian",
+        HEADER,
         "DMP-01;Dompet Kulit Sapi Asli Pria;Fashion / Dompet;Rp150.000;10;120;foto.png;;;",
         *(f"SPT-{size};Sepatu Pantofel Kulit Pria Hitam;Fashion/Sepatu;275.000;3;900;foto.png;SPT;Ukuran;{size}"
           for size in (40, 41)),
     ]
     (tmp_path / "katalog.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    config = tmp_path / "pasindo.yaml"
-    config.write_text(f"""
-state_dir: state
-institutions:
-  - {{code: lapas-uji, name: Lapas Kelas IIB Uji, type: lapas, catalog: {{path: katalog.csv}}, sku_prefix: LPUJI}}
-channels:
+    config = one_channel_config(tmp_path, f"""\
   - name: lazada
     adapter: lazada
     endpoint: {sandbox.url}
-    credentials: {json.dumps(CREDENTIALS)}
-""", encoding="utf-8")
-
-    def sync() -> dict[str, Any]:
-        result = CliRunner().invoke(main, ["--config", str(config), "sync", "--format", "json"])
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
-
-    assert [(c["op"], c["outcome"], c["count"]) for c in sync()["counts"]] == [("create", "ok", 2)]
+    credentials: {json.dumps(CREDENTIALS)}""")
+    assert [(c["op"], c["outcome"], c["count"]) for c in sync_report(config)["counts"]] == [("create", "ok", 2)]
     items = {item["name"]: item for item in inspect(sandbox)}
     assert items["Dompet Kulit Sapi Asli Pria"]["seller_sku"] == "LPUJI-DMP-01"
     shoe = items["Sepatu Pantofel Kulit Pria Hitam"]
     assert shoe["seller_sku"] is None
     assert [v["seller_sku"] for v in shoe["variants"]] == ["LPUJI-SPT-40", "LPUJI-SPT-41"]
-    writes = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["writes"]
-    assert sync()["counts"] == []
-    assert requests.get(f"{sandbox.url}/_sandbox/stats", timeout=5).json()["writes"] == writes
+    writes = sandbox_stats(sandbox)["writes"]
+    assert sync_report(config)["counts"] == []
+    assert sandbox_stats(sandbox)["writes"] == writes

@@ -18,7 +18,6 @@ import requests
 from connector.adapters.base import (
     AuthError,
     Change,
-    Image,
     Invalid,
     Listing,
     ListingVariant,
@@ -29,7 +28,20 @@ from connector.adapters.base import (
 from connector.adapters.contract import MemoryStore
 from connector.adapters.shopee import ShopeeAdapter, sign
 from connector.sandbox import SandboxServer
+from tests.helpers import (
+    listing_image,
+    media_holding,
+    requests_counted,
+    sandbox_items,
+    sandbox_stats,
+    shirt_listing,
+    shopee_refresh,
+    stored_tokens,
+    wallet_as_shown,
+    wallet_listing,
+)
 
+ADAPTER = ShopeeAdapter
 CHANNEL = "shopee"
 PARTNER_ID = 100001
 PARTNER_KEY = "sandbox-shopee-key"
@@ -43,48 +55,15 @@ CREDENTIALS = {
     "access_token": TOKEN,
     "refresh_token": REFRESH,
 }
-CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 # What every update_content of a listing with variants costs: the content, and one read of the models.
 READ_AND_UPDATE = Counter({"product/update_item": 1, "product/get_model_list": 1})
 
 
-def png(seed: int) -> Image:
-    data = b"\x89PNG\r\n\x1a\n" + bytes([seed]) * 64
-    return Image(hashlib.sha256(data).hexdigest(), f"foto-{seed}.png", lambda: data)
-
-
-def plain_listing(sku: str = "LPMJK-DOMPET-01", **overrides: Any) -> Listing:
-    fields: dict[str, Any] = {
-        "key": f"lapas-mojokerto:{sku}",
-        "seller_sku": sku,
-        "name": "Dompet Kulit Lapas Mojokerto",
-        "description": "Dompet kulit sapi asli buatan warga binaan.",
-        "category_id": 100639,
-        "price": 85000,
-        "stock": 12,
-        "weight_g": 250,
-        "images": (png(1),),
-    }
-    fields.update(overrides)
-    return Listing(**fields)
-
-
-def varied_listing(sku: str = "LPMJK-KAOS-01") -> Listing:
-    variants = tuple(
-        ListingVariant(f"{sku}-{colour[0]}{size}", 50000 + 1000 * n, n + 1, {"Warna": colour, "Ukuran": size})
-        for n, (colour, size) in enumerate([("Merah", "M"), ("Merah", "L"), ("Biru", "M")])
-    )
-    return plain_listing(
-        sku,
-        name="Kaos Sablon Lapas Mojokerto",
-        price=50000,
-        stock=6,
-        images=(png(1), png(2)),
-        variants=variants,
-        length_cm=30,
-        width_cm=20,
-        height_cm=2,
-    )
+plain_listing = functools.partial(wallet_listing, category_id=100639)
+varied_listing = functools.partial(shirt_listing, category_id=100639)
+inspect = functools.partial(sandbox_items, dialect="shopee")
+requests_to = functools.partial(requests_counted, under="shopee /api/v2/")
+raw_refresh = functools.partial(shopee_refresh, partner_id=PARTNER_ID, partner_key=PARTNER_KEY, shop_id=SHOP_ID)
 
 
 def shoe(size: int) -> dict[str, Any]:
@@ -101,19 +80,9 @@ def shoes(*sizes: int) -> Listing:
     )
 
 
-def inspect(server: SandboxServer) -> list[dict[str, Any]]:
-    return requests.get(f"{server.url}/_sandbox/items", params={"dialect": "shopee"}, timeout=5).json()["items"]
-
-
-def requests_to(server: SandboxServer, api: str) -> int:
-    stats = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
-    return stats["requests"].get(f"shopee /api/v2/{api}", 0)
-
-
 def calls(server: SandboxServer) -> Counter[str]:
     """Requests the sandbox has seen so far, by API (e.g. "product/add_model")."""
-    stats = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
-    return Counter({path.split("/api/v2/", 1)[-1]: n for path, n in stats["requests"].items()})
+    return Counter({path.split("/api/v2/", 1)[-1]: n for path, n in sandbox_stats(server)["requests"].items()})
 
 
 def model_list(server: SandboxServer, remote: Remote) -> dict[str, Any]:
@@ -135,27 +104,9 @@ def option_lists(server: SandboxServer, remote: Remote) -> list[tuple[str, list[
     return [(tier["name"], [option["option"] for option in tier["option_list"]]) for tier in tiers]
 
 
-def faults(server: SandboxServer) -> dict[str, int]:
-    return requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()["faults"]
-
-
-@pytest.fixture
-def make_adapter(adapters: Callable[..., Any]) -> Callable[..., ShopeeAdapter]:
-    """`make_adapter(server, **keywords)`: conftest's `adapters` for this module's channel."""
-    return functools.partial(adapters, ShopeeAdapter, CHANNEL, CREDENTIALS)
-
-
 @pytest.fixture
 def shopee(sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]) -> ShopeeAdapter:
     return make_adapter(sandbox)
-
-
-def raw_refresh(server: SandboxServer, refresh_token: str) -> dict[str, Any]:
-    path = "/api/v2/auth/access_token/get"
-    timestamp = int(time.time())
-    query = {"partner_id": PARTNER_ID, "timestamp": timestamp, "sign": sign(PARTNER_KEY, PARTNER_ID, path, timestamp)}
-    body = {"refresh_token": refresh_token, "partner_id": PARTNER_ID, "shop_id": SHOP_ID}
-    return requests.post(server.url + path, params=query, json=body, timeout=5).json()
 
 
 # --- signing -----------------------------------------------------------------------------------------------------
@@ -181,19 +132,7 @@ def test_check_summarises_the_shop(shopee: ShopeeAdapter) -> None:
 def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
     remote = shopee.create(plain_listing(), "intent-1")
     assert remote == Remote(remote.external_id, "LPMJK-DOMPET-01", {}, active=True)
-    assert inspect(sandbox) == [
-        {
-            "item_id": int(remote.external_id),
-            "seller_sku": "LPMJK-DOMPET-01",
-            "name": "Dompet Kulit Lapas Mojokerto",
-            "price": 85000,
-            "stock": 12,
-            "status": "active",
-            "category_id": 100639,
-            "images": 1,
-            "variants": [],
-        }
-    ]
+    assert inspect(sandbox) == [wallet_as_shown(int(remote.external_id), category_id=100639)]
 
 
 def test_create_with_variants_and_images_shows_exactly_the_listing(
@@ -259,7 +198,7 @@ def test_update_content_changes_the_listing_and_keeps_variant_ids(
     sandbox: SandboxServer, shopee: ShopeeAdapter
 ) -> None:
     created = shopee.create(varied_listing(), "intent-1")
-    changed = replace(varied_listing(), name="Kaos Sablon Baru", images=(png(3),), category_id=100640)
+    changed = replace(varied_listing(), name="Kaos Sablon Baru", images=(listing_image(3),), category_id=100640)
     before = calls(sandbox)
     remote = shopee.update_content(created, changed)
     assert remote == created
@@ -436,7 +375,7 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
 ) -> None:
     with SandboxServer(port=0, state_path=state, seed=1, throttle_rate=0.3, fail_rate=0.2) as server:
         remote = make_adapter(server).create(varied_listing(), "intent-1")
-        assert faults(server)["throttle"] > 0 and faults(server)["fail"] > 0
+        assert sandbox_stats(server)["faults"]["throttle"] > 0 and sandbox_stats(server)["faults"]["fail"] > 0
         [item] = inspect(server)
         assert str(item["item_id"]) == remote.external_id and len(item["variants"]) == 3
 
@@ -444,9 +383,7 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
 def test_lost_add_item_answer_is_unknown_outcome_and_find_sees_the_item(
     state: Path, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
-    media = MemoryStore()
-    with SandboxServer(port=0, state_path=state) as server:
-        make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
+    media = media_holding(listing_image(1), state, make_adapter)
     with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=2) as server:
         adapter = make_adapter(server, media=media, timeout=0.3)
         with pytest.raises(UnknownOutcome):
@@ -463,7 +400,7 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
     state: Path, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
     with SandboxServer(port=0, state_path=state, shopee_token_ttl=1) as server:
-        issued = raw_refresh(server, REFRESH)  # a pair that expires in one second
+        issued = raw_refresh(server, REFRESH).json()  # a pair that expires in one second
         time.sleep(1.1)
         calls_when_saved: list[int] = []
         tokens = MemoryStore(on_save=lambda: calls_when_saved.append(requests_to(server, "product/get_item_list")))
@@ -476,15 +413,14 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
         assert requests_to(server, "product/get_item_list") == 2
         [saved] = tokens.saved
         assert saved["refresh_token"] not in ("", issued["refresh_token"])
-        assert raw_refresh(server, issued["refresh_token"])["error"] == "error_auth"  # the old one is spent
+        assert raw_refresh(server, issued["refresh_token"]).json()["error"] == "error_auth"  # the old one is spent
 
 
 def test_threads_sharing_the_adapter_refresh_only_once(
     sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter], in_threads: Callable[..., list[BaseException]]
 ) -> None:
     # The store wins over the config.
-    tokens = MemoryStore({CHANNEL: {"access_token": "revoked", "refresh_token": REFRESH,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, "revoked", REFRESH)
     adapter = make_adapter(sandbox, tokens=tokens)
     errors = in_threads(adapter.check, 4)
     assert errors == []
@@ -494,8 +430,7 @@ def test_threads_sharing_the_adapter_refresh_only_once(
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
-    tokens = MemoryStore({CHANNEL: {"access_token": TOKEN, "refresh_token": REFRESH, "expires_at": time.time() + 60,
-                                    "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, TOKEN, REFRESH, expires_at=time.time() + 60)
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "auth/access_token/get") == 1
     assert requests_to(sandbox, "product/get_item_list") == 1  # no refused call first

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
-import struct
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
-from click.testing import CliRunner
 
 from connector.adapters.base import (
     AdapterError,
     AuthError,
     Change,
-    Image,
     Invalid,
     Listing,
     ListingVariant,
@@ -34,10 +27,25 @@ from connector.adapters.base import (
 )
 from connector.adapters.contract import MemoryStore
 from connector.adapters.tiktokshop import TikTokShopAdapter, classify, sign
-from connector.cli import main
 from connector.sandbox import SandboxServer
 from connector.sandbox.store import Store
+from tests.helpers import (
+    HEADER,
+    listing_image,
+    media_holding,
+    one_channel_config,
+    png,
+    requests_counted,
+    sandbox_items,
+    sandbox_stats,
+    stored_tokens,
+    sync_report,
+    tiktok_refresh,
+    wallet_as_shown,
+    wallet_listing,
+)
 
+ADAPTER = TikTokShopAdapter
 CHANNEL = "tiktok"
 SECRET = "sandbox-tts-secret"
 REFRESH = "sandbox-tts-refresh"
@@ -48,28 +56,15 @@ CREDENTIALS = {
     "shop_cipher": "sandbox-cipher",
     "refresh_token": REFRESH,
 }
-CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 
 
-def png(seed: int) -> Image:
-    data = b"\x89PNG\r\n\x1a\n" + bytes([seed]) * 64
-    return Image(hashlib.sha256(data).hexdigest(), f"foto-{seed}.png", lambda: data)
-
-
-def plain_listing(sku: str = "LPMJK-DOMPET-01", **overrides: Any) -> Listing:
-    fields: dict[str, Any] = {
-        "key": f"lapas-mojokerto:{sku}",
-        "seller_sku": sku,
-        "name": "Dompet Kulit Sapi Asli Lapas Mojokerto",
-        "description": "Dompet kulit sapi asli buatan warga binaan.\n\nJahitan rapi.",
-        "category_id": 601430,
-        "price": 85000,
-        "stock": 12,
-        "weight_g": 250,
-        "images": (png(1),),
-    }
-    fields.update(overrides)
-    return Listing(**fields)
+plain_listing = functools.partial(
+    wallet_listing, name="Dompet Kulit Sapi Asli Lapas Mojokerto",
+    description="Dompet kulit sapi asli buatan warga binaan.\n\nJahitan rapi.", category_id=601430,
+)
+inspect = functools.partial(sandbox_items, dialect="tiktokshop")
+requests_to = functools.partial(requests_counted, under="tiktokshop ")
+raw_refresh = functools.partial(tiktok_refresh, app_key=CREDENTIALS["app_key"], secret=SECRET)
 
 
 def varied_listing(sku: str = "LPMJK-KAOS-01", sizes: tuple[str, ...] = ("M", "L", "XL")) -> Listing:
@@ -78,34 +73,8 @@ def varied_listing(sku: str = "LPMJK-KAOS-01", sizes: tuple[str, ...] = ("M", "L
         for n, size in enumerate(sizes)
     )
     return plain_listing(sku, name="Kaos Sablon Katun Lapas Mojokerto", category_id=601226, price=50000,
-                         stock=sum(v.stock for v in variants), images=(png(1), png(2)), variants=variants,
-                         length_cm=30, width_cm=20, height_cm=2)
-
-
-def inspect(server: SandboxServer) -> list[dict[str, Any]]:
-    return requests.get(f"{server.url}/_sandbox/items", params={"dialect": "tiktokshop"}, timeout=5).json()["items"]
-
-
-def stats(server: SandboxServer) -> dict[str, Any]:
-    return requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
-
-
-def requests_to(server: SandboxServer, pattern: str) -> int:
-    """Requests to the TikTok Shop paths matching `pattern` (a regex; product ids vary)."""
-    counts = stats(server)["requests"]
-    return sum(n for path, n in counts.items() if re.fullmatch(f"tiktokshop {pattern}", path))
-
-
-def raw_refresh(server: SandboxServer, refresh_token: str) -> dict[str, Any]:
-    params = {"app_key": CREDENTIALS["app_key"], "app_secret": SECRET, "refresh_token": refresh_token,
-              "grant_type": "refresh_token"}
-    return requests.get(f"{server.url}/authorization/api/v2/token/refresh", params=params, timeout=5).json()
-
-
-@pytest.fixture
-def make_adapter(adapters: Callable[..., Any]) -> Callable[..., TikTokShopAdapter]:
-    """`make_adapter(server, **keywords)`: conftest's `adapters` for this module's channel."""
-    return functools.partial(adapters, TikTokShopAdapter, CHANNEL, CREDENTIALS)
+                         stock=sum(v.stock for v in variants), images=(listing_image(1), listing_image(2)),
+                         variants=variants, length_cm=30, width_cm=20, height_cm=2)
 
 
 @pytest.fixture
@@ -162,9 +131,7 @@ def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServe
     remote = tiktok.create(plain_listing(), "intent-1")
     assert remote.seller_sku == "LPMJK-DOMPET-01" and list(remote.variant_ids) == ["LPMJK-DOMPET-01"]
     assert inspect(sandbox) == [
-        {"item_id": int(remote.external_id), "seller_sku": "LPMJK-DOMPET-01",
-         "name": "Dompet Kulit Sapi Asli Lapas Mojokerto", "price": 85000, "stock": 12, "status": "active",
-         "category_id": 601430, "images": 1, "variants": []},
+        wallet_as_shown(int(remote.external_id), name="Dompet Kulit Sapi Asli Lapas Mojokerto", category_id=601430),
     ]
 
 
@@ -196,7 +163,7 @@ def test_a_name_shorter_than_25_characters_is_invalid_before_any_call(
     with pytest.raises(Invalid, match="25-255 characters") as raised:
         tiktok.create(plain_listing(name="Dompet Kulit Mojokerto"), "intent-1")
     assert "catalog" in raised.value.message
-    assert stats(sandbox)["requests"] == {}
+    assert sandbox_stats(sandbox)["requests"] == {}
 
 
 def test_a_price_above_100_million_is_invalid_with_tiktoks_reason(tiktok: TikTokShopAdapter) -> None:
@@ -251,7 +218,7 @@ def test_find_searches_ten_seller_skus_per_call(sandbox: SandboxServer, tiktok: 
 def test_update_content_changes_the_listing_and_keeps_sku_ids(sandbox: SandboxServer,
                                                                tiktok: TikTokShopAdapter) -> None:
     created = tiktok.create(varied_listing(), "intent-1")
-    changed = replace(varied_listing(), name="Kaos Sablon Katun Baru Lapas Mojokerto", images=(png(3),),
+    changed = replace(varied_listing(), name="Kaos Sablon Katun Baru Lapas Mojokerto", images=(listing_image(3),),
                       category_id=601195)
     assert tiktok.update_content(created, changed) == created
     [item] = inspect(sandbox)
@@ -338,7 +305,7 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
 ) -> None:
     with SandboxServer(port=0, state_path=state, seed=1, throttle_rate=0.3, fail_rate=0.2) as server:
         remote = make_adapter(server).create(varied_listing(), "intent-1")
-        assert stats(server)["faults"]["throttle"] > 0 and stats(server)["faults"]["fail"] > 0
+        assert sandbox_stats(server)["faults"]["throttle"] > 0 and sandbox_stats(server)["faults"]["fail"] > 0
         [item] = inspect(server)
         assert str(item["item_id"]) == remote.external_id and len(item["variants"]) == 3
 
@@ -346,17 +313,15 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
 def test_lost_create_answers_are_retried_with_the_same_key_and_never_duplicate(
     state: Path, make_adapter: Callable[..., TikTokShopAdapter]
 ) -> None:
-    media = MemoryStore()
-    with SandboxServer(port=0, state_path=state) as server:
-        make_adapter(server, media=media).image_id(png(1))  # uploads are writes too: upload before the faults
+    media = media_holding(listing_image(1), state, make_adapter)
     with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=1) as server:
         adapter = make_adapter(server, media=media, timeout=0.3)
-        writes = stats(server)["writes"]  # the counters live in the state file: the upload is there already
+        writes = sandbox_stats(server)["writes"]  # the counters live in the state file: the upload is there already
         with pytest.raises(UnknownOutcome, match="idempotency key"):
             adapter.create(plain_listing(), "intent-1")
         # Repeated with the key, as often as the retry policy allows.
         assert requests_to(server, "/product/202309/products") == adapter.options.retry.attempts
-        assert stats(server)["writes"] == writes + 1  # the repeats found the product the first made
+        assert sandbox_stats(server)["writes"] == writes + 1  # the repeats found the product the first made
         [found] = adapter.find("LPMJK-DOMPET-01")  # reads are never hit by timeouts
         assert [item["item_id"] for item in inspect(server)] == [int(found.external_id)]
 
@@ -387,8 +352,7 @@ def test_expired_access_token_is_refreshed_once_saved_before_use_and_the_call_su
 def test_access_token_near_its_stored_expiry_is_refreshed_before_the_call(
     sandbox: SandboxServer, make_adapter: Callable[..., TikTokShopAdapter]
 ) -> None:
-    tokens = MemoryStore({CHANNEL: {"access_token": CREDENTIALS["access_token"], "refresh_token": REFRESH,
-                                    "expires_at": time.time() + 60, "config_refresh_sha": CONFIG_REFRESH_SHA}})
+    tokens = stored_tokens(CHANNEL, CREDENTIALS["access_token"], REFRESH, expires_at=time.time() + 60)
     make_adapter(sandbox, tokens=tokens).check()
     assert requests_to(sandbox, "/authorization/api/v2/token/refresh") == 1
     assert requests_to(sandbox, "/authorization/202309/shops") == 1  # no refused call first
@@ -418,50 +382,29 @@ def test_bad_app_secret_is_an_auth_error_without_secrets(
 # --- end to end: pasindo sync ------------------------------------------------------------------------------------
 
 
-def catalog_png(seed: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    pixels = zlib.compress(b"\x00" + bytes([seed, seed, seed]))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
-
-
 def test_pasindo_sync_lists_everything_once_and_a_second_sync_writes_nothing(tmp_path: Path,
                                                                              sandbox: SandboxServer) -> None:
-    (tmp_path / "a.png").write_bytes(catalog_png(1))
+    (tmp_path / "a.png").write_bytes(png(1))
     rows = [f"DMP-{n};Dompet Kulit Sapi Asli Pria Model {n};Fashion / Dompet;Rp15{n}.000;1{n};120;a.png;;;"
             for n in range(3)]
     rows += [f"SPT-{size};Sepatu Pantofel Kulit Pria Hitam Asli;Fashion/Sepatu;275.000;3;900;a.png;SPT;Ukuran;{size}"
              for size in (40, 41)]
-    header = "SKU;Nama Produk;Kategori;Harga;Stok;Berat (gram);Foto;SKU Induk;Nama Variasi;Varian"
-    (tmp_path / "katalog.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    config = tmp_path / "pasindo.yaml"
-    config.write_text(f"""
-state_dir: state
-institutions:
-  - {{code: lapas-uji, name: Lapas Kelas IIB Uji, type: lapas, catalog: {{path: katalog.csv}}, sku_prefix: LPUJI}}
-channels:
+    (tmp_path / "katalog.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    config = one_channel_config(tmp_path, f"""\
   - name: tiktok
     adapter: tiktokshop
     endpoint: {sandbox.url}
     credentials: {json.dumps(CREDENTIALS)}
-    options: {{listing_platforms: [TIKTOK_SHOP, TOKOPEDIA]}}
-""", encoding="utf-8")
+    options: {{listing_platforms: [TIKTOK_SHOP, TOKOPEDIA]}}""")
 
-    def sync() -> dict[str, Any]:
-        result = CliRunner().invoke(main, ["--config", str(config), "sync", "--format", "json"])
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
-
-    first = sync()
+    first = sync_report(config)
     assert [(c["op"], c["outcome"], c["count"]) for c in first["counts"]] == [("create", "ok", 4)]
     items = {item["seller_sku"]: item for item in inspect(sandbox)}
     assert set(items) == {"LPUJI-DMP-0", "LPUJI-DMP-1", "LPUJI-DMP-2", None}
     assert [v["seller_sku"] for v in items[None]["variants"]] == ["LPUJI-SPT-40", "LPUJI-SPT-41"]
-    before = stats(sandbox)
-    assert sync()["counts"] == []
+    before = sandbox_stats(sandbox)
+    assert sync_report(config)["counts"] == []
     orders = "tiktokshop /order/202309/orders/search"  # every sync pulls the new orders first: one read
-    after = stats(sandbox)
+    after = sandbox_stats(sandbox)
     assert {**after["requests"], orders: 0} == {**before["requests"], orders: 0} and after["writes"] == before["writes"]
     assert after["requests"][orders] == before["requests"][orders] + 1

@@ -4,14 +4,11 @@ and SandboxServer all take them from there."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from dataclasses import fields
 from pathlib import Path
 
 import click
 import pytest
-import requests
 from click.testing import CliRunner
 
 from connector.cli import main as pasindo
@@ -19,6 +16,7 @@ from connector.sandbox import SandboxServer
 from connector.sandbox.options import DEFAULT_PORT, SandboxOptions, command_options
 from connector.sandbox.server import argument_parser
 from connector.sandbox.server import main as sandbox_main
+from tests.helpers import child_python, sandbox_stats
 
 # The documented command line (DESIGN.md, Outside contracts -> Sandbox), plus the timeout hold.
 EVERY_OPTION = ["--host", "127.0.0.2", "--port", "9999", "--state", "var/sandbox.db", "--seed", "7",
@@ -103,19 +101,13 @@ def test_the_server_refuses_an_unknown_keyword() -> None:
 @pytest.mark.parametrize("command", [["-m", "connector.cli", "sandbox", "serve"], ["-m", "connector.sandbox"]],
                          ids=["pasindo", "python-m"])
 def test_the_command_serves_until_sigterm(command: list[str], tmp_path: Path) -> None:
-    process = subprocess.Popen([sys.executable, *command, "--port", "0", "--state", str(tmp_path / "s.db"),
-                                "--seed", "1", "--latency-ms", "1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with child_python(*command, "--port", "0", "--state", str(tmp_path / "s.db"), "--seed", "1",
+                      "--latency-ms", "1") as process:
         assert process.stdout is not None
         line = process.stdout.readline()
         assert line.startswith("PASINDO sandbox serving on http://127.0.0.1:"), line
         url = line.split()[-1]
-        assert requests.get(f"{url}/_sandbox/stats", timeout=10).json()["writes"] == 0
+        assert sandbox_stats(url)["writes"] == 0
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert (tmp_path / "s.db").is_file()

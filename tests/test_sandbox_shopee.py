@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -16,13 +13,13 @@ from typing import Any
 import pytest
 import requests
 
-import connector
 from connector.sandbox import SandboxServer
 from connector.sandbox.dialect import Request, Response, Settings
 from connector.sandbox.faults import FaultInjector
 from connector.sandbox.gateway import Gateway
 from connector.sandbox.shopee import ShopeeDialect, shopee_sign
 from connector.sandbox.store import Store
+from tests.helpers import child_python, sandbox_items, sandbox_stats, shopee_refresh
 
 PARTNER_ID = 100001
 PARTNER_KEY = "sandbox-shopee-key"
@@ -130,23 +127,8 @@ def model_ids(shopee: Shopee, item_id: int) -> list[int]:
     return [model["model_id"] for model in model_list(shopee, item_id)["model"]]
 
 
-def inspect(url: str) -> list[dict[str, Any]]:
-    return requests.get(f"{url}/_sandbox/items", params={"dialect": "shopee"}, timeout=5).json()["items"]
-
-
-def stats(url: str) -> dict[str, Any]:
-    return requests.get(f"{url}/_sandbox/stats", timeout=5).json()
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Path:
-    return tmp_path / "s.db"
-
-
-@pytest.fixture
-def sandbox(state: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, state_path=state) as server:
-        yield server
+inspect = functools.partial(sandbox_items, dialect="shopee")
+refresh = functools.partial(shopee_refresh, partner_id=PARTNER_ID, partner_key=PARTNER_KEY, shop_id=SHOP_ID)
 
 
 @pytest.fixture
@@ -220,17 +202,12 @@ def test_unknown_api_is_not_found(shopee: Shopee) -> None:
 # --- tokens ------------------------------------------------------------------------------------------
 
 
-def refresh(shopee: Shopee, refresh_token: str) -> requests.Response:
-    body = {"refresh_token": refresh_token, "partner_id": PARTNER_ID, "shop_id": SHOP_ID}
-    return shopee.call("POST", "auth/access_token/get", body, public=True)
-
-
 def test_refresh_issues_a_new_pair_and_the_used_refresh_token_dies(shopee: Shopee) -> None:
-    first = refresh(shopee, REFRESH).json()
+    first = refresh(shopee.url, REFRESH).json()
     assert first["error"] == "" and first["expire_in"] == 4 * 3600
     assert first["access_token"] not in (TOKEN, "") and first["refresh_token"] not in (REFRESH, "")
 
-    reused = refresh(shopee, REFRESH)
+    reused = refresh(shopee.url, REFRESH)
     assert reused.status_code == 403
     assert (reused.json()["error"], reused.json()["message"]) == ("error_auth", "Invalid refresh_token.")
 
@@ -238,13 +215,13 @@ def test_refresh_issues_a_new_pair_and_the_used_refresh_token_dies(shopee: Shope
     new_client.ok("GET", "product/get_item_list", params={"page_size": 10, "item_status": "NORMAL"})
     # The previous access token keeps working until its own expiry.
     shopee.ok("GET", "product/get_item_list", params={"page_size": 10, "item_status": "NORMAL"})
-    second = refresh(shopee, first["refresh_token"]).json()
+    second = refresh(shopee.url, first["refresh_token"]).json()
     assert second["error"] == "" and second["refresh_token"] != first["refresh_token"]
 
 
 def test_refreshed_access_token_expires_after_its_ttl(state: Path) -> None:
     with SandboxServer(port=0, state_path=state, shopee_token_ttl=1) as server:
-        pair = refresh(Shopee(server.url), REFRESH).json()
+        pair = refresh(server.url, REFRESH).json()
         assert pair["expire_in"] == 1
         client = Shopee(server.url, token=pair["access_token"])
         client.ok("GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"})
@@ -680,7 +657,7 @@ def test_inspection_lists_items_with_and_without_variants_exactly(shopee: Shopee
 def test_stats_count_requests_writes_and_faults(shopee: Shopee) -> None:
     shopee.add_item()
     shopee.call("GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"})
-    assert stats(shopee.url) == {
+    assert sandbox_stats(shopee.url) == {
         "requests": {
             "shopee /api/v2/media_space/upload_image": 1,
             "shopee /api/v2/product/add_item": 1,
@@ -693,15 +670,15 @@ def test_stats_count_requests_writes_and_faults(shopee: Shopee) -> None:
 
 def test_reset_clears_state_and_counters(shopee: Shopee) -> None:
     shopee.add_item()
-    refresh(shopee, REFRESH)
+    refresh(shopee.url, REFRESH)
     assert requests.post(f"{shopee.url}/_sandbox/reset", timeout=5).status_code == 200
     assert inspect(shopee.url) == []
-    assert stats(shopee.url) == {
+    assert sandbox_stats(shopee.url) == {
         "requests": {},
         "writes": 0,
         "faults": {"fail": 0, "timeout": 0, "throttle": 0, "rate_limited": 0},
     }
-    assert refresh(shopee, REFRESH).json()["error"] == ""  # the default refresh token is back
+    assert refresh(shopee.url, REFRESH).json()["error"] == ""  # the default refresh token is back
 
 
 def test_inspection_answers_loopback_clients_only() -> None:
@@ -724,12 +701,12 @@ def test_inspection_answers_loopback_clients_only() -> None:
 def test_state_survives_a_restart_on_the_same_file(state: Path) -> None:
     with SandboxServer(port=0, state_path=state) as first:
         item_id = Shopee(first.url).add_item()
-        pair = refresh(Shopee(first.url), REFRESH).json()
+        pair = refresh(first.url, REFRESH).json()
     with SandboxServer(port=0, state_path=state) as second:
         client = Shopee(second.url)
         assert [item["item_id"] for item in inspect(second.url)] == [item_id]
         assert client.add_item() == item_id + 1
-        assert refresh(client, REFRESH).json()["error"] == "error_auth"  # still used
+        assert refresh(client.url, REFRESH).json()["error"] == "error_auth"  # still used
         Shopee(second.url, token=pair["access_token"]).ok(
             "GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"}
         )
@@ -740,21 +717,21 @@ def test_timeout_fault_commits_the_write_but_never_answers(state: Path) -> None:
         image_id = Shopee(server.url).upload()  # uploads are writes too: do it before faults start
     with SandboxServer(port=0, state_path=state, seed=1, timeout_rate=1.0, timeout_seconds=2) as server:
         client = Shopee(server.url)
-        writes = stats(server.url)["writes"]
+        writes = sandbox_stats(server.url)["writes"]
         with pytest.raises(requests.exceptions.ReadTimeout):
             client.call("POST", "product/add_item", item_body(image_id), timeout=0.3)
         # Reads are never hit by a timeout: the connector can resolve the outcome by SKU.
         found = client.ok("GET", "product/search_item", params={"item_sku": "LPMJK-DOMPET-01", "page_size": 10})
         assert len(found["response"]["item_id_list"]) == 1
-        assert stats(server.url)["faults"]["timeout"] == 1
-        assert stats(server.url)["writes"] == writes + 1
+        assert sandbox_stats(server.url)["faults"]["timeout"] == 1
+        assert sandbox_stats(server.url)["writes"] == writes + 1
 
 
 def test_throttle_fault_answers_429_with_error_rate_limit(state: Path) -> None:
     with SandboxServer(port=0, state_path=state, seed=7, throttle_rate=1.0) as server:
         answer = Shopee(server.url).call("POST", "product/add_item", item_body("x"))
         assert answer.status_code == 429 and answer.json()["error"] == "error_rate_limit"
-        assert stats(server.url)["faults"]["throttle"] == 1
+        assert sandbox_stats(server.url)["faults"]["throttle"] == 1
         assert inspect(server.url) == []
 
 
@@ -768,7 +745,7 @@ def test_faults_follow_the_seed(tmp_path: Path) -> None:
                 ).status_code
                 for _ in range(16)
             ]
-            assert stats(server.url)["faults"]["throttle"] == codes.count(429)
+            assert sandbox_stats(server.url)["faults"]["throttle"] == codes.count(429)
             return codes
 
     first = pattern("a.db")
@@ -783,7 +760,7 @@ def test_fail_fault_answers_5xx_and_commits_nothing(state: Path) -> None:
         busy = [answer.json() for answer in answers if answer.status_code == 500]
         assert busy and all(body["error"] == "error_system_busy" for body in busy)
         assert any(answer.headers["Content-Type"].startswith("text/html") for answer in answers)
-        assert stats(server.url)["faults"]["fail"] == 12 and stats(server.url)["writes"] == 0
+        assert sandbox_stats(server.url)["faults"]["fail"] == 12 and sandbox_stats(server.url)["writes"] == 0
 
 
 def test_rate_limit_throttles_requests_above_the_rate(state: Path) -> None:
@@ -794,7 +771,7 @@ def test_rate_limit_throttles_requests_above_the_rate(state: Path) -> None:
             for _ in range(20)
         ]
         assert codes[:2] == [200, 200] and codes.count(429) >= 10
-        assert stats(server.url)["faults"]["rate_limited"] == codes.count(429)
+        assert sandbox_stats(server.url)["faults"]["rate_limited"] == codes.count(429)
 
 
 def test_latency_is_added_to_every_answer(state: Path) -> None:
@@ -808,22 +785,11 @@ def test_latency_is_added_to_every_answer(state: Path) -> None:
 
 
 def test_command_line_serves_until_sigterm(tmp_path: Path) -> None:
-    root = Path(connector.__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "connector.sandbox", "--port", "0", "--state", str(tmp_path / "cli.db"), "--seed", "1"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
+    state = str(tmp_path / "cli.db")
+    with child_python("-m", "connector.sandbox", "--port", "0", "--state", state, "--seed", "1") as process:
         line = process.stdout.readline() if process.stdout else ""
         match = re.search(r"http://127\.0\.0\.1:\d+", line)
         assert match, line
-        assert stats(match.group(0))["writes"] == 0
+        assert sandbox_stats(match.group(0))["writes"] == 0
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from connector.sandbox import SandboxServer
 from connector.sandbox.dialect import Request, Settings
 from connector.sandbox.store import Store
 from connector.sandbox.tiktokshop import TikTokShopDialect, tiktok_sign
+from tests.helpers import sandbox_items, sandbox_stats, tiktok_refresh
 
 APP_KEY = "sandbox-tts-app"
 SECRET = "sandbox-tts-secret"
@@ -30,6 +31,8 @@ VECTOR_PATH = "/product/202309/products/1729000000000000001/inventory/update"
 VECTOR_BODY = (b'{"skus":[{"id":"1729000000000000001","inventory":[{"warehouse_id":"7000000000000000001",'
                b'"quantity":7}]}]}')
 VECTOR_SIGN = "723fe35329eae55fb02e559619ef8ecd5d7bd4a2868e27f0b2f6ac8d2da37311"
+
+refresh = functools.partial(tiktok_refresh, app_key=APP_KEY, secret=SECRET)
 
 
 class TikTok:
@@ -111,27 +114,11 @@ def product_body(uri: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def inspect(url: str) -> list[dict[str, Any]]:
-    return requests.get(f"{url}/_sandbox/items", params={"dialect": "tiktokshop"}, timeout=5).json()["items"]
-
-
-def stats(url: str) -> dict[str, Any]:
-    return requests.get(f"{url}/_sandbox/stats", timeout=5).json()
+inspect = functools.partial(sandbox_items, dialect="tiktokshop")
 
 
 def error(answer: requests.Response) -> tuple[int, int]:
     return answer.status_code, answer.json()["code"]
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Path:
-    return tmp_path / "s.db"
-
-
-@pytest.fixture
-def sandbox(state: Path) -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, state_path=state) as server:
-        yield server
 
 
 @pytest.fixture
@@ -228,11 +215,6 @@ def test_shop_and_warehouse_are_served(tiktok: TikTok) -> None:
 # --- tokens --------------------------------------------------------------------------------------
 
 
-def refresh(url: str, refresh_token: str, secret: str = SECRET) -> dict[str, Any]:
-    params = {"app_key": APP_KEY, "app_secret": secret, "refresh_token": refresh_token, "grant_type": "refresh_token"}
-    return requests.get(f"{url}/authorization/api/v2/token/refresh", params=params, timeout=5).json()
-
-
 def test_refresh_issues_a_new_pair_with_absolute_expiry_and_spends_the_old_refresh_token(tiktok: TikTok) -> None:
     answer = refresh(tiktok.url, REFRESH)
     assert answer["code"] == 0
@@ -281,11 +263,11 @@ def test_created_products_show_exactly_in_the_inspection(tiktok: TikTok) -> None
 
 def test_the_same_idempotency_key_answers_the_same_product_and_creates_nothing(tiktok: TikTok) -> None:
     uri = tiktok.upload()
-    writes = stats(tiktok.url)["writes"]
+    writes = sandbox_stats(tiktok.url)["writes"]
     first = tiktok.ok("POST", "/product/202309/products", product_body(uri, idempotency_key="intent-1"))
     again = tiktok.ok("POST", "/product/202309/products", product_body(uri, idempotency_key="intent-1"))
     assert again == first
-    assert len(inspect(tiktok.url)) == 1 and stats(tiktok.url)["writes"] == writes + 1
+    assert len(inspect(tiktok.url)) == 1 and sandbox_stats(tiktok.url)["writes"] == writes + 1
     other = tiktok.ok("POST", "/product/202309/products", product_body(uri, idempotency_key="intent-2"))
     assert other["product_id"] != first["product_id"]  # TikTok has no duplicate check by SKU
     too_long = tiktok.call("POST", "/product/202309/products", product_body(uri, idempotency_key="k" * 129))
