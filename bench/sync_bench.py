@@ -87,12 +87,12 @@ def read_only(config_path: Path) -> tuple[float, int]:
 
 def run_sync(config_path: Path, **options) -> tuple[float, dict]:
     config = load_config(config_path)
-    engine = Sync(config, SyncOptions(**options), log=get_logger())
+    sync = Sync(config, SyncOptions(**options), log=get_logger())
     start = time.perf_counter()
     try:
-        result = engine.run()
+        result = sync.run()
     finally:
-        engine.close()
+        sync.close()
     return time.perf_counter() - start, {"status": result.status, "counts": dict(Counter(
         {f"{ch} {op} {outcome}": n for (_, ch, op, outcome), n in result.counts().items()}))}
 
@@ -120,14 +120,14 @@ def change_stock(out: Path, share: float, seed: int) -> int:
 def naive(config_path: Path) -> tuple[float, int]:
     """The baseline: push every product's price and stock on every run, whatever changed."""
     config = load_config(config_path)
-    engine = Sync(config, SyncOptions(), log=get_logger())
+    sync = Sync(config, SyncOptions(), log=get_logger())
     total_calls = 0
     start = time.perf_counter()
     for channel in config.channels:
-        bindings = engine.ledger.bindings.all(channel.name)
+        bindings = sync.ledger.bindings.all(channel.name)
         ops = [Op(kind, channel.name, key, b.institution, None, b) for key, b in bindings.items() for kind in
                (OpKind.PRICE, OpKind.STOCK)]
-        adapter = make_adapter(channel, channel.endpoint, engine.ledger)
+        adapter = make_adapter(channel, channel.endpoint, sync.ledger)
         for kind in (OpKind.PRICE, OpKind.STOCK):
             changes = [op for op in ops if op.kind == kind]
             caps = adapter.capabilities
@@ -139,7 +139,7 @@ def naive(config_path: Path) -> tuple[float, int]:
                 (adapter.update_prices if kind == OpKind.PRICE else adapter.update_stock)(batch)
                 total_calls += 1
         adapter.close()
-    engine.close()
+    sync.close()
     return time.perf_counter() - start, total_calls
 
 

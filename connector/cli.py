@@ -131,12 +131,12 @@ def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...]
         with progress or nullcontext():
             if progress is not None:  # log lines go above the progress bars, not through them
                 obj.configure_logs(config, stream=sys.stderr)
-            engine = Sync(config, SyncOptions(institutions, channels, only, dry_run, force, "manual"),
-                          log=logs.get_logger(), progress=progress)
+            run = Sync(config, SyncOptions(institutions, channels, only, dry_run, force, "manual"),
+                       log=logs.get_logger(), progress=progress)
             try:
-                result = engine.run()
+                result = run.run()
             finally:
-                engine.close()
+                run.close()
     finally:
         lock.release()
         if progress is not None:
@@ -173,11 +173,11 @@ def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait
         click.echo(str(err), err=True)
         sys.exit(EXIT_LOCKED)
     try:
-        engine = Sync(config, SyncOptions(channels=channels, dry_run=dry_run), log=logs.get_logger())
+        run = Sync(config, SyncOptions(channels=channels, dry_run=dry_run), log=logs.get_logger())
         try:
-            linked = engine.link()
+            linked = run.link()
         finally:
-            engine.close()
+            run.close()
     finally:
         lock.release()
     doc = link_document([(c.channel, c.linking, c.error) for c in linked], dry_run=dry_run)
