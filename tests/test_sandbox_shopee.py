@@ -194,9 +194,12 @@ def test_missing_access_token_is_a_param_error(shopee: Shopee) -> None:
     assert answer.json()["message"] == "There is no access_token in query."
 
 
-def test_unknown_api_is_not_found(shopee: Shopee) -> None:
+def test_unknown_api_is_a_param_error_as_shopee_answers_a_wrong_path(shopee: Shopee) -> None:
+    # error_not_found is what the order pages answer for a missing order; a wrong path is error_param.
     answer = shopee.call("POST", "product/no_such_api", {})
-    assert answer.status_code == 404 and answer.json()["error"] == "error_not_found"
+    assert answer.status_code == 404 and answer.json()["error"] == "error_param"
+    assert answer.json()["message"] == (
+        "Permission denied. This API is currently offline or the request path is incorrect.")
 
 
 # --- tokens ------------------------------------------------------------------------------------------

@@ -1,18 +1,37 @@
 """The `shopee` adapter: Shopee Open Platform v2 (Indonesia), one shop per channel.
 
 Every request goes through `connector.adapters.http.call` (pacing, retries, transport failures); every answer
-body is parsed by `_parse`, and a non-empty `error` is classified by `classify`:
+body is parsed by `_parse`, and a non-empty `error` is classified by `classify`. Codes come bare (`error_param`)
+and module-prefixed (`product.error_param`, `common.error_auth`, `error.param`: congminh1254/shopee-sdk
+schemas/v2.product.update_stock.json, v2.order.get_order_detail.json); both forms are classified alike:
 
 - Throttled: `error_rate_limit`, HTTP 429 (retried; the channel's limiter slows down); `error_limit` (the daily
   quota, reset at 00:00 UTC+8) with retry_after = the time until the reset.
 - Transient: `error_system_busy`, `error_busy`, `error_server`, `error_inner`, HTTP 5xx, non-JSON gateway pages.
 - AuthError: `error_sign`, `error_auth`, `invalid_acceess_token` (sic), `invalid_access_token`, `invalid_partner_id`,
-  `source_ip_undeclared`, an expired request timestamp (`error_param` "Timestamp is expired": the clock).
-- NotFound: `error_item_not_found`.
-- AdapterError: `error_not_found` (no such API: a wrong endpoint URL; never NotFound, which would re-create).
+  `source_ip_undeclared`, an expired request timestamp (`error_param` "Timestamp is expired": the clock); the
+  refresh failures `refresh_token_expired`, `error_shop_refresh_token`, `shop_access_expired` ("re-authorise the
+  shop", v2.public.refresh_access_token.json).
+- NotFound: `error_item_not_found`; `error_not_found` (the order pages' "the order is not found").
+- AdapterError: `error_param` "... the request path is incorrect." (no such API: a wrong endpoint URL; never
+  NotFound, which would re-create).
 - Invalid: every other `error_*` (`error_param`, `error_item_*`, `error_repeated_mtsku`, name, price, weight,
   image, brand, logistics, attribute and tier errors, `error_busi_update_*_failed`).
 - `response.failure_list` of a batch: a per-item Outcome, Invalid (NotFound when the reason says "not found").
+
+`error_auth` is also Shopee's answer to business refusals of one write ("Total stock must be more than reserved
+stock.", holiday mode, a missing location_id: v2.product.update_stock.json error_list). An `error_auth` on a write
+is that item's Invalid unless `check()` (one cheap authenticated read) fails too, then it is the AuthError it says;
+a passing check is trusted for CREDENTIALS_CHECKED_FOR seconds.
+
+Orders: get_order_detail sends `item_list` only when `response_optional_fields` asks for it (the page's request
+parameters; its FAQ "many response fields are missing"), so every call asks, and an order answered without it is
+asked for again, then the pull fails rather than count no lines. One order_sn answered `error_not_found` is
+logged and skipped; the others are read. Units still sold per line: `model_quantity_purchased` less the item-level
+`cancelled_qty` and `returned_qty` (added 2026-05-22); a CANCELLED order gives all back. `TO_RETURN` ("the buyer
+requested to return the order and order's return is processing", data definitions) and IN_CANCEL are still sold:
+only `returned_qty` / `cancelled_qty` say what came back. The returns API (v2.returns.get_return_list) is not read:
+its items repeat what returned_qty says, per model, in another paged call.
 
 `error_limit` is Throttled rather than Auth: nothing is wrong with the shop, it must only wait; its retry_after
 (hours) never fits `call`'s time budget, so the error reaches the executor at once instead of a long sleep.
@@ -36,6 +55,7 @@ from typing import Annotated, Any
 import requests
 from pydantic import BeforeValidator, Field
 
+from connector import logs
 from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
@@ -72,18 +92,24 @@ BASE_INFO_BATCH = 50
 ORDER_PAGE = 100
 ORDER_DETAIL_BATCH = 50
 ORDER_WINDOW = 15 * 86400  # get_order_list answers at most 15 days per call
-_ORDER_STATUS = {"CANCELLED": "cancelled", "IN_CANCEL": "placed", "TO_RETURN": "returned"}
+ORDER_FIELDS = "item_list"  # get_order_detail's response_optional_fields
+CREDENTIALS_CHECKED_FOR = 300.0  # seconds a passing check() vouches for the credentials after a write's error_auth
 MAX_TIERS = 2
 QUOTA_TIMEZONE = timezone(timedelta(hours=8))
 
 _TOKEN_ERRORS = frozenset({"invalid_acceess_token", "invalid_access_token"})
+_TOKEN_HINT = "Shopee says the access token is invalid or expired"
+_REAUTHORISE = "the shop's authorisation has ended: re-authorise the shop and put the new tokens in the credentials"
 _AUTH_HINTS = {
     "error_sign": "Shopee refused the request signature: check partner_id and partner_key",
-    "invalid_acceess_token": "Shopee says the access token is invalid or expired",
-    "invalid_access_token": "Shopee says the access token is invalid or expired",
+    "invalid_acceess_token": _TOKEN_HINT,
+    "invalid_access_token": _TOKEN_HINT,
     "error_auth": "Shopee refused the shop's authorisation: check shop_id, or re-authorise the shop",
     "invalid_partner_id": "Shopee does not know this partner_id",
     "source_ip_undeclared": "this machine's IP address is not allowed: declare it for the app on the Open Platform",
+    "refresh_token_expired": _REAUTHORISE,
+    "error_shop_refresh_token": _REAUTHORISE,
+    "shop_access_expired": _REAUTHORISE,
 }
 _TierPlan = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # init_tier_variation's tier_variation and model
 _BUSY_ERRORS = frozenset({"error_system_busy", "error_busy", "error_server", "error_inner"})
@@ -103,24 +129,47 @@ def sign(
     return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
 
 
+class ShopAuthError(AuthError):
+    """An AuthError Shopee sent, with what it said (`detail`) and whether it is about the access token (`token`):
+    one refresh may help that; an `error_auth` about neither may be one write's business refusal."""
+
+    def __init__(self, message: str, *, code: str, detail: str, token: bool):
+        super().__init__(message, code=code)
+        self.detail = detail
+        self.token = token
+
+
+def bare_code(code: str) -> str:
+    """Shopee's error code without its module: `product.error_param` and `error.param` -> `error_param`,
+    `common.error_auth` -> `error_auth`; a bare code as it is."""
+    module, dot, rest = code.rpartition(".")
+    if not dot:
+        return code
+    return rest if rest.startswith("error_") or module != "error" else f"error_{rest}"
+
+
 def classify(code: str, message: str, status: int, where: str) -> AdapterError:
-    """The failure class of a Shopee error answer (see the module's table)."""
+    """The failure class of a Shopee error answer (see the module's table); `code` bare or module-prefixed."""
     detail = f"{where}: {code}: {message}" if message else f"{where}: {code}"
-    if code == "error_rate_limit" or status == 429:
+    bare, lowered = bare_code(code), message.lower()
+    if bare == "error_rate_limit" or status == 429:
         return Throttled(detail, code=code)
-    if code == "error_limit":
+    if bare == "error_limit":
         return Throttled(f"{detail} (daily quota, resets at 00:00 UTC+8)", code=code, retry_after=_until_quota_reset())
-    if code in _BUSY_ERRORS or status >= 500:
+    if bare in _BUSY_ERRORS or status >= 500:
         return Transient(detail, code=code)
-    if code in _AUTH_HINTS:
-        return AuthError(f"{_AUTH_HINTS[code]} ({detail})", code=code)
-    if code == "error_param" and "timestamp" in message.lower():
+    if bare in _AUTH_HINTS:
+        # error_auth "Invalid access_token." (common_error_list) is the expired token in another form.
+        token = bare in _TOKEN_ERRORS or (bare == "error_auth" and "invalid access_token" in lowered)
+        hint = _TOKEN_HINT if token else _AUTH_HINTS[bare]
+        return ShopAuthError(f"{hint} ({detail})", code=code, detail=detail, token=token)
+    if bare == "error_param" and "timestamp" in lowered:
         return AuthError(f"Shopee refused the request timestamp: check this machine's clock ({detail})", code=code)
-    if code == "error_item_not_found":
-        return NotFound(detail, code=code)
-    if code == "error_not_found":
+    if bare == "error_param" and "request path is incorrect" in lowered:
         return AdapterError(f"{detail} (check the channel's endpoint URL)", code=code)
-    if code.startswith("error_"):
+    if bare in ("error_item_not_found", "error_not_found"):
+        return NotFound(detail, code=code)
+    if bare.startswith("error_"):
         return Invalid(detail, code=code)
     return AdapterError(detail, code=code)
 
@@ -170,6 +219,7 @@ class ShopeeAdapter(Adapter):
     )
     credentials: Credentials
     options: Options
+    _checked_at = float("-inf")  # when check() last vouched for the credentials (time.monotonic)
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 
@@ -210,37 +260,17 @@ class ShopeeAdapter(Adapter):
             offset = int(answer.get("next_offset") or offset + len(item_ids))
 
     def orders(self, since_cursor: str | None) -> tuple[list[OrderLine], str]:
-        """order/get_order_list by update_time (at most 15 days a call), then get_order_detail per 50 order_sn.
-        The cursor is the latest update_time seen, in Unix seconds."""
+        """order/get_order_list by update_time (at most 15 days a call), then get_order_detail per 50 order_sn
+        with their item_list (see the module's notes). The cursor is the latest update_time seen, in Unix seconds."""
         until = int(time.time())
         since = int(since_cursor) - ORDER_OVERLAP_SECONDS if since_cursor else until - ORDER_WINDOW
         latest = int(since_cursor or 0)
         lines: list[OrderLine] = []
         while since <= until:
             window_end = min(until, since + ORDER_WINDOW)
-            order_sns: list[str] = []
-            cursor = ""
-            while True:
-                params = {"time_range_field": "update_time", "time_from": since, "time_to": window_end,
-                          "page_size": ORDER_PAGE, "cursor": cursor}
-                answer = self._request("GET", "/order/get_order_list", write=False, params=params)["response"]
-                order_sns += [str(o["order_sn"]) for o in answer.get("order_list") or []]
-                cursor = str(answer.get("next_cursor") or "")
-                if not answer.get("more") or not cursor:
-                    break
-            for start in range(0, len(order_sns), ORDER_DETAIL_BATCH):
-                batch = ",".join(order_sns[start : start + ORDER_DETAIL_BATCH])
-                detail = self._request("GET", "/order/get_order_detail", write=False,
-                                       params={"order_sn_list": batch})["response"]
-                for order in detail.get("order_list") or []:
-                    latest = max(latest, int(order.get("update_time") or 0))
-                    status = _ORDER_STATUS.get(str(order.get("order_status")), "placed")
-                    at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
-                    for item in order.get("item_list") or []:
-                        sku = item.get("model_sku") or item.get("item_sku")
-                        if sku:
-                            lines.append(OrderLine(str(order["order_sn"]), str(sku),
-                                                   int(item.get("model_quantity_purchased") or 0), status, at))
+            for order in self._order_details(self._order_sns(since, window_end)):
+                latest = max(latest, int(order.get("update_time") or 0))
+                lines += order_lines(order)
             since = window_end + 1
         return lines, str(latest or until - ORDER_OVERLAP_SECONDS)
 
@@ -403,6 +433,55 @@ class ShopeeAdapter(Adapter):
 
     # -- reads -------------------------------------------------------------------------------------------------
 
+    def _order_sns(self, since: int, until: int) -> list[str]:
+        """get_order_list's order_sn updated in [since, until], every page."""
+        order_sns: list[str] = []
+        cursor = ""
+        while True:
+            params = {"time_range_field": "update_time", "time_from": since, "time_to": until,
+                      "page_size": ORDER_PAGE, "cursor": cursor}
+            answer = self._request("GET", "/order/get_order_list", write=False, params=params)["response"]
+            order_sns += [str(o["order_sn"]) for o in answer.get("order_list") or []]
+            cursor = str(answer.get("next_cursor") or "")
+            if not answer.get("more") or not cursor:
+                return order_sns
+
+    def _order_details(self, order_sns: Sequence[str]) -> list[dict[str, Any]]:
+        """get_order_detail of every order_sn that exists, each with its item_list. An order answered without
+        item_list is asked for once more; still without it, the pull fails: its lines would be silently zero."""
+        details = self._details(order_sns)
+        missing = [str(order.get("order_sn")) for order in details if "item_list" not in order]
+        if not missing:
+            return details
+        again = {str(order.get("order_sn")): order for order in self._details(missing)}
+        still = [sn for sn in missing if "item_list" not in again.get(sn, {})]
+        if still:
+            raise AdapterError(f"Shopee get_order_detail answered {len(still)} order(s) without item_list although "
+                               f"{ORDER_FIELDS} was asked for ({', '.join(still[:5])}): their units cannot be "
+                               "counted, so this pull is not recorded")
+        return [again.get(str(order.get("order_sn")), order) for order in details]
+
+    def _details(self, order_sns: Sequence[str]) -> list[dict[str, Any]]:
+        details: list[dict[str, Any]] = []
+        for start in range(0, len(order_sns), ORDER_DETAIL_BATCH):
+            details += self._detail_batch(list(order_sns[start : start + ORDER_DETAIL_BATCH]))
+        return details
+
+    def _detail_batch(self, batch: list[str]) -> list[dict[str, Any]]:
+        """One get_order_detail call. `error_not_found` names no order_sn, so the batch is halved until the missing
+        ones are alone: each is logged and skipped, the rest are read."""
+        params = {"order_sn_list": ",".join(batch), "response_optional_fields": ORDER_FIELDS}
+        try:
+            answer = self._request("GET", "/order/get_order_detail", write=False, params=params)["response"]
+        except NotFound as err:
+            if len(batch) == 1:
+                logs.get_logger().warning("order_not_found", channel=self.channel, order_id=batch[0],
+                                          message=err.message)
+                return []
+            half = len(batch) // 2
+            return self._detail_batch(batch[:half]) + self._detail_batch(batch[half:])
+        return list(answer.get("order_list") or [])
+
     def _search(self, seller_sku: str) -> list[int]:
         item_ids: list[int] = []
         offset = ""
@@ -459,7 +538,7 @@ class ShopeeAdapter(Adapter):
             try:
                 answer = self._request("POST", api, write=True, body=body, partial=True)["response"]
             except AuthError:
-                raise  # the whole channel is stopped, not this item
+                raise  # the credentials failed the check too: the whole channel is stopped, not this item
             except AdapterError as err:
                 return Outcome(change.key, err)
             for failure in answer.get("failure_list") or []:
@@ -489,7 +568,27 @@ class ShopeeAdapter(Adapter):
             return self._send(method, api, write=write, access_token=access_token, params=params, body=body,
                               partial=partial, retry=retry)
 
-        return self.keeper.authorised(send, _token_refused)
+        try:
+            return self.keeper.authorised(send, _token_refused)
+        except ShopAuthError as err:
+            if write and not err.token and bare_code(err.code or "") == "error_auth" and self._credentials_work():
+                raise Invalid(f"{err.detail} (Shopee refused this item; the shop's credentials work)",
+                              code=err.code) from err
+            raise
+
+    def _credentials_work(self) -> bool:
+        """Whether one cheap authenticated read (`check`) passes: then a write's `error_auth` was about the item."""
+        if time.monotonic() - self._checked_at < CREDENTIALS_CHECKED_FOR:
+            return True
+        try:
+            self.check()
+        except AuthError:
+            return False
+        except AdapterError:
+            pass  # the check could not tell (busy, throttled): the refusal stays the item's, the next one asks again
+        else:
+            self._checked_at = time.monotonic()
+        return True
 
     def _send(
         self,
@@ -576,7 +675,33 @@ def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[st
 
 def _token_refused(err: AuthError) -> bool:
     """Whether Shopee refused the access token itself (a refresh can help), not the signature or the shop."""
-    return err.code in _TOKEN_ERRORS
+    return isinstance(err, ShopAuthError) and err.token
+
+
+def order_lines(order: Mapping[str, Any]) -> list[OrderLine]:
+    """One get_order_detail entry as order lines, one per seller SKU (the ledger keeps one line per order and SKU,
+    so a SKU listed twice, e.g. in a bundle deal, is summed). A line still selling units is `placed` with those
+    units (purchased less cancelled_qty and returned_qty): a partial return lowers the quantity sold, and the
+    ledger's upsert takes the new figure. A line with nothing left is `returned` if any unit came back, else
+    `cancelled`, with the units purchased. A CANCELLED order gives every unit back."""
+    cancelled_order = order.get("order_status") == "CANCELLED"
+    at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
+    units: dict[str, list[int]] = {}  # seller SKU -> [purchased, still sold, returned]
+    for item in order.get("item_list") or []:
+        sku = item.get("model_sku") or item.get("item_sku")
+        if not sku:
+            continue
+        purchased = int(item.get("model_quantity_purchased") or 0)
+        returned = 0 if cancelled_order else int(item.get("returned_qty") or 0)
+        gone = purchased if cancelled_order else int(item.get("cancelled_qty") or 0) + returned
+        tally = units.setdefault(str(sku), [0, 0, 0])
+        tally[0] += purchased
+        tally[1] += max(purchased - gone, 0)
+        tally[2] += returned
+    order_id = str(order["order_sn"])
+    return [OrderLine(order_id, sku, kept, "placed", at) if kept
+            else OrderLine(order_id, sku, purchased, "returned" if returned else "cancelled", at)
+            for sku, (purchased, kept, returned) in units.items()]
 
 
 def _tiers(variants: Sequence[ListingVariant]) -> _TierPlan:

@@ -118,6 +118,8 @@ class Gateway:
                 except OrderError as err:
                     return _json(404 if "no order" in str(err) else 409, {"error": "order", "message": str(err)})
                 return _json(200, {"order_id": order.order_id, "status": order.status})
+        if route == ("POST", "/_sandbox/reserved_stock"):
+            return self._reserve(request)
         if route == ("GET", "/_sandbox/stats"):
             return _json(200, self._stats())
         if route == ("POST", "/_sandbox/reset"):
@@ -173,6 +175,33 @@ class Gateway:
             except OrderError as err:
                 return _json(409, {"error": "order", "message": str(err)})
         return _json(200, {"order_id": order_id})
+
+    def _reserve(self, request: Request) -> Response:
+        """Stock held by a promotion: ``{"dialect", "seller_sku", "reserved"}``, for dialects whose marketplace
+        refuses a stock update below it (their ``reserve_stock``); 0 lifts it."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _json(400, {"error": "bad_request", "message": "the body must be a JSON object"})
+        name = str(body.get("dialect") or "")
+        reserve = getattr(self._dialects.get(name), "reserve_stock", None)
+        if reserve is None:
+            holding = sorted(n for n, d in self._dialects.items() if hasattr(d, "reserve_stock"))
+            message = f"dialect must be one of {holding}"
+            return _json(400, {"error": "unknown_dialect", "message": message})
+        sku, reserved = body.get("seller_sku"), body.get("reserved")
+        if not isinstance(sku, str) or not sku or isinstance(reserved, bool) or not isinstance(reserved, int) \
+                or reserved < 0:
+            return _json(400, {"error": "bad_request", "message": "seller_sku (text) and reserved (whole number >= 0) "
+                                                                  "are required"})
+        with self._store.transaction():
+            try:
+                reserve(sku, reserved)
+            except LookupError as err:
+                return _json(404, {"error": "not_found", "message": str(err)})
+        return _json(200, {"seller_sku": sku, "reserved": reserved})
 
     def reset(self) -> None:
         """Clear all state and counters; default credentials and the fault sequence start over."""

@@ -11,8 +11,28 @@ HTTP status (Shopee documents none; this is the sandbox's decision, consistent e
   auth failures of the token API, in line with reports of 403 answers to sign and token errors.
 - 200 for everything an API itself answers, business errors included (``error`` set in the body):
   a client must parse the body, never trust the status alone.
-- 404 for an unknown path, 429 for throttling (body ``error_rate_limit`` too, so both signals agree),
-  500/502/503 for injected failures.
+- 404 for an unknown path (body ``error_param`` "Permission denied. This API is currently offline or the request
+  path is incorrect.", as every page's common_error_list gives it), 429 for throttling (body ``error_rate_limit``
+  too, so both signals agree), 500/502/503 for injected failures.
+
+Error codes come bare (``error_param``) and module-prefixed where the pages show them so: ``product.error_param``
+(``v2.product.update_stock.json`` error_example), ``error.param`` (its error_list, reserved stock),
+``order.order_list_invalid_time`` (``v2.order.get_order_list.json`` error_example) and ``common.error_auth``
+(``v2.order.get_order_detail.json``'s response_params sample for "Invalid access_token.").
+
+Orders (``v2.order.get_order_detail.json``): the fields "Return by default" always; ``item_list`` and ``pay_time``
+only when ``response_optional_fields`` names them (the other optional fields are buyer, address, payment and
+logistics data the sandbox does not keep, so they never come). Each item carries the item-level quantities added
+2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``, ``return_requested_qty``,
+``returned_qty``). A returned order stays ``TO_RETURN`` (the data definitions: "The buyer requested to return the
+order and order's return is processing"; what the order status becomes after the return is not documented) and
+its ``returned_qty`` says the units came back. An unknown order_sn fails the call with ``error_not_found``
+"Wrong parameters, detail: the order is not found." (the page's error_example).
+
+Reserved (promotion) stock: ``POST /_sandbox/reserved_stock`` ``{"dialect": "shopee", "seller_sku", "reserved"}``
+reserves units of a listing or model as a promotion does; update_stock below them is refused with ``error_auth``
+"Total stock must be more than reserved stock." (``v2.product.update_stock.json`` error_list; its request
+params: stock "should be larger than or equal to real-time reserved stock").
 
 Limits for an Indonesian shop (Shopee serves per-category values through ``get_item_limit``; these are
 the sandbox's fixed choices): item_name 1-255 characters (the Indonesian Seller Centre counter; the
@@ -47,7 +67,7 @@ from connector.sandbox.dialect import (
     multipart_parts,
     planted_images,
 )
-from connector.sandbox.store import Item, Model, Store
+from connector.sandbox.store import Item, Model, Order, Store
 
 PARTNER_ID = 100001
 PARTNER_KEY = "sandbox-shopee-key"
@@ -75,6 +95,7 @@ BATCH_MAX = 50
 PAGE_MAX = 100
 IMAGE_BYTES_MAX = 10 * 1024 * 1024
 UINT32_MAX = 4_294_967_295
+ORDER_WINDOW = 15 * 86400  # get_order_list's longest time range
 
 FIRST_ITEM_ID = 800_000_001
 FIRST_MODEL_ID = 900_000_001
@@ -170,6 +191,23 @@ class ShopeeSettings:
     """This dialect's own knobs (``SandboxServer(shopee_token_ttl=...)``)."""
 
     token_ttl: int = ACCESS_TOKEN_TTL  # seconds an access token issued by a refresh lives
+    # How the gateway refuses an unknown or expired access token: one of _TOKEN_REFUSALS. Every page's
+    # common_error_list has both `invalid_acceess_token` and `error_auth` "Invalid access_token."; which one a live
+    # gateway sends for an expired token is not documented, so a test picks.
+    token_refusal: str = "invalid_acceess_token"
+
+    def __post_init__(self) -> None:
+        if self.token_refusal not in _TOKEN_REFUSALS:
+            raise ValueError(f"token_refusal must be one of {sorted(_TOKEN_REFUSALS)}, got {self.token_refusal!r}")
+
+
+# The gateway's answers to an access token that is not (or no longer) valid, by error code (common_error_list of
+# every page; the prefixed form from v2.order.get_order_detail.json's response_params sample).
+_TOKEN_REFUSALS = {
+    "invalid_acceess_token": "Invalid access_token, please have a check.",
+    "error_auth": "Invalid access_token.",
+    "common.error_auth": "Invalid access_token.",
+}
 
 
 class ShopeeDialect:
@@ -191,7 +229,9 @@ class ShopeeDialect:
     def __init__(self, store: Store, settings: Settings, own: ShopeeSettings | None = None) -> None:
         self._store = store
         self._clock = settings.clock
-        self._token_ttl = (own or ShopeeSettings()).token_ttl
+        own = own or ShopeeSettings()
+        self._token_ttl = own.token_ttl
+        self._token_refusal = own.token_refusal
         product = "/api/v2/product/"
         self._endpoints: dict[str, _Endpoint] = {
             "/api/v2/auth/access_token/get": _Endpoint("POST", self._refresh_token, public=True, top_level=True),
@@ -229,11 +269,12 @@ class ShopeeDialect:
     def handle(self, request: Request) -> Response:
         endpoint = self._endpoints.get(request.path)
         if endpoint is None or endpoint.method != request.method:
+            # Shopee answers a wrong path with error_param (common_error_list), not error_not_found, which the
+            # order pages use for an order that does not exist.
             return _envelope(
                 ShopeeError(
-                    "error_not_found",
-                    f"Api not found: {request.method} {request.path}. "
-                    "The request path is incorrect or the API is offline.",
+                    "error_param",
+                    "Permission denied. This API is currently offline or the request path is incorrect.",
                     status=404,
                 )
             )
@@ -334,7 +375,7 @@ class ShopeeDialect:
             raise _gateway_refusal("error_sign", "Wrong sign.")
         token = self._store.get_token(self.name, "access", access_token)
         if token is None or (token.expires_at is not None and token.expires_at <= self._clock()):
-            raise _gateway_refusal("invalid_acceess_token", "Invalid access_token, please have a check.")
+            raise _gateway_refusal(self._token_refusal, _TOKEN_REFUSALS[self._token_refusal])
         if token.subject != str(int(shop_id)):
             raise _gateway_refusal("error_auth", "Invalid partner_id or shopid.")
         return _Call(request, _json_body(request, endpoint))
@@ -359,6 +400,10 @@ class ShopeeDialect:
 
         Shopee's docs say refresh tokens are single-use; whether the previous access token dies at once
         is not documented, so it keeps its own expiry here (the lenient reading).
+
+        Refusals (v2.public.refresh_access_token.json): an unknown or spent token is its error_example, ``error_auth``
+        "Invalid refresh_token."; an expired one ``refresh_token_expired``; one issued to another shop
+        ``error_shop_refresh_token``, both from its error_list.
         """
         body = call.body
         refresh_token = body.get("refresh_token")
@@ -372,14 +417,13 @@ class ShopeeDialect:
         now = self._clock()
         with self._store.transaction():
             token = self._store.get_token(self.name, "refresh", refresh_token)
-            usable = (
-                token is not None
-                and not token.used
-                and (token.expires_at is None or token.expires_at > now)
-                and token.subject == str(shop_id)
-            )
-            if not usable:
+            if token is None or token.used:
                 raise ShopeeError("error_auth", "Invalid refresh_token.")
+            if token.expires_at is not None and token.expires_at <= now:
+                raise ShopeeError("refresh_token_expired", "Your refresh_token expired.", status=403)
+            if token.subject != str(shop_id):
+                raise ShopeeError("error_shop_refresh_token",
+                                  "Your refresh token is error ,please check refresh token or shopid.", status=403)
             self._store.mark_token_used(self.name, "refresh", refresh_token)
             access, refresh = secrets.token_hex(16), secrets.token_hex(16)
             self._store.put_token(self.name, "access", access, str(shop_id), now + self._token_ttl, replace=True)
@@ -589,6 +633,10 @@ class ShopeeDialect:
         return {}, True
 
     def _update_stock(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        if call.body.get("item_id") is None:
+            # v2.product.update_stock.json, error_example (the double space is Shopee's).
+            raise ShopeeError("product.error_param", "invalid field ItemId: value must  Not Null")
+        self._refuse_below_reserved(call.body)
         return self._update_models(
             call.body,
             list_key="stock_list",
@@ -600,6 +648,46 @@ class ShopeeDialect:
                 "Update stock failed, please check failure_list for detailed reason",
             ),
         )
+
+    def _refuse_below_reserved(self, body: dict[str, Any]) -> None:
+        """update_stock's reserved-stock refusal (v2.product.update_stock.json: seller_stock "should be larger than
+        or equal to real-time reserved stock"; error_list ``error_auth`` "Total stock must be more than reserved
+        stock."). The whole call is refused, as the error_list entry is a call's error. Malformed entries are left
+        for ``_update_models`` to report."""
+        item = self._store.get_item(self.name, body["item_id"]) if _is_int(body.get("item_id")) else None
+        entries = body.get("stock_list")
+        if item is None or not isinstance(entries, list):
+            return
+        models = {model.model_id: model for model in self._models([item.item_id]).get(item.item_id, [])}
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            model_id = entry.get("model_id", 0)
+            held = models[model_id].options if model_id in models else item.extra if not models else {}
+            try:
+                stock = _seller_stock(entry.get("seller_stock"))
+            except ShopeeError:
+                continue
+            if stock < int(held.get("reserved_stock") or 0):
+                # An API answer, not the gateway's: HTTP 200 like every business error.
+                raise ShopeeError("error_auth", "Total stock must be more than reserved stock.", status=200)
+
+    def reserve_stock(self, seller_sku: str, reserved: int) -> None:
+        """``POST /_sandbox/reserved_stock``: hold `reserved` units of the listing or model with this seller SKU
+        for a promotion (0 lifts it). Raises LookupError when no live listing sells the SKU."""
+        items, _ = self._store.query_items(self.name, statuses=_LISTED)
+        models = self._models([item.item_id for item in items])
+        for item in items:
+            for model in models.get(item.item_id, []):
+                if model.seller_sku == seller_sku:
+                    model.options["reserved_stock"] = reserved
+                    self._store.save_model(model)
+                    return
+            if item.seller_sku == seller_sku and item.item_id not in models:
+                item.extra["reserved_stock"] = reserved
+                self._store.save_item(item)
+                return
+        raise LookupError(f"no {self.name} listing sells {seller_sku}")
 
     def _update_price(self, call: _Call) -> tuple[dict[str, Any], bool]:
         return self._update_models(
@@ -806,6 +894,10 @@ class ShopeeDialect:
         time_to = _optional_uint(request.param("time_to"), "time_to")
         if time_from is None or time_to is None:
             raise _param_error("time_from and time_to are required")
+        if time_from > time_to or time_to - time_from > ORDER_WINDOW:
+            # v2.order.get_order_list.json, error_example: "The maximum date range ... is 15 days."
+            raise ShopeeError("order.order_list_invalid_time", "Start time must be earlier than end time and diff in "
+                                                               "15days.")
         page_size = _page_size(request.param("page_size"))
         offset = _offset(request.param("cursor") or "0")
         orders = [o for o in self._store.orders(self.name, updated_from=time_from) if o.updated_at <= time_to]
@@ -815,15 +907,16 @@ class ShopeeDialect:
                 "order_list": [{"order_sn": o.order_id} for o in page]}, False
 
     def _get_order_detail(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Orders by order_sn (1 to 50). Only the fields "Return by default" unless response_optional_fields names
+        more; an unknown order_sn fails the call (the page's error_example)."""
         wanted = [sn for sn in (call.request.param("order_sn_list") or "").split(",") if sn]
         if not wanted or len(wanted) > 50:
             raise _param_error("order_sn_list needs 1 to 50 order_sn")
-        return {"order_list": [
-            {"order_sn": o.order_id, "order_status": _ORDER_STATUS[o.status], "create_time": o.created_at,
-             "update_time": o.updated_at,
-             "item_list": [{"item_sku": o.seller_sku, "model_sku": o.seller_sku,
-                            "model_quantity_purchased": o.quantity}]}
-            for o in self._store.orders(self.name, order_ids=wanted)]}, False
+        orders = self._store.orders(self.name, order_ids=wanted)
+        if len(orders) < len(set(wanted)):
+            raise ShopeeError("error_not_found", "Wrong parameters, detail: the order is not found.")
+        optional = {name.strip() for name in (call.request.param("response_optional_fields") or "").split(",")}
+        return {"order_list": [_order_detail(order, optional) for order in orders]}, False
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -1006,6 +1099,27 @@ class ShopeeDialect:
 
 
 _ORDER_STATUS = {"placed": "READY_TO_SHIP", "cancelled": "CANCELLED", "returned": "TO_RETURN"}
+DAYS_TO_SHIP = 2
+
+
+def _order_detail(order: Order, optional: set[str]) -> dict[str, Any]:
+    """One get_order_detail entry (v2.order.get_order_detail.json): the default fields, and the optional ones asked
+    for that the sandbox knows."""
+    detail: dict[str, Any] = {
+        "order_sn": order.order_id, "region": "ID", "currency": "IDR", "cod": False,
+        "order_status": _ORDER_STATUS[order.status], "message_to_seller": "",
+        "create_time": order.created_at, "update_time": order.updated_at,
+        "days_to_ship": DAYS_TO_SHIP, "ship_by_date": order.created_at + DAYS_TO_SHIP * 86400,
+    }
+    if "pay_time" in optional:
+        detail["pay_time"] = order.created_at
+    if "item_list" in optional:
+        done = {"placed": "active_qty", "cancelled": "cancelled_qty", "returned": "returned_qty"}[order.status]
+        quantities = {"active_qty": 0, "cancel_requested_qty": 0, "cancelled_qty": 0, "return_requested_qty": 0,
+                      "returned_qty": 0, done: order.quantity}
+        detail["item_list"] = [{"item_sku": order.seller_sku, "model_sku": order.seller_sku,
+                                "model_quantity_purchased": order.quantity, **quantities}]
+    return detail
 
 
 # --- envelopes -------------------------------------------------------------------------------------
