@@ -571,24 +571,27 @@ class ShopeeAdapter(Adapter):
         try:
             return self.keeper.authorised(send, _token_refused)
         except ShopAuthError as err:
-            if write and not err.token and bare_code(err.code or "") == "error_auth" and self._credentials_work():
-                raise Invalid(f"{err.detail} (Shopee refused this item; the shop's credentials work)",
-                              code=err.code) from err
-            raise
+            if not (write and not err.token and bare_code(err.code or "") == "error_auth"):
+                raise
+            dead = self._credentials_refusal()
+            if dead is not None:
+                raise dead from err
+            raise Invalid(f"{err.detail} (Shopee refused this item; the shop's credentials work)",
+                          code=err.code) from err
 
-    def _credentials_work(self) -> bool:
-        """Whether one cheap authenticated read (`check`) passes: then a write's `error_auth` was about the item."""
+    def _credentials_refusal(self) -> AuthError | None:
+        """The AuthError one cheap authenticated read (`check`) meets, or None when it passes: then a write's
+        `error_auth` was about the item."""
         if time.monotonic() - self._checked_at < CREDENTIALS_CHECKED_FOR:
-            return True
+            return None
         try:
             self.check()
-        except AuthError:
-            return False
+        except AuthError as err:
+            return err
         except AdapterError:
-            pass  # the check could not tell (busy, throttled): the refusal stays the item's, the next one asks again
-        else:
-            self._checked_at = time.monotonic()
-        return True
+            return None  # the check could not tell (busy, throttled): the item's refusal; the next one asks again
+        self._checked_at = time.monotonic()
+        return None
 
     def _send(
         self,
