@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import signal
 import time
@@ -796,3 +797,152 @@ def test_command_line_serves_until_sigterm(tmp_path: Path) -> None:
         assert sandbox_stats(match.group(0))["writes"] == 0
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
+
+
+# --- issue 18: what Shopee's pages document ----------------------------------------------------------
+
+
+def place(sandbox: SandboxServer, seller_sku: str, quantity: int = 1) -> str:
+    answer = requests.post(f"{sandbox.url}/_sandbox/orders",
+                           json={"dialect": "shopee", "seller_sku": seller_sku, "quantity": quantity}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["order_id"])
+
+
+def order_detail(shopee: Shopee, *order_sns: str, fields: str | None = None) -> requests.Response:
+    params = {"order_sn_list": ",".join(order_sns)}
+    if fields is not None:
+        params["response_optional_fields"] = fields
+    return shopee.call("GET", "order/get_order_detail", params=params)
+
+
+def reserve(sandbox: SandboxServer, seller_sku: str, reserved: int, dialect: str = "shopee") -> requests.Response:
+    return requests.post(f"{sandbox.url}/_sandbox/reserved_stock",
+                         json={"dialect": dialect, "seller_sku": seller_sku, "reserved": reserved}, timeout=5)
+
+
+def test_order_detail_sends_item_list_only_when_asked_for(sandbox: SandboxServer, shopee: Shopee) -> None:
+    shopee.add_item()
+    order_sn = place(sandbox, "LPMJK-DOMPET-01", 2)
+    [plain] = order_detail(shopee, order_sn).json()["response"]["order_list"]
+    assert "item_list" not in plain and "pay_time" not in plain
+    assert {"order_sn", "region", "currency", "cod", "order_status", "create_time", "update_time"} <= set(plain)
+    [full] = order_detail(shopee, order_sn, fields="buyer_user_id,item_list,pay_time").json()["response"]["order_list"]
+    assert full["order_status"] == "READY_TO_SHIP" and full["pay_time"] == full["create_time"]
+    [item] = full["item_list"]
+    assert (item["model_sku"], item["model_quantity_purchased"], item["active_qty"], item["returned_qty"]) == (
+        "LPMJK-DOMPET-01", 2, 2, 0)
+
+
+def test_a_returned_order_is_to_return_with_its_returned_quantity(sandbox: SandboxServer, shopee: Shopee) -> None:
+    shopee.add_item()
+    order_sn = place(sandbox, "LPMJK-DOMPET-01", 2)
+    assert requests.post(f"{sandbox.url}/_sandbox/orders/{order_sn}/return", timeout=5).status_code == 200
+    [order] = order_detail(shopee, order_sn, fields="item_list").json()["response"]["order_list"]
+    [item] = order["item_list"]
+    assert order["order_status"] == "TO_RETURN"
+    assert (item["active_qty"], item["returned_qty"], item["cancelled_qty"]) == (0, 2, 0)
+
+
+def test_an_unknown_order_sn_is_error_not_found(sandbox: SandboxServer, shopee: Shopee) -> None:
+    shopee.add_item()
+    order_sn = place(sandbox, "LPMJK-DOMPET-01")
+    answer = order_detail(shopee, order_sn, "261129SBX999999", fields="item_list")
+    assert answer.status_code == 200
+    assert (answer.json()["error"], answer.json()["message"]) == (
+        "error_not_found", "Wrong parameters, detail: the order is not found.")
+
+
+def test_an_order_list_over_fifteen_days_is_the_prefixed_time_error(shopee: Shopee) -> None:
+    now = int(time.time())
+    params = {"time_range_field": "update_time", "time_from": now - 16 * 86400, "time_to": now, "page_size": 10}
+    answer = shopee.call("GET", "order/get_order_list", params=params).json()
+    assert answer["error"] == "order.order_list_invalid_time"
+    params["time_from"] = now - 15 * 86400
+    assert shopee.call("GET", "order/get_order_list", params=params).json()["error"] == ""
+
+
+def test_update_stock_without_item_id_is_the_prefixed_param_error(shopee: Shopee) -> None:
+    answer = shopee.call("POST", "product/update_stock", {"stock_list": [{"model_id": 0,
+                                                                         "seller_stock": [{"stock": 1}]}]})
+    assert (answer.json()["error"], answer.json()["message"]) == (
+        "product.error_param", "invalid field ItemId: value must  Not Null")
+
+
+def test_stock_below_the_reserved_stock_is_refused_for_that_item_only(sandbox: SandboxServer, shopee: Shopee) -> None:
+    held = shopee.add_item()
+    free = shopee.add_item(item_sku="LPMJK-DOMPET-02")
+    assert reserve(sandbox, "LPMJK-DOMPET-01", 5).json() == {"seller_sku": "LPMJK-DOMPET-01", "reserved": 5}
+
+    def set_stock(item_id: int, stock: int) -> requests.Response:
+        body = {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": stock}]}]}
+        return shopee.call("POST", "product/update_stock", body)
+
+    refused = set_stock(held, 4)
+    assert refused.status_code == 200  # an API's answer, not the gateway's
+    assert (refused.json()["error"], refused.json()["message"]) == (
+        "error_auth", "Total stock must be more than reserved stock.")
+    assert set_stock(free, 0).json()["error"] == ""
+    assert set_stock(held, 5).json()["error"] == ""  # "larger than or equal to" the reserved stock
+    assert [(i["seller_sku"], i["stock"]) for i in inspect(sandbox)] == [("LPMJK-DOMPET-01", 5), ("LPMJK-DOMPET-02", 0)]
+    assert reserve(sandbox, "LPMJK-DOMPET-01", 0).status_code == 200
+    assert set_stock(held, 0).json()["error"] == ""
+
+
+def test_reserved_stock_on_a_model_refuses_that_model(sandbox: SandboxServer, shopee: Shopee) -> None:
+    item_id = shopee.add_item()
+    shopee.ok("POST", "product/init_tier_variation", tiers_body(item_id))
+    reserve(sandbox, "LPMJK-DOMPET-01-W1", 2)
+    [low, high] = model_ids(shopee, item_id)
+    body = {"item_id": item_id, "stock_list": [{"model_id": low, "seller_stock": [{"stock": 0}]},
+                                               {"model_id": high, "seller_stock": [{"stock": 1}]}]}
+    assert shopee.call("POST", "product/update_stock", body).json()["error"] == "error_auth"
+    body["stock_list"][1]["seller_stock"] = [{"stock": 2}]
+    assert shopee.call("POST", "product/update_stock", body).json()["error"] == ""
+
+
+def test_reserving_stock_needs_a_listing_and_a_dialect_that_keeps_it(sandbox: SandboxServer) -> None:
+    assert reserve(sandbox, "NO-SUCH-SKU", 1).status_code == 404
+    assert reserve(sandbox, "NO-SUCH-SKU", 1, dialect="lazada").status_code == 400
+    assert reserve(sandbox, "NO-SUCH-SKU", -1).status_code == 400
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ("invalid_acceess_token", "Invalid access_token, please have a check."),
+    ("error_auth", "Invalid access_token."),
+    ("common.error_auth", "Invalid access_token."),
+])
+def test_an_invalid_access_token_is_refused_in_the_chosen_documented_form(state: Path, form: str, message: str) -> None:
+    with SandboxServer(port=0, state_path=state, shopee_token_refusal=form) as server:
+        answer = Shopee(server.url, token="not-a-token").call("GET", "product/get_item_list")
+        assert answer.status_code == 403 and (answer.json()["error"], answer.json()["message"]) == (form, message)
+        Shopee(server.url).ok("GET", "product/get_item_list", params={"page_size": 1, "item_status": "NORMAL"})
+
+
+def test_an_undocumented_token_refusal_form_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="token_refusal"):
+        SandboxServer(port=0, shopee_token_refusal="token_expired")
+
+
+def refresh_request(refresh_token: str, at: float, shop_id: int = SHOP_ID) -> Request:
+    path, timestamp = "/api/v2/auth/access_token/get", int(at)
+    query = {"partner_id": [str(PARTNER_ID)], "timestamp": [str(timestamp)],
+             "sign": [shopee_sign(PARTNER_KEY, PARTNER_ID, path, timestamp)]}
+    body = json.dumps({"refresh_token": refresh_token, "partner_id": PARTNER_ID, "shop_id": shop_id}).encode()
+    return Request("POST", path, query, Message(), body, "127.0.0.1")
+
+
+def test_refresh_failures_answer_the_documented_codes() -> None:
+    now = [time.time()]
+    dialect = ShopeeDialect(Store(None), Settings(clock=lambda: now[0]))
+    dialect.seed()
+    other_shop = json.loads(dialect.handle(refresh_request(REFRESH, now[0], shop_id=999)).body)
+    assert (other_shop["error"], other_shop["message"]) == (
+        "error_shop_refresh_token", "Your refresh token is error ,please check refresh token or shopid.")
+    pair = json.loads(dialect.handle(refresh_request(REFRESH, now[0])).body)
+    assert pair["error"] == ""
+    now[0] += 31 * 86400  # a refresh token lives 30 days
+    expired = dialect.handle(refresh_request(pair["refresh_token"], now[0]))
+    assert expired.status == 403
+    assert (json.loads(expired.body)["error"], json.loads(expired.body)["message"]) == (
+        "refresh_token_expired", "Your refresh_token expired.")
