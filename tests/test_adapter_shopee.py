@@ -315,6 +315,33 @@ def test_replacing_every_sku_passes_through_no_tier(sandbox: SandboxServer, shop
 # --- price, stock, status ----------------------------------------------------------------------------------------
 
 
+def test_stock_below_a_promotions_reserved_stock_is_that_items_refusal(sandbox: SandboxServer,
+                                                                       shopee: ShopeeAdapter) -> None:
+    held = shopee.create(plain_listing(), "intent-1")
+    free = shopee.create(plain_listing("TAS"), "intent-2")
+    answer = requests.post(f"{sandbox.url}/_sandbox/reserved_stock", timeout=5,
+                           json={"dialect": "shopee", "seller_sku": held.seller_sku, "reserved": 3})
+    assert answer.status_code == 200
+    refused, done = shopee.update_stock([Change("held", held, {str(held.seller_sku): 2}),
+                                         Change("free", free, {str(free.seller_sku): 2})])
+    assert isinstance(refused.error, Invalid) and refused.error.code == "error_auth"
+    assert "reserved stock" in refused.error.message and done.ok
+    assert requests_to(sandbox, "product/get_item_list") == 1  # the credentials were checked once
+
+
+def test_orders_read_the_item_list_they_ask_for_and_a_return_as_returned(sandbox: SandboxServer,
+                                                                          shopee: ShopeeAdapter) -> None:
+    remote = shopee.create(plain_listing(), "intent-1")
+    sku = str(remote.seller_sku)
+    order_ids = [requests.post(f"{sandbox.url}/_sandbox/orders", timeout=5,
+                               json={"dialect": "shopee", "seller_sku": sku, "quantity": n}).json()["order_id"]
+                 for n in (1, 2)]
+    assert requests.post(f"{sandbox.url}/_sandbox/orders/{order_ids[1]}/return", timeout=5).status_code == 200
+    lines, _ = shopee.orders(None)
+    assert sorted((line.order_id, line.seller_sku, line.quantity, line.status) for line in lines) == [
+        (order_ids[0], sku, 1, "placed"), (order_ids[1], sku, 2, "returned")]
+
+
 def test_prices_and_stock_go_one_call_per_item(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
     plain = shopee.create(plain_listing(), "intent-1")
     varied = shopee.create(varied_listing(), "intent-2")
