@@ -404,7 +404,9 @@ def test_pasindo_sync_lists_everything_once_and_a_second_sync_writes_nothing(tmp
     assert [v["seller_sku"] for v in items[None]["variants"]] == ["LPUJI-SPT-40", "LPUJI-SPT-41"]
     before = sandbox_stats(sandbox)
     assert sync_report(config)["counts"] == []
-    orders = "tiktokshop /order/202309/orders/search"  # every sync pulls the new orders first: one read
+    # Every sync pulls the new orders, returns and cancellations first: one read of each.
+    reads = {f"tiktokshop {path}": 0 for path in ("/order/202309/orders/search", "/return_refund/202309/returns/search",
+                                                   "/return_refund/202309/cancellations/search")}
     after = sandbox_stats(sandbox)
-    assert {**after["requests"], orders: 0} == {**before["requests"], orders: 0} and after["writes"] == before["writes"]
-    assert after["requests"][orders] == before["requests"][orders] + 1
+    assert {**after["requests"], **reads} == {**before["requests"], **reads} and after["writes"] == before["writes"]
+    assert all(after["requests"][read] == before["requests"][read] + 1 for read in reads)

@@ -472,3 +472,127 @@ def test_reset_forgets_products_and_their_keys(tiktok: TikTok) -> None:
     assert tiktok.search({"seller_skus": ["LPMJK-DOMPET-01"]})["total_count"] == 0
     tiktok.ok("POST", "/product/202309/products", product_body(tiktok.upload(), idempotency_key="intent-1"))
     assert len(inspect(tiktok.url)) == 1
+
+
+# --- orders, returns and cancellations -----------------------------------------------------------
+
+
+def place(sandbox: SandboxServer, seller_sku: str, quantity: int) -> str:
+    answer = requests.post(f"{sandbox.url}/_sandbox/orders", json={"dialect": "tiktokshop", "seller_sku": seller_sku,
+                                                                   "quantity": quantity}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["order_id"]
+
+
+def end(sandbox: SandboxServer, order_id: str, action: str, quantity: int | None = None) -> requests.Response:
+    return requests.post(f"{sandbox.url}/_sandbox/orders/{order_id}/{action}", timeout=10,
+                         json={"quantity": quantity} if quantity is not None else None)
+
+
+def orders(tiktok: TikTok, **body: Any) -> list[dict[str, Any]]:
+    return tiktok.ok("POST", "/order/202309/orders/search", body, params={"page_size": 100})["orders"]
+
+
+def returns(tiktok: TikTok, **body: Any) -> list[dict[str, Any]]:
+    return tiktok.ok("POST", "/return_refund/202309/returns/search", body, params={"page_size": 50})["return_orders"]
+
+
+def cancellations(tiktok: TikTok, **body: Any) -> list[dict[str, Any]]:
+    return tiktok.ok("POST", "/return_refund/202309/cancellations/search", body,
+                     params={"page_size": 50})["cancellations"]
+
+
+def test_an_order_lists_one_line_item_per_unit_with_its_own_display_status_and_no_return_flag(tiktok, sandbox):
+    product = tiktok.create()
+    order_id = place(sandbox, "LPMJK-DOMPET-01", 2)
+    (order,) = orders(tiktok)
+    assert (order["id"], order["status"]) == (order_id, "AWAITING_SHIPMENT")
+    assert [line["display_status"] for line in order["line_items"]] == ["AWAITING_SHIPMENT"] * 2
+    line = order["line_items"][0]
+    assert (line["seller_sku"], line["product_id"], line["sku_id"]) == (
+        "LPMJK-DOMPET-01", product["product_id"], product["skus"][0]["id"])
+    assert len({line["id"] for line in order["line_items"]}) == 2
+    assert not any("is_returned" in line for line in order["line_items"])  # no such field on the documented page
+    detail = tiktok.ok("GET", "/order/202507/orders", params={"ids": order_id})["orders"]
+    assert detail == [order]
+
+
+def test_a_line_cancelled_inside_a_live_order_shows_in_its_display_status_and_in_search_cancellations(tiktok,
+                                                                                                       sandbox):
+    tiktok.create()
+    order_id = place(sandbox, "LPMJK-DOMPET-01", 3)
+    (before,) = orders(tiktok)
+    assert end(sandbox, order_id, "cancel", 1).json() == {"order_id": order_id, "change": "cancelled", "quantity": 1}
+    assert inspect(sandbox)[0]["stock"] == 10  # 12 - 3 + the cancelled unit
+    (order,) = tiktok.ok("GET", "/order/202507/orders", params={"ids": order_id})["orders"]
+    assert order["status"] == "AWAITING_SHIPMENT" and order["update_time"] == before["update_time"]
+    assert [line["display_status"] for line in order["line_items"]] == ["CANCELLED", "AWAITING_SHIPMENT",
+                                                                         "AWAITING_SHIPMENT"]
+    (cancellation,) = cancellations(tiktok, update_time_ge=before["update_time"])
+    assert (cancellation["order_id"], cancellation["cancel_type"], cancellation["cancel_status"]) == (
+        order_id, "CANCEL", "CANCELLATION_REQUEST_COMPLETE")
+    assert [(item["order_line_item_id"], item["seller_sku"]) for item in cancellation["cancel_line_items"]] == [
+        (order["line_items"][0]["id"], "LPMJK-DOMPET-01")]
+    assert returns(tiktok) == []
+    assert end(sandbox, order_id, "cancel").status_code == 200  # the rest of the order
+    assert inspect(sandbox)[0]["stock"] == 12  # every unit back once, not the first one twice
+    (order,) = orders(tiktok)
+    assert order["status"] == "CANCELLED" and {line["display_status"] for line in order["line_items"]} == {"CANCELLED"}
+    whole = [c for c in cancellations(tiktok) if c["cancel_id"] != cancellation["cancel_id"]]
+    assert [len(c["cancel_line_items"]) for c in whole] == [2]
+
+
+def test_returns_of_some_units_and_of_the_rest_each_name_their_own_line_items(tiktok, sandbox):
+    tiktok.create()
+    order_id = place(sandbox, "LPMJK-DOMPET-01", 3)
+    assert end(sandbox, order_id, "return", 1).status_code == 200
+    (order,) = orders(tiktok)
+    assert order["status"] == "AWAITING_SHIPMENT"  # a return changes no order status
+    assert end(sandbox, order_id, "return").status_code == 200
+    (order,) = orders(tiktok)
+    assert order["status"] == "COMPLETED"
+    found = returns(tiktok, order_ids=[order_id])
+    assert [(r["return_type"], r["return_status"], len(r["return_line_items"])) for r in found] == [
+        ("RETURN_AND_REFUND", "RETURN_OR_REFUND_REQUEST_COMPLETE", 1),
+        ("RETURN_AND_REFUND", "RETURN_OR_REFUND_REQUEST_COMPLETE", 2)]
+    named = [item["order_line_item_id"] for r in found for item in r["return_line_items"]]
+    assert sorted(named) == sorted(line["id"] for line in order["line_items"])
+    assert inspect(sandbox)[0]["stock"] == 9  # a return does not restock the listing by itself
+    assert returns(tiktok, return_status=["RETURN_OR_REFUND_REQUEST_PENDING"]) == []
+    assert returns(tiktok, return_types=["REFUND"]) == []
+    assert returns(tiktok, update_time_ge=int(time.time()) + 60) == []
+    assert returns(tiktok, buyer_user_ids=["7494845267308415300"]) == []  # the sandbox keeps no buyers
+
+
+def test_the_order_hooks_refuse_what_cannot_happen(tiktok, sandbox):
+    tiktok.create()
+    order_id = place(sandbox, "LPMJK-DOMPET-01", 2)
+    assert end(sandbox, order_id, "cancel", 3).status_code == 409  # more units than the order has left
+    assert end(sandbox, order_id, "return", 0).status_code == 400
+    assert requests.post(f"{sandbox.url}/_sandbox/orders/{order_id}/return", data=b"[1]", timeout=10).status_code == 400
+    assert end(sandbox, "576999999999999999", "return", 1).status_code == 404
+    assert end(sandbox, order_id, "return", 2).status_code == 200  # every unit returned: the order has ended
+    assert end(sandbox, order_id, "cancel", 1).status_code == 409
+    (order,) = orders(tiktok)
+    assert order["status"] == "COMPLETED"
+
+
+def test_the_order_and_return_refund_pages_validate_paging_and_ids_as_documented(tiktok, sandbox):
+    tiktok.create()
+    order_ids = [place(sandbox, "LPMJK-DOMPET-01", 1) for _ in range(3)]
+    assert error(tiktok.call("POST", "/return_refund/202309/returns/search", {}, params={"page_size": 5})) == (
+        200, 25001001)  # search-returns: page_size in [10-50]
+    assert error(tiktok.call("POST", "/return_refund/202309/cancellations/search", {},
+                             params={"page_size": 51})) == (200, 25001001)
+    assert error(tiktok.call("POST", "/order/202309/orders/search", {}, params={"page_size": 101})) == (200, 12019109)
+    assert error(tiktok.call("GET", "/order/202507/orders", params={"ids": "576000000000999999"})) == (200, 21008111)
+    assert error(tiktok.call("GET", "/order/202507/orders", params={"ids": ",".join(["1"] * 51)}))[1] == 98001004
+    for order_id in order_ids:
+        assert end(sandbox, order_id, "cancel").status_code == 200
+    first = tiktok.ok("POST", "/return_refund/202309/cancellations/search", {}, params={"page_size": 2})
+    rest = tiktok.ok("POST", "/return_refund/202309/cancellations/search", {},
+                     params={"page_size": 2, "page_token": first["next_page_token"]})
+    assert first["total_count"] == 3 and rest["next_page_token"] == ""
+    assert [c["order_id"] for c in first["cancellations"] + rest["cancellations"]] == order_ids
+    newest = tiktok.ok("POST", "/order/202309/orders/search", {}, params={"page_size": 1})
+    assert newest["total_count"] == 3 and newest["next_page_token"]  # get-order-list: newest created first

@@ -12,6 +12,9 @@ Calls (each path's version is `options.versions[<api>]`, defaults in `DEFAULT_VE
 - status   POST /product/202309/products/deactivate | activate (at most 20 products)
 - images   POST /product/202309/images/upload (multipart, unsigned body, no shop_cipher) -> uri
 - check    GET  /authorization/202309/shops (no shop_cipher) and a search for the count of live products
+- orders   POST /order/202309/orders/search, /return_refund/202309/returns/search and .../cancellations/search by
+           update_time (see `orders`), GET /order/202507/orders?ids= (Get Order Detail) for an order known only by
+           its return or cancellation
 - the warehouse: `options.warehouse_id`, else the shop's default sales warehouse from GET /logistics/202309/warehouses
 
 Every call carries `app_key`, `timestamp`, `shop_cipher` (where the API takes one) and `sign` in the query and the
@@ -20,12 +23,16 @@ exactly the body bytes that are sent.
 
 Classification (`classify`; TikTok reuses 36009004 for several failures, so it is read by its message):
 - Throttled: HTTP 429, 36009002, 12052109 (the merchant's request limit).
-- Transient: HTTP 5xx, 36009003 / 36009007 / 12001000 (internal error, timeout), answers that are not TikTok's JSON.
+- Transient: HTTP 5xx, 36009003 / 36009007 / 12001000 / 33001002 / 12052881 and any message saying "internal error",
+  Get Order Detail's 10002014 / 10002015 / 10037002-10037004 ("if multiple retry have failed ..."), answers that are
+  not TikTok's JSON.
 - AuthError: 105002 (expired token), 106001 (signature), 36009033 (IP not allowed), 105005 (scope), 106013
   (shop_cipher missing), 101000, 36004004 (refresh token), 36009004 about credentials, timestamp, app_key, token or
   shop identifier - each with what to do.
-- NotFound: 12052260 / 12052032 / 12019150 (product does not exist), 12052048 (not a product of this shop).
-- AdapterError: 36009009 / 36009010 / 36009014 (no such path, method or version: the endpoint or options.versions).
+- NotFound: 12052260 / 12052032 / 12019150 (product does not exist), 12052048 / 12052034 (not a product of this
+  shop), 21008111 (not an order of this shop: Get Order Detail leaves that order out and reads the others).
+- AdapterError: 36009009 / 36009010 / 36009014, and 36009004 about the API version (no such path, method or version:
+  the endpoint or options.versions).
 - Invalid: every other code (title, description, price, weight, SKU, category, image, attribute errors ...).
 - `data.errors` of inventory update and (de)activate: that SKU's or product's Outcome.
 
@@ -56,8 +63,9 @@ import html
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
@@ -99,7 +107,7 @@ DEFAULT_RATE_LIMIT = 10.0  # TikTok allows 50 requests/s per API, app and shop; 
 DEFAULT_VERSIONS = {
     "create": "202309", "edit": "202509", "inventory": "202309", "prices": "202309", "search": "202502",
     "deactivate": "202309", "activate": "202309", "images": "202309", "shops": "202309", "warehouses": "202309",
-    "orders": "202309",
+    "orders": "202309", "order_detail": "202507", "returns": "202309", "cancellations": "202309",
 }
 _PATHS = {
     "create": "/product/{version}/products",
@@ -113,18 +121,43 @@ _PATHS = {
     "shops": "/authorization/{version}/shops",
     "warehouses": "/logistics/{version}/warehouses",
     "orders": "/order/{version}/orders/search",
+    "order_detail": "/order/{version}/orders",
+    "returns": "/return_refund/{version}/returns/search",
+    "cancellations": "/return_refund/{version}/cancellations/search",
 }
 ORDER_WINDOW = 30 * 86400  # the first pull reads this far back
 LISTING_PLATFORMS = ("TIKTOK_SHOP", "TOKOPEDIA")
 TITLE_MIN = 25
 SEARCH_SKUS_MAX = 10
 PAGE_SIZE = 100
+ORDER_DETAIL_MAX = 50  # get-order-detail: ids, max count 50
+RETURN_PAGE_SIZE = 50  # search-returns: page_size in [10-50]
+CANCELLATION_PAGE_SIZE = 50  # search-cancellations: page_size in [1-50]
+# search-returns: a RETURN_AND_REFUND return brings the units back once it succeeded or completed (REFUND leaves the
+# item with the buyer, REPLACEMENT sends another unit out); pending, rejected or cancelled returns change nothing.
+_RETURNED = frozenset({"RETURN_OR_REFUND_REQUEST_SUCCESS", "RETURN_OR_REFUND_REQUEST_COMPLETE"})
+# search-cancellations: a cancellation counts once it succeeded or completed, not while pending or after it was
+# withdrawn (the page spells that status both CANCELLATION_REQUEST_CANCEL and _CANCELLED).
+_CANCELLED = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
+_RETURNS_AFTER = frozenset({"DELIVERED", "COMPLETED"})  # get-order-list: the order statuses a return can follow
 TOKEN_REFRESH_MARGIN = 3600.0  # refresh this many seconds before the stored expiry
 ACCESS_TOKEN_TTL = 7 * 24 * 3600  # if a refresh answer lacks access_token_expire_in
 
 _THROTTLE_CODES = frozenset({"36009002", "12052109"})
-_BUSY_CODES = frozenset({"36009003", "36009007", "12001000"})
-_NOT_FOUND_CODES = frozenset({"12052260", "12052032", "12019150", "12052048"})
+# Sources: lazykern/ecommerce-api-docs data/processed/tiktok/guides/developer-guide/tiktok-shop-api-concepts/
+# common-errors.md and rate-limits.md, each endpoint page's error table (data/raw/tiktok/api-reference/), and
+# rymndcs/tiktok_shop_rb_api test/fixtures/error_list.json (the error tables of the pages this adapter calls).
+_BUSY_CODES = frozenset({
+    "36009003", "36009007", "12001000",  # internal error, request timeout, product api internal error
+    "33001002", "12052881",  # internal error, identity internal error
+    # get-order-detail: "Failed to get orders, If multiple retry have failed, please contact the platform"
+    "10002014", "10002015", "10037002", "10037003", "10037004",
+})
+_NOT_FOUND_CODES = frozenset({
+    "12052260", "12052032", "12019150",  # the product (ID) does not exist
+    "12052048", "12052034",  # not a product of this shop
+    "21008111",  # get-order-detail: the order or package does not belong to the current seller
+})
 _WRONG_API_CODES = frozenset({"36009009", "36009010", "36009014"})
 _AUTH_HINTS = {
     "105002": "TikTok Shop says the access token has expired",
@@ -160,11 +193,13 @@ def classify(code: str, message: str, status: int, where: str) -> AdapterError:
     detail = f"{where}: {code}: {message}" if message else f"{where}: {code}"
     if code in _THROTTLE_CODES or status == 429:
         return Throttled(detail, code=code)
-    if code in _BUSY_CODES or status >= 500:
+    if code in _BUSY_CODES or status >= 500 or "internal error" in message.lower():
         return Transient(detail, code=code)
     if code in _AUTH_HINTS:
         return AuthError(f"{_AUTH_HINTS[code]} ({detail})", code=code)
     if code == "36009004":
+        if "version" in message.lower():  # "Invalid API version. The `version` value is invalid or unsupported."
+            return AdapterError(f"{detail} (check the channel's endpoint URL and options.versions)", code=code)
         for keyword, hint in _CREDENTIAL_HINTS:
             if keyword in message.lower():
                 return AuthError(f"{hint} ({detail})", code=code)
@@ -302,31 +337,57 @@ class TikTokShopAdapter(Adapter):
                                 for sku in skus})
 
     def orders(self, since_cursor: str | None) -> tuple[list[OrderLine], str]:
-        """Order search by update_time (100 a page by page_token); one line item per unit, counted here. A returned
-        line item counts as returned whatever the order's status. The cursor is the latest update_time seen."""
+        """Orders, returns and cancellations updated since the cursor (each search paged by page_token), as one
+        OrderLine per order and seller SKU. An order lists one line item per unit; a line item whose display_status
+        is CANCELLED (or every line of a CANCELLED order), or that a completed cancellation names, is cancelled; one
+        that a completed RETURN_AND_REFUND return names came back. The line's quantity is the units still sold, status
+        placed, while any is; when none is, it is every unit, status returned (any came back) or cancelled. An order
+        named only by a return or cancellation is read with Get Order Detail. The cursor is the latest update_time
+        seen."""
         until = int(time.time())
         since = int(since_cursor) - ORDER_OVERLAP_SECONDS if since_cursor else until - ORDER_WINDOW
-        latest = int(since_cursor or 0)
-        lines: list[OrderLine] = []
-        token = ""
-        while True:
-            params: dict[str, Any] = {"page_size": PAGE_SIZE, **({"page_token": token} if token else {})}
-            data = self._request("POST", "orders", write=False, params=params,
-                                 body={"update_time_ge": since})["data"]
-            for order in data.get("orders") or []:
-                latest = max(latest, int(order.get("update_time") or 0))
-                cancelled = order.get("status") == "CANCELLED"
-                at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
-                units: dict[tuple[str, str], int] = {}
-                for item in order.get("line_items") or []:
-                    status = "cancelled" if cancelled else "returned" if item.get("is_returned") else "placed"
-                    key = (str(item.get("seller_sku") or ""), status)
-                    units[key] = units.get(key, 0) + 1
-                lines += [OrderLine(str(order["id"]), sku, n, status, at) for (sku, status), n in units.items() if sku]
-            token = str(data.get("next_page_token") or "")
-            if not token:
-                break
+        window = {"update_time_ge": since}
+        found = {str(order["id"]): order for order in self._pages(window, "orders", "orders")}
+        returns = list(self._pages(window, "returns", "return_orders", RETURN_PAGE_SIZE))
+        cancellations = list(self._pages(window, "cancellations", "cancellations", CANCELLATION_PAGE_SIZE))
+        latest = max([int(since_cursor or 0), *(int(record.get("update_time") or 0)
+                                                for record in [*found.values(), *returns, *cancellations])])
+        # A return completed before this window still counts for an order that changed since.
+        returns += self._returns_of(sorted(i for i, order in found.items() if order.get("status") in _RETURNS_AFTER))
+        gone = _gone(returns, cancellations)
+        found.update(self._order_details(sorted(set(gone) - set(found))))
+        lines = [line for order_id, order in found.items() for line in _order_lines(order, gone.get(order_id))]
         return lines, str(latest or until - ORDER_OVERLAP_SECONDS)
+
+    def _returns_of(self, order_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The returns of these orders, whenever they were made."""
+        returns: list[dict[str, Any]] = []
+        for start in range(0, len(order_ids), ORDER_DETAIL_MAX):
+            body = {"order_ids": list(order_ids[start:start + ORDER_DETAIL_MAX])}
+            returns += self._pages(body, "returns", "return_orders", RETURN_PAGE_SIZE)
+        return returns
+
+    def _order_details(self, order_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Get Order Detail, 50 ids a call; an order the shop does not have (21008111) is left out, not the others."""
+        found: dict[str, dict[str, Any]] = {}
+
+        def detail(ids: Sequence[str]) -> list[dict[str, Any]]:
+            data = self._request("GET", "order_detail", write=False, params={"ids": ",".join(ids)})["data"]
+            return list(data.get("orders") or [])
+
+        for start in range(0, len(order_ids), ORDER_DETAIL_MAX):
+            batch = order_ids[start:start + ORDER_DETAIL_MAX]
+            try:
+                orders = detail(batch)
+            except NotFound:
+                orders = []
+                for order_id in batch:
+                    try:
+                        orders += detail([order_id])
+                    except NotFound:
+                        continue
+            found.update({str(order["id"]): order for order in orders})
+        return found
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """One call with the variants, prices and stock. `intent_id` is the idempotency key (the ledger's ids are
@@ -463,12 +524,14 @@ class TikTokShopAdapter(Adapter):
                 found[str(product["id"])] = product
         return [found[product_id] for product_id in sorted(found, key=lambda i: (len(i), i))]
 
-    def _pages(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _pages(self, body: dict[str, Any], api: str = "search", key: str = "products",
+               page_size: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Every entry under `key` of a search, page by page (`page_token` from `next_page_token`)."""
         token = ""
         while True:
-            params: dict[str, Any] = {"page_size": PAGE_SIZE, **({"page_token": token} if token else {})}
-            data = self._request("POST", "search", write=False, params=params, body=body)["data"]
-            yield from data.get("products") or []
+            params: dict[str, Any] = {"page_size": page_size, **({"page_token": token} if token else {})}
+            data = self._request("POST", api, write=False, params=params, body=body)["data"]
+            yield from data.get(key) or []
             token = str(data.get("next_page_token") or "")
             if not token:
                 return
@@ -572,6 +635,65 @@ def _token_refused(err: AuthError) -> bool:
     """Whether TikTok refused the access token itself (a refresh can help), not the signature or the app."""
     return err.code == "105002" or (err.code == "36009004" and err.message.startswith(_INVALID_TOKEN_HINT))
 
+
+
+@dataclass
+class _Gone:
+    """One order's line items that left the sale, by line item id, with the seller SKU the record names."""
+
+    returned: dict[str, str] = field(default_factory=dict)
+    cancelled: dict[str, str] = field(default_factory=dict)
+
+
+def _gone(returns: Sequence[Mapping[str, Any]], cancellations: Sequence[Mapping[str, Any]]) -> dict[str, _Gone]:
+    """Per order id, the line items that came back (completed RETURN_AND_REFUND returns) or were cancelled
+    (completed cancellations). A return edited into another names the same line items: counted once."""
+    gone: dict[str, _Gone] = {}
+    for record in returns:
+        if record.get("return_type") == "RETURN_AND_REFUND" and record.get("return_status") in _RETURNED:
+            _named(gone.setdefault(str(record.get("order_id")), _Gone()).returned,
+                   record.get("return_line_items"), "return_line_item_id")
+    for record in cancellations:
+        if record.get("cancel_status") in _CANCELLED:
+            _named(gone.setdefault(str(record.get("order_id")), _Gone()).cancelled,
+                   record.get("cancel_line_items"), "cancel_line_item_id")
+    return gone
+
+
+def _named(into: dict[str, str], items: Any, own_id: str) -> None:
+    for item in items or []:
+        line = str(item.get("order_line_item_id") or item.get(own_id) or "")
+        if line:
+            into[line] = str(item.get("seller_sku") or "")
+
+
+def _order_lines(order: Mapping[str, Any], gone: _Gone | None) -> list[OrderLine]:
+    """One OrderLine per seller SKU of the order (see `TikTokShopAdapter.orders`)."""
+    gone = gone or _Gone()
+    whole = order.get("status") == "CANCELLED"
+    sku_of: dict[str, str] = {}
+    cancelled: dict[str, str] = {}
+    for n, item in enumerate(order.get("line_items") or []):
+        line = str(item.get("id") or f"#{n}")
+        sku_of[line] = str(item.get("seller_sku") or "")
+        if whole or item.get("display_status") == "CANCELLED":
+            cancelled[line] = sku_of[line]
+    for line, sku in gone.cancelled.items():
+        cancelled.setdefault(line, sku_of.get(line, sku))
+    returned = {line: sku_of.get(line, sku) for line, sku in gone.returned.items() if line not in cancelled}
+    cancelled_units, returned_units = Counter(cancelled.values()), Counter(returned.values())
+    at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
+    lines = []
+    for sku, units in Counter(sku_of.values()).items():
+        if not sku:
+            continue
+        cancels = min(cancelled_units[sku], units)
+        returns = min(returned_units[sku], units - cancels)
+        if units - cancels - returns:
+            lines.append(OrderLine(str(order["id"]), sku, units - cancels - returns, "placed", at))
+        else:
+            lines.append(OrderLine(str(order["id"]), sku, units, "returned" if returns else "cancelled", at))
+    return lines
 
 
 def _amount(price: Any) -> int:

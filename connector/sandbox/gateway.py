@@ -113,11 +113,7 @@ class Gateway:
         if request.method == "POST" and request.path.startswith("/_sandbox/orders/"):
             order_id, _, action = request.path.removeprefix("/_sandbox/orders/").partition("/")
             if action in _ORDER_ENDS:
-                try:
-                    order = self._store.end_order(order_id, _ORDER_ENDS[action], int(self._clock()))
-                except OrderError as err:
-                    return _json(404 if "no order" in str(err) else 409, {"error": "order", "message": str(err)})
-                return _json(200, {"order_id": order.order_id, "status": order.status})
+                return self._end_order(order_id, _ORDER_ENDS[action], request)
         if route == ("POST", "/_sandbox/reserved_stock"):
             return self._reserve(request)
         if route == ("GET", "/_sandbox/stats"):
@@ -202,6 +198,26 @@ class Gateway:
             except LookupError as err:
                 return _json(404, {"error": "not_found", "message": str(err)})
         return _json(200, {"seller_sku": sku, "reserved": reserved})
+
+    def _end_order(self, order_id: str, status: str, request: Request) -> Response:
+        """``POST /_sandbox/orders/{id}/cancel | return``: the whole order, or with ``{"quantity": n}`` n of its units
+        (the rest stays placed; each dialect shows such a change the way its marketplace does)."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None
+        quantity = body.get("quantity") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or (quantity is not None and (not isinstance(quantity, int)
+                                                                    or isinstance(quantity, bool) or quantity < 1)):
+            return _json(400, {"error": "bad_request", "message": "the body is empty or {\"quantity\": n >= 1}"})
+        try:
+            if quantity is None:
+                order = self._store.end_order(order_id, status, int(self._clock()))
+                return _json(200, {"order_id": order.order_id, "status": order.status})
+            change = self._store.change_order(order_id, status, quantity, int(self._clock()))
+        except OrderError as err:
+            return _json(404 if "no order" in str(err) else 409, {"error": "order", "message": str(err)})
+        return _json(200, {"order_id": change.order_id, "change": change.kind, "quantity": change.quantity})
 
     def reset(self) -> None:
         """Clear all state and counters; default credentials and the fault sequence start over."""

@@ -87,13 +87,23 @@ CREATE TABLE IF NOT EXISTS orders (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (dialect, order_id)
 );
+CREATE TABLE IF NOT EXISTS order_changes (
+    dialect    TEXT NOT NULL,
+    order_id   TEXT NOT NULL,
+    change_id  INTEGER NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('cancelled', 'returned')),
+    quantity   INTEGER NOT NULL,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (dialect, change_id)
+);
+CREATE INDEX IF NOT EXISTS order_changes_by_order ON order_changes (dialect, order_id);
 CREATE TABLE IF NOT EXISTS counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
 """
 
-_TABLES = ("items", "models", "images", "tokens", "sequences", "orders", "counters")
+_TABLES = ("items", "models", "images", "tokens", "sequences", "orders", "order_changes", "counters")
 
 
 @dataclass
@@ -141,6 +151,18 @@ class Order:
     status: str  # placed | cancelled | returned
     created_at: int
     updated_at: int
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """Some units of a live order cancelled or returned while the rest of the order stays as it is."""
+
+    dialect: str
+    order_id: str
+    change_id: int
+    kind: str  # cancelled | returned
+    quantity: int
+    at: int
 
 
 class OrderError(ValueError):
@@ -364,10 +386,55 @@ class Store:
             if order.status != "placed":
                 raise OrderError(f"order {order_id} is already {order.status}")
             if status == "cancelled":
-                self._move_stock(order.dialect, order.seller_sku, order.quantity)
+                # Units cancelled earlier by change_order are back on the listing already.
+                cancelled = sum(c.quantity for c in self.order_changes(order.dialect, order_ids=[order_id])
+                                if c.kind == "cancelled")
+                self._move_stock(order.dialect, order.seller_sku, order.quantity - cancelled)
             self._execute("UPDATE orders SET status = ?, updated_at = ? WHERE dialect = ? AND order_id = ?",
                           (status, at, order.dialect, order_id))
         return Order(**{**order.__dict__, "status": status, "updated_at": at})
+
+    def change_order(self, order_id: str, kind: str, quantity: int, at: int) -> OrderChange:
+        """Cancel or return ``quantity`` units of a placed order, the rest staying placed; cancelled units go back on
+        the listing. When no unit is left the order ends: cancelled if every unit was, else returned."""
+        with self.transaction():
+            rows = self._fetchall("SELECT * FROM orders WHERE order_id = ?", (order_id,))
+            if not rows:
+                raise OrderError(f"no order {order_id}")
+            order = _order(rows[0])
+            if order.status != "placed":
+                raise OrderError(f"order {order_id} is already {order.status}")
+            changes = self.order_changes(order.dialect, order_ids=[order_id])
+            left = order.quantity - sum(change.quantity for change in changes)
+            if not 1 <= quantity <= left:
+                raise OrderError(f"order {order_id} has {left} unit(s) left to change, not {quantity}")
+            if kind == "cancelled":
+                self._move_stock(order.dialect, order.seller_sku, quantity)
+            change = OrderChange(order.dialect, order_id, self.next_id(order.dialect, "order_change", 1), kind,
+                                 quantity, at)
+            self._execute("INSERT INTO order_changes VALUES (?, ?, ?, ?, ?, ?)",
+                          (change.dialect, order_id, change.change_id, kind, quantity, at))
+            if quantity == left:
+                ended = "cancelled" if all(c.kind == "cancelled" for c in [*changes, change]) else "returned"
+                self._execute("UPDATE orders SET status = ?, updated_at = ? WHERE dialect = ? AND order_id = ?",
+                              (ended, at, order.dialect, order_id))
+        return change
+
+    def order_changes(self, dialect: str, *, since: int | None = None, order_ids: Collection[str] | None = None
+                      ) -> list[OrderChange]:
+        """Partial cancellations and returns made at or after ``since`` (or of the given orders), oldest first."""
+        if order_ids is not None and not order_ids:
+            return []
+        where, params = ["dialect = ?"], [dialect]
+        if since is not None:
+            where.append("at >= ?")
+            params.append(since)
+        if order_ids is not None:
+            where.append(f"order_id IN ({','.join('?' * len(order_ids))})")
+            params.extend(order_ids)
+        rows = self._fetchall(f"SELECT * FROM order_changes WHERE {' AND '.join(where)} ORDER BY change_id", params)
+        return [OrderChange(row["dialect"], row["order_id"], row["change_id"], row["kind"], row["quantity"], row["at"])
+                for row in rows]
 
     def orders(self, dialect: str, *, updated_from: int | None = None, order_ids: Collection[str] | None = None
                ) -> list[Order]:

@@ -23,6 +23,11 @@ Served (every call signed, see ``tiktok_sign``; ``x-tts-access-token`` header; `
 - POST /product/202309/images/upload                     multipart ``data`` (+ ``use_case``) -> uri, url
 - GET  /authorization/202309/shops                       the shops the token may act for (with their cipher)
 - GET  /logistics/202309/warehouses                      the shop's one sales warehouse                     [cipher]
+- POST /order/202309/orders/search                       orders by create/update time, one line item per unit,
+                                                          each with its ``display_status``                  [cipher]
+- GET  /order/202507/orders?ids=                         Get Order Detail, <= 50 ids                        [cipher]
+- POST /return_refund/202309/returns/search              returns (``return_line_items``) by time, id, status [cipher]
+- POST /return_refund/202309/cancellations/search        cancellations (``cancel_line_items``), likewise    [cipher]
 - GET  /authorization/api/v2/token/refresh               the auth host's ``/api/v2/token/refresh``
                                                           (auth.tiktok-shops.com), mounted under ``/authorization``
                                                           because ``/api/v2/`` is Shopee's; unsigned, takes
@@ -74,7 +79,7 @@ from connector.sandbox.dialect import (
     multipart_parts,
     planted_images,
 )
-from connector.sandbox.store import Item, Model, Store
+from connector.sandbox.store import Item, Model, Order, OrderChange, Store
 
 APP_KEY = "sandbox-tts-app"
 APP_SECRET = "sandbox-tts-secret"
@@ -161,7 +166,6 @@ def _gateway_param(message: str) -> TikTokError:
     return TikTokError(36009004, message)
 
 
-_ORDER_STATUS = {"placed": "AWAITING_SHIPMENT", "cancelled": "CANCELLED", "returned": "COMPLETED"}
 
 
 @dataclass(frozen=True)
@@ -255,7 +259,7 @@ class TikTokShopDialect:
     """TikTok Shop Partner API over HTTP, backed by the shared sandbox store."""
 
     name: ClassVar[str] = "tiktokshop"
-    prefixes: ClassVar[tuple[str, ...]] = ("/product/", "/authorization/", "/logistics/", "/order/")
+    prefixes: ClassVar[tuple[str, ...]] = ("/product/", "/authorization/", "/logistics/", "/order/", "/return_refund/")
     default_credentials: ClassVar[Mapping[str, str]] = MappingProxyType({
         "app_key": APP_KEY, "app_secret": APP_SECRET, "access_token": ACCESS_TOKEN, "shop_cipher": SHOP_CIPHER,
         "refresh_token": REFRESH_TOKEN,
@@ -265,12 +269,13 @@ class TikTokShopDialect:
     @staticmethod
     def order_id(number: int) -> str:
         """TikTok Shop's order ids are long numbers."""
-        return str(576000000000000000 + number)
+        return str(FIRST_ORDER_ID + number)
 
     def __init__(self, store: Store, settings: Settings, own: NoSettings | None = None) -> None:
         self._store = store
         self._clock = settings.clock
         self._lookups = _Lookups()
+        self._orders = _Orders(store, self.name, self._order_sku)
         one = r"/product/202309/products/(?P<id>\d+)"
         self._endpoints: list[_Endpoint] = [
             _Endpoint("POST", re.compile(r"/product/202309/products"), self._create, write=True),
@@ -286,7 +291,10 @@ class TikTokShopDialect:
                       cipher=False),
             _Endpoint("GET", re.compile(r"/authorization/202309/shops"), self._shops, cipher=False),
             _Endpoint("GET", re.compile(r"/logistics/202309/warehouses"), self._warehouses),
-            _Endpoint("POST", re.compile(r"/order/202309/orders/search"), self._search_orders),
+            _Endpoint("POST", re.compile(r"/order/202309/orders/search"), self._orders.search),
+            _Endpoint("GET", re.compile(r"/order/202507/orders"), self._orders.detail),
+            _Endpoint("POST", re.compile(r"/return_refund/202309/returns/search"), self._orders.returns),
+            _Endpoint("POST", re.compile(r"/return_refund/202309/cancellations/search"), self._orders.cancellations),
             _Endpoint("GET", re.compile(r"/authorization/api/v2/token/refresh"), self._refresh_token,
                       auth_host=True),
         ]
@@ -657,28 +665,6 @@ class TikTokShopDialect:
                 found.append(item)
         return found
 
-    def _search_orders(self, call: _Call) -> tuple[dict[str, Any], bool]:
-        """Orders updated at or after ``update_time_ge`` (and before ``update_time_lt``), oldest first; one line
-        item per unit, as TikTok Shop lists them."""
-        request, body = call.request, call.body
-        page_size = request.param("page_size")
-        if page_size is None or not page_size.isdigit() or not 1 <= int(page_size) <= PAGE_MAX:
-            raise TikTokError(12019109, "page size is invalid")
-        offset = _page_offset(request.param("page_token"))
-        since, before = body.get("update_time_ge"), body.get("update_time_lt")
-        orders = [o for o in self._store.orders(self.name, updated_from=since if isinstance(since, int) else None)
-                  if not isinstance(before, int) or o.updated_at < before]
-        page = orders[offset : offset + int(page_size)]
-        following = offset + len(page)
-        token = _page_token(following) if following < len(orders) else ""
-        return {"total_count": len(orders), "next_page_token": token,
-                "orders": [{"id": o.order_id, "status": _ORDER_STATUS[o.status], "create_time": o.created_at,
-                            "update_time": o.updated_at,
-                            "line_items": [{"id": f"{o.order_id}{n:02d}", "seller_sku": o.seller_sku,
-                                            "display_status": _ORDER_STATUS[o.status],
-                                            "is_returned": o.status == "returned"} for n in range(o.quantity)]}
-                           for o in page]}, False
-
     def _search_entry(self, item: Item, skus: list[Model]) -> dict[str, Any]:
         status = _STATUS_TO_TIKTOK[item.status]
         return {
@@ -704,6 +690,16 @@ class TikTokShopDialect:
         }
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _order_sku(self, seller_sku: str) -> dict[str, str]:
+        """What an order line shows of the SKU sold: its product and SKU ids, the product's name and the price."""
+        for product_id in sorted(self._lookups.products_with({seller_sku})):
+            item = self._store.get_item(self.name, product_id)
+            sku = next((m for m in self._skus([product_id]).get(product_id, []) if m.seller_sku == seller_sku), None)
+            if item is not None and item.status != "deleted" and sku is not None:
+                return {"product_id": str(product_id), "sku_id": str(sku.model_id), "product_name": item.name,
+                        "price": str(sku.price)}
+        return {"product_id": "", "sku_id": "", "product_name": "", "price": "0"}
 
     def _live_item(self, product_id: int | None) -> Item:
         item = self._store.get_item(self.name, product_id) if product_id is not None else None
@@ -870,6 +866,256 @@ class _SalesAttributes:
         value = {"id": str(self._new_id()), "name": name}
         attribute["values"].append(value)
         return value
+
+
+# --- orders, returns and cancellations --------------------------------------------------------------
+# Sources (lazykern/ecommerce-api-docs): data/raw/tiktok/api-reference/orders/get-order-list.spec.json and
+# get-order-detail.spec.json, return-and-refund/search-returns.spec.json and search-cancellations.spec.json; the
+# official Get Order List response sample in rymndcs/tiktok_shop_rb_api test/fixtures/order_202309_orders_search.json.
+# - An order lists one line item per unit (no quantity field in either page or the sample); each line item has its
+#   own `display_status`, so one line can be CANCELLED inside a live order (get-order-list: line_items.display_status).
+# - There is no per-line return flag: returns come from Search Returns (`return_orders`, each with
+#   `return_line_items` naming `order_line_item_id` and `seller_sku`), cancellations from Search Cancellations
+#   (`cancellations` with `cancel_line_items`), both filtered by create/update time, paged by `page_token`.
+# The sandbox's own decisions, where the docs are silent:
+# - `POST /_sandbox/orders/{id}/return` returns the whole order: one RETURN_AND_REFUND return, status
+#   RETURN_OR_REFUND_REQUEST_COMPLETE, of every line not cancelled or returned before; the order shows COMPLETED.
+#   With `{"quantity": n}` it returns n lines (the next ones) and the order keeps its status.
+# - `POST /_sandbox/orders/{id}/cancel` cancels the whole order (CANCELLED, one cancellation of type CANCEL by the
+#   SELLER, status CANCELLATION_REQUEST_COMPLETE); with `{"quantity": n}` it cancels n lines: their display_status
+#   becomes CANCELLED while the order stays AWAITING_SHIPMENT.
+# - An order's `update_time` is "the time of order status change" (get-order-list): a return or a cancellation of
+#   some lines leaves it as it was; only the order's own end (or its last unit's) moves it.
+# - A live order is AWAITING_SHIPMENT (the sandbox does not ship); Get Order Detail refuses an id that is not the
+#   shop's with 21008111 (its documented code); an invalid page size or filter is 25001001 on the return/refund
+#   pages (their documented code) and 12019109 / 98001004 on the order pages.
+
+ORDER_DETAIL_MAX = 50  # get-order-detail: ids, max count 50
+ORDER_PAGE = (20, 1, 100)  # get-order-list: page_size default 20, valid range [1-100]
+RETURN_PAGE = (10, 10, 50)  # search-returns: page_size default 10, valid range [10-50]
+CANCELLATION_PAGE = (10, 1, 50)  # search-cancellations: page_size default 10, valid range [1-50]
+FIRST_ORDER_ID = 576000000000000000
+FIRST_RETURN_ID = 4035000000000000000
+FIRST_CANCEL_ID = 4037000000000000000
+_RETURN_DONE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
+_CANCEL_DONE = "CANCELLATION_REQUEST_COMPLETE"
+# Filters the sandbox keeps nothing for: a request that uses one is answered with no records.
+_UNKEPT_FILTERS = ("buyer_user_ids", "arbitration_status", "seller_proposed_return_type")
+
+
+def _bad_request() -> TikTokError:
+    return TikTokError(25001001, "An invalid request parameter was passed. Please check that you have the correct "
+                                 "parameter type(s) and format.")
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """A return or a cancellation as the return/refund API shows it: some lines of one order."""
+
+    record_id: str
+    order: Order
+    lines: list[str]
+    at: int
+
+
+def _line_ids(order: Order) -> list[str]:
+    return [f"{order.order_id}{n:02d}" for n in range(order.quantity)]
+
+
+def _split(order: Order, changes: list[OrderChange]) -> tuple[list[tuple[OrderChange, list[str]]], list[str]]:
+    """The lines each partial change took (the next ones, in change order) and the lines left."""
+    lines, taken, at = _line_ids(order), [], 0
+    for change in changes:
+        taken.append((change, lines[at:at + change.quantity]))
+        at += change.quantity
+    return taken, lines[at:]
+
+
+def _page(request: Request, bounds: tuple[int, int, int], error: Callable[[], TikTokError]) -> tuple[int, int]:
+    """The page's offset and size from `page_token` and `page_size` (its default and valid range in `bounds`)."""
+    default, low, high = bounds
+    text = request.param("page_size")
+    if text is not None and (not text.isdigit() or not low <= int(text) <= high):
+        raise error()
+    return _page_offset(request.param("page_token")), int(text) if text is not None else default
+
+
+def _sorted(records: list[dict[str, Any]], request: Request, id_field: str, default_order: str
+            ) -> list[dict[str, Any]]:
+    """`sort_field` (create_time | update_time, default create_time) and `sort_order` (ASC | DESC); ties by id."""
+    field_name = request.param("sort_field") or "create_time"
+    order = request.param("sort_order") or default_order
+    if field_name not in ("create_time", "update_time") or order not in ("ASC", "DESC"):
+        raise _invalid("sort_field", f"{field_name} {order} is not a sort", "create_time | update_time, ASC | DESC")
+    return sorted(records, key=lambda r: (r[field_name], r[id_field]), reverse=order == "DESC")
+
+
+def _in_window(value: int, body: dict[str, Any], prefix: str) -> bool:
+    """`<prefix>_ge` <= value < `<prefix>_lt` where given."""
+    low, high = body.get(f"{prefix}_ge"), body.get(f"{prefix}_lt")
+    return (not _is_int(low) or value >= low) and (not _is_int(high) or value < high)
+
+
+def _wanted(value: Any) -> set[str] | None:
+    """A list filter of the body: None when absent, else its values."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad_request()
+    return set(value)
+
+
+def _matches(record: dict[str, Any], filters: Mapping[str, set[str] | None]) -> bool:
+    return all(wanted is None or record[field_name] in wanted for field_name, wanted in filters.items())
+
+
+class _Orders:
+    """The order and return/refund APIs over the shared store's orders and their partial changes."""
+
+    def __init__(self, store: Store, name: str, sku: Callable[[str], dict[str, str]]) -> None:
+        self._store = store
+        self._name = name
+        self._sku = sku
+
+    # Get Order List: POST /order/202309/orders/search
+    def search(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        text = call.request.param("page_size")
+        if text is not None and (not text.isdigit() or not ORDER_PAGE[1] <= int(text) <= ORDER_PAGE[2]):
+            raise TikTokError(12019109, "page size is invalid")
+        offset, size = _page_offset(call.request.param("page_token")), int(text or ORDER_PAGE[0])
+        body = call.body
+        since = body.get("update_time_ge")
+        found = self._store.orders(self._name, updated_from=since if _is_int(since) else None)
+        found = [o for o in found if _in_window(o.updated_at, body, "update_time")
+                 and _in_window(o.created_at, body, "create_time")]
+        entries = self._entries(found)
+        if body.get("order_status") is not None:
+            entries = [entry for entry in entries if entry["status"] == body["order_status"]]
+        entries = _sorted(entries, call.request, "id", "DESC")  # get-order-list: default create_time, DESC
+        page = entries[offset:offset + size]
+        following = offset + len(page)
+        return {"total_count": len(entries), "orders": page,
+                "next_page_token": _page_token(following) if following < len(entries) else ""}, False
+
+    # Get Order Detail: GET /order/202507/orders?ids=a,b
+    def detail(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        ids = [i for i in (call.request.param("ids") or "").split(",") if i]
+        if not ids or len(ids) > ORDER_DETAIL_MAX:
+            raise _invalid("ids", "it is missing or has too many ids", f"1-{ORDER_DETAIL_MAX} order ids")
+        found = {o.order_id: o for o in self._store.orders(self._name, order_ids=ids)}
+        if set(ids) - set(found):
+            raise TikTokError(21008111, "The order or package does not belong to the current seller.")
+        return {"orders": self._entries([found[i] for i in ids])}, False
+
+    # Search Returns: POST /return_refund/202309/returns/search
+    def returns(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        body = call.body
+        filters = {"return_id": _wanted(body.get("return_ids")), "order_id": _wanted(body.get("order_ids")),
+                   "return_type": _wanted(body.get("return_types")),
+                   "return_status": _wanted(body.get("return_status"))}
+        records = [r for r in map(self._return, self._ended("returned", body)) if _matches(r, filters)]
+        return self._paged(call.request, RETURN_PAGE, "return_orders",
+                           _sorted(records, call.request, "return_id", "ASC")), False
+
+    # Search Cancellations: POST /return_refund/202309/cancellations/search
+    def cancellations(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        body = call.body
+        filters = {"cancel_id": _wanted(body.get("cancel_ids")), "order_id": _wanted(body.get("order_ids")),
+                   "cancel_type": _wanted(body.get("cancel_types")),
+                   "cancel_status": _wanted(body.get("cancel_status"))}
+        records = [r for r in map(self._cancellation, self._ended("cancelled", body)) if _matches(r, filters)]
+        return self._paged(call.request, CANCELLATION_PAGE, "cancellations",
+                           _sorted(records, call.request, "cancel_id", "ASC")), False
+
+    @staticmethod
+    def _paged(request: Request, bounds: tuple[int, int, int], key: str, records: list[dict[str, Any]]
+               ) -> dict[str, Any]:
+        offset, size = _page(request, bounds, _bad_request)
+        page = records[offset:offset + size]
+        following = offset + len(page)
+        return {key: page, "total_count": len(records),
+                "next_page_token": _page_token(following) if following < len(records) else ""}
+
+    # --- what the pages show ----------------------------------------------------------------------
+
+    def _ended(self, kind: str, body: dict[str, Any]) -> list[_Ended]:
+        """The returns (or cancellations) in the body's time window: partial changes and whole-order ends."""
+        if any(body.get(name) for name in _UNKEPT_FILTERS):
+            return []
+        since = body.get("update_time_ge") if _is_int(body.get("update_time_ge")) else None
+        recent = {c.change_id for c in self._store.order_changes(self._name, since=since) if c.kind == kind}
+        ended = {o.order_id: o for o in self._store.orders(self._name, updated_from=since) if o.status == kind}
+        by_order = self._changes(None)
+        orders = {o.order_id: o for o in self._store.orders(self._name, order_ids=sorted(
+            {c.order_id for changes in by_order.values() for c in changes if c.change_id in recent}))}
+        orders.update(ended)
+        first = FIRST_RETURN_ID if kind == "returned" else FIRST_CANCEL_ID
+        records = []
+        for order_id, order in orders.items():
+            taken, rest = _split(order, by_order.get(order_id, []))
+            records += [_Ended(str(first + change.change_id), order, lines, change.at)
+                        for change, lines in taken if change.change_id in recent]
+            if order_id in ended and rest:  # a whole-order end: numbered by the order, after the partial ones
+                records.append(_Ended(str(first + 10**12 + int(order_id) - FIRST_ORDER_ID), order, rest,
+                                      order.updated_at))
+        return [r for r in records if _in_window(r.at, body, "update_time") and _in_window(r.at, body, "create_time")]
+
+    def _changes(self, order_ids: list[str] | None) -> dict[str, list[OrderChange]]:
+        """Each order's partial changes (of the given orders, or of all), in change order."""
+        by_order: dict[str, list[OrderChange]] = {}
+        for change in self._store.order_changes(self._name, order_ids=order_ids):
+            by_order.setdefault(change.order_id, []).append(change)
+        return by_order
+
+    def _entries(self, orders: list[Order]) -> list[dict[str, Any]]:
+        """Orders as Get Order List and Get Order Detail show them (fields as in the official sample)."""
+        by_order = self._changes([o.order_id for o in orders])
+        return [self._entry(order, by_order.get(order.order_id, [])) for order in orders]
+
+    def _entry(self, order: Order, changes: list[OrderChange]) -> dict[str, Any]:
+        taken, rest = _split(order, changes)
+        cancelled = {line for change, lines in taken if change.kind == "cancelled" for line in lines}
+        if order.status == "cancelled":
+            cancelled |= set(rest)
+        status = {"placed": "AWAITING_SHIPMENT", "cancelled": "CANCELLED", "returned": "COMPLETED"}[order.status]
+        sku = self._sku(order.seller_sku)
+        lines = []
+        for line in _line_ids(order):
+            entry = {"id": line, "sku_id": sku["sku_id"], "product_id": sku["product_id"],
+                     "product_name": sku["product_name"], "seller_sku": order.seller_sku,
+                     "display_status": "CANCELLED" if line in cancelled else status,
+                     "sale_price": sku["price"], "original_price": sku["price"], "currency": "IDR", "is_gift": False}
+            if line in cancelled:
+                entry["cancel_user"] = "SELLER"
+            lines.append(entry)
+        paid = str(int(sku["price"]) * (order.quantity - len(cancelled)))
+        entry = {"id": order.order_id, "status": status, "create_time": order.created_at,
+                 "update_time": order.updated_at, "paid_time": order.created_at, "commerce_platform": "TIKTOK_SHOP",
+                 "payment": {"currency": "IDR", "sub_total": paid, "total_amount": paid}, "line_items": lines}
+        if order.status == "cancelled":
+            entry.update(cancel_time=order.updated_at, cancellation_initiator="SELLER")
+        return entry
+
+    def _record_lines(self, ended: _Ended, id_field: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        sku = self._sku(ended.order.seller_sku)
+        refund = {"currency": "IDR", "refund_total": sku["price"], "refund_subtotal": sku["price"]}
+        lines = [{id_field: f"{ended.record_id}{n:02d}", "order_line_item_id": line, "sku_id": sku["sku_id"],
+                  "product_name": sku["product_name"], "seller_sku": ended.order.seller_sku, "refund_amount": refund}
+                 for n, line in enumerate(ended.lines)]
+        total = str(int(sku["price"]) * len(ended.lines))
+        return lines, {"currency": "IDR", "refund_total": total, "refund_subtotal": total}
+
+    def _return(self, ended: _Ended) -> dict[str, Any]:
+        lines, refund = self._record_lines(ended, "return_line_item_id")
+        return {"return_id": ended.record_id, "order_id": ended.order.order_id, "return_type": "RETURN_AND_REFUND",
+                "return_status": _RETURN_DONE, "role": "BUYER", "can_buyer_keep_item": False,
+                "create_time": ended.at, "update_time": ended.at, "return_line_items": lines, "refund_amount": refund}
+
+    def _cancellation(self, ended: _Ended) -> dict[str, Any]:
+        lines, refund = self._record_lines(ended, "cancel_line_item_id")
+        return {"cancel_id": ended.record_id, "order_id": ended.order.order_id, "cancel_type": "CANCEL",
+                "cancel_status": _CANCEL_DONE, "role": "SELLER", "create_time": ended.at, "update_time": ended.at,
+                "cancel_line_items": lines, "refund_amount": refund}
 
 
 # --- envelopes -------------------------------------------------------------------------------------
