@@ -324,8 +324,10 @@ def check(obj: _Context, channels: tuple[str, ...], fmt: str) -> None:
     else:
         from connector.reports import table
 
-        click.echo(table([(r.channel, r.adapter, "ok" if r.ok else "FAILED", r.message) for r in results],
-                         ("channel", "adapter", "check", "message")))
+        click.echo(table([(r.channel, r.adapter, "sandbox" if r.sandbox else "live", "ok" if r.ok else "FAILED",
+                           r.message) for r in results], ("channel", "adapter", "endpoint", "check", "message")))
+        if on_sandbox := [r.channel for r in results if r.sandbox]:
+            click.echo(f"\non the sandbox (no real shop): {', '.join(on_sandbox)}")
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_PROBLEMS)
 
 

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -246,6 +246,7 @@ class LoggingConfig(_Strict):
 
 class Config(_Strict):
     state_dir: Path = Path("var")
+    environment: Literal["development", "production"] = "development"  # production: no channel on the sandbox
     institutions: Annotated[list[InstitutionConfig], Field(min_length=1)]
     channels: list[ChannelConfig] = []
     schedule: ScheduleConfig = ScheduleConfig()
@@ -359,6 +360,7 @@ def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets:
         raise ConfigError(problems + [f"{label}: {p}" for p in problem_lines(err, Config)]) from None
     config.source = path.resolve()
     problems += [f"{label}: {p}" for p in _resolve_paths(config, config.source.parent)]
+    problems += [f"{label}: {p}" for p in _environment_problems(config)]
     problems += _load_mappings(config) + _load_category_maps(config)
     if problems:
         raise ConfigError(problems)
@@ -421,6 +423,20 @@ def _settings_problems(model: type[BaseModel] | None, given: Any, where: str, un
         return problem_lines(err, model, where, skip=lambda e: e["type"] == "missing" and (
             sandbox or e["loc"][0] in untold))
     return []
+
+
+def _environment_problems(config: Config) -> list[str]:
+    """In production every channel reaches its marketplace: a channel left on the sandbox would sync nothing real
+    while saying ok."""
+    if config.environment != "production":
+        return []
+    return [f"channels[{i}].endpoint: channel {c.name} is on the sandbox, but environment is production: set "
+            f"its endpoint to the marketplace's API base URL (e.g. {_variable(c.name)}_ENDPOINT in pasindo.env) "
+            "or remove the channel" for i, c in enumerate(config.channels) if c.is_sandbox]
+
+
+def _variable(name: str) -> str:
+    return name.upper().replace("-", "_")
 
 
 def _resolve_paths(config: Config, base: Path) -> list[str]:

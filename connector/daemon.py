@@ -100,6 +100,16 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
+def warn_sandbox(config: Config) -> None:
+    """One warning per channel on the embedded sandbox: a service syncing nothing real must say so."""
+    for channel in config.channels:
+        if channel.is_sandbox:
+            logs.get_logger().warning(
+                "sandbox_channel", channel=channel.name, sandbox=True,
+                message="this channel syncs with the embedded sandbox, not a marketplace: set its endpoint to the "
+                        "API base URL (and environment: production to refuse the sandbox)")
+
+
 class Daemon:
     """The scheduler, its jobs, and the signals that stop it or reload its config."""
 
@@ -134,6 +144,7 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
         log.info("daemon_started", config=str(self.config_path), pid=os.getpid())
+        warn_sandbox(self.config)
         self._schedule(scheduled_syncs(self.config))
         try:
             if not self.stop.is_set():
@@ -253,5 +264,6 @@ class Daemon:
         self.config = config
         self.on_config(config)
         logs.get_logger().info("config_reloaded", config=str(self.config_path), jobs=len(jobs))
+        warn_sandbox(config)
         self._schedule(jobs)
 

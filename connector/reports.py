@@ -80,6 +80,7 @@ def sync_document(result: SyncResult, exit_code: int) -> dict[str, Any]:
                       for u in result.invalid]
     doc["rejects"] = len(result.rejects)
     doc["stopped"] = {c.channel: c.stopped for c in result.channels if c.stopped}
+    doc["channels"] = [{"channel": p.channel, "sandbox": p.channel in result.sandbox} for p in result.plans]
     return doc
 
 
@@ -92,6 +93,9 @@ def print_sync(result: SyncResult) -> None:
                    if rows else "nothing to do")
     else:
         click.echo(f"Run {result.run_id}: {result.status} in {result.seconds:.1f}s")
+    if result.sandbox:
+        click.echo(f"on the sandbox (no real shop): {', '.join(result.sandbox)}")
+    if result.run_id is not None:
         counts = result.counts()
         click.echo(table([(*k, n) for k, n in sorted(counts.items())],
                          ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
@@ -202,6 +206,7 @@ def run_document(run: Run, items: list[RunItem], rejects: list[RejectRow],
         "rejected_rows": summary.get("rejects") if institution is None else None,
         "rejects": [_reject(r) for r in rejects if r.run_id == run.run_id and wanted(r.institution)],
         "stopped": summary.get("stopped", {}),
+        "sandbox_channels": summary.get("sandbox_channels", []),
     }
 
 
@@ -229,6 +234,8 @@ def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
     seconds = f" ({doc['seconds']:.1f}s)" if doc["seconds"] is not None else ""
     lines = [f"Run {doc['run_id']}: {doc['status']} (trigger {doc['trigger']}{job})",
              f"started {doc['started_at']}, finished {doc['finished_at'] or '-'}{seconds}", ""]
+    if doc["sandbox_channels"]:
+        lines[-1:] = [f"on the sandbox (no real shop): {', '.join(doc['sandbox_channels'])}", ""]
     counts = [(c["institution"], c["channel"], c["op"], c["outcome"], c["count"]) for c in doc["counts"]]
     lines.append(table(counts, ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
     if doc["problems"]:
@@ -377,11 +384,15 @@ def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[s
             "expired": expires < now.timestamp() if expires else None,
             "refreshed_at": token.updated_at if token else None,
         })
-    return {"ledger": str(ledger_path(config)), "listings": listings, "last_run": last_run, "schedule": schedule,
-            "tokens": tokens}
+    channels = [{"channel": c.name, "adapter": c.adapter, "sandbox": c.is_sandbox,
+                 "endpoint": c.endpoint} for c in config.channels]
+    return {"ledger": str(ledger_path(config)), "channels": channels, "listings": listings, "last_run": last_run,
+            "schedule": schedule, "tokens": tokens}
 
 
 def print_status(doc: dict[str, Any]) -> None:
+    if on_sandbox := [c["channel"] for c in doc["channels"] if c["sandbox"]]:
+        click.echo(f"On the sandbox (no real shop): {', '.join(on_sandbox)}\n")
     click.echo("Listings")
     columns = ("channel", "institution", "active", "inactive", "failing", "invalid")
     click.echo(table([[r[c] for c in columns] for r in doc["listings"]], columns) if doc["listings"] else "none")
