@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import sqlite3
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -52,7 +55,33 @@ class _Context:
         )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Pasindo(click.Group):
+    """The command group: a setup problem (the state directory, an output file, a full disk) is one line naming
+    the path, what was tried and what to do, and exit 2 — never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from connector.sync.state import StateError, state_error
+
+        try:
+            return super().invoke(ctx)
+        except StateError as err:
+            _usage(str(err))
+        except sqlite3.OperationalError as err:  # e.g. the disk filled up under the ledger mid-run
+            _usage(str(state_error(_ledger_of(ctx), "write the ledger", err)))
+        except OSError as err:
+            if err.errno == errno.EPIPE or err.filename is None:
+                raise
+            _usage(str(state_error(err.filename, "use it", err)))
+
+
+def _ledger_of(ctx: click.Context) -> str:
+    from connector.sync.run import ledger_path
+
+    loaded = ctx.obj._config if isinstance(ctx.obj, _Context) else None
+    return str(ledger_path(loaded)) if loaded is not None else "the ledger"
+
+
+@click.group(cls=_Pasindo, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="PASINDO_CONFIG",
               default="pasindo.yaml", show_default=True, help="The config file (also PASINDO_CONFIG).")
 @click.option("--log-format", type=click.Choice(["auto", "json", "console"]), default="auto", show_default=True,
@@ -207,6 +236,7 @@ def report(obj: _Context, run_id: str | None, last: bool, institution: str | Non
     from connector.sync.run import ledger_path
 
     config = obj.config(secrets=False)
+    _check_output(output, fmt)
     if institution:
         _check_institutions(config, (institution,))
     if run_id and last:
@@ -245,6 +275,7 @@ def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: 
     from connector import reports
 
     config = obj.config(secrets=False)
+    _check_output(output, fmt)
     if institution:
         _check_institutions(config, (institution,))
     ledger = _open_ledger(config)
@@ -287,6 +318,7 @@ def status(obj: _Context, fmt: str) -> None:
 def daemon(obj: _Context) -> None:
     """Run the config's schedule in the foreground (for systemd): SIGTERM stops, SIGHUP reloads the config."""
     from connector.daemon import NOTHING_SCHEDULED, Daemon, scheduled_syncs
+    from connector.sync.state import ensure_state_dir
 
     config = obj.config()
     if not scheduled_syncs(config):
@@ -296,6 +328,7 @@ def daemon(obj: _Context) -> None:
     def use(loaded: Config) -> None:  # JSON lines on stdout for journald, or the config's logging.file
         obj.configure_logs(loaded, stream=sys.stdout)
 
+    ensure_state_dir(config.state_dir)  # a state directory it cannot write: exit 2 now, not at every run
     use(config)
     sys.exit(Daemon(obj.config_path, config, on_config=use).run())
 
@@ -393,16 +426,43 @@ def _open_ledger(config: Config) -> Ledger | None:
     """The ledger for reading, or None before the first sync (a report does not create one)."""
     from connector.sync.ledger import Ledger
     from connector.sync.run import ledger_path
+    from connector.sync.state import readable_file
 
-    return Ledger(ledger_path(config)) if ledger_path(config).is_file() else None
+    return Ledger(ledger_path(config)) if readable_file(ledger_path(config)) else None
+
+
+def _check_output(output: Path | None, fmt: str) -> None:
+    """Before any work: an --output whose folder is missing, or binary output bound for a terminal, exits 2."""
+    if output is None:
+        if fmt in BINARY_FORMATS and sys.stdout.isatty():
+            _usage(f"--format {fmt} is a binary file, not for a terminal: add --output FILE (e.g. --output "
+                   f"penjualan.{fmt}), or redirect the output to a file")
+        return
+    folder = output.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        _usage(f"{output}: cannot write it: the folder {folder.absolute()} {what}; create the folder or choose "
+               "another --output")
+    if output.is_dir():
+        _usage(f"{output}: cannot write it: it is a folder; give a file name, e.g. --output {output / 'report'}")
+
+
+BINARY_FORMATS = ("xlsx",)
 
 
 def _emit(content: str | bytes, output: Path | None) -> None:
     if output is not None:
-        if isinstance(content, bytes):
-            output.write_bytes(content)
-        else:
-            output.write_text(content, encoding="utf-8")
+        try:
+            if isinstance(content, bytes):
+                output.write_bytes(content)
+            else:
+                output.write_text(content, encoding="utf-8")
+        except OSError as err:
+            advice = {errno.ENOSPC: "the disk is full: free some space or write elsewhere",
+                      errno.EACCES: "this user may not write there: choose another --output",
+                      errno.EROFS: "the file system is read-only: choose another --output"}
+            _usage(f"{output}: cannot write it: {os.strerror(err.errno or 0).lower()}; "
+                   f"{advice.get(err.errno or 0, 'choose another --output')}")
     elif isinstance(content, bytes):
         sys.stdout.flush()
         sys.stdout.buffer.write(content)

@@ -34,6 +34,7 @@ from connector.config import Config, ConfigError, load_config, schedule_trigger
 from connector.sync.kinds import Aspect, Trigger
 from connector.sync.lock import Locked, SyncLock
 from connector.sync.run import Sync, SyncOptions
+from connector.sync.state import StateError
 
 KINDS: dict[str, tuple[Aspect, ...]] = {"full": (), "stock_price": (Aspect.PRICE, Aspect.STOCK)}  # -> SyncOptions.only
 MISFIRE_GRACE_SECONDS = 3600  # a run kept waiting behind a long one still runs if it can start within this
@@ -178,7 +179,11 @@ class Daemon:
             config = self.config
             log = logs.get_logger(job=job_id, next_run=_iso(job.next_run(datetime.now(UTC))))
             lock = SyncLock(config.state_dir)
-            if not self._acquire(lock, log):
+            try:
+                if not self._acquire(lock, log):
+                    return
+            except StateError as err:
+                log.error("sync_failed", error=str(err))
                 return
             try:
                 engine = Sync(config, SyncOptions(institutions=job.institutions, only=job.only,
@@ -187,6 +192,8 @@ class Daemon:
                     engine.run()
                 finally:
                     engine.close()
+            except StateError as err:  # an operator's mistake (permissions, a full disk): one line, no traceback
+                log.error("sync_failed", error=str(err))
             except Exception:  # one run's failure must not end the service; the next run tries again
                 log.exception("sync_failed")
             finally:
