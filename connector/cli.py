@@ -217,10 +217,35 @@ def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait
     sys.exit(EXIT_PROBLEMS if any(c.problems() for c in linked) else EXIT_OK)
 
 
+class IndonesianDate(click.ParamType):
+    """A date as people here write it: 2026-12-02, 02/12/2026 (day first), 2 Des 2026 (the catalog's parser)."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from connector.catalog.parsers import ParseError, parse_date
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_date(value)
+        except ParseError as err:
+            self.fail(f"{value!r}: {err}; or write 2026-12-31", param, ctx)
+
+
+DATE = IndonesianDate()
+
+
 @main.command()
 @click.argument("run_id", required=False)
-@click.option("--last", is_flag=True, help="The latest run (the default).")
-@click.option("--institution", metavar="CODE", help="Only this institution's items (or refused rows).")
+@click.option("--last", is_flag=True, help="The very latest run (default: the latest that changed something or had "
+              "problems).")
+@click.option("--list", "show_list", is_flag=True, help="List the runs (latest first) instead of showing one.")
+@click.option("--since", type=DATE, help="With --list: runs started on or after this date (the config's time zone).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="With --list: at most this "
+              "many runs.")
+@click.option("--institution", "institutions", multiple=True, metavar="CODE",
+              help="Only these institutions' items (or refused rows).")
 @click.option("--rejects", "show_rejects", is_flag=True,
               help="The refused catalog rows (latest reading) instead of a run, for staff to fix.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
@@ -229,37 +254,71 @@ def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait
               help="Language of the refused rows' headers and reasons.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
-def report(obj: _Context, run_id: str | None, last: bool, institution: str | None, show_rejects: bool, fmt: str,
-           lang: str, output: Path | None) -> None:
-    """A run's summary and every item that did not succeed (default: the latest run), or the refused rows."""
+def report(obj: _Context, run_id: str | None, last: bool, show_list: bool, since: Any, limit: int,
+           institutions: tuple[str, ...], show_rejects: bool, fmt: str, lang: str, output: Path | None) -> None:
+    """A run's summary and every item that did not succeed, the runs listed, or the refused rows. With no RUN_ID:
+    the latest run that changed something or had problems (and how many quiet runs followed it)."""
     from connector import reports
-    from connector.sync.run import ledger_path
 
     config = obj.config(secrets=False)
     _check_output(output, fmt)
-    if institution:
-        _check_institutions(config, (institution,))
-    if run_id and last:
-        _usage("give a RUN_ID or --last, not both")
-    if show_rejects and (run_id or last):
-        _usage("--rejects shows the latest reading of the catalogs, not a run: leave out RUN_ID and --last")
+    _check_institutions(config, institutions)
+    if sum(map(bool, (run_id, last, show_list, show_rejects))) > 1:
+        _usage("give one of RUN_ID, --last, --list and --rejects")
+    if show_list and fmt == "csv":
+        _usage("--list prints a table or json: use --format table or --format json")
+    if since is not None and not show_list:
+        _usage("--since goes with --list")
     ledger = _open_ledger(config)
     try:
         if show_rejects:
-            rows = ledger.rejects.all(institution) if ledger else []
-            _emit(reports.rejects_output(rows, fmt=fmt, lang=lang, with_institution=institution is None), output)
-            sys.exit(EXIT_OK)
-        run = ledger.runs.get(run_id) if ledger else None
-        if run is None:
-            if run_id:
-                _usage(f"no run {run_id} in the ledger {ledger_path(config)}")
-            click.echo(f"no runs yet in the ledger {ledger_path(config)}", err=True)
-            sys.exit(EXIT_OK)
-        doc = reports.run_document(run, ledger.runs.items(run.run_id), ledger.rejects.all(institution), institution)
+            rows = [r for r in (ledger.rejects.all() if ledger else []) if not institutions or r.institution in
+                    institutions]
+            content = reports.rejects_output(rows, fmt=fmt, lang=lang, with_institution=len(institutions) != 1)
+        elif show_list:
+            runs = ledger.runs.listed(since=_utc_start(since, config), limit=limit) if ledger else []
+            content = reports.runs_output(reports.runs_document(runs), fmt)
+        else:
+            content = reports.run_output(_run_doc(config, ledger, run_id, last, institutions), fmt)
     finally:
         if ledger:
             ledger.close()
-    _emit(reports.run_output(doc, fmt), output)
+    _emit(content, output)
+
+
+def _run_doc(config: Config, ledger: Ledger | None, run_id: str | None, last: bool, institutions: tuple[str, ...]
+             ) -> dict[str, Any]:
+    """The run asked for: RUN_ID, the very latest (--last), or the latest that changed something or had problems."""
+    from connector import reports
+    from connector.sync.run import ledger_path
+
+    quiet_after = None
+    if ledger is None:
+        run = None
+    elif run_id or last:
+        run = ledger.runs.get(run_id)
+    else:
+        run, quiet_after = ledger.runs.latest_eventful()
+        if run is None:  # every run was quiet: the latest one
+            run, quiet_after = ledger.runs.get(), None
+    if run is None:
+        if run_id:
+            _usage(f"no run {run_id} in the ledger {ledger_path(config)}")
+        click.echo(f"no runs yet in the ledger {ledger_path(config)}", err=True)
+        sys.exit(EXIT_OK)
+    doc = reports.run_document(run, ledger.runs.items(run.run_id), ledger.rejects.all(), institutions)
+    if quiet_after:  # only when quiet runs were passed over: the run then reads as it does by its id
+        doc["quiet_runs_after"] = quiet_after
+    return doc
+
+
+def _utc_start(day: Any, config: Config) -> str | None:
+    """The start of `day` in the config's time zone, as the ledger's UTC timestamps are written."""
+    if day is None:
+        return None
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(day, time(), config.zone).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 @main.command()

@@ -8,7 +8,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -184,26 +184,28 @@ class SyncProgress:
 
 
 def run_document(run: Run, items: list[RunItem], rejects: list[RejectRow],
-                 institution: str | None = None) -> dict[str, Any]:
-    """A run as the ledger recorded it: its summary and every item that did not succeed, with reasons.
-    `rejects` are the stored refused rows; those this run read (and no later run replaced) are included."""
+                 institutions: str | Collection[str] | None = None) -> dict[str, Any]:
+    """A run as the ledger recorded it: its summary and every item that did not succeed, with reasons, for every
+    institution or only `institutions` (one code or several). `rejects` are the stored refused rows; those this run
+    read (and no later run replaced) are included."""
     summary = run.summary
+    chosen = [institutions] if isinstance(institutions, str) else sorted(institutions or ())
 
     def wanted(institution_of: str | None) -> bool:
-        return institution is None or institution_of == institution
+        return not chosen or institution_of in chosen
 
     return {
         "run_id": run.run_id, "trigger": run.trigger, "job": run.job, "status": run.status,
         "started_at": run.started_at, "finished_at": run.finished_at,
         "seconds": summary.get("seconds", _seconds(run.started_at, run.finished_at)),
-        "options": run.options, "institution": institution,
+        "options": run.options, "institution": chosen[0] if len(chosen) == 1 else None, "institutions": chosen,
         "counts": [c for c in summary.get("counts", []) if wanted(c["institution"])],
         "problems": [
             {"channel": i.channel, "institution": i.institution, "key": i.product_key, "op": i.op,
              "outcome": i.outcome, "error_class": i.error_class, "code": i.code, "message": i.message, "at": i.at}
             for i in items if i.outcome != ItemOutcome.OK and wanted(i.institution)
         ],
-        "rejected_rows": summary.get("rejects") if institution is None else None,
+        "rejected_rows": summary.get("rejects") if not chosen else None,
         "rejects": [_reject(r) for r in rejects if r.run_id == run.run_id and wanted(r.institution)],
         "stopped": summary.get("stopped", {}),
         "sandbox_channels": summary.get("sandbox_channels", []),
@@ -234,6 +236,9 @@ def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
     seconds = f" ({doc['seconds']:.1f}s)" if doc["seconds"] is not None else ""
     lines = [f"Run {doc['run_id']}: {doc['status']} (trigger {doc['trigger']}{job})",
              f"started {doc['started_at']}, finished {doc['finished_at'] or '-'}{seconds}", ""]
+    if doc.get("quiet_runs_after"):
+        lines[-1:] = [f"the latest run that changed something or had problems; {doc['quiet_runs_after']} quiet runs "
+                      "followed (`pasindo report --last` shows the very latest, `--list` all of them)", ""]
     if doc["sandbox_channels"]:
         lines[-1:] = [f"on the sandbox (no real shop): {', '.join(doc['sandbox_channels'])}", ""]
     counts = [(c["institution"], c["channel"], c["op"], c["outcome"], c["count"]) for c in doc["counts"]]
@@ -243,11 +248,45 @@ def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
                   table([[p[c] for c in _PROBLEM_COLUMNS] for p in doc["problems"]], _PROBLEM_COLUMNS)]
     for channel, why in doc["stopped"].items():
         lines += ["", f"channel {channel} stopped: {why}"]
-    refused = len(doc["rejects"]) if doc["institution"] else doc["rejected_rows"]
+    refused = len(doc["rejects"]) if doc["institutions"] else doc["rejected_rows"]
     if refused:
-        which = f" --institution {doc['institution']}" if doc["institution"] else " --institution CODE"
+        which = "".join(f" --institution {code}" for code in doc["institutions"]) or " --institution CODE"
         lines += ["", f"{refused} catalog rows refused: `pasindo report --rejects{which}` lists them"]
     return "\n".join(lines) + "\n"
+
+
+# -- the runs, listed ----------------------------------------------------------------------------------------
+
+
+def runs_document(runs: list[Run]) -> list[dict[str, Any]]:
+    """Each run as a line of `pasindo report --list`: id, start, trigger, job, status, its counts by operation
+    and outcome, and the refused rows it read."""
+    listed = []
+    for run in runs:
+        counts: Counter[tuple[str, str]] = Counter()
+        for c in run.summary.get("counts", []):
+            counts[(c["op"], c["outcome"])] += c["count"]
+        listed.append({"run_id": run.run_id, "started_at": run.started_at, "finished_at": run.finished_at,
+                       "trigger": run.trigger, "job": run.job, "status": run.status,
+                       "counts": [{"op": op, "outcome": outcome, "count": n}
+                                  for (op, outcome), n in sorted(counts.items())],
+                       "rejects": run.summary.get("rejects", 0)})
+    return listed
+
+
+def runs_output(listed: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
+    if not listed:
+        return "no runs\n"
+
+    def ops(run: dict[str, Any], ok: bool) -> str:
+        return ", ".join(f"{c['op']} {c['count']}" if ok else f"{c['op']} {c['outcome']} {c['count']}"
+                         for c in run["counts"] if (c["outcome"] == ItemOutcome.OK) == ok)
+
+    rows = [(r["run_id"], r["started_at"][:19].replace("T", " "), r["trigger"], r["job"] or "", r["status"],
+             ops(r, True) or "-", ops(r, False), r["rejects"] or "") for r in listed]
+    return table(rows, ("run", "started (UTC)", "trigger", "job", "status", "done", "not done", "refused rows")) + "\n"
 
 
 # -- refused rows, for staff to fix in a spreadsheet ---------------------------------------------------------------
