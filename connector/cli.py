@@ -248,8 +248,9 @@ DATE = IndonesianDate()
               help="Only these institutions' items (or refused rows).")
 @click.option("--rejects", "show_rejects", is_flag=True,
               help="The refused catalog rows (latest reading) instead of a run, for staff to fix.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="csv: UTF-8 with BOM, ';' separated, for a spreadsheet.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
+              show_default=True, help="csv: UTF-8 with BOM, ';' separated, for a spreadsheet; html: one run as a "
+              "self-contained page.")
 @click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True,
               help="Language of the refused rows' headers and reasons.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
@@ -265,8 +266,10 @@ def report(obj: _Context, run_id: str | None, last: bool, show_list: bool, since
     _check_institutions(config, institutions)
     if sum(map(bool, (run_id, last, show_list, show_rejects))) > 1:
         _usage("give one of RUN_ID, --last, --list and --rejects")
-    if show_list and fmt == "csv":
+    if show_list and fmt in ("csv", "html"):
         _usage("--list prints a table or json: use --format table or --format json")
+    if show_rejects and fmt == "html":
+        _usage("--rejects prints a table, json or csv (for a spreadsheet): --format html is for a run")
     if since is not None and not show_list:
         _usage("--since goes with --list")
     ledger = _open_ledger(config)

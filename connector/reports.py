@@ -229,6 +229,8 @@ _PROBLEM_COLUMNS = ("channel", "institution", "key", "op", "outcome", "error_cla
 def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "html":
+        return run_html(doc)
     if fmt == "csv":
         return spreadsheet_csv(("run_id", *_PROBLEM_COLUMNS, "at"),
                                [(doc["run_id"], *(p[c] for c in _PROBLEM_COLUMNS), p["at"]) for p in doc["problems"]])
@@ -253,6 +255,69 @@ def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
         which = "".join(f" --institution {code}" for code in doc["institutions"]) or " --institution CODE"
         lines += ["", f"{refused} catalog rows refused: `pasindo report --rejects{which}` lists them"]
     return "\n".join(lines) + "\n"
+
+
+# -- a run as one web page -------------------------------------------------------------------------------------
+
+_PAGE_STYLE = """body{font-family:system-ui,sans-serif;margin:1rem;max-width:60rem;line-height:1.4;color:#222}
+h1{font-size:1.3rem}h2{font-size:1.1rem;margin-top:1.5rem}table{border-collapse:collapse;width:100%;
+font-size:.9rem}th,td{border-bottom:1px solid #ddd;padding:.3rem .4rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.scroll{overflow-x:auto}.bad{color:#a00}.note{background:#fff6d5;padding:.5rem}"""
+
+
+def run_html(doc: dict[str, Any]) -> str:
+    """The run as one self-contained page (no external assets; readable on a phone): its summary per institution
+    and channel, and every item that needs a person."""
+    from html import escape
+
+    title = f"PASINDO run {doc['run_id']}: {doc['status']}"
+    job = f", job {doc['job']}" if doc["job"] else ""
+    parts = [f"<h1>{escape(title)}</h1>",
+             f"<p>trigger {escape(str(doc['trigger']))}{escape(job)}; started {escape(str(doc['started_at']))}, "
+             f"finished {escape(str(doc['finished_at'] or '-'))}</p>"]
+    if doc["sandbox_channels"]:
+        parts.append(f"<p class=note>on the sandbox (no real shop): {escape(', '.join(doc['sandbox_channels']))}</p>")
+    summary: dict[tuple[str, str], Counter[str]] = {}
+    for c in doc["counts"]:
+        summary.setdefault((c["institution"] or "", c["channel"]), Counter())[
+            c["op"] if c["outcome"] == ItemOutcome.OK else f"{c['op']} {c['outcome']}"] += c["count"]
+    parts += ["<h2>Summary per institution and channel</h2>", _html_table(
+        [(i, ch, ", ".join(f"{k} {n}" for k, n in sorted(ops.items()))) for (i, ch), ops in sorted(summary.items())],
+        ("institution", "channel", "what was done"), empty="nothing to do")]
+    parts += _html_needs_a_person(doc)
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+            f"<meta name=viewport content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
+            f"<style>{_PAGE_STYLE}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def _html_needs_a_person(doc: dict[str, Any]) -> list[str]:
+    parts = ["<h2>Needs a person</h2>"]
+    if not (doc["problems"] or doc["rejects"] or doc["stopped"]):
+        return [*parts, "<p>nothing: every item succeeded</p>"]
+    from html import escape
+
+    for channel, why in doc["stopped"].items():
+        parts.append(f"<p class=bad>channel {escape(channel)} stopped: {escape(str(why))}</p>")
+    if doc["problems"]:
+        parts += ["<h3>Items that did not succeed</h3>",
+                  _html_table([[p[c] for c in _PROBLEM_COLUMNS] for p in doc["problems"]], _PROBLEM_COLUMNS)]
+    if doc["rejects"]:
+        parts += ["<h3>Catalog rows refused</h3>", _html_table(
+            [(r["institution"], r["file"], r["row"], r["column"], r["value"], r["message_en"] or r["reason"])
+             for r in doc["rejects"]], ("institution", "file", "row", "column", "value", "reason"))]
+    return parts
+
+
+def _html_table(rows: Sequence[Sequence[object]], headers: Sequence[str], empty: str = "none") -> str:
+    from html import escape
+
+    if not rows:
+        return f"<p>{escape(empty)}</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<div class=scroll><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 # -- the runs, listed ----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -116,3 +117,24 @@ def test_report_options_that_do_not_go_together_are_usage_errors(tmp_path, sandb
     assert invoke(shop, "report", "--list", "--last")[0] == 2
     assert invoke(shop, "report", "--list", "--format", "csv")[0] == 2
     assert invoke(shop, "report", "--since", "2026-01-01")[0] == 2
+
+
+def test_report_html_is_one_self_contained_page_with_the_summary_and_every_item_that_needs_a_person(tmp_path,
+                                                                                                     sandbox):
+    shop = Shop(tmp_path, sandbox.url)
+    shop.sync()
+    shop.rows["DMP-01"] = shop.rows["DMP-01"].replace("Rp151.000", "<b>gratis</b>")  # a refused row
+    shop.rows["DMP-00"] = shop.rows["DMP-00"].replace("Rp150.000", "Rp15.000")  # a price crash: held
+    shop.rows["DMP-02"] = shop.rows["DMP-02"].replace(";12;120;", ";4;120;")  # a stock change: done
+    shop.write()
+    run_id = shop.sync()[1]["run_id"]
+    page = tmp_path / "run.html"
+    code, out = invoke(shop, "report", "--format", "html", "--output", str(page))
+    assert code == 0, out
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "name=viewport" in html and run_id in html
+    assert not re.search(r"""(src|href)\s*=|@import|url\(""", html), "an external asset"
+    assert "<td>lapas-uji</td><td>shopee</td><td>update_price held 1, update_stock 1</td>" in html
+    assert "Needs a person" in html and "<td>update_price</td><td>held</td>" in html and "price_drop" in html
+    assert "&lt;b&gt;gratis&lt;/b&gt;" in html and "<b>gratis" not in html  # catalog text is escaped
+    assert invoke(shop, "report", "--list", "--format", "html")[0] == 2
