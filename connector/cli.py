@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import sqlite3
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -52,7 +55,33 @@ class _Context:
         )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Pasindo(click.Group):
+    """The command group: a setup problem (the state directory, an output file, a full disk) is one line naming
+    the path, what was tried and what to do, and exit 2 — never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from connector.sync.state import StateError, state_error
+
+        try:
+            return super().invoke(ctx)
+        except StateError as err:
+            _usage(str(err))
+        except sqlite3.OperationalError as err:  # e.g. the disk filled up under the ledger mid-run
+            _usage(str(state_error(_ledger_of(ctx), "write the ledger", err)))
+        except OSError as err:
+            if err.errno == errno.EPIPE or err.filename is None:
+                raise
+            _usage(str(state_error(err.filename, "use it", err)))
+
+
+def _ledger_of(ctx: click.Context) -> str:
+    from connector.sync.run import ledger_path
+
+    loaded = ctx.obj._config if isinstance(ctx.obj, _Context) else None
+    return str(ledger_path(loaded)) if loaded is not None else "the ledger"
+
+
+@click.group(cls=_Pasindo, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="PASINDO_CONFIG",
               default="pasindo.yaml", show_default=True, help="The config file (also PASINDO_CONFIG).")
 @click.option("--log-format", type=click.Choice(["auto", "json", "console"]), default="auto", show_default=True,
@@ -188,48 +217,111 @@ def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait
     sys.exit(EXIT_PROBLEMS if any(c.problems() for c in linked) else EXIT_OK)
 
 
+class IndonesianDate(click.ParamType):
+    """A date as people here write it: 2026-12-02, 02/12/2026 (day first), 2 Des 2026 (the catalog's parser)."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from connector.catalog.parsers import ParseError, parse_date
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_date(value)
+        except ParseError as err:
+            self.fail(f"{value!r}: {err}; or write 2026-12-31", param, ctx)
+
+
+DATE = IndonesianDate()
+
+
 @main.command()
 @click.argument("run_id", required=False)
-@click.option("--last", is_flag=True, help="The latest run (the default).")
-@click.option("--institution", metavar="CODE", help="Only this institution's items (or refused rows).")
+@click.option("--last", is_flag=True, help="The very latest run (default: the latest that changed something or had "
+              "problems).")
+@click.option("--list", "show_list", is_flag=True, help="List the runs (latest first) instead of showing one.")
+@click.option("--since", type=DATE, help="With --list: runs started on or after this date (the config's time zone).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="With --list: at most this "
+              "many runs.")
+@click.option("--institution", "institutions", multiple=True, metavar="CODE",
+              help="Only these institutions' items (or refused rows).")
 @click.option("--rejects", "show_rejects", is_flag=True,
               help="The refused catalog rows (latest reading) instead of a run, for staff to fix.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="csv: UTF-8 with BOM, ';' separated, for a spreadsheet.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
+              show_default=True, help="csv: UTF-8 with BOM, ';' separated, for a spreadsheet; html: one run as a "
+              "self-contained page.")
 @click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True,
               help="Language of the refused rows' headers and reasons.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
-def report(obj: _Context, run_id: str | None, last: bool, institution: str | None, show_rejects: bool, fmt: str,
-           lang: str, output: Path | None) -> None:
-    """A run's summary and every item that did not succeed (default: the latest run), or the refused rows."""
+def report(obj: _Context, run_id: str | None, last: bool, show_list: bool, since: Any, limit: int,
+           institutions: tuple[str, ...], show_rejects: bool, fmt: str, lang: str, output: Path | None) -> None:
+    """A run's summary and every item that did not succeed, the runs listed, or the refused rows. With no RUN_ID:
+    the latest run that changed something or had problems (and how many quiet runs followed it)."""
     from connector import reports
-    from connector.sync.run import ledger_path
 
     config = obj.config(secrets=False)
-    if institution:
-        _check_institutions(config, (institution,))
-    if run_id and last:
-        _usage("give a RUN_ID or --last, not both")
-    if show_rejects and (run_id or last):
-        _usage("--rejects shows the latest reading of the catalogs, not a run: leave out RUN_ID and --last")
+    _check_output(output, fmt)
+    _check_institutions(config, institutions)
+    if sum(map(bool, (run_id, last, show_list, show_rejects))) > 1:
+        _usage("give one of RUN_ID, --last, --list and --rejects")
+    if show_list and fmt in ("csv", "html"):
+        _usage("--list prints a table or json: use --format table or --format json")
+    if show_rejects and fmt == "html":
+        _usage("--rejects prints a table, json or csv (for a spreadsheet): --format html is for a run")
+    if since is not None and not show_list:
+        _usage("--since goes with --list")
     ledger = _open_ledger(config)
     try:
         if show_rejects:
-            rows = ledger.rejects.all(institution) if ledger else []
-            _emit(reports.rejects_output(rows, fmt=fmt, lang=lang, with_institution=institution is None), output)
-            sys.exit(EXIT_OK)
-        run = ledger.runs.get(run_id) if ledger else None
-        if run is None:
-            if run_id:
-                _usage(f"no run {run_id} in the ledger {ledger_path(config)}")
-            click.echo(f"no runs yet in the ledger {ledger_path(config)}", err=True)
-            sys.exit(EXIT_OK)
-        doc = reports.run_document(run, ledger.runs.items(run.run_id), ledger.rejects.all(institution), institution)
+            rows = [r for r in (ledger.rejects.all() if ledger else []) if not institutions or r.institution in
+                    institutions]
+            content = reports.rejects_output(rows, fmt=fmt, lang=lang, with_institution=len(institutions) != 1)
+        elif show_list:
+            runs = ledger.runs.listed(since=_utc_start(since, config), limit=limit) if ledger else []
+            content = reports.runs_output(reports.runs_document(runs), fmt)
+        else:
+            content = reports.run_output(_run_doc(config, ledger, run_id, last, institutions), fmt)
     finally:
         if ledger:
             ledger.close()
-    _emit(reports.run_output(doc, fmt), output)
+    _emit(content, output)
+
+
+def _run_doc(config: Config, ledger: Ledger | None, run_id: str | None, last: bool, institutions: tuple[str, ...]
+             ) -> dict[str, Any]:
+    """The run asked for: RUN_ID, the very latest (--last), or the latest that changed something or had problems."""
+    from connector import reports
+    from connector.sync.run import ledger_path
+
+    quiet_after = None
+    if ledger is None:
+        run = None
+    elif run_id or last:
+        run = ledger.runs.get(run_id)
+    else:
+        run, quiet_after = ledger.runs.latest_eventful()
+        if run is None:  # every run was quiet: the latest one
+            run, quiet_after = ledger.runs.get(), None
+    if run is None:
+        if run_id:
+            _usage(f"no run {run_id} in the ledger {ledger_path(config)}")
+        click.echo(f"no runs yet in the ledger {ledger_path(config)}", err=True)
+        sys.exit(EXIT_OK)
+    doc = reports.run_document(run, ledger.runs.items(run.run_id), ledger.rejects.all(), institutions)
+    if quiet_after:  # only when quiet runs were passed over: the run then reads as it does by its id
+        doc["quiet_runs_after"] = quiet_after
+    return doc
+
+
+def _utc_start(day: Any, config: Config) -> str | None:
+    """The start of `day` in the config's time zone, as the ledger's UTC timestamps are written."""
+    if day is None:
+        return None
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(day, time(), config.zone).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 @main.command()
@@ -245,6 +337,7 @@ def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: 
     from connector import reports
 
     config = obj.config(secrets=False)
+    _check_output(output, fmt)
     if institution:
         _check_institutions(config, (institution,))
     ledger = _open_ledger(config)
@@ -287,6 +380,7 @@ def status(obj: _Context, fmt: str) -> None:
 def daemon(obj: _Context) -> None:
     """Run the config's schedule in the foreground (for systemd): SIGTERM stops, SIGHUP reloads the config."""
     from connector.daemon import NOTHING_SCHEDULED, Daemon, scheduled_syncs
+    from connector.sync.state import ensure_state_dir
 
     config = obj.config()
     if not scheduled_syncs(config):
@@ -296,6 +390,7 @@ def daemon(obj: _Context) -> None:
     def use(loaded: Config) -> None:  # JSON lines on stdout for journald, or the config's logging.file
         obj.configure_logs(loaded, stream=sys.stdout)
 
+    ensure_state_dir(config.state_dir)  # a state directory it cannot write: exit 2 now, not at every run
     use(config)
     sys.exit(Daemon(obj.config_path, config, on_config=use).run())
 
@@ -324,8 +419,10 @@ def check(obj: _Context, channels: tuple[str, ...], fmt: str) -> None:
     else:
         from connector.reports import table
 
-        click.echo(table([(r.channel, r.adapter, "ok" if r.ok else "FAILED", r.message) for r in results],
-                         ("channel", "adapter", "check", "message")))
+        click.echo(table([(r.channel, r.adapter, "sandbox" if r.sandbox else "live", "ok" if r.ok else "FAILED",
+                           r.message) for r in results], ("channel", "adapter", "endpoint", "check", "message")))
+        if on_sandbox := [r.channel for r in results if r.sandbox]:
+            click.echo(f"\non the sandbox (no real shop): {', '.join(on_sandbox)}")
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_PROBLEMS)
 
 
@@ -391,16 +488,43 @@ def _open_ledger(config: Config) -> Ledger | None:
     """The ledger for reading, or None before the first sync (a report does not create one)."""
     from connector.sync.ledger import Ledger
     from connector.sync.run import ledger_path
+    from connector.sync.state import readable_file
 
-    return Ledger(ledger_path(config)) if ledger_path(config).is_file() else None
+    return Ledger(ledger_path(config)) if readable_file(ledger_path(config)) else None
+
+
+def _check_output(output: Path | None, fmt: str) -> None:
+    """Before any work: an --output whose folder is missing, or binary output bound for a terminal, exits 2."""
+    if output is None:
+        if fmt in BINARY_FORMATS and sys.stdout.isatty():
+            _usage(f"--format {fmt} is a binary file, not for a terminal: add --output FILE (e.g. --output "
+                   f"penjualan.{fmt}), or redirect the output to a file")
+        return
+    folder = output.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        _usage(f"{output}: cannot write it: the folder {folder.absolute()} {what}; create the folder or choose "
+               "another --output")
+    if output.is_dir():
+        _usage(f"{output}: cannot write it: it is a folder; give a file name, e.g. --output {output / 'report'}")
+
+
+BINARY_FORMATS = ("xlsx",)
 
 
 def _emit(content: str | bytes, output: Path | None) -> None:
     if output is not None:
-        if isinstance(content, bytes):
-            output.write_bytes(content)
-        else:
-            output.write_text(content, encoding="utf-8")
+        try:
+            if isinstance(content, bytes):
+                output.write_bytes(content)
+            else:
+                output.write_text(content, encoding="utf-8")
+        except OSError as err:
+            advice = {errno.ENOSPC: "the disk is full: free some space or write elsewhere",
+                      errno.EACCES: "this user may not write there: choose another --output",
+                      errno.EROFS: "the file system is read-only: choose another --output"}
+            _usage(f"{output}: cannot write it: {os.strerror(err.errno or 0).lower()}; "
+                   f"{advice.get(err.errno or 0, 'choose another --output')}")
     elif isinstance(content, bytes):
         sys.stdout.flush()
         sys.stdout.buffer.write(content)

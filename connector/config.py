@@ -13,7 +13,8 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -197,6 +198,18 @@ def _check_schedule(value: Any) -> Any:
     return value
 
 
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
+def _known_zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; e.g. Asia/Jakarta, Asia/Makassar, UTC") from None
+    return value
+
+
 class InstitutionSchedule(_Strict):
     """One institution's own schedule; a kind left out follows the global one, `off` turns it off."""
 
@@ -214,17 +227,7 @@ class ScheduleConfig(_Strict):
 
     check_expressions = field_validator("full", "stock_price", mode="before")(_check_schedule)
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}; e.g. Asia/Jakarta, Asia/Makassar, UTC") from None
-        return value
+    check_zone = field_validator("timezone")(lambda cls, value: _known_zone(value))
 
 
 class GuardsConfig(_Strict):
@@ -246,6 +249,8 @@ class LoggingConfig(_Strict):
 
 class Config(_Strict):
     state_dir: Path = Path("var")
+    environment: Literal["development", "production"] = "development"  # production: no channel on the sandbox
+    timezone: str | None = None  # the reports' times and dates; default: schedule.timezone, else Asia/Jakarta
     institutions: Annotated[list[InstitutionConfig], Field(min_length=1)]
     channels: list[ChannelConfig] = []
     schedule: ScheduleConfig = ScheduleConfig()
@@ -255,6 +260,13 @@ class Config(_Strict):
     source: Path | None = Field(default=None, exclude=True)  # the file this was read from
     _mappings: dict[Path, Mapping] = PrivateAttr(default_factory=dict)
     _category_maps: dict[str, CategoryMap] = PrivateAttr(default_factory=dict)
+
+    check_zone = field_validator("timezone")(lambda cls, value: _known_zone(value))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone reports show times in and read dates in."""
+        return ZoneInfo(self.timezone or self.schedule.timezone or DEFAULT_TIMEZONE)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -359,6 +371,7 @@ def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets:
         raise ConfigError(problems + [f"{label}: {p}" for p in problem_lines(err, Config)]) from None
     config.source = path.resolve()
     problems += [f"{label}: {p}" for p in _resolve_paths(config, config.source.parent)]
+    problems += [f"{label}: {p}" for p in _environment_problems(config)]
     problems += _load_mappings(config) + _load_category_maps(config)
     if problems:
         raise ConfigError(problems)
@@ -421,6 +434,20 @@ def _settings_problems(model: type[BaseModel] | None, given: Any, where: str, un
         return problem_lines(err, model, where, skip=lambda e: e["type"] == "missing" and (
             sandbox or e["loc"][0] in untold))
     return []
+
+
+def _environment_problems(config: Config) -> list[str]:
+    """In production every channel reaches its marketplace: a channel left on the sandbox would sync nothing real
+    while saying ok."""
+    if config.environment != "production":
+        return []
+    return [f"channels[{i}].endpoint: channel {c.name} is on the sandbox, but environment is production: set "
+            f"its endpoint to the marketplace's API base URL (e.g. {_variable(c.name)}_ENDPOINT in pasindo.env) "
+            "or remove the channel" for i, c in enumerate(config.channels) if c.is_sandbox]
+
+
+def _variable(name: str) -> str:
+    return name.upper().replace("-", "_")
 
 
 def _resolve_paths(config: Config, base: Path) -> list[str]:

@@ -34,6 +34,7 @@ from connector.config import Config, ConfigError, load_config, schedule_trigger
 from connector.sync.kinds import Aspect, Trigger
 from connector.sync.lock import Locked, SyncLock
 from connector.sync.run import Sync, SyncOptions
+from connector.sync.state import StateError
 
 KINDS: dict[str, tuple[Aspect, ...]] = {"full": (), "stock_price": (Aspect.PRICE, Aspect.STOCK)}  # -> SyncOptions.only
 MISFIRE_GRACE_SECONDS = 3600  # a run kept waiting behind a long one still runs if it can start within this
@@ -100,6 +101,16 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
+def warn_sandbox(config: Config) -> None:
+    """One warning per channel on the embedded sandbox: a service syncing nothing real must say so."""
+    for channel in config.channels:
+        if channel.is_sandbox:
+            logs.get_logger().warning(
+                "sandbox_channel", channel=channel.name, sandbox=True,
+                message="this channel syncs with the embedded sandbox, not a marketplace: set its endpoint to the "
+                        "API base URL (and environment: production to refuse the sandbox)")
+
+
 class Daemon:
     """The scheduler, its jobs, and the signals that stop it or reload its config."""
 
@@ -134,6 +145,7 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
         log.info("daemon_started", config=str(self.config_path), pid=os.getpid())
+        warn_sandbox(self.config)
         self._schedule(scheduled_syncs(self.config))
         try:
             if not self.stop.is_set():
@@ -167,7 +179,11 @@ class Daemon:
             config = self.config
             log = logs.get_logger(job=job_id, next_run=_iso(job.next_run(datetime.now(UTC))))
             lock = SyncLock(config.state_dir)
-            if not self._acquire(lock, log):
+            try:
+                if not self._acquire(lock, log):
+                    return
+            except StateError as err:
+                log.error("sync_failed", error=str(err))
                 return
             try:
                 engine = Sync(config, SyncOptions(institutions=job.institutions, only=job.only,
@@ -176,6 +192,8 @@ class Daemon:
                     engine.run()
                 finally:
                     engine.close()
+            except StateError as err:  # an operator's mistake (permissions, a full disk): one line, no traceback
+                log.error("sync_failed", error=str(err))
             except Exception:  # one run's failure must not end the service; the next run tries again
                 log.exception("sync_failed")
             finally:
@@ -253,5 +271,6 @@ class Daemon:
         self.config = config
         self.on_config(config)
         logs.get_logger().info("config_reloaded", config=str(self.config_path), jobs=len(jobs))
+        warn_sandbox(config)
         self._schedule(jobs)
 

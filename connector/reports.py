@@ -8,7 +8,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +80,7 @@ def sync_document(result: SyncResult, exit_code: int) -> dict[str, Any]:
                       for u in result.invalid]
     doc["rejects"] = len(result.rejects)
     doc["stopped"] = {c.channel: c.stopped for c in result.channels if c.stopped}
+    doc["channels"] = [{"channel": p.channel, "sandbox": p.channel in result.sandbox} for p in result.plans]
     return doc
 
 
@@ -92,6 +93,9 @@ def print_sync(result: SyncResult) -> None:
                    if rows else "nothing to do")
     else:
         click.echo(f"Run {result.run_id}: {result.status} in {result.seconds:.1f}s")
+    if result.sandbox:
+        click.echo(f"on the sandbox (no real shop): {', '.join(result.sandbox)}")
+    if result.run_id is not None:
         counts = result.counts()
         click.echo(table([(*k, n) for k, n in sorted(counts.items())],
                          ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
@@ -180,28 +184,31 @@ class SyncProgress:
 
 
 def run_document(run: Run, items: list[RunItem], rejects: list[RejectRow],
-                 institution: str | None = None) -> dict[str, Any]:
-    """A run as the ledger recorded it: its summary and every item that did not succeed, with reasons.
-    `rejects` are the stored refused rows; those this run read (and no later run replaced) are included."""
+                 institutions: str | Collection[str] | None = None) -> dict[str, Any]:
+    """A run as the ledger recorded it: its summary and every item that did not succeed, with reasons, for every
+    institution or only `institutions` (one code or several). `rejects` are the stored refused rows; those this run
+    read (and no later run replaced) are included."""
     summary = run.summary
+    chosen = [institutions] if isinstance(institutions, str) else sorted(institutions or ())
 
     def wanted(institution_of: str | None) -> bool:
-        return institution is None or institution_of == institution
+        return not chosen or institution_of in chosen
 
     return {
         "run_id": run.run_id, "trigger": run.trigger, "job": run.job, "status": run.status,
         "started_at": run.started_at, "finished_at": run.finished_at,
         "seconds": summary.get("seconds", _seconds(run.started_at, run.finished_at)),
-        "options": run.options, "institution": institution,
+        "options": run.options, "institution": chosen[0] if len(chosen) == 1 else None, "institutions": chosen,
         "counts": [c for c in summary.get("counts", []) if wanted(c["institution"])],
         "problems": [
             {"channel": i.channel, "institution": i.institution, "key": i.product_key, "op": i.op,
              "outcome": i.outcome, "error_class": i.error_class, "code": i.code, "message": i.message, "at": i.at}
             for i in items if i.outcome != ItemOutcome.OK and wanted(i.institution)
         ],
-        "rejected_rows": summary.get("rejects") if institution is None else None,
+        "rejected_rows": summary.get("rejects") if not chosen else None,
         "rejects": [_reject(r) for r in rejects if r.run_id == run.run_id and wanted(r.institution)],
         "stopped": summary.get("stopped", {}),
+        "sandbox_channels": summary.get("sandbox_channels", []),
     }
 
 
@@ -222,6 +229,8 @@ _PROBLEM_COLUMNS = ("channel", "institution", "key", "op", "outcome", "error_cla
 def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "html":
+        return run_html(doc)
     if fmt == "csv":
         return spreadsheet_csv(("run_id", *_PROBLEM_COLUMNS, "at"),
                                [(doc["run_id"], *(p[c] for c in _PROBLEM_COLUMNS), p["at"]) for p in doc["problems"]])
@@ -229,6 +238,11 @@ def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
     seconds = f" ({doc['seconds']:.1f}s)" if doc["seconds"] is not None else ""
     lines = [f"Run {doc['run_id']}: {doc['status']} (trigger {doc['trigger']}{job})",
              f"started {doc['started_at']}, finished {doc['finished_at'] or '-'}{seconds}", ""]
+    if doc.get("quiet_runs_after"):
+        lines[-1:] = [f"the latest run that changed something or had problems; {doc['quiet_runs_after']} quiet runs "
+                      "followed (`pasindo report --last` shows the very latest, `--list` all of them)", ""]
+    if doc["sandbox_channels"]:
+        lines[-1:] = [f"on the sandbox (no real shop): {', '.join(doc['sandbox_channels'])}", ""]
     counts = [(c["institution"], c["channel"], c["op"], c["outcome"], c["count"]) for c in doc["counts"]]
     lines.append(table(counts, ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
     if doc["problems"]:
@@ -236,11 +250,108 @@ def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
                   table([[p[c] for c in _PROBLEM_COLUMNS] for p in doc["problems"]], _PROBLEM_COLUMNS)]
     for channel, why in doc["stopped"].items():
         lines += ["", f"channel {channel} stopped: {why}"]
-    refused = len(doc["rejects"]) if doc["institution"] else doc["rejected_rows"]
+    refused = len(doc["rejects"]) if doc["institutions"] else doc["rejected_rows"]
     if refused:
-        which = f" --institution {doc['institution']}" if doc["institution"] else " --institution CODE"
+        which = "".join(f" --institution {code}" for code in doc["institutions"]) or " --institution CODE"
         lines += ["", f"{refused} catalog rows refused: `pasindo report --rejects{which}` lists them"]
     return "\n".join(lines) + "\n"
+
+
+# -- a run as one web page -------------------------------------------------------------------------------------
+
+_PAGE_STYLE = """body{font-family:system-ui,sans-serif;margin:1rem;max-width:60rem;line-height:1.4;color:#222}
+h1{font-size:1.3rem}h2{font-size:1.1rem;margin-top:1.5rem}table{border-collapse:collapse;width:100%;
+font-size:.9rem}th,td{border-bottom:1px solid #ddd;padding:.3rem .4rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.scroll{overflow-x:auto}.bad{color:#a00}.note{background:#fff6d5;padding:.5rem}"""
+
+
+def run_html(doc: dict[str, Any]) -> str:
+    """The run as one self-contained page (no external assets; readable on a phone): its summary per institution
+    and channel, and every item that needs a person."""
+    from html import escape
+
+    title = f"PASINDO run {doc['run_id']}: {doc['status']}"
+    job = f", job {doc['job']}" if doc["job"] else ""
+    parts = [f"<h1>{escape(title)}</h1>",
+             f"<p>trigger {escape(str(doc['trigger']))}{escape(job)}; started {escape(str(doc['started_at']))}, "
+             f"finished {escape(str(doc['finished_at'] or '-'))}</p>"]
+    if doc["sandbox_channels"]:
+        parts.append(f"<p class=note>on the sandbox (no real shop): {escape(', '.join(doc['sandbox_channels']))}</p>")
+    summary: dict[tuple[str, str], Counter[str]] = {}
+    for c in doc["counts"]:
+        summary.setdefault((c["institution"] or "", c["channel"]), Counter())[
+            c["op"] if c["outcome"] == ItemOutcome.OK else f"{c['op']} {c['outcome']}"] += c["count"]
+    parts += ["<h2>Summary per institution and channel</h2>", _html_table(
+        [(i, ch, ", ".join(f"{k} {n}" for k, n in sorted(ops.items()))) for (i, ch), ops in sorted(summary.items())],
+        ("institution", "channel", "what was done"), empty="nothing to do")]
+    parts += _html_needs_a_person(doc)
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+            f"<meta name=viewport content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
+            f"<style>{_PAGE_STYLE}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def _html_needs_a_person(doc: dict[str, Any]) -> list[str]:
+    parts = ["<h2>Needs a person</h2>"]
+    if not (doc["problems"] or doc["rejects"] or doc["stopped"]):
+        return [*parts, "<p>nothing: every item succeeded</p>"]
+    from html import escape
+
+    for channel, why in doc["stopped"].items():
+        parts.append(f"<p class=bad>channel {escape(channel)} stopped: {escape(str(why))}</p>")
+    if doc["problems"]:
+        parts += ["<h3>Items that did not succeed</h3>",
+                  _html_table([[p[c] for c in _PROBLEM_COLUMNS] for p in doc["problems"]], _PROBLEM_COLUMNS)]
+    if doc["rejects"]:
+        parts += ["<h3>Catalog rows refused</h3>", _html_table(
+            [(r["institution"], r["file"], r["row"], r["column"], r["value"], r["message_en"] or r["reason"])
+             for r in doc["rejects"]], ("institution", "file", "row", "column", "value", "reason"))]
+    return parts
+
+
+def _html_table(rows: Sequence[Sequence[object]], headers: Sequence[str], empty: str = "none") -> str:
+    from html import escape
+
+    if not rows:
+        return f"<p>{escape(empty)}</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<div class=scroll><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+
+
+# -- the runs, listed ----------------------------------------------------------------------------------------
+
+
+def runs_document(runs: list[Run]) -> list[dict[str, Any]]:
+    """Each run as a line of `pasindo report --list`: id, start, trigger, job, status, its counts by operation
+    and outcome, and the refused rows it read."""
+    listed = []
+    for run in runs:
+        counts: Counter[tuple[str, str]] = Counter()
+        for c in run.summary.get("counts", []):
+            counts[(c["op"], c["outcome"])] += c["count"]
+        listed.append({"run_id": run.run_id, "started_at": run.started_at, "finished_at": run.finished_at,
+                       "trigger": run.trigger, "job": run.job, "status": run.status,
+                       "counts": [{"op": op, "outcome": outcome, "count": n}
+                                  for (op, outcome), n in sorted(counts.items())],
+                       "rejects": run.summary.get("rejects", 0)})
+    return listed
+
+
+def runs_output(listed: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
+    if not listed:
+        return "no runs\n"
+
+    def ops(run: dict[str, Any], ok: bool) -> str:
+        return ", ".join(f"{c['op']} {c['count']}" if ok else f"{c['op']} {c['outcome']} {c['count']}"
+                         for c in run["counts"] if (c["outcome"] == ItemOutcome.OK) == ok)
+
+    rows = [(r["run_id"], r["started_at"][:19].replace("T", " "), r["trigger"], r["job"] or "", r["status"],
+             ops(r, True) or "-", ops(r, False), r["rejects"] or "") for r in listed]
+    return table(rows, ("run", "started (UTC)", "trigger", "job", "status", "done", "not done", "refused rows")) + "\n"
 
 
 # -- refused rows, for staff to fix in a spreadsheet ---------------------------------------------------------------
@@ -377,11 +488,15 @@ def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[s
             "expired": expires < now.timestamp() if expires else None,
             "refreshed_at": token.updated_at if token else None,
         })
-    return {"ledger": str(ledger_path(config)), "listings": listings, "last_run": last_run, "schedule": schedule,
-            "tokens": tokens}
+    channels = [{"channel": c.name, "adapter": c.adapter, "sandbox": c.is_sandbox,
+                 "endpoint": c.endpoint} for c in config.channels]
+    return {"ledger": str(ledger_path(config)), "channels": channels, "listings": listings, "last_run": last_run,
+            "schedule": schedule, "tokens": tokens}
 
 
 def print_status(doc: dict[str, Any]) -> None:
+    if on_sandbox := [c["channel"] for c in doc["channels"] if c["sandbox"]]:
+        click.echo(f"On the sandbox (no real shop): {', '.join(on_sandbox)}\n")
     click.echo("Listings")
     columns = ("channel", "institution", "active", "inactive", "failing", "invalid")
     click.echo(table([[r[c] for c in columns] for r in doc["listings"]], columns) if doc["listings"] else "none")

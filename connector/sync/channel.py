@@ -7,12 +7,13 @@ its own thread with its own adapter; a defect in one channel is reported and nev
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from connector.adapters.base import Adapter, AdapterError, AuthError, ErrorClass
 from connector.adapters.registry import UnknownAdapter
 from connector.config import ChannelConfig, Config
+from connector.logs import channel_logger
 from connector.sync.adapter import make_adapter
 from connector.sync.desired import Desired
 from connector.sync.executor import ChannelExecutor, ChannelResult, ChannelStopped
@@ -46,8 +47,14 @@ class RunContext:
 ChannelOutcome = tuple[Plan, ChannelResult | None]  # the result is None in a dry run
 
 
+def for_channel(ctx: RunContext, channel: ChannelConfig) -> RunContext:
+    """The run's context with the channel's logger (marked when the channel is on the sandbox)."""
+    return replace(ctx, log=channel_logger(ctx.log, sandbox=channel.is_sandbox))
+
+
 def sync_channel(ctx: RunContext, channel: ChannelConfig, base_url: str, desired: dict[str, Desired],
                  untouchable: set[str]) -> ChannelOutcome:
+    ctx = for_channel(ctx, channel)
     try:
         adapter = make_adapter(channel, base_url, ctx.ledger)
     except (UnknownAdapter, ValueError) as err:  # e.g. a credential missing: this channel cannot run

@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+from connector.sync.state import ensure_state_dir, state_error
+
 
 class Locked(Exception):
     pass
@@ -18,8 +20,13 @@ class SyncLock:
         self._fd: int | None = None
 
     def acquire(self, *, wait: bool = False, poll: float = 0.5) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        """Take the lock (Locked if another process holds it); a state directory this process cannot use is a
+        StateError."""
+        ensure_state_dir(self.path.parent)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise state_error(self.path, "take the sync lock", err) from None
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -35,6 +35,7 @@ class SyncResult:
     status: RunStatus = RunStatus.OK  # as recorded: interrupted when the run was stopped before the end
     outcome: RunStatus = RunStatus.OK  # ok, problems or held: what the run came to, interrupted or not
     seconds: float = 0.0
+    sandbox: list[str] = field(default_factory=list)  # the channels of this run on the embedded sandbox
 
     @property
     def held(self) -> list[Held]:

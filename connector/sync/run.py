@@ -23,7 +23,7 @@ from connector.category_maps import CategoryMap, CategoryMapError, load_category
 from connector.config import ChannelConfig, Config
 from connector.sync.adapter import make_adapter
 from connector.sync.catalogs import CatalogReading, catalog_heap, read_catalogs, report_rejects
-from connector.sync.channel import ChannelOutcome, RunContext, link_channel, sync_channel
+from connector.sync.channel import ChannelOutcome, RunContext, for_channel, link_channel, sync_channel
 from connector.sync.desired import Desired, desired_state
 from connector.sync.endpoints import channel_endpoints
 from connector.sync.images import Images
@@ -65,7 +65,7 @@ class Sync:
         log = self.log.bind(run_id=run_id, trigger=self.options.trigger)
         log.info("sync_started", channels=[c.name for c in self.channels], institutions=list(self.options.institutions),
                  only=list(self.options.only), dry_run=self.options.dry_run)
-        result = SyncResult(run_id)
+        result = SyncResult(run_id, sandbox=[c.name for c in self.channels if c.is_sandbox])
         try:
             self._steps(result, log)
         except BaseException:
@@ -86,7 +86,7 @@ class Sync:
             listables = self._listable(reading)
         result.rejects = reading.all_rejects()
         result.invalid = [u for lst in listables.values() for u in lst.invalid]
-        report_invalid(result.invalid, self.ledger, result.run_id, log)
+        report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox))
         with channel_endpoints(self.config, self.channels) as urls:
             sold = sold_units(self.channels, {name: lst.candidates for name, lst in listables.items()}, self.ledger,
                               lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log,
@@ -100,7 +100,7 @@ class Sync:
                 if channel_result is not None:
                     result.channels.append(channel_result)
         result.refused = still_refused(result.plans)
-        report_refused(result.refused, self.ledger, result.run_id, log)
+        report_refused(result.refused, self.ledger, result.run_id, log, sandbox=set(result.sandbox))
 
     def _channels(self, ctx: RunContext, urls: dict[str, str], desired: dict[str, dict[str, Desired]],
                   listables: dict[str, Listable]) -> list[ChannelOutcome]:
@@ -164,7 +164,7 @@ class Sync:
         except (UnknownAdapter, ValueError) as err:
             return ChannelLink(channel.name, None, str(err))
         try:
-            return ChannelLink(channel.name, link_channel(ctx, adapter, desired))
+            return ChannelLink(channel.name, link_channel(for_channel(ctx, channel), adapter, desired))
         except NotImplementedError as err:
             return ChannelLink(channel.name, None, str(err))
         except AdapterError as err:

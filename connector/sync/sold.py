@@ -16,6 +16,7 @@ from typing import Any
 from connector.adapters.base import Adapter, AdapterError, OrderLine
 from connector.adapters.registry import UnknownAdapter
 from connector.config import ChannelConfig
+from connector.logs import channel_logger
 from connector.sync.desired import Candidate, catalog_stock
 from connector.sync.ledger import Ledger
 from connector.sync.ledger.model import SaleLine
@@ -37,6 +38,7 @@ def sold_units(channels: list[ChannelConfig], candidates: Mapping[str, Mapping[s
 def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], ledger: Ledger,
                 connect: Callable[[ChannelConfig], Adapter], log: Any) -> None:
     """The channel's order lines since its cursor, recorded with the stock key each seller SKU sells."""
+    log = channel_logger(log, sandbox=channel.is_sandbox)
     try:
         adapter = connect(channel)
     except (UnknownAdapter, ValueError):

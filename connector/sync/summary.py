@@ -3,6 +3,7 @@ per run), and the summary that ends the run."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from connector.sync.kinds import ItemOutcome, OpKind, RunStatus
@@ -12,11 +13,17 @@ from connector.sync.plan import Plan
 from connector.sync.result import SyncResult, Unlisted
 
 
-def report_invalid(invalid: list[Unlisted], ledger: Ledger, run_id: str | None, log: Any) -> None:
-    """Products that cannot be listed on a channel at all (category map, image file, seller SKU clash)."""
+def _marks(channel: str, sandbox: Collection[str]) -> dict[str, bool]:
+    return {"sandbox": True} if channel in sandbox else {}
+
+
+def report_invalid(invalid: list[Unlisted], ledger: Ledger, run_id: str | None, log: Any, *,
+                   sandbox: Collection[str] = ()) -> None:
+    """Products that cannot be listed on a channel at all (category map, image file, seller SKU clash).
+    `sandbox`: the channels on the embedded sandbox, whose events say so."""
     for u in invalid:
-        log.warning("item", channel=u.channel, institution=u.institution, key=u.key, op=OpKind.PREPARE,
-                    outcome=ItemOutcome.INVALID, message=u.why)
+        log.warning("item", **_marks(u.channel, sandbox), channel=u.channel, institution=u.institution, key=u.key,
+                    op=OpKind.PREPARE, outcome=ItemOutcome.INVALID, message=u.why)
     if run_id is not None and invalid:
         ledger.runs.record_all(run_id, [RunItem(u.channel, u.institution, u.key, OpKind.PREPARE, ItemOutcome.INVALID,
                                                 message=u.why) for u in invalid])
@@ -27,12 +34,13 @@ def still_refused(plans: list[Plan]) -> list[Unlisted]:
     return [Unlisted(p.channel, s.institution, s.key, s.why) for p in plans for s in p.skipped]
 
 
-def report_refused(refused: list[Unlisted], ledger: Ledger, run_id: str | None, log: Any) -> None:
+def report_refused(refused: list[Unlisted], ledger: Ledger, run_id: str | None, log: Any, *,
+                   sandbox: Collection[str] = ()) -> None:
     """A standing problem, so the run still ends with problems, but said quietly (the refusal itself was logged
     when it happened)."""
     for u in refused:
-        log.debug("item", channel=u.channel, institution=u.institution, key=u.key, op=OpKind.WAIT,
-                  outcome=ItemOutcome.INVALID, message=u.why)
+        log.debug("item", **_marks(u.channel, sandbox), channel=u.channel, institution=u.institution, key=u.key,
+                  op=OpKind.WAIT, outcome=ItemOutcome.INVALID, message=u.why)
     if run_id is not None and refused:
         ledger.runs.record_all(run_id, [RunItem(u.channel, u.institution, u.key, OpKind.WAIT, ItemOutcome.INVALID,
                                                 message=u.why) for u in refused])
@@ -45,6 +53,7 @@ def run_summary(result: SyncResult) -> dict[str, Any]:
         "rejects": len(result.rejects),
         "held": len(result.held),
         "stopped": {c.channel: c.stopped for c in result.channels if c.stopped},
+        "sandbox_channels": result.sandbox,
         "counts": [
             {"institution": i, "channel": ch, "op": op, "outcome": outcome, "count": n}
             for (i, ch, op, outcome), n in sorted(result.counts().items())

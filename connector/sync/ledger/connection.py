@@ -24,6 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from connector.sync.ledger.migrations import MIGRATIONS
+from connector.sync.state import ensure_state_dir, state_error
 
 
 def now() -> str:
@@ -57,18 +58,26 @@ class LedgerFile:
     """The SQLite file under `state_dir`. Thread-safe: every statement goes through one connection under one lock."""
 
     def __init__(self, path: Path):
+        """Opens (or creates) the file; a state directory or file this process cannot use is a StateError."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)  # tokens live here: owner only
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30, factory=_Connection)
-        self.db = sqlite_utils.Database(conn)
-        self.lock = threading.RLock()
-        with self.lock:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss too
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        os.chmod(path, 0o600)
+        ensure_state_dir(path.parent)
+        conn = None
+        try:
+            os.chmod(path.parent, 0o700)  # tokens live here: owner only
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30,
+                                   factory=_Connection)
+            self.db = sqlite_utils.Database(conn)
+            self.lock = threading.RLock()
+            with self.lock:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss too
+                conn.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            os.chmod(path, 0o600)
+        except (OSError, sqlite3.Error) as err:
+            if conn is not None:
+                conn.close()
+            raise state_error(path, "open the ledger", err) from None
 
     def close(self) -> None:
         self.db.conn.close()

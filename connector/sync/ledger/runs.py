@@ -69,6 +69,28 @@ class Runs:
             rows = self._file.query("SELECT * FROM runs WHERE run_id = ?", (run_id,))
         return _run(rows[0]) if rows else None
 
+    def listed(self, *, since: str | None = None, limit: int | None = None) -> list[Run]:
+        """Runs started at or after `since` (ISO 8601 UTC), the latest first, at most `limit` of them."""
+        sql = "SELECT * FROM runs" + (" WHERE started_at >= ?" if since else "")
+        sql += " ORDER BY started_at DESC, rowid DESC" + (" LIMIT ?" if limit is not None else "")
+        params = tuple(p for p in (since, limit) if p is not None)
+        return [_run(r) for r in self._file.query(sql, params)]
+
+    def latest_eventful(self) -> tuple[Run | None, int]:
+        """The latest run that changed something or had problems (the quiet ones — ok, nothing done, no refused
+        rows — left out), and how many runs started after it."""
+        rows = self._file.query(
+            "SELECT * FROM runs WHERE status != ? AND NOT (status = ? AND"
+            " coalesce(json_array_length(summary, '$.counts'), 0) = 0 AND"
+            " coalesce(json_extract(summary, '$.rejects'), 0) = 0)"
+            " ORDER BY started_at DESC, rowid DESC LIMIT 1", (RunStatus.RUNNING, RunStatus.OK))
+        if not rows:
+            return None, 0
+        after = self._file.rows("SELECT count(*) FROM runs WHERE started_at > ? OR (started_at = ? AND rowid > "
+                                "(SELECT rowid FROM runs WHERE run_id = ?))",
+                                (rows[0]["started_at"], rows[0]["started_at"], rows[0]["run_id"]))[0][0]
+        return _run(rows[0]), after
+
     def latest(self, *, job: str | None = None) -> Run | None:
         """The latest run, or the latest one the daemon started for `job`."""
         if job is None:
