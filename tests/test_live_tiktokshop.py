@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.test_orders import Shops
+from tests.helpers import Shops
 
 
 def change(shops: Shops, order_id: str, action: str, quantity: int) -> None:

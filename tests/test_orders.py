@@ -7,86 +7,19 @@ import io
 import json
 import sqlite3
 from contextlib import closing
-from pathlib import Path
 
 import openpyxl
 import pytest
-import requests
 from click.testing import CliRunner
 
 from connector import logs
 from connector.cli import main
 from connector.config import StockRule, load_config
-from connector.sandbox import SandboxServer, default_credentials
+from connector.sandbox import SandboxServer
 from connector.sync.desired import available_stock, channel_stock
 from connector.sync.kinds import OpKind
-from connector.sync.ledger import Ledger
 from connector.sync.run import Sync, SyncOptions
-from tests.helpers import HEADER, png
-
-CHANNELS = ("shopee", "lazada", "tiktokshop")
-SKU = "LPUJI-DMP-00"
-
-
-class Shops:
-    """One institution's catalog listed on Shopee, Lazada and TikTok Shop of one sandbox."""
-
-    def __init__(self, tmp_path: Path, sandbox_url: str, stock: int = 3):
-        self.dir, self.url = tmp_path, sandbox_url
-        (tmp_path / "img").mkdir(exist_ok=True)
-        (tmp_path / "img" / "a.png").write_bytes(png(1))
-        channels = "".join(
-            f"  - name: {name}\n    adapter: {name}\n    endpoint: {sandbox_url}\n    credentials: "
-            f"{json.dumps(default_credentials(name))}\n" for name in CHANNELS)
-        self.config = tmp_path / "pasindo.yaml"
-        self.config.write_text(f"""
-state_dir: state
-institutions:
-  - code: lapas-uji
-    name: Lapas Kelas IIB Uji
-    type: lapas
-    catalog: {{path: katalog.csv}}
-    sku_prefix: LPUJI
-channels:
-{channels}""", encoding="utf-8")
-        self.set_stock(stock)
-
-    def set_stock(self, stock: int) -> None:
-        row = f"DMP-00;Dompet Kulit Sapi Asli Pria Model 00;Fashion / Dompet;Rp150.000;{stock};120;img/a.png;;;"
-        (self.dir / "katalog.csv").write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
-
-    def cli(self, *args: str) -> tuple[int, str]:
-        result = CliRunner().invoke(main, ["--config", str(self.config), *args])
-        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-        return result.exit_code, result.stdout
-
-    def sync(self, *args: str) -> int:
-        code, out = self.cli("sync", "--format", "json", *args)
-        assert code == 0, out
-        return code
-
-    def stock(self) -> dict[str, int]:
-        """The listing's stock on each channel, as the marketplace shows it."""
-        out = {}
-        for name in CHANNELS:
-            items = requests.get(f"{self.url}/_sandbox/items", params={"dialect": name}, timeout=10).json()["items"]
-            (item,) = [i for i in items if i["seller_sku"] == SKU or any(v["seller_sku"] == SKU
-                                                                          for v in i.get("variants") or [])]
-            out[name] = item["stock"]
-        return out
-
-    def order(self, dialect: str, quantity: int = 1) -> str:
-        answer = requests.post(f"{self.url}/_sandbox/orders", json={"dialect": dialect, "seller_sku": SKU,
-                                                                   "quantity": quantity}, timeout=10)
-        assert answer.status_code == 200, answer.text
-        return answer.json()["order_id"]
-
-    def end(self, order_id: str, action: str) -> None:
-        answer = requests.post(f"{self.url}/_sandbox/orders/{order_id}/{action}", timeout=10)
-        assert answer.status_code == 200, answer.text
-
-    def ledger(self) -> Ledger:
-        return Ledger(self.dir / "state" / "ledger.sqlite")
+from tests.helpers import SKU, Shops
 
 
 @pytest.fixture
