@@ -354,9 +354,9 @@ def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: 
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 def status(obj: _Context, fmt: str) -> None:
-    """Listings per channel and institution, the last run, the next scheduled runs and token expiry."""
+    """Listings per channel and institution, the last run, whether a daemon runs and its next runs, token expiry."""
     from connector import reports
-    from connector.daemon import next_runs
+    from connector.daemon import DaemonRecord, next_runs
 
     config = obj.config(secrets=False)
     ledger = _open_ledger(config)
@@ -365,7 +365,9 @@ def status(obj: _Context, fmt: str) -> None:
             run = ledger.runs.latest(job=job) if ledger else None
             return run.started_at if run else None
 
-        doc = reports.status_document(config, ledger, next_runs(config, last_started))
+        daemon = DaemonRecord(config.state_dir).read()
+        schedule = daemon["next_runs"] if daemon["running"] else next_runs(config, last_started)
+        doc = reports.status_document(config, ledger, schedule, daemon=daemon)
     finally:
         if ledger:
             ledger.close()

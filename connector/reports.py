@@ -458,8 +458,9 @@ def _cell(value: object) -> object:
 
 
 def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[str, Any]],
-                    now: datetime | None = None) -> dict[str, Any]:
-    """Listings per channel and institution, the last run, the next scheduled runs, token expiry (never a token)."""
+                    now: datetime | None = None, *, daemon: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Listings per channel and institution, the last run, the daemon (running or not) and the next runs — the
+    daemon's own when one runs, else when the config's schedule would run them —, token expiry (never a token)."""
     now = now or datetime.now(UTC)
     pairs = {(c.name, i.code) for i in config.institutions for c in config.channels
              if i.channels is None or c.name in i.channels}
@@ -490,8 +491,9 @@ def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[s
         })
     channels = [{"channel": c.name, "adapter": c.adapter, "sandbox": c.is_sandbox,
                  "endpoint": c.endpoint} for c in config.channels]
+    daemon = daemon or {"running": False}
     return {"ledger": str(ledger_path(config)), "channels": channels, "listings": listings, "last_run": last_run,
-            "schedule": schedule, "tokens": tokens}
+            "daemon": daemon, "schedule": schedule, "tokens": tokens}
 
 
 def print_status(doc: dict[str, Any]) -> None:
@@ -508,10 +510,17 @@ def print_status(doc: dict[str, Any]) -> None:
         took = f", took {last['seconds']:.1f}s" if last["seconds"] is not None else ""
         click.echo(f"\nLast run: {last['run_id']} {last['status']} (trigger {last['trigger']}{job}), started "
                    f"{last['started_at']}{took}; {last['not_ok']} items not ok (`pasindo report` lists them)")
-    click.echo("\nNext scheduled runs")
+    daemon = doc["daemon"]
+    if daemon["running"]:
+        click.echo(f"\nDaemon: running, pid {daemon.get('pid')}, since {daemon.get('started_at')}; its next runs")
+        heading = "next run"
+    else:
+        click.echo("\nDaemon: no daemon running for this state directory, so nothing runs on schedule"
+                   + ("; the config's schedule would run" if doc["schedule"] else ""))
+        heading = "would run"
     click.echo(table([(s["job"], s["schedule"], ", ".join(s["institutions"]) if isinstance(s["institutions"], list)
                        else s["institutions"], s["next_run"]) for s in doc["schedule"]],
-                     ("job", "schedule", "institutions", "next run")) if doc["schedule"] else "no schedule configured")
+                     ("job", "schedule", "institutions", heading)) if doc["schedule"] else "no schedule configured")
     click.echo("\nAccess tokens")
     click.echo(table([(t["channel"], t["expires_at"] or "unknown (from the config; not refreshed yet)",
                        "yes" if t["expired"] else ("no" if t["expired"] is False else ""), t["refreshed_at"] or "")
