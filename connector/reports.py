@@ -9,7 +9,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import click
@@ -378,38 +378,64 @@ def rejects_output(rows: list[RejectRow], *, fmt: str, lang: str = "en", with_in
 
 # -- sales ---------------------------------------------------------------------------------------------------------
 
-_SALES_HEADERS = ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan")
+_SALES_HEADERS = ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan",
+                  "Harga Satuan", "Nilai")
+_CHANNEL_TOTAL_HEADERS = ("Lembaga", "Kanal", "Terjual", "Nilai", "Baris tanpa harga")
 _SALE_STATUS_ID = {"placed": "terjual", "cancelled": "dibatalkan", "returned": "dikembalikan"}
 
 
-def sales_document(rows: list[SaleLine]) -> dict[str, Any]:
-    """Order lines per institution and channel, and the units sold (not cancelled or returned) per catalog SKU."""
+def sales_document(rows: list[SaleLine], zone: tzinfo | None = None) -> dict[str, Any]:
+    """Order lines per institution and channel (times ISO 8601 in `zone`, default UTC; unit price and amount in
+    whole rupiah where the marketplace reported them), the units sold (not cancelled or returned) per catalog SKU,
+    and per institution and channel the units sold, their amount and how many sold lines had no price."""
     orders = [{"institution": r.institution, "channel": r.channel, "order_id": r.order_id,
                "sku": r.stock_key.split(":", 1)[1] if r.stock_key else None, "seller_sku": r.seller_sku,
-               "quantity": r.quantity, "status": r.status, "at": r.at} for r in rows]
+               "quantity": r.quantity, "status": r.status, "at": _local(r.at, zone), "unit_price": r.unit_price,
+               "amount": r.amount} for r in rows]
     totals: dict[tuple[str, str, str], int] = {}
+    channels: dict[tuple[str, str], dict[str, int]] = {}
     for o in orders:
         if o["status"] == "placed":
             key = (o["institution"] or "", o["channel"], o["sku"] or o["seller_sku"])
             totals[key] = totals.get(key, 0) + o["quantity"]
+            sums = channels.setdefault((o["institution"] or "", o["channel"]), {"sold": 0, "amount": 0, "unpriced": 0,
+                                                                                 "priced": 0})
+            sums["sold"] += o["quantity"]
+            sums["amount"] += o["amount"] or 0
+            sums["unpriced" if o["amount"] is None else "priced"] += 1
     return {"orders": orders, "totals": [{"institution": i, "channel": c, "sku": sku, "sold": n}
-                                         for (i, c, sku), n in sorted(totals.items())]}
+                                         for (i, c, sku), n in sorted(totals.items())],
+            "channel_totals": [{"institution": i, "channel": c, "sold": t["sold"],
+                                "amount": t["amount"] if t["priced"] else None,
+                                "lines_without_price": t["unpriced"]} for (i, c), t in sorted(channels.items())]}
+
+
+def _local(at: str, zone: tzinfo | None) -> str:
+    moment = datetime.fromisoformat(at)
+    return moment.astimezone(zone).isoformat(timespec="seconds") if zone is not None else at
 
 
 def sales_output(doc: dict[str, Any], fmt: str) -> str | bytes:
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    when = (lambda at: datetime.fromisoformat(at).replace(tzinfo=None)) if fmt == "xlsx" else (lambda at: at)
     cells = [(o["institution"], o["channel"], o["order_id"], o["sku"], o["seller_sku"], o["quantity"],
-              _SALE_STATUS_ID.get(o["status"], o["status"]), o["at"]) for o in doc["orders"]]
+              _SALE_STATUS_ID.get(o["status"], o["status"]), when(o["at"]), o["unit_price"], o["amount"])
+             for o in doc["orders"]]
     sold = [(t["institution"], t["channel"], t["sku"], t["sold"]) for t in doc["totals"]]
+    per_channel = [(t["institution"], t["channel"], t["sold"], t["amount"], t["lines_without_price"])
+                   for t in doc["channel_totals"]]
     if fmt == "csv":
         return spreadsheet_csv(_SALES_HEADERS, cells)
-    if fmt == "xlsx":
-        return workbook([("Pesanan", _SALES_HEADERS, cells), ("Terjual", ("Lembaga", "Kanal", "SKU", "Terjual"), sold)])
+    if fmt == "xlsx":  # times as the workbook's own dates, in the time zone they were given in
+        return workbook([("Pesanan", _SALES_HEADERS, cells), ("Terjual", ("Lembaga", "Kanal", "SKU", "Terjual"), sold),
+                         ("Total", _CHANNEL_TOTAL_HEADERS, per_channel)])
     if not cells:
         return "no orders recorded\n"
-    return (table(cells, ("institution", "channel", "order", "sku", "seller sku", "qty", "status", "at")) + "\n\n"
-            + table(sold, ("institution", "channel", "sku", "sold")) + "\n")
+    return (table(cells, ("institution", "channel", "order", "sku", "seller sku", "qty", "status", "at", "unit price",
+                          "amount")) + "\n\n"
+            + table(sold, ("institution", "channel", "sku", "sold")) + "\n\n"
+            + table(per_channel, ("institution", "channel", "sold", "amount", "lines without price")) + "\n")
 
 
 def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
@@ -426,6 +452,9 @@ def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([_cell(c) for c in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
         for i, header in enumerate(headers):
             width = max([len(str(header)), *(len(str(r[i])) for r in rows if r[i] is not None)])
             sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(width + 2, 60)
