@@ -82,6 +82,7 @@ def _ledger_of(ctx: click.Context) -> str:
 
 
 @click.group(cls=_Pasindo, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pasindo-connector", prog_name="pasindo", message="%(prog)s %(version)s")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="PASINDO_CONFIG",
               default="pasindo.yaml", show_default=True, help="The config file (also PASINDO_CONFIG).")
 @click.option("--log-format", type=click.Choice(["auto", "json", "console"]), default="auto", show_default=True,
@@ -150,7 +151,7 @@ def sync(obj: _Context, institutions: tuple[str, ...], channels: tuple[str, ...]
         sys.exit(EXIT_USAGE)
     lock = SyncLock(config.state_dir)
     try:
-        lock.acquire(wait=wait)
+        lock.acquire(wait=wait, waiting=_say_waiting)
     except Locked as err:
         click.echo(str(err), err=True)
         sys.exit(EXIT_LOCKED)
@@ -197,7 +198,7 @@ def link(obj: _Context, channels: tuple[str, ...], dry_run: bool, fmt: str, wait
         _usage(f"unknown channel {', '.join(unknown)}; configured: {', '.join(sorted(known))}")
     lock = SyncLock(config.state_dir)  # bindings are written: not while a sync runs
     try:
-        lock.acquire(wait=wait)
+        lock.acquire(wait=wait, waiting=_say_waiting)
     except Locked as err:
         click.echo(str(err), err=True)
         sys.exit(EXIT_LOCKED)
@@ -325,38 +326,46 @@ def _utc_start(day: Any, config: Config) -> str | None:
 
 
 @main.command()
-@click.option("--institution", metavar="CODE", help="Only this institution's sales.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Orders placed on or after this date (UTC).")
+@click.option("--institution", "institutions", multiple=True, metavar="CODE", help="Only these institutions' sales.")
+@click.option("--since", type=DATE, help="Orders placed on or after this day: 2026-12-02, 02/12/2026 or 2 Des 2026 "
+              "(in the config's time zone).")
+@click.option("--until", type=DATE, help="Orders placed on or before this day (same forms).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
               show_default=True, help="csv: UTF-8 with BOM, ';' separated, Indonesian headers, for a spreadsheet; "
-              "xlsx: a workbook (orders and units sold), best with --output.")
+              "xlsx: a workbook (orders, units sold, totals per institution and channel), with --output.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
-def sales(obj: _Context, institution: str | None, since: Any, fmt: str, output: Path | None) -> None:
-    """What sold where, per institution and channel, from the orders pulled at each sync."""
+def sales(obj: _Context, institutions: tuple[str, ...], since: Any, until: Any, fmt: str, output: Path | None
+          ) -> None:
+    """What sold where, per institution and channel, from the orders pulled at each sync: unit price and amount in
+    rupiah where the marketplace reported them, times in the config's time zone."""
+    from datetime import timedelta
+
     from connector import reports
 
     config = obj.config(secrets=False)
     _check_output(output, fmt)
-    if institution:
-        _check_institutions(config, (institution,))
+    _check_institutions(config, institutions)
+    if since and until and until < since:
+        _usage(f"--until {until.isoformat()} is before --since {since.isoformat()}")
     ledger = _open_ledger(config)
     try:
-        rows = ledger.orders.sales(institution=institution, since=since.date().isoformat() if since else None) \
+        rows = ledger.orders.sales(institutions=institutions, since=_utc_start(since, config),
+                                   until=_utc_start(until + timedelta(days=1) if until else None, config)) \
             if ledger else []
     finally:
         if ledger:
             ledger.close()
-    _emit(reports.sales_output(reports.sales_document(rows), fmt), output)
+    _emit(reports.sales_output(reports.sales_document(rows, config.zone), fmt), output)
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 def status(obj: _Context, fmt: str) -> None:
-    """Listings per channel and institution, the last run, the next scheduled runs and token expiry."""
+    """Listings per channel and institution, the last run, whether a daemon runs and its next runs, token expiry."""
     from connector import reports
-    from connector.daemon import next_runs
+    from connector.daemon import DaemonRecord, next_runs
 
     config = obj.config(secrets=False)
     ledger = _open_ledger(config)
@@ -365,7 +374,9 @@ def status(obj: _Context, fmt: str) -> None:
             run = ledger.runs.latest(job=job) if ledger else None
             return run.started_at if run else None
 
-        doc = reports.status_document(config, ledger, next_runs(config, last_started))
+        daemon = DaemonRecord(config.state_dir).read()
+        schedule = daemon["next_runs"] if daemon["running"] else next_runs(config, last_started)
+        doc = reports.status_document(config, ledger, schedule, daemon=daemon)
     finally:
         if ledger:
             ledger.close()
@@ -477,6 +488,10 @@ def schema() -> None:
     from connector.schema import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+def _say_waiting(why: str) -> None:
+    click.echo(f"{why}: waiting for it to finish (--wait; Ctrl-C to stop waiting)", err=True)
 
 
 def _usage(message: str) -> None:

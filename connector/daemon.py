@@ -11,6 +11,8 @@ rest); SIGHUP reloads the config (a config that does not load is reported and th
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import os
 import queue
@@ -23,7 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_STARTED,
+    JobEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -34,12 +43,13 @@ from connector.config import Config, ConfigError, load_config, schedule_trigger
 from connector.sync.kinds import Aspect, Trigger
 from connector.sync.lock import Locked, SyncLock
 from connector.sync.run import Sync, SyncOptions
-from connector.sync.state import StateError
+from connector.sync.state import StateError, ensure_state_dir, state_error
 
 KINDS: dict[str, tuple[Aspect, ...]] = {"full": (), "stock_price": (Aspect.PRICE, Aspect.STOCK)}  # -> SyncOptions.only
 MISFIRE_GRACE_SECONDS = 3600  # a run kept waiting behind a long one still runs if it can start within this
 LOCK_POLL_SECONDS = 0.5
 LOCK_WAIT_SECONDS = 3600
+DAEMON_RUNNING = 4  # exit code: another daemon runs for this state directory (as a sync holding the lock)
 NOTHING_SCHEDULED = "nothing to run; set full and/or stock_price (a cron expression or e.g. every 10m)"
 
 
@@ -111,6 +121,70 @@ def warn_sandbox(config: Config) -> None:
                         "API base URL (and environment: production to refuse the sandbox)")
 
 
+DAEMON_FILE = "daemon.json"  # in the state dir: the running daemon's pid, start and next runs
+DAEMON_LOCK = "daemon.lock"  # held by the running daemon for as long as it runs (released by the OS if it dies)
+
+
+class DaemonRecord:
+    """What `pasindo status` knows of the daemon: a lock it holds while it runs, and a file it rewrites with its
+    pid, its start and each job's next run as the scheduler computed it. A lock nobody holds means no daemon is
+    running, whatever the file says (a killed daemon leaves its file behind)."""
+
+    def __init__(self, state_dir: Path):
+        self.path = state_dir / DAEMON_FILE
+        self.lock_path = state_dir / DAEMON_LOCK
+        self._fd: int | None = None
+
+    def claim(self) -> bool:
+        """Take the daemon lock; False when another daemon holds it for this state directory."""
+        ensure_state_dir(self.lock_path.parent)
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise state_error(self.lock_path, "take the daemon lock", err) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def write(self, doc: dict[str, Any]) -> None:
+        """Replace the file at once (a reader never sees half of it)."""
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+        partial.replace(self.path)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def read(self) -> dict[str, Any]:
+        """`{"running": False}`, or the running daemon's record with `"running": True`."""
+        if not self.lock_path.is_file():
+            return {"running": False}
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY)
+        except OSError as err:
+            raise state_error(self.lock_path, "read the daemon lock", err) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return {"running": False}
+        except BlockingIOError:
+            pass
+        finally:
+            os.close(fd)
+        try:
+            return {**json.loads(self.path.read_text(encoding="utf-8")), "running": True}
+        except (OSError, ValueError):  # started a moment ago: the file comes next
+            return {"running": True, "pid": None, "started_at": None, "next_runs": []}
+
+
 class Daemon:
     """The scheduler, its jobs, and the signals that stop it or reload its config."""
 
@@ -123,6 +197,8 @@ class Daemon:
         self._busy = threading.Lock()  # held while a run is going
         self._signals: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._main_done = threading.Event()
+        self.record = DaemonRecord(config.state_dir)
+        self.started_at: str | None = None
         scheduler_options: dict[str, Any] = {}
         if config.schedule.timezone:
             scheduler_options["timezone"] = config.schedule.timezone
@@ -132,6 +208,9 @@ class Daemon:
             **scheduler_options,
         )
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR)
+        self.scheduler.add_listener(lambda event: self._record_next_runs(),
+                                    EVENT_SCHEDULER_STARTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+                                    | EVENT_JOB_MAX_INSTANCES)
         # APScheduler's own stdlib log lines would bypass the JSON log; the listener reports what matters.
         aps = logging.getLogger("apscheduler")
         aps.propagate = False
@@ -144,6 +223,12 @@ class Daemon:
         control.start()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
+        if not self.record.claim():
+            running = self.record.read()
+            log.error("daemon_refused", reason=f"another daemon (pid {running.get('pid')}) runs for the state "
+                      f"directory {self.config.state_dir}")
+            return DAEMON_RUNNING
+        self.started_at = _iso(datetime.now(UTC))
         log.info("daemon_started", config=str(self.config_path), pid=os.getpid())
         warn_sandbox(self.config)
         self._schedule(scheduled_syncs(self.config))
@@ -156,8 +241,27 @@ class Daemon:
             pass
         self._signals.put(None)
         control.join(timeout=5)
+        self.record.release()
         log.info("daemon_stopped")
         return 0
+
+    def _record_next_runs(self) -> None:
+        """Write the pid, the start and each job's next run as the scheduler holds it, for `pasindo status`."""
+        now = datetime.now(UTC)
+        jobs = {j.id: j for j in self.scheduler.get_jobs()} if self.scheduler.running else {}
+        runs = []
+        for job in self._jobs.values():
+            planned = jobs.get(job.job_id)
+            following = planned.next_run_time if planned is not None else job.next_run(now)
+            if planned is not None and following is not None and following <= now:  # being updated just now
+                following = planned.trigger.get_next_fire_time(following, now)
+            runs.append({"job": job.job_id, "kind": job.kind, "schedule": job.expression,
+                         "institutions": list(job.institutions) or "all", "next_run": _iso(following)})
+        try:
+            self.record.write({"pid": os.getpid(), "started_at": self.started_at, "config": str(self.config_path),
+                               "state_dir": str(self.config.state_dir), "updated_at": _iso(now), "next_runs": runs})
+        except OSError as err:  # status then shows what it recorded before; the service goes on
+            logs.get_logger().warning("daemon_record_failed", path=str(self.record.path), error=str(err))
 
     # -- jobs ----------------------------------------------------------------------------------------------------
 
@@ -169,6 +273,7 @@ class Daemon:
             self.scheduler.add_job(self._run, job.trigger, args=[job.job_id], id=job.job_id, name=job.job_id)
             logs.get_logger().info("scheduled", job=job.job_id, kind=job.kind, schedule=job.expression,
                                    institutions=list(job.institutions) or "all", next_run=_iso(job.next_run(now)))
+        self._record_next_runs()
 
     def _run(self, job_id: str) -> None:
         """One scheduled run: take the sync lock (waiting for a manual sync), sync, release."""

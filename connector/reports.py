@@ -9,7 +9,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import click
@@ -378,38 +378,64 @@ def rejects_output(rows: list[RejectRow], *, fmt: str, lang: str = "en", with_in
 
 # -- sales ---------------------------------------------------------------------------------------------------------
 
-_SALES_HEADERS = ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan")
+_SALES_HEADERS = ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan",
+                  "Harga Satuan", "Nilai")
+_CHANNEL_TOTAL_HEADERS = ("Lembaga", "Kanal", "Terjual", "Nilai", "Baris tanpa harga")
 _SALE_STATUS_ID = {"placed": "terjual", "cancelled": "dibatalkan", "returned": "dikembalikan"}
 
 
-def sales_document(rows: list[SaleLine]) -> dict[str, Any]:
-    """Order lines per institution and channel, and the units sold (not cancelled or returned) per catalog SKU."""
+def sales_document(rows: list[SaleLine], zone: tzinfo | None = None) -> dict[str, Any]:
+    """Order lines per institution and channel (times ISO 8601 in `zone`, default UTC; unit price and amount in
+    whole rupiah where the marketplace reported them), the units sold (not cancelled or returned) per catalog SKU,
+    and per institution and channel the units sold, their amount and how many sold lines had no price."""
     orders = [{"institution": r.institution, "channel": r.channel, "order_id": r.order_id,
                "sku": r.stock_key.split(":", 1)[1] if r.stock_key else None, "seller_sku": r.seller_sku,
-               "quantity": r.quantity, "status": r.status, "at": r.at} for r in rows]
+               "quantity": r.quantity, "status": r.status, "at": _local(r.at, zone), "unit_price": r.unit_price,
+               "amount": r.amount} for r in rows]
     totals: dict[tuple[str, str, str], int] = {}
+    channels: dict[tuple[str, str], dict[str, int]] = {}
     for o in orders:
         if o["status"] == "placed":
             key = (o["institution"] or "", o["channel"], o["sku"] or o["seller_sku"])
             totals[key] = totals.get(key, 0) + o["quantity"]
+            sums = channels.setdefault((o["institution"] or "", o["channel"]), {"sold": 0, "amount": 0, "unpriced": 0,
+                                                                                 "priced": 0})
+            sums["sold"] += o["quantity"]
+            sums["amount"] += o["amount"] or 0
+            sums["unpriced" if o["amount"] is None else "priced"] += 1
     return {"orders": orders, "totals": [{"institution": i, "channel": c, "sku": sku, "sold": n}
-                                         for (i, c, sku), n in sorted(totals.items())]}
+                                         for (i, c, sku), n in sorted(totals.items())],
+            "channel_totals": [{"institution": i, "channel": c, "sold": t["sold"],
+                                "amount": t["amount"] if t["priced"] else None,
+                                "lines_without_price": t["unpriced"]} for (i, c), t in sorted(channels.items())]}
+
+
+def _local(at: str, zone: tzinfo | None) -> str:
+    moment = datetime.fromisoformat(at)
+    return moment.astimezone(zone).isoformat(timespec="seconds") if zone is not None else at
 
 
 def sales_output(doc: dict[str, Any], fmt: str) -> str | bytes:
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    when = (lambda at: datetime.fromisoformat(at).replace(tzinfo=None)) if fmt == "xlsx" else (lambda at: at)
     cells = [(o["institution"], o["channel"], o["order_id"], o["sku"], o["seller_sku"], o["quantity"],
-              _SALE_STATUS_ID.get(o["status"], o["status"]), o["at"]) for o in doc["orders"]]
+              _SALE_STATUS_ID.get(o["status"], o["status"]), when(o["at"]), o["unit_price"], o["amount"])
+             for o in doc["orders"]]
     sold = [(t["institution"], t["channel"], t["sku"], t["sold"]) for t in doc["totals"]]
+    per_channel = [(t["institution"], t["channel"], t["sold"], t["amount"], t["lines_without_price"])
+                   for t in doc["channel_totals"]]
     if fmt == "csv":
         return spreadsheet_csv(_SALES_HEADERS, cells)
-    if fmt == "xlsx":
-        return workbook([("Pesanan", _SALES_HEADERS, cells), ("Terjual", ("Lembaga", "Kanal", "SKU", "Terjual"), sold)])
+    if fmt == "xlsx":  # times as the workbook's own dates, in the time zone they were given in
+        return workbook([("Pesanan", _SALES_HEADERS, cells), ("Terjual", ("Lembaga", "Kanal", "SKU", "Terjual"), sold),
+                         ("Total", _CHANNEL_TOTAL_HEADERS, per_channel)])
     if not cells:
         return "no orders recorded\n"
-    return (table(cells, ("institution", "channel", "order", "sku", "seller sku", "qty", "status", "at")) + "\n\n"
-            + table(sold, ("institution", "channel", "sku", "sold")) + "\n")
+    return (table(cells, ("institution", "channel", "order", "sku", "seller sku", "qty", "status", "at", "unit price",
+                          "amount")) + "\n\n"
+            + table(sold, ("institution", "channel", "sku", "sold")) + "\n\n"
+            + table(per_channel, ("institution", "channel", "sold", "amount", "lines without price")) + "\n")
 
 
 def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
@@ -426,6 +452,9 @@ def workbook(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([_cell(c) for c in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
         for i, header in enumerate(headers):
             width = max([len(str(header)), *(len(str(r[i])) for r in rows if r[i] is not None)])
             sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(width + 2, 60)
@@ -458,8 +487,9 @@ def _cell(value: object) -> object:
 
 
 def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[str, Any]],
-                    now: datetime | None = None) -> dict[str, Any]:
-    """Listings per channel and institution, the last run, the next scheduled runs, token expiry (never a token)."""
+                    now: datetime | None = None, *, daemon: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Listings per channel and institution, the last run, the daemon (running or not) and the next runs — the
+    daemon's own when one runs, else when the config's schedule would run them —, token expiry (never a token)."""
     now = now or datetime.now(UTC)
     pairs = {(c.name, i.code) for i in config.institutions for c in config.channels
              if i.channels is None or c.name in i.channels}
@@ -490,8 +520,9 @@ def status_document(config: Config, ledger: Ledger | None, schedule: list[dict[s
         })
     channels = [{"channel": c.name, "adapter": c.adapter, "sandbox": c.is_sandbox,
                  "endpoint": c.endpoint} for c in config.channels]
+    daemon = daemon or {"running": False}
     return {"ledger": str(ledger_path(config)), "channels": channels, "listings": listings, "last_run": last_run,
-            "schedule": schedule, "tokens": tokens}
+            "daemon": daemon, "schedule": schedule, "tokens": tokens}
 
 
 def print_status(doc: dict[str, Any]) -> None:
@@ -508,10 +539,17 @@ def print_status(doc: dict[str, Any]) -> None:
         took = f", took {last['seconds']:.1f}s" if last["seconds"] is not None else ""
         click.echo(f"\nLast run: {last['run_id']} {last['status']} (trigger {last['trigger']}{job}), started "
                    f"{last['started_at']}{took}; {last['not_ok']} items not ok (`pasindo report` lists them)")
-    click.echo("\nNext scheduled runs")
+    daemon = doc["daemon"]
+    if daemon["running"]:
+        click.echo(f"\nDaemon: running, pid {daemon.get('pid')}, since {daemon.get('started_at')}; its next runs")
+        heading = "next run"
+    else:
+        click.echo("\nDaemon: no daemon running for this state directory, so nothing runs on schedule"
+                   + ("; the config's schedule would run" if doc["schedule"] else ""))
+        heading = "would run"
     click.echo(table([(s["job"], s["schedule"], ", ".join(s["institutions"]) if isinstance(s["institutions"], list)
                        else s["institutions"], s["next_run"]) for s in doc["schedule"]],
-                     ("job", "schedule", "institutions", "next run")) if doc["schedule"] else "no schedule configured")
+                     ("job", "schedule", "institutions", heading)) if doc["schedule"] else "no schedule configured")
     click.echo("\nAccess tokens")
     click.echo(table([(t["channel"], t["expires_at"] or "unknown (from the config; not refreshed yet)",
                        "yes" if t["expired"] else ("no" if t["expired"] is False else ""), t["refreshed_at"] or "")

@@ -134,7 +134,7 @@ def written_before(tmp_path: Path) -> Path:
 def test_a_ledger_written_before_the_stores_opens_and_reads_as_before(tmp_path):
     ledger = Ledger(written_before(tmp_path))
     try:
-        assert ledger.schema_version() == SCHEMA_VERSION == 4 and ledger.integrity() == "ok"
+        assert ledger.schema_version() == SCHEMA_VERSION == 5 and ledger.integrity() == "ok"
         bindings = ledger.bindings.all("shopee")
         assert sorted(bindings) == ["lapas-a:X", "lapas-a:Y", "lapas-a:Z"]
         x, y, z = bindings["lapas-a:X"], bindings["lapas-a:Y"], bindings["lapas-a:Z"]
@@ -253,8 +253,17 @@ def test_the_stores_write_the_same_data_as_before(tmp_path):
         now = list(ledger.db.conn.iterdump())
     finally:
         ledger.close()
-    assert rows_of(now) == rows_of(WRITTEN_BEFORE.read_text(encoding="utf-8").splitlines())
-    assert schema_of(ledger.path) == schema_of(written_before(tmp_path / "old"))
+    # The file written before, brought up to date by the migrations since (5: orders.unit_price, null there).
+    before = Ledger(written_before(tmp_path / "old"))
+    try:
+        then = list(before.db.conn.iterdump())
+    finally:
+        before.close()
+    dumped = rows_of(WRITTEN_BEFORE.read_text(encoding="utf-8").splitlines())
+    migrated = [line[:-2] + ",NULL);" if line.startswith('INSERT INTO "orders"') else line for line in dumped]
+    assert sorted(rows_of(then)) == sorted([*migrated, """INSERT INTO "migrations" VALUES(5,'TIME');"""])
+    assert rows_of(now) == rows_of(then)
+    assert schema_of(ledger.path) == schema_of(before.path)
 
 
 def test_a_failure_part_way_through_a_transaction_leaves_nothing(ledger):

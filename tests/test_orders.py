@@ -100,7 +100,8 @@ def test_sales_lists_orders_per_institution_and_channel_as_json_and_spreadsheet_
     raw = result.stdout_bytes
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan"]
+    assert rows[0] == ["Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan",
+                       "Harga Satuan", "Nilai"]
     assert [r[1:3] + r[5:7] for r in rows[1:]] == [["lazada", cancelled, "1", "dibatalkan"],
                                                   ["shopee", sold, "2", "terjual"]]
 
@@ -121,9 +122,10 @@ def test_sales_as_a_workbook_for_staff(tmp_path, sandbox):
     code, out = shops.cli("sales", "--format", "xlsx", "--output", str(target))
     assert code == 0, out
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["Pesanan", "Terjual"]
+    assert book.sheetnames == ["Pesanan", "Terjual", "Total"]
     orders = list(book["Pesanan"].iter_rows(values_only=True))
-    assert orders[0] == ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan")
+    assert orders[0] == ("Lembaga", "Kanal", "No. Pesanan", "SKU", "SKU Penjual", "Jumlah", "Status", "Waktu Pesanan",
+                         "Harga Satuan", "Nilai")
     assert [(r[1], r[2], r[5], r[6]) for r in orders[1:]] == [("shopee", sold, 2, "terjual")]
     assert list(book["Terjual"].iter_rows(values_only=True))[1] == ("lapas-uji", "shopee", "DMP-00", 2)
 

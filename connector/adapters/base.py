@@ -163,6 +163,7 @@ class OrderLine:
     quantity: int
     status: str
     at: datetime
+    unit_price: int | None = None  # whole rupiah per unit, as the marketplace reported it; None: not read
 
 
 ORDER_OVERLAP_SECONDS = 300  # each pull re-reads this much before the cursor: late-indexed updates are not missed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from connector.sync.state import ensure_state_dir, state_error
@@ -19,9 +20,9 @@ class SyncLock:
         self.path = state_dir / "sync.lock"
         self._fd: int | None = None
 
-    def acquire(self, *, wait: bool = False, poll: float = 0.5) -> None:
-        """Take the lock (Locked if another process holds it); a state directory this process cannot use is a
-        StateError."""
+    def acquire(self, *, wait: bool = False, poll: float = 0.5, waiting: Callable[[str], None] | None = None) -> None:
+        """Take the lock (Locked if another process holds it, unless `wait`: then `waiting` is told once whom it
+        waits for); a state directory this process cannot use is a StateError."""
         ensure_state_dir(self.path.parent)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -32,10 +33,14 @@ class SyncLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+                why = f"another sync holds the lock {self.path} (pid {holder})"
                 if not wait:
-                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
                     os.close(fd)
-                    raise Locked(f"another sync holds the lock {self.path} (pid {holder})") from None
+                    raise Locked(why) from None
+                if waiting is not None:
+                    waiting(why)
+                    waiting = None
                 time.sleep(poll)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

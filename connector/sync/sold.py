@@ -64,4 +64,4 @@ def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], led
 def order_row(channel: str, line: OrderLine, institution: str | None, stock_key: str | None) -> SaleLine:
     """An order line as the ledger keeps it, attributed to its catalog product's stock key where it is known."""
     return SaleLine(channel, line.order_id, line.seller_sku, institution, stock_key, line.quantity, line.status,
-                    line.at.astimezone(UTC).isoformat(timespec="milliseconds"))
+                    line.at.astimezone(UTC).isoformat(timespec="milliseconds"), getattr(line, "unit_price", None))

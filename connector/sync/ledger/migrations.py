@@ -72,6 +72,10 @@ MIGRATIONS: list[str] = [
     CREATE TABLE order_cursors (channel TEXT PRIMARY KEY, cursor TEXT NOT NULL, at TEXT NOT NULL);
     CREATE TABLE stock_basis (stock_key TEXT PRIMARY KEY, stock INTEGER NOT NULL, since TEXT NOT NULL)
     """,
+    # 5: the unit price of an order line as the marketplace reported it (whole rupiah; null where it was not read)
+    """
+    ALTER TABLE orders ADD COLUMN unit_price INTEGER
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

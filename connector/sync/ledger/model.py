@@ -139,6 +139,12 @@ class SaleLine:
     quantity: int
     status: str
     at: str  # when the order was placed, ISO 8601 UTC
+    unit_price: int | None = None  # whole rupiah per unit, as the marketplace reported it; None: not known
+
+    @property
+    def amount(self) -> int | None:
+        """The line's proceeds in whole rupiah, where the unit price is known."""
+        return None if self.unit_price is None else self.unit_price * self.quantity
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ figure staff set in the catalog only until they set a new one (the new figure ac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 
 from connector.sync.ledger.connection import LedgerFile, now
@@ -30,11 +30,14 @@ class Orders:
         with self._file.transaction() as conn:
             # Not sqlite-utils' upsert: a line seen again without a known SKU keeps the institution found before.
             conn.executemany(
-                "INSERT INTO orders VALUES (:channel, :order_id, :seller_sku, :institution, :stock_key, :quantity,"
-                " :status, :at, :seen_at, 0) ON CONFLICT (channel, order_id, seller_sku) DO UPDATE SET"
+                "INSERT INTO orders (channel, order_id, seller_sku, institution, stock_key, quantity, status, at,"
+                " seen_at, settled, unit_price) VALUES (:channel, :order_id, :seller_sku, :institution, :stock_key,"
+                " :quantity, :status, :at, :seen_at, 0, :unit_price)"
+                " ON CONFLICT (channel, order_id, seller_sku) DO UPDATE SET"
                 " quantity = excluded.quantity, status = excluded.status, seen_at = excluded.seen_at,"
                 " institution = coalesce(excluded.institution, institution),"
-                " stock_key = coalesce(excluded.stock_key, stock_key)",
+                " stock_key = coalesce(excluded.stock_key, stock_key),"
+                " unit_price = coalesce(excluded.unit_price, unit_price)",
                 [{**asdict(line), "channel": channel, "seen_at": stamp} for line in lines])
             self._file.db["order_cursors"].upsert({"channel": channel, "cursor": cursor, "at": stamp}, pk="channel")
 
@@ -59,16 +62,22 @@ class Orders:
                                (PLACED,))
         return {key: sold for key, sold in rows if key in catalog and key not in changed}
 
-    def sales(self, *, institution: str | None = None, since: str | None = None) -> list[SaleLine]:
-        """Order lines as recorded, by institution, channel and time, for `pasindo sales`."""
+    def sales(self, *, institution: str | None = None, since: str | None = None, until: str | None = None,
+              institutions: Collection[str] = ()) -> list[SaleLine]:
+        """Order lines as recorded, by institution, channel and time, for `pasindo sales`: of `institution` (or
+        of any of `institutions`), placed at or after `since` and before `until` (ISO 8601 UTC)."""
         where, params = ["1 = 1"], []
-        if institution:
-            where.append("institution = ?")
-            params.append(institution)
+        chosen = [*([institution] if institution else []), *institutions]
+        if chosen:
+            where.append(f"institution IN ({', '.join('?' * len(chosen))})")
+            params += chosen
         if since:
             where.append("at >= ?")
             params.append(since)
+        if until:
+            where.append("at < ?")
+            params.append(until)
         rows = self._file.rows(
-            f"SELECT channel, order_id, seller_sku, institution, stock_key, quantity, status, at FROM orders"
-            f" WHERE {' AND '.join(where)} ORDER BY institution, channel, at, order_id", tuple(params))
+            f"SELECT channel, order_id, seller_sku, institution, stock_key, quantity, status, at, unit_price"
+            f" FROM orders WHERE {' AND '.join(where)} ORDER BY institution, channel, at, order_id", tuple(params))
         return [SaleLine(*row) for row in rows]
