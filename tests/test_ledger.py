@@ -307,3 +307,21 @@ def test_a_binding_update_names_only_acknowledged_aspects(ledger):
     ledger.bindings.save(Binding("shopee", "a:1", "a", "1", "800000001"))
     with pytest.raises(ValueError, match="product_key"):
         ledger.bindings.update("shopee", "a:1", product_key="a:2")
+
+
+def test_two_processes_opening_a_new_ledger_at_once_both_get_the_whole_schema(tmp_path):
+    """The daemon and an operator's `pasindo report` may open a ledger that does not exist yet at the same moment:
+    each migration is applied once, and neither fails."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "ledger.sqlite"
+    code = ("import sys; from pathlib import Path; from connector.sync.ledger import Ledger; "
+            "l = Ledger(Path(sys.argv[1])); print(l.schema_version()); l.close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(6)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in results]
+    from connector.sync.ledger.migrations import SCHEMA_VERSION
+
+    assert {out.strip() for out, _ in results} == {str(SCHEMA_VERSION)}

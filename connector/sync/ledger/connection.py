@@ -112,6 +112,10 @@ class LedgerFile:
             if version in done:
                 continue
             with self.transaction() as tx:
+                # Another process (the daemon, a report) may have applied it since we looked: ask again under the
+                # write lock, or both would run the same migration and the second would fail.
+                if tx.execute("SELECT 1 FROM migrations WHERE version = ?", (version,)).fetchone():
+                    continue
                 for statement in filter(str.strip, script.split(";")):
                     tx.execute(statement)
                 tx.execute("INSERT INTO migrations VALUES (?, ?)", (version, now()))
