@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import re
 import time
+from datetime import datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from connector.sandbox.dialect import Request, Settings
 from connector.sandbox.lazada import LazadaDialect, lazada_sign
 from connector.sandbox.store import Store
 from tests.helpers import sandbox_items, wallet_as_shown
+from tests.samples import sample
 
 APP_KEY = "100002"
 SECRET = "sandbox-lazada-secret"
@@ -556,3 +559,84 @@ def test_the_official_sdk_drives_every_endpoint_the_adapter_uses(
     assert tokens["access_token"] and tokens["refresh_token"]
     [shown] = inspect(sandbox.url)
     assert (shown["status"], {(v["price"], v["stock"]) for v in shown["variants"]}) == ("active", {(65000, 8)})
+
+
+# --- orders ----------------------------------------------------------------------------------------
+
+
+def placed(sandbox: SandboxServer, lazada: Lazada, image: str, quantity: int = 2) -> str:
+    lazada.create(product([image]))
+    answer = requests.post(f"{sandbox.url}/_sandbox/orders", json={"dialect": "lazada", "seller_sku": "LPMJK-DOMPET-01",
+                                                                   "quantity": quantity}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["order_id"]
+
+
+def same_fields_and_types(answer: dict[str, Any], official: dict[str, Any]) -> list[str]:
+    """The fields of `answer` that the official sample lacks or gives another JSON type."""
+    return [name for name, value in answer.items() if name not in official or type(value) is not type(official[name])]
+
+
+def test_get_orders_answers_in_the_official_samples_shape_with_iso_times(
+    sandbox: SandboxServer, lazada: Lazada, image: str
+) -> None:
+    order_id = placed(sandbox, lazada, image)
+    data = lazada.ok("/orders/get", {"update_after": "2020-01-01T00:00:00+07:00"}, method="GET")["data"]
+    official = sample("lazada", "getorders").response["data"]
+    assert (data["count"], data["countTotal"]) == ("1", "1")  # strings, as in the sample
+    (order,) = data["orders"]
+    assert same_fields_and_types(order, official["orders"][0]) == []
+    assert (order["order_id"], order["items_count"], order["statuses"]) == (order_id, "2", ["pending"])
+    # getorders.json: created_at as 2018-02-09T22:44:30+08:00
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", order["created_at"])
+    assert abs(datetime.fromisoformat(order["created_at"]).timestamp() - time.time()) < 60
+
+
+def test_get_order_items_answers_one_entry_per_unit_in_the_official_samples_shape(
+    sandbox: SandboxServer, lazada: Lazada, image: str
+) -> None:
+    order_id = placed(sandbox, lazada, image)
+    items = lazada.ok("/order/items/get", {"order_id": order_id}, method="GET")["data"]
+    official = sample("lazada", "getorderitems").response["data"][0]
+    assert [same_fields_and_types(item, official) for item in items] == [[], []]
+    assert [(i["order_id"], i["sku"], i["status"]) for i in items] == [(order_id, "LPMJK-DOMPET-01", "pending")] * 2
+    assert len({i["order_item_id"] for i in items}) == 2
+    # getorderitems.json: created_at as 2014-10-15 19:12:15 +0800
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0700", items[0]["created_at"])
+    requests.post(f"{sandbox.url}/_sandbox/orders/{order_id}/cancel", timeout=5).raise_for_status()
+    items = lazada.ok("/order/items/get", {"order_id": order_id}, method="GET")["data"]
+    assert {i["status"] for i in items} == {"canceled"}
+
+
+def test_an_unknown_order_is_16_invalid_order_id(lazada: Lazada) -> None:
+    answer = lazada.call("/order/items/get", {"order_id": "491253082180001"}, method="GET")
+    assert (answer["code"], answer["message"]) == ("16", 'E016: "491253082180001" Invalid Order ID')
+    assert set(answer) == {"type", "code", "message", "request_id"}
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, "MissingParameter"),
+        ({"update_after": "kemarin"}, "17"),
+        ({"update_after": "2020-01-01T00:00:00+07:00", "limit": "101"}, "19"),
+        ({"update_after": "2020-01-01T00:00:00+07:00", "offset": "4501"}, "14"),
+        ({"update_after": "2020-01-01T00:00:00+07:00", "sort_direction": "UP"}, "74"),
+        ({"update_after": "2020-01-01T00:00:00+07:00", "sort_by": "price"}, "75"),
+    ],
+)
+def test_get_orders_refuses_bad_parameters(lazada: Lazada, params: dict[str, str], code: str) -> None:
+    assert lazada.call("/orders/get", params, method="GET")["code"] == code
+
+
+def test_get_orders_filters_by_creation_and_sorts_as_asked(sandbox: SandboxServer, lazada: Lazada, image: str) -> None:
+    first = placed(sandbox, lazada, image, 1)
+    second = requests.post(f"{sandbox.url}/_sandbox/orders", timeout=5,
+                           json={"dialect": "lazada", "seller_sku": "LPMJK-DOMPET-01"}).json()["order_id"]
+    ask = {"created_after": "2020-01-01T00:00:00+07:00", "sort_by": "created_at"}
+    ascending = lazada.ok("/orders/get", {**ask, "sort_direction": "ASC"}, method="GET")["data"]["orders"]
+    descending = lazada.ok("/orders/get", {**ask, "sort_direction": "DESC"}, method="GET")["data"]["orders"]
+    assert [o["order_id"] for o in ascending] == [first, second]
+    assert [o["order_id"] for o in descending] == [second, first]
+    later = lazada.ok("/orders/get", {"created_after": "2999-01-01T00:00:00+07:00"}, method="GET")["data"]
+    assert (later["countTotal"], later["orders"]) == ("0", [])

@@ -5,14 +5,18 @@ other than "0" is classified by `classify`:
 
 - Throttled: `ApiCallLimit` (retry_after = the ban it announces, "this ban will last 1 seconds"), `AppCallLimit`,
   `901` (per-API QPS), `4154`, HTTP 429.
-- Transient: `998` (API switched off during mega campaigns), `6`, `513`, `1000` (internal errors), `4147` (a
+- Transient: `998` (API switched off during mega campaigns), `6` / `E0006`, `513`, `1000` (internal errors), `4147` (a
   concurrent edit of the same product), SYSTEM errors (`InternalError`, `ServiceTimeout`, ...), HTTP 5xx, non-JSON.
 - AuthError: `IncompleteSignature` / `InvalidSignature` (app_key, app_secret), `IllegalAccessToken`,
-  `IllegalRefreshToken`, `InvalidAppKey`, `InvalidTimestamp` (this machine's clock), `AppWhiteIpLimit` (IP not
-  allowed), `InsufficientPermission`, `AccessDenied`.
-- NotFound: `E0002` (product not exists).
+  `IllegalRefreshToken`, `AUTH_TYPE_UNSUPPORTED` (this app's tokens are not refreshed), `InvalidAppKey`,
+  `InvalidTimestamp` (this machine's clock), `AppWhiteIpLimit` (IP not allowed), `InsufficientPermission`,
+  `AccessDenied`, `SellerNotActive` / `SellerNotVerified` (the shop itself cannot trade: every call of the channel
+  would fail, so the channel stops instead of refusing each item for good).
+- NotFound: `E0002` (product not exists), `E0003` (seller SKU not exists), `207` / `208` (SKU / item not exist),
+  `4136` (SELLER_SKU_NOT_FOUND), `4137` (ITEM_NOT_FOUND), `16` (Invalid Order ID: that order, never the pull).
 - AdapterError: `InvalidApiPath` (a wrong endpoint URL: never NotFound, which would re-create), `MissingParameter`,
-  `InvalidParameter` (a request this adapter got wrong).
+  `InvalidParameter`, and GetOrders' / GetProducts' `14`, `17`, `19`, `36`, `70`, `74`, `75` (a request this adapter
+  got wrong).
 - Invalid: every other code: the data was refused (`5`, `1001`, `4104`, `4108`, `4112`, `4143`, `500`, ...).
 - `detail` of a per-SKU update (`501`) lists the SKUs that failed: an item fails if any of its SKUs failed (NotFound
   when the SKU "does not exist", so the engine re-binds the listing by SKU), the others succeeded.
@@ -59,6 +63,7 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import BeforeValidator, Field
 
+from connector import logs
 from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
@@ -89,7 +94,22 @@ ACCESS_TOKEN_TTL = 7 * 24 * 3600  # if a refresh answer lacks expires_in (the te
 PAGE_SIZE = 50
 ORDER_PAGE = 100
 ORDER_WINDOW_DAYS = 30  # the first pull reads this far back
-_LAZADA_STATUS = {"canceled": "cancelled", "returned": "returned", "shipped_back": "returned"}  # GetProducts limit
+PLACED, CANCELLED, RETURNED = "placed", "cancelled", "returned"
+# Every order item status Lazada documents (lazykern/ecommerce-api-docs: data/raw/lazada/apis/order-api/getorders.json,
+# `statuses` and the `status` filter with its error 6; getorderitems.json `status`), as OrderLine counts it. A unit
+# counts as sold until it is canceled or back with the seller: returned by the buyer, or shipped back after a failed
+# delivery (shipped_back: on its way, as this adapter always counted it; shipped_back_success: arrived). Lost,
+# damaged, scrapped or failed-to-return units never come back to the shelf, and a failed delivery attempt
+# (failed_delivery, failed) may still be delivered: all stay sold.
+_ITEM_STATUS = {
+    **dict.fromkeys(("unpaid", "pending", "topack", "repacked", "packed", "toship", "ready_to_ship_pending",
+                     "ready_to_ship", "shipping", "shipped", "delivered", "failed_delivery", "failed", "lost",
+                     "lost_by_3pl", "damaged_by_3pl", "shipped_back_failed", "package_scrapped"), PLACED),
+    "canceled": CANCELLED,
+    "returned": RETURNED,
+    "shipped_back": RETURNED,
+    "shipped_back_success": RETURNED,
+}
 SKU_LIST_MAX = 100  # GetProducts sku_seller_list
 BATCH_MAX = 50  # SKUs per price/stock update, SKUs per removal
 MAX_SALE_PROPS = 2
@@ -100,12 +120,18 @@ DEFAULT_PACKAGE_CM = (10, 10, 10)
 
 _TOKEN_ERRORS = frozenset({"IllegalAccessToken"})
 _THROTTLE_CODES = frozenset({"ApiCallLimit", "AppCallLimit", "901", "4154"})
-_BUSY_CODES = frozenset({"998", "6", "513", "1000", "4147", "InternalError", "ServiceTimeout", "ServiceUnavailable"})
-_NOT_FOUND_CODES = frozenset({"E0002"})
+_BUSY_CODES = frozenset({"998", "6", "E0006", "513", "1000", "4147", "InternalError", "ServiceTimeout",
+                         "ServiceUnavailable"})
+# The error tables of the API reference pages (lazykern/ecommerce-api-docs: data/raw/lazada/apis/product-api/
+# deactivateproduct.json, getproductitem.json, createproduct.json, updateproduct.json; order-api/getorderitems.json).
+_NOT_FOUND_CODES = frozenset({"E0002", "E0003", "207", "208", "4136", "4137", "16"})
 _CALLER_ERRORS = {
     "InvalidApiPath": "check the channel's endpoint URL",
     "MissingParameter": "the adapter sent an incomplete request",
     "InvalidParameter": "the adapter sent an invalid request",
+    # order-api/getorders.json, product-api/getproducts.json: offset, date format, limit, status filter, seller SKU
+    # list, sort direction, sort column
+    **dict.fromkeys(("14", "17", "19", "36", "70", "74", "75"), "the adapter sent an invalid request"),
 }
 _AUTH_HINTS = {
     "IncompleteSignature": "Lazada refused the request signature: check app_key and app_secret",
@@ -113,10 +139,15 @@ _AUTH_HINTS = {
     "InvalidAppKey": "Lazada does not know this app_key",
     "IllegalAccessToken": "Lazada says the access token is invalid or expired",
     "IllegalRefreshToken": "Lazada refused the refresh token",
+    # system-api/refreshaccesstoken.json: the app's tokens are bound to a service-market order, no refresh
+    "AUTH_TYPE_UNSUPPORTED": "Lazada does not refresh this app's tokens (bound to its service-market order)",
     "InvalidTimestamp": "Lazada refused the request timestamp: check this machine's clock",
     "AppWhiteIpLimit": "this machine's IP address is not allowed: add it to the app's IP whitelist",
     "InsufficientPermission": "the app may not call this API for this seller",
     "AccessDenied": "the app may not call this API for this seller",
+    # createproduct.json, updateproduct.json, getorders.json, getproducts.json: "please check seller status"
+    "SellerNotActive": "the Lazada shop is not active: check its status in Seller Center",
+    "SellerNotVerified": "the Lazada shop is not verified yet: finish its opening in Seller Center",
 }
 _PER_SKU_CODES = frozenset({"501"})
 _ALREADY_INACTIVE = "E0004"
@@ -250,7 +281,8 @@ class LazadaAdapter(Adapter):
 
     def orders(self, since_cursor: str | None) -> tuple[list[OrderLine], str]:
         """GetOrders by update_after (oldest update first, 100 a page), then GetOrderItems per order: one entry per
-        unit, counted here. The cursor is the latest updated_at seen, as ISO 8601."""
+        unit, counted here. The cursor is the latest updated_at seen, as ISO 8601. An order that cannot be read (its
+        items gone, no readable time) is left out and logged; the pull goes on."""
         start = datetime.now(UTC)
         since = (datetime.fromisoformat(since_cursor) - timedelta(seconds=ORDER_OVERLAP_SECONDS) if since_cursor
                  else start - timedelta(days=ORDER_WINDOW_DAYS))
@@ -265,21 +297,41 @@ class LazadaAdapter(Adapter):
             for order in orders:
                 updated = _lazada_time(order.get("updated_at"))
                 latest = updated if latest is None or (updated and updated > latest) else latest
-                at = _lazada_time(order.get("created_at")) or start
-                items = self._request("GET", "/order/items/get", write=False,
-                                      params={"order_id": order["order_id"]})["data"] or []
-                units: dict[tuple[str, str], int] = {}
-                for item in items:
-                    key = (str(item.get("sku") or ""), _LAZADA_STATUS.get(str(item.get("status")), "placed"))
-                    units[key] = units.get(key, 0) + 1
-                for (sku, status), quantity in units.items():
-                    if sku:
-                        lines.append(OrderLine(str(order["order_id"]), sku, quantity, status, at))
+                lines.extend(self._order_lines(order))
             offset += len(orders)
             if not orders or offset >= int(data.get("countTotal") or 0):
                 break
         cursor = latest or start - timedelta(seconds=ORDER_OVERLAP_SECONDS)
         return lines, cursor.isoformat(timespec="seconds")
+
+    def _order_lines(self, order: Mapping[str, Any]) -> list[OrderLine]:
+        """One GetOrders order's lines: units per (seller SKU, status) from GetOrderItems. Placed at the order's
+        created_at, else its items' earliest created_at."""
+        order_id = str(order.get("order_id") or "")
+        log = logs.get_logger(channel=self.channel, order_id=order_id)
+        if not order_id:
+            log.warning("order_skipped", reason="the order has no order_id")
+            return []
+        try:
+            items = self._request("GET", "/order/items/get", write=False, params={"order_id": order_id})["data"]
+        except NotFound as err:  # code 16: the order is not in this shop (any more)
+            log.warning("order_skipped", reason=err.message)
+            return []
+        items = [item for item in items or [] if isinstance(item, Mapping)]
+        at = _lazada_time(order.get("created_at")) or min(
+            (t for t in (_lazada_time(item.get("created_at")) for item in items) if t), default=None)
+        if at is None:
+            log.warning("order_skipped", reason=f"unreadable order time {order.get('created_at')!r}")
+            return []
+        units: dict[tuple[str, str], int] = {}
+        for item in items:
+            sku = str(item.get("sku") or "")
+            if not sku:
+                log.warning("order_item_skipped", order_item_id=item.get("order_item_id"), reason="no seller SKU")
+                continue
+            key = (sku, _line_status(item.get("status"), log))
+            units[key] = units.get(key, 0) + 1
+        return [OrderLine(order_id, sku, quantity, status, at) for (sku, status), quantity in units.items()]
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """One /product/create with every SKU. Lazada takes no idempotency key (`intent_id` goes unused): a lost
@@ -642,11 +694,28 @@ def _variation(variants: Sequence[ListingVariant]) -> dict[str, dict[str, Any]]:
 
 
 def _lazada_time(text: Any) -> datetime | None:
-    """Lazada's order times, e.g. 2026-11-29 17:00:00 +0700, as UTC."""
-    try:
-        return datetime.strptime(str(text), "%Y-%m-%d %H:%M:%S %z").astimezone(UTC)
-    except ValueError:
+    """Lazada's order times as UTC, in either documented form: GetOrders' ISO 8601 with offset
+    (2018-02-09T22:44:30+08:00) or GetOrderItems' 2014-10-15 19:12:15 +0800. None for anything else, a time
+    without an offset included (its zone is unknown)."""
+    if not isinstance(text, str):
         return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            moment = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S %z")
+        except ValueError:
+            return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+def _line_status(status: Any, log: Any) -> str:
+    """An order item's status as OrderLine has it; an undocumented status counts as placed (a sale), and is logged."""
+    known = _ITEM_STATUS.get(str(status or "").lower())
+    if known is None:
+        log.warning("order_status_unknown", status=status, counted_as=PLACED)
+        return PLACED
+    return known
 
 
 def _request_json(product: Mapping[str, Any]) -> str:

@@ -22,7 +22,8 @@ will last 1 seconds": the throttle answer). Business: 5 / 1001 malformed payload
 price not whole rupiah, 4118 price zero, 4105 seller SKU repeated within a product, 4112 duplicate sale properties,
 4113 sale properties missing, 4143 undeclared sale property, 500 any other refused field (message and ``detail``
 say which), 204 / 4171 too many SKUs, 30 empty request, 14 / 17 / 19 / 36 / 70 bad GetProducts parameters,
-E0001-E0004 and 4193 (DeactivateProduct), 501 / 503 per-SKU failures of updates / removals with ``detail``.
+14 / 17 / 19 / 74 / 75 bad GetOrders parameters, 16 an order not in the shop (GetOrderItems), E0001-E0004 and 4193
+(DeactivateProduct), 501 / 503 per-SKU failures of updates / removals with ``detail``.
 A missing product is ``E0002`` everywhere (DeactivateProduct's code; the other APIs document none).
 
 Decisions where the docs are silent:
@@ -102,7 +103,8 @@ SALE_PROPS_MAX = 2
 BATCH_MAX = 50
 SKU_LIST_MAX = 100
 LIMIT_MAX = 50
-ORDER_LIMIT_MAX = 100  # GetOrders pages up to 100
+ORDER_LIMIT_MAX = 100  # GetOrders pages up to 100 (order-api/getorders.json, limit)
+ORDER_OFFSET_MAX = 4500  # GetOrders offset "Max Size:4500" (order-api/getorders.json, offset)
 LIMIT_DEFAULT = 10
 OFFSET_MAX = 10_000
 IMAGE_BYTES_MAX = 3 * 1024 * 1024
@@ -728,31 +730,57 @@ class LazadaDialect:
         return _Reply(data)
 
     def _get_orders(self, call: _Call) -> _Reply:
-        """GetOrders by update_after (ISO 8601), oldest update first, paged by offset and limit."""
+        """GetOrders by update_after or created_after, sorted by updated_at or created_at, paged by offset and limit.
+
+        Source: lazykern/ecommerce-api-docs:data/raw/lazada/apis/order-api/getorders.json (parameters, error table and
+        the official sample in examples[].responseCode). Either update_after or created_after is mandatory; times are
+        ISO 8601 with offset (17 otherwise); limit at most 100 (19), offset at most 4500 (14); sort_direction ASC or
+        DESC (74), sort_by created_at or updated_at (75). The answer has the sample's shape and its types: count,
+        countTotal, order ids and items_count as strings, created_at / updated_at as 2018-02-09T22:44:30+08:00
+        (here in Jakarta time, +07:00), statuses the distinct statuses of the order's items. Of the sample's other
+        fields (buyer, addresses, prices, vouchers) the sandbox keeps none: it has no buyers. The docs give no default
+        sort: the sandbox's is created_at, DESC."""
         params = call.params
-        after = _date(params.get("update_after"))
-        if after is None and _date(params.get("created_after")) is None:
+        updated_from, created_from = _date(params.get("update_after")), _date(params.get("created_after"))
+        if updated_from is None and created_from is None:
             raise LazadaError("MissingParameter", "update_after or created_after is required")
-        invalid_limit = LazadaError("19", "E019: Invalid Limit")
-        limit = _bounded(params.get("limit"), ORDER_LIMIT_MAX, 1, ORDER_LIMIT_MAX, invalid_limit)
-        offset = _bounded(params.get("offset"), 0, 0, OFFSET_MAX, LazadaError("14", "E014: Invalid Offset"))
-        orders = self._store.orders(self.name, updated_from=after)
+        limit = _bounded(params.get("limit"), ORDER_LIMIT_MAX, 1, ORDER_LIMIT_MAX,
+                         LazadaError("19", f'E019: "{params.get("limit")}" Invalid Limit'))
+        offset = _bounded(params.get("offset"), 0, 0, ORDER_OFFSET_MAX,
+                          LazadaError("14", f'E014: "{params.get("offset")}" Invalid Offset'))
+        direction = (params.get("sort_direction") or "DESC").upper()
+        if direction not in ("ASC", "DESC"):
+            raise LazadaError("74", "E074: Invalid sort direction.")
+        column = params.get("sort_by") or "created_at"
+        if column not in ("created_at", "updated_at"):
+            raise LazadaError("75", "E075: Invalid sort filter.")
+        orders = [o for o in self._store.orders(self.name, updated_from=updated_from)
+                  if created_from is None or o.created_at >= created_from]
+        orders.sort(key=lambda o: (getattr(o, column), int(o.order_id)), reverse=direction == "DESC")
         page = orders[offset : offset + limit]
-        return _Reply({"count": len(page), "countTotal": len(orders), "orders": [
-            {"order_id": int(o.order_id), "order_number": int(o.order_id), "statuses": [_ORDER_STATUS[o.status]],
-             "items_count": o.quantity, "created_at": _lazada_time(o.created_at),
-             "updated_at": _lazada_time(o.updated_at)} for o in page]})
+        return _Reply({"count": str(len(page)), "countTotal": str(len(orders)), "orders": [
+            {"order_id": o.order_id, "order_number": o.order_id, "created_at": _iso_time(o.created_at),
+             "updated_at": _iso_time(o.updated_at), "items_count": str(o.quantity),
+             "statuses": [_ITEM_STATUS[o.status]]} for o in page]})
 
     def _get_order_items(self, call: _Call) -> _Reply:
-        """GetOrderItems: one entry per unit, as Lazada lists them."""
-        order_id = call.params.get("order_id") or ""
+        """GetOrderItems: one entry per unit, as Lazada lists them ("If an order is placed for two identical items, it
+        will still be responded to as two different objects with unique order item ids": the get-order guide).
+
+        Source: lazykern/ecommerce-api-docs:data/raw/lazada/apis/order-api/getorderitems.json (the official sample:
+        ids as strings, sku the seller SKU, created_at / updated_at as 2014-10-15 19:12:15 +0800, here +0700) and
+        its error table: an order not in the shop is 16 ("E016: "%s" Invalid Order ID"). Of the sample's other
+        fields the sandbox keeps none: it has no buyers, prices or parcels."""
+        order_id = call.params.get("order_id")
+        if not order_id:
+            raise _missing("order_id")
         found = self._store.orders(self.name, order_ids=[order_id])
         if not found:
-            raise LazadaError("16", "E016: Invalid Order ID")
+            raise LazadaError("16", f'E016: "{order_id}" Invalid Order ID')
         o = found[0]
-        return _Reply([{"order_item_id": int(o.order_id) * 100 + n, "order_id": int(o.order_id), "sku": o.seller_sku,
-                        "status": _ORDER_STATUS[o.status], "created_at": _lazada_time(o.created_at),
-                        "updated_at": _lazada_time(o.updated_at)} for n in range(o.quantity)])  # type: ignore[arg-type]
+        return _Reply([{"order_item_id": str(int(o.order_id) * 100 + n), "order_id": o.order_id,  # type: ignore[arg-type]
+                        "sku": o.seller_sku, "status": _ITEM_STATUS[o.status], "created_at": _item_time(o.created_at),
+                        "updated_at": _item_time(o.updated_at)} for n in range(o.quantity)])
 
     def _get_item(self, call: _Call) -> _Reply:
         params = call.params
@@ -1014,12 +1042,20 @@ def _seller_sku_list(text: str | None) -> set[str] | None:
     return set(skus)
 
 
-_ORDER_STATUS = {"placed": "ready_to_ship", "cancelled": "canceled", "returned": "returned"}
+# The sandbox's order states as Lazada's item statuses (order-api/getorders.json `statuses`; the order-status-flow
+# guide): a paid order waits as pending until it is packed; a cancellation is canceled, a buyer's return returned.
+_ITEM_STATUS = {"placed": "pending", "cancelled": "canceled", "returned": "returned"}
+_JAKARTA = timezone(timedelta(hours=7))
 
 
-def _lazada_time(seconds: int) -> str:
-    """Lazada's order times: local Jakarta time with its offset, e.g. 2026-11-29 17:00:00 +0700."""
-    return datetime.fromtimestamp(seconds, tz=timezone(timedelta(hours=7))).strftime("%Y-%m-%d %H:%M:%S %z")
+def _iso_time(seconds: int) -> str:
+    """GetOrders' order times: ISO 8601 with offset, e.g. 2018-02-09T22:44:30+08:00 (here Jakarta time)."""
+    return datetime.fromtimestamp(seconds, tz=_JAKARTA).isoformat(timespec="seconds")
+
+
+def _item_time(seconds: int) -> str:
+    """GetOrderItems' times: 2014-10-15 19:12:15 +0800 (here Jakarta time, +0700)."""
+    return datetime.fromtimestamp(seconds, tz=_JAKARTA).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def _date(text: str | None) -> int | None:
