@@ -37,6 +37,11 @@ to 50 SKUs of any products (sellable stock: what buyers can order); prices go th
 activate API, so relist is `/product/update` with every SKU's Status active. Variants are added by
 `/product/update` with `AssociatedSku` and removed by `/product/remove` (`sku_id_list`).
 
+Orders: GetOrders by update_after, then GetOrderItems per order (one entry per unit). Times come in two documented
+forms, GetOrders' ISO 8601 with offset and GetOrderItems' `2014-10-15 19:12:15 +0800`; both are read, and an order
+whose time cannot be read in either, or that GetOrderItems does not know (16), is left out and logged, never given
+the time of the pull. Every documented item status is placed, cancelled or returned (`_ITEM_STATUS`).
+
 Tokens (`connector.adapters.tokens`): the TokenStore's pair wins over the config's (unless the config carries a
 newly authorised refresh token). An `IllegalAccessToken` answer triggers one refresh (under a lock; the new pair is
 saved before it is used: Lazada does not promise the old refresh token survives) and one retry; a token whose stored
