@@ -276,18 +276,16 @@ CHANNELS = ("shopee", "lazada", "tiktokshop")
 SKU = "LPUJI-DMP-00"
 
 
-class Shops:
-    """One institution's catalog listed on Shopee, Lazada and TikTok Shop of one sandbox."""
-
-    def __init__(self, tmp_path: Path, sandbox_url: str, stock: int = 3):
-        self.dir, self.url = tmp_path, sandbox_url
-        (tmp_path / "img").mkdir(exist_ok=True)
-        (tmp_path / "img" / "a.png").write_bytes(png(1))
-        channels = "".join(
-            f"  - name: {name}\n    adapter: {name}\n    endpoint: {sandbox_url}\n    credentials: "
-            f"{json.dumps(default_credentials(name))}\n" for name in CHANNELS)
-        self.config = tmp_path / "pasindo.yaml"
-        self.config.write_text(f"""
+def three_channel_config(folder: Path, sandbox_url: str, credentials: dict[str, dict[str, str]] | None = None) -> Path:
+    """`folder/pasindo.yaml`: institution lapas-uji (catalog `katalog.csv`, prefix LPUJI) on Shopee, Lazada and TikTok
+    Shop of the sandbox at `sandbox_url`, with each dialect's default credentials (overridden per channel by
+    `credentials`)."""
+    given = credentials or {}
+    channels = "".join(
+        f"  - name: {name}\n    adapter: {name}\n    endpoint: {sandbox_url}\n    credentials: "
+        f"{json.dumps({**default_credentials(name), **given.get(name, {})})}\n" for name in CHANNELS)
+    config = folder / "pasindo.yaml"
+    config.write_text(f"""
 state_dir: state
 institutions:
   - code: lapas-uji
@@ -297,6 +295,28 @@ institutions:
     sku_prefix: LPUJI
 channels:
 {channels}""", encoding="utf-8")
+    return config
+
+
+def shown_stock(sandbox_url: str, seller_sku: str) -> dict[str, int]:
+    """The stock of the listing selling `seller_sku` on each of the three channels, as the marketplace shows it."""
+    out = {}
+    for name in CHANNELS:
+        items = requests.get(f"{sandbox_url}/_sandbox/items", params={"dialect": name}, timeout=10).json()["items"]
+        (item,) = [i for i in items if i["seller_sku"] == seller_sku or any(v["seller_sku"] == seller_sku
+                                                                          for v in i.get("variants") or [])]
+        out[name] = item["stock"]
+    return out
+
+
+class Shops:
+    """One institution's catalog listed on Shopee, Lazada and TikTok Shop of one sandbox."""
+
+    def __init__(self, tmp_path: Path, sandbox_url: str, stock: int = 3):
+        self.dir, self.url = tmp_path, sandbox_url
+        (tmp_path / "img").mkdir(exist_ok=True)
+        (tmp_path / "img" / "a.png").write_bytes(png(1))
+        self.config = three_channel_config(tmp_path, sandbox_url)
         self.set_stock(stock)
 
     def set_stock(self, stock: int) -> None:
@@ -315,13 +335,7 @@ channels:
 
     def stock(self) -> dict[str, int]:
         """The listing's stock on each channel, as the marketplace shows it."""
-        out = {}
-        for name in CHANNELS:
-            items = requests.get(f"{self.url}/_sandbox/items", params={"dialect": name}, timeout=10).json()["items"]
-            (item,) = [i for i in items if i["seller_sku"] == SKU or any(v["seller_sku"] == SKU
-                                                                          for v in i.get("variants") or [])]
-            out[name] = item["stock"]
-        return out
+        return shown_stock(self.url, SKU)
 
     def order(self, dialect: str, quantity: int = 1) -> str:
         answer = requests.post(f"{self.url}/_sandbox/orders", json={"dialect": dialect, "seller_sku": SKU,

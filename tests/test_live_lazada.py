@@ -3,7 +3,6 @@ the order as the sandbox's Lazada dialect sends it (GetOrders' ISO 8601 times, G
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from contextlib import closing
@@ -18,9 +17,8 @@ from click.testing import CliRunner
 from connector.adapters.lazada import sign
 from connector.cli import main
 from connector.sandbox import SandboxServer, default_credentials
-from tests.helpers import HEADER, png
+from tests.helpers import HEADER, png, shown_stock, three_channel_config
 
-CHANNELS = ("shopee", "lazada", "tiktokshop")
 SKU = "LPUJI-DMP-00"
 
 
@@ -38,20 +36,7 @@ def shop(tmp_path: Path, url: str, stock: int) -> Path:
     (tmp_path / "img" / "a.png").write_bytes(png(1))
     row = f"DMP-00;Dompet Kulit Sapi Asli Pria Model 00;Fashion / Dompet;Rp150.000;{stock};120;img/a.png;;;"
     (tmp_path / "katalog.csv").write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
-    channels = "".join(f"  - name: {name}\n    adapter: {name}\n    endpoint: {url}\n    credentials: "
-                       f"{json.dumps(default_credentials(name))}\n" for name in CHANNELS)
-    config = tmp_path / "pasindo.yaml"
-    config.write_text(f"""
-state_dir: state
-institutions:
-  - code: lapas-uji
-    name: Lapas Kelas IIB Uji
-    type: lapas
-    catalog: {{path: katalog.csv}}
-    sku_prefix: LPUJI
-channels:
-{channels}""", encoding="utf-8")
-    return config
+    return three_channel_config(tmp_path, url)
 
 
 def sync(config: Path, *args: str) -> None:
@@ -60,12 +45,7 @@ def sync(config: Path, *args: str) -> None:
 
 
 def stock(url: str) -> dict[str, int]:
-    shown = {}
-    for name in CHANNELS:
-        items = requests.get(f"{url}/_sandbox/items", params={"dialect": name}, timeout=10).json()["items"]
-        (item,) = [i for i in items if i["seller_sku"] == SKU or any(v["seller_sku"] == SKU for v in i["variants"])]
-        shown[name] = item["stock"]
-    return shown
+    return shown_stock(url, SKU)
 
 
 def lazada_orders(url: str) -> list[dict[str, Any]]:

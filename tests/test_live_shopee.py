@@ -15,10 +15,9 @@ import requests
 from click.testing import CliRunner
 
 from connector.cli import main
-from connector.sandbox import SandboxServer, default_credentials
-from tests.helpers import HEADER, png, sandbox_stats
+from connector.sandbox import SandboxServer
+from tests.helpers import HEADER, png, sandbox_stats, shown_stock, three_channel_config
 
-CHANNELS = ("shopee", "lazada", "tiktokshop")
 WALLET, BAG = "LPUJI-DMP-00", "LPUJI-TAS-01"
 
 
@@ -30,21 +29,7 @@ class Shops:
         (tmp_path / "img").mkdir(exist_ok=True)
         (tmp_path / "img" / "a.png").write_bytes(png(1))
         (tmp_path / "img" / "b.png").write_bytes(png(2))
-        credentials = {name: {**default_credentials(name), **(shopee or {} if name == "shopee" else {})}
-                       for name in CHANNELS}
-        channels = "".join(f"  - name: {name}\n    adapter: {name}\n    endpoint: {sandbox_url}\n    credentials: "
-                           f"{json.dumps(credentials[name])}\n" for name in CHANNELS)
-        self.config = tmp_path / "pasindo.yaml"
-        self.config.write_text(f"""
-state_dir: state
-institutions:
-  - code: lapas-uji
-    name: Lapas Kelas IIB Uji
-    type: lapas
-    catalog: {{path: katalog.csv}}
-    sku_prefix: LPUJI
-channels:
-{channels}""", encoding="utf-8")
+        self.config = three_channel_config(tmp_path, sandbox_url, {"shopee": shopee or {}})
         self.set_stock(wallet=5, bag=5)
 
     def set_stock(self, *, wallet: int, bag: int) -> None:
@@ -59,13 +44,7 @@ channels:
 
     def stock(self, sku: str) -> dict[str, int]:
         """The listing's stock on each channel, as the marketplace shows it."""
-        out = {}
-        for name in CHANNELS:
-            items = requests.get(f"{self.url}/_sandbox/items", params={"dialect": name}, timeout=10).json()["items"]
-            (item,) = [i for i in items if i["seller_sku"] == sku or any(v["seller_sku"] == sku
-                                                                          for v in i.get("variants") or [])]
-            out[name] = item["stock"]
-        return out
+        return shown_stock(self.url, sku)
 
     def order(self, dialect: str, sku: str, quantity: int = 1) -> str:
         answer = requests.post(f"{self.url}/_sandbox/orders", json={"dialect": dialect, "seller_sku": sku,
