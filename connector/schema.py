@@ -165,6 +165,7 @@ class Product(BaseModel):
     height_cm: Annotated[int, Field(gt=0)] | None = None
     images: Annotated[list[str], Field(max_length=IMAGES_MAX)] = []  # https URLs or absolute file paths
     variants: Annotated[list[Variant], Field(max_length=VARIANTS_MAX)] = []
+    material: Annotated[str, Field(max_length=100)] | None = None  # "Kulit Sapi", "Katun", "Rotan"
     food_permit: FoodPermit | None = None
     halal: str | None = None
     expiry: date | None = None

@@ -33,6 +33,7 @@ class ErrorClass(StrEnum):
     AUTH = "auth"
     NOT_FOUND = "not_found"
     UNKNOWN_OUTCOME = "unknown_outcome"
+    PENDING = "pending"  # the marketplace cannot take it yet (audit): a later run sends it
     GUARD = "guard"  # not an adapter's: a guard of the sync held the operation back
 
 
@@ -87,6 +88,13 @@ class UnknownOutcome(AdapterError):
     error_class: ErrorClass = ErrorClass.UNKNOWN_OUTCOME
 
 
+class Pending(AdapterError):
+    """The marketplace cannot take this change yet (a product still in review/audit): not a failure; the ledger
+    does not move, so a later run sends it again."""
+
+    error_class: ErrorClass = ErrorClass.PENDING
+
+
 # -- what the sync engine hands an adapter -------------------------------------------------------------------
 
 
@@ -108,6 +116,19 @@ class ListingVariant:
 
 
 @dataclass(frozen=True)
+class AttributeValue:
+    """One category attribute of a listing, as the sync filled it from the channel's `CategoryAttribute`.
+
+    `value` is the text to send: an option's name, or a custom value (a date as YYYY-MM-DD, a number as digits);
+    `option_id` is the option's id on the channel when the value is one of the attribute's options."""
+
+    attribute_id: str
+    name: str  # the attribute's name on the channel (Lazada sends attributes by name)
+    value: str
+    option_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Listing:
     """What one channel should show for one product: channel-ready, money in whole rupiah, weight in grams."""
 
@@ -125,7 +146,7 @@ class Listing:
     width_cm: int | None = None
     height_cm: int | None = None
     brand: str = "No Brand"
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: tuple[AttributeValue, ...] = ()  # the category's attributes as filled by the sync (see below)
 
     def sku_prices(self) -> dict[str, int]:
         return {v.seller_sku: v.price for v in self.variants} or {self.seller_sku: self.price}
@@ -164,6 +185,48 @@ class OrderLine:
     status: str
     at: datetime
     unit_price: int | None = None  # whole rupiah per unit, as the marketplace reported it; None: not read
+
+
+# -- what a channel says about its categories -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelCategory:
+    """One node of a channel's category tree. Only a leaf takes listings."""
+
+    id: str
+    name: str
+    parent_id: str | None
+    leaf: bool
+
+
+class AttributeInput(StrEnum):
+    """How a custom (non-option) value of an attribute is written."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"  # the sync fills YYYY-MM-DD; the adapter writes the marketplace's own form
+
+
+@dataclass(frozen=True)
+class AttributeOption:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CategoryAttribute:
+    """A product attribute a channel's category asks for (sales/variation attributes excluded).
+
+    `options` are the values the channel offers; `custom` says whether a value outside them is accepted."""
+
+    id: str
+    name: str
+    mandatory: bool
+    options: tuple[AttributeOption, ...] = ()
+    custom: bool = True
+    input: AttributeInput = AttributeInput.TEXT
+    multiple: bool = False
 
 
 ORDER_OVERLAP_SECONDS = 300  # each pull re-reads this much before the cursor: late-indexed updates are not missed
@@ -323,6 +386,21 @@ class Adapter(ABC):
 
         Optional for plug-ins: without it, the channel's sales are not shared with the other channels."""
         raise NotImplementedError(f"the {self.name} adapter cannot read orders (Adapter.orders)")
+
+    def categories(self) -> list[ChannelCategory]:
+        """The shop's whole category tree (parents and leaves), in the language the listings are written in.
+
+        Optional for plug-ins: without it (and `attributes`), the sync checks no category and fills no attribute
+        before a create; the marketplace's own refusals are all there is."""
+        raise NotImplementedError(f"the {self.name} adapter cannot read the category tree (Adapter.categories)")
+
+    def attributes(self, category_id: str) -> list[CategoryAttribute]:
+        """The product attributes of one leaf category, with which are mandatory and their options."""
+        raise NotImplementedError(f"the {self.name} adapter cannot read category attributes (Adapter.attributes)")
+
+    # documented neutral values, by attribute name (compared ignoring case and punctuation): what the sync may
+    # send for a mandatory attribute nothing else fills, where the marketplace documents such a value
+    neutral_values: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod
     def create(self, listing: Listing, intent_id: str) -> Remote:

@@ -441,7 +441,7 @@ class LazadaAdapter(Adapter):
             raise Invalid(f"Lazada shows at most {MAX_IMAGES} images per product, the listing has "
                           f"{len(listing.images)}")
         attributes: dict[str, Any] = {
-            **{str(name): value for name, value in listing.attributes.items()},
+            **{attribute.name: attribute.value for attribute in listing.attributes},
             "name": listing.name,
             "description": listing.description,
             "brand": listing.brand if listing.brand in self.options.brand_ids else "No Brand",

@@ -60,6 +60,7 @@ from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
+    AttributeValue,
     AuthError,
     Capabilities,
     Change,
@@ -749,22 +750,17 @@ def _option_lists(tier_variation: Sequence[Mapping[str, Any]]) -> list[tuple[str
     return [(tier["name"], [option["option"] for option in tier["option_list"]]) for tier in tier_variation]
 
 
-def _attribute_list(attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """listing.attributes as Shopee's attribute_list: {attribute_id: value_id (int) | value name (str) | a list}."""
+def _attribute_list(attributes: Sequence[AttributeValue]) -> list[dict[str, Any]]:
+    """The listing's filled attributes as Shopee's attribute_list: an option by its value_id, a custom value as
+    `original_value_name` with value_id 0."""
     result: list[dict[str, Any]] = []
-    for attribute_id, value in attributes.items():
-        if not str(attribute_id).isdigit():
-            raise Invalid(f"attribute {attribute_id!r}: Shopee needs a numeric attribute id (see get_attributes)")
-        values = value if isinstance(value, list) else [value]
-        result.append(
-            {
-                "attribute_id": int(attribute_id),
-                "attribute_value_list": [
-                    {"value_id": v} if isinstance(v, int) else {"value_id": 0, "original_value_name": str(v)}
-                    for v in values
-                ],
-            }
-        )
+    for attribute in attributes:
+        if not attribute.attribute_id.isdigit():
+            raise Invalid(f"attribute {attribute.attribute_id!r}: Shopee needs a numeric attribute id "
+                          "(see get_attribute_tree)")
+        value = ({"value_id": int(attribute.option_id)} if attribute.option_id and attribute.option_id.isdigit()
+                 else {"value_id": 0, "original_value_name": attribute.value})
+        result.append({"attribute_id": int(attribute.attribute_id), "attribute_value_list": [value]})
     return result
 
 

@@ -79,6 +79,7 @@ from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
+    AttributeValue,
     AuthError,
     Capabilities,
     Change,
@@ -709,15 +710,13 @@ def _html(text: str) -> str:
     return "".join(f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>" for block in blocks)
 
 
-def _product_attributes(attributes: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """listing.attributes as TikTok's product_attributes: {attribute_id: value_id (int) | value name (str) | a list}."""
+def _product_attributes(attributes: Sequence[AttributeValue]) -> list[dict[str, Any]]:
+    """The listing's filled attributes as TikTok's product_attributes: an option by id, a custom value by name."""
     result: list[dict[str, Any]] = []
-    for attribute_id, value in attributes.items():
-        if not str(attribute_id).isdigit():
-            raise Invalid(f"attribute {attribute_id!r}: TikTok Shop needs a numeric attribute id (see Get Attributes)")
-        values = value if isinstance(value, list) else [value]
-        result.append({
-            "id": str(attribute_id),
-            "values": [{"id": str(v)} if isinstance(v, int) else {"name": str(v)} for v in values],
-        })
+    for attribute in attributes:
+        if not attribute.attribute_id.isdigit():
+            raise Invalid(f"attribute {attribute.attribute_id!r}: TikTok Shop needs a numeric attribute id "
+                          "(see Get Attributes)")
+        value = {"id": attribute.option_id} if attribute.option_id else {"name": attribute.value}
+        result.append({"id": attribute.attribute_id, "values": [value]})
     return result

@@ -23,7 +23,7 @@ PARSERS = ("text", "price", "int", "weight", "dimension", "date", "bool", "list"
 FIELDS = {
     "sku", "parent_sku", "name", "description", "category", "price", "stock", "unit", "weight_g",
     "length_cm", "width_cm", "height_cm", "images", "option_name_1", "option_value_1", "option_name_2",
-    "option_value_2", "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker",
+    "option_value_2", "material", "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker",
     "maker_consent",
 }
 REQUIRED_FIELDS = ("sku", "name", "price", "stock", "category")

@@ -48,7 +48,7 @@ _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
 PRODUCT_FIELDS = (
     "name", "description", "category", "unit", "weight_g", "length_cm", "width_cm", "height_cm", "images",
-    "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent",
+    "material", "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent",
 )
 VARIANT_FIELDS = ("sku", "price", "stock", "option_name_1", "option_value_1", "option_name_2", "option_value_2")
 
@@ -354,6 +354,7 @@ class _Reading:
         out["ready_to_eat"], out["made_to_order"] = flags["ready_to_eat"], flags["made_to_order"]
         self._food(cell, rejects, out)
         out["halal"] = _text(cell("halal")[2]) or None
+        out["material"] = (plain_text(_text(cell("material")[2])) or self._default("material") or "")[:100] or None
         out["images"] = self._images(sources["images"], rejects)
 
         maker = plain_text(_text(cell("maker")[2]))
