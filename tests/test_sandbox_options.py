@@ -21,7 +21,7 @@ from tests.helpers import child_python, sandbox_stats
 # The documented command line (DESIGN.md, Outside contracts -> Sandbox), plus the timeout hold.
 EVERY_OPTION = ["--host", "127.0.0.2", "--port", "9999", "--state", "var/sandbox.db", "--seed", "7",
                 "--fail-rate", "0.1", "--timeout-rate", "0.05", "--throttle-rate", "0.2", "--latency-ms", "15",
-                "--rate-limit", "20", "--timeout-seconds", "0.5"]
+                "--rate-limit", "20", "--timeout-seconds", "0.5", "--audit-seconds", "5"]
 
 
 def _serve_command() -> click.Command:
@@ -48,7 +48,7 @@ def test_both_command_lines_have_the_same_options_with_the_same_defaults() -> No
 def test_the_command_lines_offer_every_declared_option() -> None:
     assert [option.field for option in command_options()] == [declared.name for declared in fields(SandboxOptions)]
     assert {"--host", "--port", "--state", "--seed", "--fail-rate", "--timeout-rate", "--throttle-rate",
-            "--latency-ms", "--rate-limit", "--timeout-seconds"} == set(_click_defaults())
+            "--latency-ms", "--rate-limit", "--timeout-seconds", "--audit-seconds"} == set(_click_defaults())
 
 
 def test_an_operator_gets_the_known_port_and_a_library_caller_a_free_one() -> None:

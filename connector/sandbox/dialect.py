@@ -79,6 +79,7 @@ class Settings:
     """Knobs every dialect reads. ``clock`` is Unix seconds; tests may replace it."""
 
     clock: Callable[[], float] = time.time
+    audit_seconds: float = 0.0  # how long a new or edited product stays in review, where the marketplace reviews
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,16 @@ class SandboxOptions:
     latency_ms: int = _option(0, int, "delay in milliseconds added to every answer")
     rate_limit: float | None = _option(None, float, "requests per second per marketplace before answers are throttled")
     timeout_seconds: float = _option(30.0, float, "how long a timeout fault holds the connection")
+    # Library callers (tests, `endpoint: sandbox`) get products live at once; `sandbox serve` reviews them a while,
+    # as a marketplace that audits new products does. 0 means at once.
+    audit_seconds: float = _option(0.0, float, "seconds a new or edited product stays in review (audit) where the "
+                                   "marketplace reviews products; 0: live at once", command_default=30.0)
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must not be negative, got {self.latency_ms}")
+        if self.audit_seconds < 0:
+            raise ValueError(f"audit_seconds must not be negative, got {self.audit_seconds}")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ValueError(f"rate limit must be positive, got {self.rate_limit}")
 

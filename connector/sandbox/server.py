@@ -42,7 +42,7 @@ class SandboxServer:
         opts = self.options
         self._address = (opts.host, opts.port)
         self._state_path = Path(opts.state_path) if opts.state_path is not None else None
-        self._settings = Settings()
+        self._settings = Settings(audit_seconds=opts.audit_seconds)
         self._faults = FaultInjector(
             opts.seed, fail_rate=opts.fail_rate, timeout_rate=opts.timeout_rate, throttle_rate=opts.throttle_rate
         )
