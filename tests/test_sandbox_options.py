@@ -62,13 +62,13 @@ def test_both_command_lines_read_the_same_values() -> None:
     assert from_click == from_argparse
     assert SandboxOptions(**from_click) == SandboxOptions(
         host="127.0.0.2", port=9999, state_path=Path("var/sandbox.db"), seed=7, fail_rate=0.1, timeout_rate=0.05,
-        throttle_rate=0.2, latency_ms=15, rate_limit=20.0, timeout_seconds=0.5)
+        throttle_rate=0.2, latency_ms=15, rate_limit=20.0, timeout_seconds=0.5, audit_seconds=5.0)
 
 
 def test_both_command_lines_default_to_the_declared_options() -> None:
     from_click = _serve_command().make_context("serve", []).params
     assert from_click == vars(argument_parser().parse_args([]))
-    assert SandboxOptions(**from_click) == SandboxOptions(port=DEFAULT_PORT)
+    assert SandboxOptions(**from_click) == SandboxOptions(port=DEFAULT_PORT, audit_seconds=30.0)
 
 
 @pytest.mark.parametrize(("args", "message"), [
