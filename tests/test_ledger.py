@@ -134,7 +134,7 @@ def written_before(tmp_path: Path) -> Path:
 def test_a_ledger_written_before_the_stores_opens_and_reads_as_before(tmp_path):
     ledger = Ledger(written_before(tmp_path))
     try:
-        assert ledger.schema_version() == SCHEMA_VERSION == 5 and ledger.integrity() == "ok"
+        assert ledger.schema_version() == SCHEMA_VERSION == 6 and ledger.integrity() == "ok"
         bindings = ledger.bindings.all("shopee")
         assert sorted(bindings) == ["lapas-a:X", "lapas-a:Y", "lapas-a:Z"]
         x, y, z = bindings["lapas-a:X"], bindings["lapas-a:Y"], bindings["lapas-a:Z"]

@@ -116,6 +116,8 @@ class Gateway:
                 return self._end_order(order_id, _ORDER_ENDS[action], request)
         if route == ("POST", "/_sandbox/reserved_stock"):
             return self._reserve(request)
+        if route == ("POST", "/_sandbox/categories/hide"):
+            return self._hide_category(request)
         if route == ("GET", "/_sandbox/stats"):
             return _json(200, self._stats())
         if route == ("POST", "/_sandbox/reset"):
@@ -171,6 +173,27 @@ class Gateway:
             except OrderError as err:
                 return _json(409, {"error": "order", "message": str(err)})
         return _json(200, {"order_id": order_id})
+
+    def _hide_category(self, request: Request) -> Response:
+        """A category the marketplace withdrew: ``{"dialect", "category_id"}``; the dialect's tree no longer shows
+        it and creates in it are refused as in an unknown category (its ``hide_category``)."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _json(400, {"error": "bad_request", "message": "the body must be a JSON object"})
+        name = str(body.get("dialect") or "")
+        hide = getattr(self._dialects.get(name), "hide_category", None)
+        if hide is None:
+            holding = sorted(n for n, d in self._dialects.items() if hasattr(d, "hide_category"))
+            return _json(400, {"error": "unknown_dialect", "message": f"dialect must be one of {holding}"})
+        category_id = body.get("category_id")
+        if isinstance(category_id, bool) or not isinstance(category_id, int | str) or str(category_id) == "":
+            return _json(400, {"error": "bad_request", "message": "category_id (a number or a text) is required"})
+        if not hide(str(category_id)):
+            return _json(404, {"error": "not_found", "message": f"{name} has no category {category_id}"})
+        return _json(200, {"dialect": name, "hidden": str(category_id)})
 
     def _reserve(self, request: Request) -> Response:
         """Stock held by a promotion: ``{"dialect", "seller_sku", "reserved"}``, for dialects whose marketplace

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from connector.adapters.base import Image, Listing, ListingVariant
+from connector.adapters.base import AttributeValue, Image, Listing, ListingVariant
 from connector.category_maps import CategoryMap, CategoryMapError
 from connector.config import ChannelConfig, PriceRule, StockRule
 from connector.schema import PRICE_MAX, PRICE_MIN, Product
@@ -92,13 +92,15 @@ class Desired:
     adapter — built only when an operation needs it, since most products need none on most runs."""
 
     __slots__ = ("parts", "key", "institution", "seller_sku", "variant_skus", "category_id", "prices", "stock",
-                 "active", "content_fp", "stock_keys", "_listing")
+                 "active", "content_fp", "stock_keys", "attributes", "_listing")
 
     def __init__(self, parts: ProductParts, channel: ChannelConfig, category_id: int | str, prefix: str | None,
-                 sold: Mapping[str, int] = NOTHING_SOLD):
-        """`sold`: units sold on every channel since the catalog's figure was set, by stock key."""
+                 sold: Mapping[str, int] = NOTHING_SOLD, attributes: tuple[AttributeValue, ...] = ()):
+        """`sold`: units sold on every channel since the catalog's figure was set, by stock key; `attributes`: the
+        category's attributes as filled for this channel."""
         product = parts.product
         self.parts = parts
+        self.attributes = attributes
         self.key, self.institution, self.category_id = product.key, product.institution, category_id
         self.seller_sku = seller_sku(product.sku, prefix)
         self.variant_skus = tuple(seller_sku(v.sku, prefix) for v in product.variants)
@@ -116,7 +118,12 @@ class Desired:
             self.stock_keys = {self.seller_sku: key}
             self.stock = {self.seller_sku: channel_stock(available_stock(product.stock, sold.get(key, 0)), rule)}
         self.active = not (channel.stock.delist_at_zero and sum(self.stock.values()) == 0)
-        self.content_fp = fingerprint((parts.digest, category_id, prefix, BRAND))
+        # attributes join the fingerprint only when there are some, so a channel without category rules keeps the
+        # fingerprints its listings were acknowledged with
+        content = (parts.digest, category_id, prefix, BRAND)
+        if attributes:
+            content += (tuple((a.attribute_id, a.value, a.option_id) for a in attributes),)
+        self.content_fp = fingerprint(content)
         self._listing: Listing | None = None
 
     @property
@@ -130,6 +137,7 @@ class Desired:
                 category_id=self.category_id, price=min(self.prices.values()), stock=sum(self.stock.values()),
                 weight_g=product.weight_g, images=self.parts.images, variants=variants, brand=BRAND,
                 length_cm=product.length_cm, width_cm=product.width_cm, height_cm=product.height_cm,
+                attributes=self.attributes,
             )
         return self._listing
 
@@ -163,6 +171,7 @@ class Candidate(NamedTuple):
     parts: ProductParts
     category_id: int | str
     prefix: str | None
+    attributes: tuple[AttributeValue, ...] = ()
 
     def seller_skus(self) -> list[str]:
         """The product's own seller SKU, then its variants'."""
@@ -181,4 +190,5 @@ def desired_state(candidates: Mapping[str, Candidate], channel: ChannelConfig,
                   sold: Mapping[str, int] = NOTHING_SOLD) -> dict[str, Desired]:
     """Every desired listing of one channel, by product key: the channel's candidates under its rules, less the
     units sold on every channel (by stock key)."""
-    return {key: Desired(c.parts, channel, c.category_id, c.prefix, sold) for key, c in candidates.items()}
+    return {key: Desired(c.parts, channel, c.category_id, c.prefix, sold, c.attributes)
+            for key, c in candidates.items()}

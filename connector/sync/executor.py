@@ -23,6 +23,7 @@ from connector.adapters.base import (
     Invalid,
     NotFound,
     Outcome,
+    Pending,
     Remote,
     batched,
 )
@@ -55,7 +56,7 @@ class ChannelResult:
     interrupted: bool = False
 
     def failed(self) -> int:
-        return sum(n for key, n in self.counts.items() if key.outcome != ItemOutcome.OK)
+        return sum(n for key, n in self.counts.items() if key.outcome not in (ItemOutcome.OK, ItemOutcome.PENDING))
 
 
 class ChannelExecutor:
@@ -353,6 +354,8 @@ def _status(active: bool) -> ListingStatus:
 
 
 def _failure(error: AdapterError | None) -> ItemOutcome:
+    if isinstance(error, Pending):
+        return ItemOutcome.PENDING
     return ItemOutcome.INVALID if isinstance(error, Invalid) else ItemOutcome.FAILED
 
 

@@ -55,6 +55,7 @@ class ItemOutcome(StrEnum):
     FAILED = "failed"
     INVALID = "invalid"  # the channel (or the connector, before any call) refused the item's data
     HELD = "held"  # a guard held it back
+    PENDING = "pending"  # the channel cannot take it yet (a product in review): a later run sends it; no problem
     SKIPPED = "skipped"
 
 

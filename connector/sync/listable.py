@@ -1,21 +1,27 @@
 """Which products each channel can list in this run, and why not the others (pure).
 
 A product cannot be listed on a channel when the channel's category map has no category for it (or cannot be
-read), when one of its images went missing, or when another product would share a seller SKU with it on that
-channel: then both are held back, each naming the other. What cannot be listed is untouchable too: its listing,
-if it has one, stays as it is. Stock plays no part here: units sold are counted for the listable products only.
+read), when the channel's own tree does not have that category as a leaf, when a mandatory attribute of the
+category cannot be filled (`attributes.py`), when one of its images went missing, or when another product would
+share a seller SKU with it on that channel: then both are held back, each naming the other. What cannot be listed
+is untouchable too: its listing, if it has one, stays as it is. Stock plays no part here: units sold are counted
+for the listable products only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from connector.category_maps import CategoryMap, CategoryMapError
 from connector.config import ChannelConfig
+from connector.sync.attributes import fill_attributes
 from connector.sync.catalogs import CatalogReading, Offer
 from connector.sync.desired import Candidate
 from connector.sync.result import Unlisted
+from connector.sync.rules import ChannelRules
+
+NO_PROVINCES: Mapping[str, str | None] = {}
 
 
 @dataclass
@@ -26,14 +32,18 @@ class Listable:
     invalid: list[Unlisted] = field(default_factory=list)
 
 
-def listable(reading: CatalogReading, channel: ChannelConfig, categories: CategoryMap | CategoryMapError) -> Listable:
-    """The channel's candidates among the catalog's products, in catalog order."""
+def listable(reading: CatalogReading, channel: ChannelConfig, categories: CategoryMap | CategoryMapError,
+             rules: ChannelRules | str | None = None, provinces: Mapping[str, str | None] = NO_PROVINCES) -> Listable:
+    """The channel's candidates among the catalog's products, in catalog order.
+
+    `rules`: the channel's category rules (None: the channel has none to check; a text: why they could not be
+    read, which holds every product back); `provinces`: each institution's province, by institution code."""
     out = Listable(channel.name, untouchable=set(reading.untouchable.get(channel.name, ())))
     offered: list[tuple[str, Candidate]] = []
     for offer in reading.offers:
         if channel.name not in offer.channels:
             continue
-        candidate = _candidate(offer, categories)
+        candidate = _candidate(offer, categories, rules, provinces)
         if isinstance(candidate, str):
             out.untouchable.add(offer.product.key)
             out.invalid.append(Unlisted(channel.name, offer.product.institution, offer.product.key, candidate))
@@ -49,16 +59,30 @@ def listable(reading: CatalogReading, channel: ChannelConfig, categories: Catego
     return out
 
 
-def _candidate(offer: Offer, categories: CategoryMap | CategoryMapError) -> Candidate | str:
+def _candidate(offer: Offer, categories: CategoryMap | CategoryMapError, rules: ChannelRules | str | None,
+               provinces: Mapping[str, str | None]) -> Candidate | str:
     """The offer as the channel's candidate, or why it cannot be listed there."""
     if isinstance(categories, CategoryMapError):
         return str(categories)
+    if isinstance(rules, str):
+        return rules
     if isinstance(offer.parts, OSError):
         return str(offer.parts)
-    category_id = categories.lookup(offer.product.category)
+    product = offer.product
+    category_id = categories.lookup(product.category)
     if category_id is None:
-        return f"no category id for {offer.product.category} in {categories.source}"
-    return Candidate(offer.parts, category_id, offer.prefix)
+        return f"no category id for {product.category} in {categories.source}"
+    if rules is None:
+        return Candidate(offer.parts, category_id, offer.prefix)
+    problem = rules.category_problem(category_id)
+    if problem is not None:
+        return f"{problem} (mapped for {product.category} in {categories.source}; see `pasindo categories`)"
+    filled = fill_attributes(product, rules.attributes.get(str(category_id), ()), categories, rules.neutral,
+                             province=provinces.get(product.institution), channel=rules.channel,
+                             category_id=category_id, category_name=rules.path(category_id))
+    if isinstance(filled, str):
+        return filled
+    return Candidate(offer.parts, category_id, offer.prefix, filled)
 
 
 def sku_clashes(products: Iterable[tuple[str, list[str]]]) -> list[tuple[str, str]]:

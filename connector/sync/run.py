@@ -32,6 +32,7 @@ from connector.sync.ledger import Ledger
 from connector.sync.listable import Listable, listable
 from connector.sync.options import Progress, SyncOptions
 from connector.sync.result import ChannelLink, SyncResult
+from connector.sync.rules import channel_rules
 from connector.sync.sold import sold_units
 from connector.sync.summary import log_summary, report_invalid, report_refused, run_summary, still_refused
 
@@ -81,13 +82,13 @@ class Sync:
         return result
 
     def _steps(self, result: SyncResult, log: Any) -> None:
-        with catalog_heap():
-            reading = self._read(log, result.run_id)
-            listables = self._listable(reading)
-        result.rejects = reading.all_rejects()
-        result.invalid = [u for lst in listables.values() for u in lst.invalid]
-        report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox))
         with channel_endpoints(self.config, self.channels) as urls:
+            with catalog_heap():
+                reading = self._read(log, result.run_id)
+                listables = self._listable(reading, urls, log)
+            result.rejects = reading.all_rejects()
+            result.invalid = [u for lst in listables.values() for u in lst.invalid]
+            report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox))
             sold = sold_units(self.channels, {name: lst.candidates for name, lst in listables.items()}, self.ledger,
                               lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log,
                               dry_run=self.options.dry_run)
@@ -117,8 +118,17 @@ class Sync:
         report_rejects(reading.rejects, self.ledger, log, run_id)
         return reading
 
-    def _listable(self, reading: CatalogReading) -> dict[str, Listable]:
-        return {c.name: listable(reading, c, _category_map(self.config, c)) for c in self.channels}
+    def _listable(self, reading: CatalogReading, urls: dict[str, str], log: Any) -> dict[str, Listable]:
+        """Per channel: its category rules (read through its adapter, kept in the ledger), then what it can list."""
+        provinces = {i.code: i.province for i in self.config.institutions}
+        out = {}
+        for channel in self.channels:
+            categories = _category_map(self.config, channel)
+            rules = None if isinstance(categories, CategoryMapError) else channel_rules(
+                channel, categories.ids.values(), self.ledger.facts,
+                lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log, refresh=self.options.refresh_categories)
+            out[channel.name] = listable(reading, channel, categories, rules, provinces)
+        return out
 
     # -- the run record -------------------------------------------------------------------------------------
 
@@ -149,10 +159,10 @@ class Sync:
     def link(self) -> list[ChannelLink]:
         """Match every selected channel's listings to the catalogs and record the bindings (unless dry run)."""
         log = self.log.bind(run_id=None, trigger=self.options.trigger)
-        reading = self._read(log, None)
-        listables = self._listable(reading)
-        ctx = RunContext(self.config, self.options, self.ledger, log, readable=frozenset(reading.readable))
         with channel_endpoints(self.config, self.channels) as urls:
+            reading = self._read(log, None)
+            listables = self._listable(reading, urls, log)
+            ctx = RunContext(self.config, self.options, self.ledger, log, readable=frozenset(reading.readable))
             return [self._link_one(ctx, channel, urls[channel.name],
                                    desired_state(listables[channel.name].candidates, channel))
                     for channel in self.channels]

@@ -76,6 +76,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE orders ADD COLUMN unit_price INTEGER
     """,
+    # 6: what each channel said about its categories (tree, a leaf's attributes), kept as read, with when
+    """
+    CREATE TABLE channel_facts (
+        channel TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, fetched_at REAL NOT NULL,
+        PRIMARY KEY (channel, kind, key))
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
