@@ -58,10 +58,6 @@ class CategoryMap:
     def lookup(self, category: str) -> int | str | None:
         return self.ids.get(category) or self.ids.get(top_category(category))
 
-    def defaults_for(self, category: str) -> dict[str, str]:
-        """The default attribute values for a product of `category`: its own line over its top category's."""
-        return {**self.defaults.get(top_category(category), {}), **self.defaults.get(category, {})}
-
 
 def _category_id(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | str) or value == "":

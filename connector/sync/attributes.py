@@ -18,7 +18,7 @@ from datetime import date
 
 from connector.adapters.base import AttributeInput, AttributeValue, CategoryAttribute
 from connector.category_maps import ATTRIBUTE_SOURCES, CategoryMap
-from connector.schema import Product
+from connector.schema import Product, top_category
 
 _PERMIT_KINDS = {"pirt": "P-IRT", "bpom_md": "BPOM MD", "bpom_ml": "BPOM ML"}
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -97,13 +97,14 @@ def fill_attributes(product: Product, attributes: tuple[CategoryAttribute, ...],
                     neutral: Mapping[str, str], *, province: str | None = None, channel: str = "",
                     category_id: int | str = "", category_name: str = "") -> tuple[AttributeValue, ...] | str:
     """The product's values of the category's attributes, or why a mandatory one cannot be filled."""
-    defaults = categories.defaults_for(product.category)
+    own = categories.defaults.get(product.category, {})
+    top = categories.defaults.get(top_category(product.category), {})
     neutral_by_name = {norm(name): value for name, value in neutral.items()}
     filled: list[AttributeValue] = []
     for attribute in attributes:
         source = _keyed(categories.sources, attribute)
         tried = [product_value(product, source, province) if source in ATTRIBUTE_SOURCES else None,
-                 _keyed(defaults, attribute), neutral_by_name.get(norm(attribute.name))]
+                 _keyed(own, attribute) or _keyed(top, attribute), neutral_by_name.get(norm(attribute.name))]
         value = next((v for v in (resolve(attribute, t) for t in tried if t) if v is not None), None)
         if value is not None:
             filled.append(value)

@@ -1,0 +1,101 @@
+"""Filling a channel's category attributes from a product (pure): data, then defaults, then neutral values."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from connector.adapters.base import AttributeInput, AttributeOption, CategoryAttribute, ChannelCategory
+from connector.category_maps import CategoryMap
+from connector.schema import FoodPermit, Maker, Product, SourceRef
+from connector.sync.attributes import fill_attributes, resolve
+from connector.sync.rules import ChannelRules
+
+LEATHER = (AttributeOption("1", "Kulit"), AttributeOption("2", "Kulit Sintetis"), AttributeOption("3", "Kanvas"))
+MATERIAL = CategoryAttribute("100134", "Bahan", True, LEATHER, custom=False)
+ORIGIN = CategoryAttribute("100037", "Negara Asal", True, (AttributeOption("9", "Indonesia"),), custom=False)
+EXPIRY = CategoryAttribute("100999", "Tanggal Kedaluwarsa", True, input=AttributeInput.DATE)
+STYLE = CategoryAttribute("100500", "Gaya", False, (AttributeOption("5", "Kasual"),), custom=False)
+MAP = CategoryMap({"fashion": 1, "culinary": 2}, "shopee.yaml",
+                  sources={"Bahan": "material", "100037": "origin", "tanggal kedaluwarsa": "expiry"},
+                  defaults={"fashion": {"Bahan": "Kanvas"}, "fashion/dompet": {"bahan": "Kulit"}})
+PERMIT = FoodPermit(kind="pirt", number="1234567890123-45")
+
+
+def product(**changes) -> Product:
+    values = dict(institution="lapas-uji", sku="DMP-01", name="Dompet Kulit Sapi Asli Pria Coklat", description="",
+                  category="fashion/dompet", price=150_000, stock=5, weight_g=120,
+                  maker=Maker(credit="Karya WBP Lapas Uji"), source=SourceRef(file="k.csv", row=2))
+    values.update(changes)
+    return Product(**values)
+
+
+def test_the_products_own_data_comes_first_and_is_matched_to_an_option():
+    filled = fill_attributes(product(material="Kulit Sapi Asli"), (MATERIAL, ORIGIN), MAP, {})
+    assert [(a.attribute_id, a.value, a.option_id) for a in filled] == [("100134", "Kulit", "1"),
+                                                                         ("100037", "Indonesia", "9")]
+
+
+def test_the_longest_option_named_in_the_text_wins():
+    assert resolve(MATERIAL, "kulit sintetis premium").option_id == "2"
+    assert resolve(MATERIAL, "Rotan") is None  # no such option, and the attribute takes no custom value
+
+
+def test_without_data_the_category_default_then_the_top_categorys_serves():
+    assert fill_attributes(product(), (MATERIAL,), MAP, {})[0].value == "Kulit"
+    assert fill_attributes(product(category="fashion/tas"), (MATERIAL,), MAP, {})[0].value == "Kanvas"
+
+
+def test_a_neutral_value_serves_last_and_an_optional_attribute_is_sent_only_when_filled():
+    unmapped = CategoryMap({"fashion": 1}, "m.yaml")
+    filled = fill_attributes(product(), (ORIGIN, STYLE), unmapped, {"negara asal": "Indonesia"})
+    assert [a.attribute_id for a in filled] == ["100037"]
+
+
+def test_an_unfillable_mandatory_attribute_names_itself_the_category_and_where_to_add_it():
+    coffee = product(category="culinary/kopi", food_permit=PERMIT)
+    why = fill_attributes(coffee, (EXPIRY,), MAP, {}, channel="shopee", category_id=2, category_name="Makanan > Kopi")
+    assert isinstance(why, str)
+    assert "Tanggal Kedaluwarsa" in why and "100999" in why and "2 (Makanan > Kopi)" in why
+    assert "expiry date" in why and "culinary/kopi" in why and "shopee.yaml" in why
+
+
+def test_a_value_that_is_no_option_is_refused_with_the_accepted_ones():
+    strict = CategoryMap({"fashion": 1}, "m.yaml", defaults={"fashion": {"Bahan": "Emas"}})
+    why = fill_attributes(product(), (MATERIAL,), strict, {})
+    assert isinstance(why, str) and "'Emas'" in why and "accepted: Kulit, Kulit Sintetis, Kanvas" in why
+
+
+def test_a_date_attribute_takes_the_expiry_as_an_iso_date():
+    coffee = product(category="culinary/kopi", expiry=date(2027, 3, 1), food_permit=PERMIT)
+    filled = fill_attributes(coffee, (EXPIRY,), MAP, {})
+    assert filled[0].value == "2027-03-01" and filled[0].option_id is None
+    assert resolve(EXPIRY, "besok") is None
+
+
+def test_rules_say_when_a_mapped_category_is_missing_or_not_a_leaf():
+    tree = {"1": ChannelCategory("1", "Fashion", None, False), "2": ChannelCategory("2", "Dompet", "1", True)}
+    rules = ChannelRules("shopee", tree)
+    assert rules.category_problem(2) is None
+    assert "not a leaf" in rules.category_problem(1)
+    assert "not in shopee's category tree" in rules.category_problem(3)
+    assert rules.path(2) == "Fashion > Dompet"
+
+
+def test_a_category_map_names_only_pasindo_fields_and_categories(tmp_path):
+    import pytest
+
+    from connector.category_maps import CategoryMapError, read_category_map
+
+    good = tmp_path / "good.yaml"
+    good.write_text("categories: {fashion: 1}\nattributes: {Bahan: material, 100037: origin}\n"
+                    "defaults: {fashion/dompet: {Bahan: Kulit}}\n", encoding="utf-8")
+    loaded = read_category_map(good)
+    assert loaded.sources == {"Bahan": "material", "100037": "origin"}
+    assert loaded.defaults == {"fashion/dompet": {"Bahan": "Kulit"}}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("categories: {fashion: 1}\nattributes: {Bahan: materiaal}\ndefaults: {fashon: {Bahan: Kulit}}\n",
+                   encoding="utf-8")
+    with pytest.raises(CategoryMapError) as err:
+        read_category_map(bad)
+    assert any("attributes.Bahan" in p and "did you mean material" in p for p in err.value.problems)
+    assert any("defaults.fashon" in p and "not a PASINDO category" in p for p in err.value.problems)
