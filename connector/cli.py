@@ -434,7 +434,58 @@ def check(obj: _Context, channels: tuple[str, ...], fmt: str) -> None:
                            r.message) for r in results], ("channel", "adapter", "endpoint", "check", "message")))
         if on_sandbox := [r.channel for r in results if r.sandbox]:
             click.echo(f"\non the sandbox (no real shop): {', '.join(on_sandbox)}")
-    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_PROBLEMS)
+    unusable = _unusable_categories(config, [r.channel for r in results if r.ok])
+    if unusable and fmt != "json":
+        click.echo(f"\ncategories check FAILED on {', '.join(unusable)}: see `pasindo categories`")
+    sys.exit(EXIT_OK if all(r.ok for r in results) and not unusable else EXIT_PROBLEMS)
+
+
+def _unusable_categories(config: Config, channels: list[str]) -> list[str]:
+    """The channels (of those that passed their check) whose category map uses a category they cannot take."""
+    from connector.categories import check_categories
+    from connector.sync.ledger import Ledger
+    from connector.sync.run import ledger_path
+
+    if not channels:
+        return []
+    ledger = Ledger(ledger_path(config))
+    try:
+        found = check_categories(config, ledger, tuple(channels))
+    finally:
+        ledger.close()
+    return [c.channel for c in found if not c.ok and c.categories]
+
+
+@main.command()
+@click.option("--channel", "channels", multiple=True, metavar="NAME", help="Only these channels.")
+@click.option("--refresh", is_flag=True, help="Read the channels' trees and attributes again, however fresh.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def categories(obj: _Context, channels: tuple[str, ...], refresh: bool, fmt: str) -> None:
+    """Every category each channel's map uses: on the channel as a leaf? its mandatory attributes, and what fills
+    each. Exit 0 when every mapped category is usable, 1 otherwise."""
+    from connector.categories import check_categories
+    from connector.sync.ledger import Ledger
+    from connector.sync.run import ledger_path
+    from connector.sync.state import ensure_state_dir
+
+    config = obj.config()
+    known = {c.name for c in config.channels}
+    if unknown := [c for c in channels if c not in known]:
+        _usage(f"unknown channel {', '.join(unknown)}; configured: {', '.join(sorted(known))}")
+    ensure_state_dir(config.state_dir)
+    ledger = Ledger(ledger_path(config))  # the trees are kept there, as the sync keeps them
+    try:
+        found = check_categories(config, ledger, channels, refresh=refresh)
+    finally:
+        ledger.close()
+    if fmt == "json":
+        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+    else:
+        from connector.reports import categories_table
+
+        click.echo(categories_table(found))
+    sys.exit(EXIT_OK if all(c.ok for c in found) else EXIT_PROBLEMS)
 
 
 @main.command()

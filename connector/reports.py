@@ -555,3 +555,22 @@ def print_status(doc: dict[str, Any]) -> None:
                        "yes" if t["expired"] else ("no" if t["expired"] is False else ""), t["refreshed_at"] or "")
                       for t in doc["tokens"]], ("channel", "expires", "expired", "refreshed")) if doc["tokens"]
                else "no channels")
+
+
+def categories_table(found: Sequence[Any]) -> str:
+    """`pasindo categories` as text: per channel, each mapped category and its mandatory attributes."""
+    blocks = []
+    for channel in found:
+        head = f"{channel.channel}{' (sandbox)' if channel.sandbox else ''}: {'ok' if channel.ok else 'PROBLEMS'}"
+        if channel.error:
+            blocks.append(f"{head}\n  {channel.error}")
+            continue
+        rows = []
+        for mapped in channel.categories:
+            state = mapped.problem or "ok"
+            attributes = "; ".join(f"{a.name} = {a.filled_by or 'NOT FILLED'}" for a in mapped.attributes) or "-"
+            rows.append((mapped.code, mapped.category_id, mapped.path or "?", state if mapped.ok or mapped.problem
+                         else "attribute not filled", attributes))
+        blocks.append(head + "\n" + table(rows, ("PASINDO category", "id", "channel category", "state",
+                                                  "mandatory attributes")))
+    return "\n\n".join(blocks)
