@@ -33,7 +33,10 @@ import requests
 from connector.adapters.base import (
     Adapter,
     AdapterError,
+    AttributeInput,
+    AttributeValue,
     AuthError,
+    CategoryAttribute,
     Change,
     Image,
     Invalid,
@@ -189,6 +192,14 @@ def listing(sku: str, *, variants: int = 0, price: int = 150_000, stock: int = 5
     )
 
 
+def mandatory_values(attributes: list[CategoryAttribute]) -> tuple[AttributeValue, ...]:
+    """A value for every mandatory attribute, as the sync would fill them: an option where there are options, else
+    a plain value of the attribute's kind."""
+    plain = {AttributeInput.DATE: "2027-12-31", AttributeInput.NUMBER: "1", AttributeInput.TEXT: "Kulit"}
+    return tuple(AttributeValue(a.id, a.name, a.options[0].name, a.options[0].id) if a.options
+                 else AttributeValue(a.id, a.name, plain[a.input]) for a in attributes if a.mandatory)
+
+
 class AdapterContract:
     """The behaviours every adapter must show. Subclass it with a `harness` fixture (see the module doc)."""
 
@@ -211,13 +222,45 @@ class AdapterContract:
         return found
 
     def make(self, adapter: Adapter, sku: str, **kwargs: Any) -> Listing:
-        return replace(listing(sku, **kwargs), category_id=self.category(adapter))
+        category_id = self.category(adapter)
+        return replace(listing(sku, **kwargs), category_id=category_id,
+                       attributes=mandatory_values(self.category_attributes(adapter, category_id)))
+
+    def category_attributes(self, adapter: Adapter, category_id: int | str) -> list[CategoryAttribute]:
+        """The category's attributes, as the adapter reads them; none for an adapter that reads no categories."""
+        try:
+            return adapter.attributes(str(category_id))
+        except NotImplementedError:
+            return []
 
     def by_sku(self, harness: Harness, remote: Remote) -> dict[str, Any]:
         [item] = [i for i in harness.items() if str(i["item_id"]) == remote.external_id]
         return item
 
     # -- the contract ------------------------------------------------------------------------------------------
+
+    def test_the_category_tree_holds_every_mapped_category_as_a_leaf(self, adapter: Adapter) -> None:
+        from connector.category_maps import load_category_map
+        from connector.config import ChannelConfig
+
+        try:
+            tree = {c.id: c for c in adapter.categories()}
+        except NotImplementedError:
+            pytest.skip("the adapter reads no categories")
+        mapped = load_category_map(ChannelConfig(name=adapter.channel, adapter=adapter.name)).ids
+        assert {code: str(i) for code, i in mapped.items() if str(i) not in tree or not tree[str(i)].leaf} == {}
+        assert all(c.parent_id is None or c.parent_id in tree for c in tree.values()), "every parent is in the tree"
+        attributes = adapter.attributes(str(self.category(adapter)))
+        assert all(isinstance(a, CategoryAttribute) and a.id and a.name for a in attributes)
+
+    def test_a_missing_mandatory_attribute_is_refused_as_invalid(self, adapter: Adapter) -> None:
+        mandatory = [a for a in self.category_attributes(adapter, self.category(adapter)) if a.mandatory]
+        if not mandatory:
+            pytest.skip("the category has no mandatory attribute on this marketplace")
+        bare = replace(self.make(adapter, "KTR-ATTR-01"), attributes=())
+        with pytest.raises(Invalid):
+            adapter.create(bare, "intent-attr-01")
+        assert adapter.find("KTR-ATTR-01") == []
 
     def test_check_proves_the_credentials(self, adapter: Adapter) -> None:
         summary = adapter.check()
