@@ -107,6 +107,8 @@ def configure(*, json: bool | None = None, level: str = "info", file: Path | Non
         structlog.processors.format_exc_info,
         REDACTOR,
     ]
+    if not json:  # a person reads it: the bulky fields the command prints as a table anyway stay in the JSON log
+        processors.append(_compact)
     if json and out is sys.stdout and os.environ.get("JOURNAL_STREAM"):
         renderer = _JournaldPriority(renderer)  # under systemd: `journalctl -p warning` then filters by level
     structlog.configure(
@@ -115,6 +117,18 @@ def configure(*, json: bool | None = None, level: str = "info", file: Path | Non
         logger_factory=structlog.WriteLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
+
+
+# Fields a console log line leaves out: the command prints them as a table (the JSON log keeps every field).
+CONSOLE_OMITS = ("counts",)
+
+
+def _compact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    for name in CONSOLE_OMITS:
+        value = event.pop(name, None)
+        if isinstance(value, list):
+            event[f"{name}_rows"] = len(value)
+    return event
 
 
 _PRIORITY = {"debug": 7, "info": 6, "warning": 4, "error": 3, "critical": 2}

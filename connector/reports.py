@@ -84,6 +84,25 @@ def sync_document(result: SyncResult, exit_code: int) -> dict[str, Any]:
     return doc
 
 
+PLANNED_SHOWN = 10  # products named per (channel, operation) in a dry run's table; --format json names them all
+
+
+def _print_planned_products(result: SyncResult) -> None:
+    """The products behind each planned operation, per channel: the first few, and how many more."""
+    keys: dict[tuple[str, str], list[str]] = {}
+    for p in result.plans:
+        for a in p.adopted:
+            keys.setdefault((p.channel, OpKind.ADOPT), []).append(a.key)
+        for op in p.ops:
+            keys.setdefault((p.channel, op.kind), []).append(op.key)
+    rows = []
+    for (channel, op), found in sorted(keys.items()):
+        more = len(found) - PLANNED_SHOWN
+        rows.append((channel, op, ", ".join(found[:PLANNED_SHOWN]) + (f" ... and {more} more" if more > 0 else "")))
+    click.echo("\nProducts per planned operation (--format json lists every one)")
+    click.echo(table(rows, ("channel", "op", "products")))
+
+
 def print_sync(result: SyncResult) -> None:
     if result.run_id is None:
         rows = Counter((op.institution, p.channel, op.kind) for p in result.plans for op in p.ops)
@@ -91,6 +110,8 @@ def print_sync(result: SyncResult) -> None:
         click.echo("Plan (dry run: nothing was changed)")
         click.echo(table([(*k, n) for k, n in sorted(rows.items())], ("institution", "channel", "op", "count"))
                    if rows else "nothing to do")
+        if rows:
+            _print_planned_products(result)
     else:
         click.echo(f"Run {result.run_id}: {result.status} in {result.seconds:.1f}s")
     if result.sandbox:
@@ -175,6 +196,8 @@ class SyncProgress:
     def __call__(self, channel: str, done: int, total: int) -> None:
         with self._lock:
             task = self._tasks.get(channel)
+            if task is None and total == 0:
+                return  # a channel with nothing to do gets no bar
             if task is None:
                 task = self._tasks[channel] = self._progress.add_task(channel, total=total)
             self._progress.update(task, completed=done, total=total)

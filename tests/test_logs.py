@@ -50,3 +50,24 @@ def test_setting_up_again_releases_the_previous_log_file(tmp_path):
     logs.get_logger().info("two")
     assert first._fh is None and "one" in (tmp_path / "a.log").read_text() and "two" in (tmp_path / "b.log").read_text()
     logs.configure(json=True, stream=io.StringIO())
+
+
+def test_a_console_line_leaves_the_counts_table_out_and_the_json_log_keeps_it():
+    counts = [{"institution": "lapas-a", "channel": "shopee", "op": "create", "outcome": "ok", "count": 3}] * 40
+    console, machine = io.StringIO(), io.StringIO()
+    logs.configure(json=False, stream=console)
+    logs.get_logger().info("sync_finished", status="ok", counts=counts)
+    logs.configure(json=True, stream=machine)
+    logs.get_logger().info("sync_finished", status="ok", counts=counts)
+    assert "counts_rows=40" in console.getvalue() and "lapas-a" not in console.getvalue()
+    assert len(console.getvalue()) < 300
+    assert json.loads(machine.getvalue())["counts"] == counts
+
+
+def test_a_channel_with_nothing_to_do_gets_no_progress_bar():
+    from connector.reports import SyncProgress
+
+    progress = SyncProgress()
+    progress("shopee", 0, 0)
+    progress("lazada", 1, 4)
+    assert list(progress._tasks) == ["lazada"]

@@ -124,6 +124,10 @@ def test_dry_run_prints_the_plan_and_changes_nothing(tmp_path, sandbox):
     assert code == 0 and doc["run_id"] is None
     assert Counter(p["op"] for p in doc["plan"]) == Counter({"create": 7})
     assert shop.items() == []
+    table = CliRunner().invoke(main, ["--config", str(shop.config), "sync", "--dry-run"])
+    assert "Products per planned operation" in table.stdout
+    [line] = [row for row in table.stdout.splitlines() if row.startswith("shopee") and " create " in row]
+    assert "lapas-uji:DMP-00" in line and "lapas-uji:SPT" in line and "more" not in line  # seven: all named
 
 
 def test_refused_rows_exit_1_and_keep_their_listing(tmp_path, sandbox):
