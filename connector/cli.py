@@ -458,12 +458,12 @@ def _unusable_categories(config: Config, channels: list[str]) -> list[str]:
 
 @main.command()
 @click.option("--channel", "channels", multiple=True, metavar="NAME", help="Only these channels.")
-@click.option("--refresh", is_flag=True, help="Read the channels' trees and attributes again, however fresh.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
-def categories(obj: _Context, channels: tuple[str, ...], refresh: bool, fmt: str) -> None:
+def categories(obj: _Context, channels: tuple[str, ...], fmt: str) -> None:
     """Every category each channel's map uses: on the channel as a leaf? its mandatory attributes, and what fills
-    each. Exit 0 when every mapped category is usable, 1 otherwise."""
+    each. Exit 0 when every mapped category is usable, 1 otherwise. Reads the channels afresh and keeps what they
+    said for the next syncs."""
     from connector.categories import check_categories
     from connector.sync.ledger import Ledger
     from connector.sync.run import ledger_path
@@ -476,7 +476,7 @@ def categories(obj: _Context, channels: tuple[str, ...], refresh: bool, fmt: str
     ensure_state_dir(config.state_dir)
     ledger = Ledger(ledger_path(config))  # the trees are kept there, as the sync keeps them
     try:
-        found = check_categories(config, ledger, channels, refresh=refresh)
+        found = check_categories(config, ledger, channels, refresh=True)
     finally:
         ledger.close()
     if fmt == "json":
