@@ -308,6 +308,9 @@ class ChannelExecutor:
                     self.record(kind, op.institution, op.key, ItemOutcome.OK)
                 elif isinstance(outcome.error, NotFound):
                     self._gone(op, self._current(op) or op.binding, outcome.error)
+                elif isinstance(outcome.error, Pending):
+                    self.record(kind, op.institution, op.key, ItemOutcome.PENDING, outcome.error,
+                                message=f"{outcome.error.message}; a later run sends it")
                 else:
                     self.record(kind, op.institution, op.key, _failure(outcome.error), outcome.error)
 
