@@ -277,11 +277,25 @@ class Config(_Strict):
             for name in inst.channels or []:
                 if name not in names:
                     raise ValueError(f"institution {inst.code} lists channel {name!r}, which is not configured")
+        self._unique_prefixes(names)
         codes = {i.code for i in self.institutions}
         for code in self.schedule.institutions:
             if code not in codes:
                 raise ValueError(f"schedule.institutions names {code!r}, which is not a configured institution")
         return self
+
+    def _unique_prefixes(self, names: set[str]) -> None:
+        """Two institutions on one channel with one sku_prefix would list two products under one seller SKU the
+        moment their runs are separate (per-institution schedules): refused, whatever the letter case."""
+        owner: dict[tuple[str, str], str] = {}
+        for inst in self.institutions:
+            if inst.sku_prefix is None:
+                continue
+            for channel in sorted(set(inst.channels or names)):
+                other = owner.setdefault((channel, inst.sku_prefix.casefold()), inst.code)
+                if other != inst.code:
+                    raise ValueError(f"institutions {other} and {inst.code} share sku_prefix {inst.sku_prefix!r} on "
+                                     f"channel {channel}: give each institution its own prefix")
 
     @property
     def mappings(self) -> dict[Path, Mapping]:

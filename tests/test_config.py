@@ -299,3 +299,22 @@ def test_every_problem_of_every_file_is_listed_at_once(tmp_path):
     assert any("channels[0].options.retry.attempt" in p for p in found)
     assert any("channels[1].credentials.app_kye: unknown key; did you mean app_key?" in p for p in found)
     assert any("map.yaml: categories.fashon" in p for p in found)
+
+
+def test_two_institutions_sharing_a_channel_cannot_share_a_sku_prefix(tmp_path):
+    two = GOOD.replace("""    catalog: {path: data/katalog.csv}
+channels:""", """    catalog: {path: data/katalog.csv}
+    sku_prefix: LPMJK
+  - code: lapas-lain
+    name: Lapas Lain
+    type: lapas
+    catalog: {path: data/katalog.csv}
+    sku_prefix: lpmjk
+channels:""")
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, two), env={"KEY": "k"})
+    assert any("lapas-mojokerto and lapas-lain share sku_prefix 'lpmjk' on channel shopee" in p
+               for p in err.value.problems)
+    apart = two.replace("sku_prefix: lpmjk", "sku_prefix: LPLAIN")
+    assert [i.sku_prefix for i in load_config(write(tmp_path, apart), env={"KEY": "k"}).institutions] == [
+        "LPMJK", "LPLAIN"]
