@@ -162,3 +162,21 @@ def test_a_dry_run_plans_the_stock_the_next_real_run_sets_after_sales_and_after_
     dry = plan_stock(shops, dry_run=True)
     assert dry == plan_stock(shops) == {"shopee": {SKU: 5}, "lazada": {SKU: 5}, "tiktokshop": {SKU: 5}}
     assert shops.stock() == {"shopee": 5, "lazada": 5, "tiktokshop": 5}
+
+
+def test_an_implausible_order_line_is_left_out_and_never_raises_stock():
+    from datetime import UTC, datetime
+
+    import structlog
+
+    from connector.adapters.base import OrderLine
+    from connector.sync.sold import sane_lines
+
+    at = datetime(2026, 12, 2, tzinfo=UTC)
+    lines = [OrderLine("A1", "LPUJI-DMP-00", -1000, "placed", at), OrderLine("A2", "LPUJI-DMP-00", True, "placed", at),
+             OrderLine("A3", "", 1, "placed", at), OrderLine("A4", "LPUJI-DMP-00", 2, "placed", at, unit_price=-5),
+             OrderLine("A5", "LPUJI-DMP-00", 1, "placed", at, unit_price=150_000)]
+    with structlog.testing.capture_logs() as seen:
+        kept = sane_lines("shopee", lines, structlog.get_logger())
+    assert [(line.order_id, line.quantity, line.unit_price) for line in kept] == [("A4", 2, None), ("A5", 1, 150_000)]
+    assert [e["order_id"] for e in seen if e["event"] == "order_line_ignored"] == ["A1", "A2", "A3"]

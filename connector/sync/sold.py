@@ -10,6 +10,7 @@ A channel whose orders cannot be read this time still shares the sales recorded 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
@@ -53,12 +54,36 @@ def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], led
         return
     finally:
         adapter.close()
+    lines = sane_lines(channel.name, lines, log)
     by_sku = {sku: (c.parts.product.institution, key) for c in candidates.values()
               for sku, key in c.stock_keys().items()} if lines else {}
     ledger.orders.record(channel.name, [order_row(channel.name, line, *by_sku.get(line.seller_sku, (None, None)))
                                         for line in lines], cursor)  # no lines: the cursor moves all the same
     if lines:
         log.info("orders_pulled", channel=channel.name, lines=len(lines))
+
+
+MAX_LINE_UNITS = 99_999  # the marketplaces' own upper bound for a SKU's quantity (TikTok Shop documents [1, 99999])
+
+
+def sane_lines(channel: str, lines: list[OrderLine], log: Any) -> list[OrderLine]:
+    """The order lines a marketplace could truly have sent: a whole number of units from 0 to MAX_LINE_UNITS and a
+    seller SKU. Anything else (a negative quantity would *raise* every channel's stock) is left out with a warning
+    naming the order; an implausible unit price is dropped, the line kept."""
+    kept = []
+    for line in lines:
+        units = line.quantity
+        if isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= MAX_LINE_UNITS \
+                or not isinstance(line.seller_sku, str) or not line.seller_sku:
+            log.warning("order_line_ignored", channel=channel, order_id=str(line.order_id)[:64],
+                        seller_sku=str(line.seller_sku)[:64], quantity=str(units)[:32],
+                        reason=f"not a plausible order line (units must be a whole number 0-{MAX_LINE_UNITS})")
+            continue
+        price = line.unit_price
+        if price is not None and (isinstance(price, bool) or not isinstance(price, int) or price < 0):
+            line = replace(line, unit_price=None)
+        kept.append(line)
+    return kept
 
 
 def order_row(channel: str, line: OrderLine, institution: str | None, stock_key: str | None) -> SaleLine:
