@@ -47,6 +47,10 @@ def test_schema_is_versioned_and_wal(ledger):
 def test_state_dir_and_file_are_owner_only(ledger):
     assert stat.S_IMODE(os.stat(ledger.path.parent).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(ledger.path).st_mode) == 0o600
+    ledger.tokens.save("shopee", {"access_token": "t"})  # a write: the WAL and its index exist now
+    companions = [ledger.path.with_name(ledger.path.name + end) for end in ("-wal", "-shm")]
+    assert all(p.exists() for p in companions)
+    assert {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in companions} == {p.name: 0o600 for p in companions}
 
 
 def test_binding_round_trip_and_intent_resolved_in_the_same_transaction(tmp_path, ledger):
@@ -253,7 +257,8 @@ def test_the_stores_write_the_same_data_as_before(tmp_path):
         now = list(ledger.db.conn.iterdump())
     finally:
         ledger.close()
-    # The file written before, brought up to date by the migrations since (5: orders.unit_price, null there).
+    # The file written before, brought up to date by the migrations since (5: orders.unit_price, null there;
+    # 6: channel_facts, empty).
     before = Ledger(written_before(tmp_path / "old"))
     try:
         then = list(before.db.conn.iterdump())
@@ -261,7 +266,8 @@ def test_the_stores_write_the_same_data_as_before(tmp_path):
         before.close()
     dumped = rows_of(WRITTEN_BEFORE.read_text(encoding="utf-8").splitlines())
     migrated = [line[:-2] + ",NULL);" if line.startswith('INSERT INTO "orders"') else line for line in dumped]
-    assert sorted(rows_of(then)) == sorted([*migrated, """INSERT INTO "migrations" VALUES(5,'TIME');"""])
+    assert sorted(rows_of(then)) == sorted([*migrated, """INSERT INTO "migrations" VALUES(5,'TIME');""",
+                                            """INSERT INTO "migrations" VALUES(6,'TIME');"""])
     assert rows_of(now) == rows_of(then)
     assert schema_of(ledger.path) == schema_of(before.path)
 

@@ -64,6 +64,8 @@ class LedgerFile:
         conn = None
         try:
             os.chmod(path.parent, 0o700)  # tokens live here: owner only
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # owner-only from the start: SQLite gives its
+            os.chmod(path, 0o600)  # -wal and -shm files the database file's mode (an older file is tightened)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30,
                                    factory=_Connection)
             self.db = sqlite_utils.Database(conn)
@@ -73,7 +75,9 @@ class LedgerFile:
                 conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss too
                 conn.execute("PRAGMA foreign_keys=ON")
                 self._migrate()
-            os.chmod(path, 0o600)
+            for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                if companion.exists():
+                    os.chmod(companion, 0o600)
         except (OSError, sqlite3.Error) as err:
             if conn is not None:
                 conn.close()
