@@ -344,3 +344,11 @@ def test_a_parent_row_whose_variants_are_all_refused_says_so(tmp_path):
     products, rejects = read(write_csv(tmp_path, [parent + ["", "", ""], *children], header=VAR_HEADER))
     assert products == []
     assert [(r.row, r.reason) for r in rejects] == [(3, "price_format"), (4, "int_negative"), (2, "variant_none_left")]
+
+
+def test_an_uppercase_https_image_is_an_address_and_a_material_is_read(tmp_path):
+    header = [*HEADER, "Bahan"]
+    row = [*good(Foto="HTTPS://cdn.contoh.id/Dompet.JPG"), "Kulit Sapi Asli"]
+    [product], rejects = read(write_csv(tmp_path, [row], header=header))
+    assert rejects == []
+    assert product.images == ["https://cdn.contoh.id/Dompet.JPG"] and product.material == "Kulit Sapi Asli"

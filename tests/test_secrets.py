@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from connector.sandbox import SandboxServer
 from tests.helpers import Shop
 
@@ -66,3 +68,15 @@ def test_no_secret_or_token_shows_anywhere_but_the_token_table(tmp_path):
     state = tmp_path / "state"
     assert stat.S_IMODE(os.stat(state).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(state / "ledger.sqlite").st_mode) == 0o600
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1/a.png", "https://10.1.2.3/a.png", "https://169.254.169.254/latest",
+                                 "https://[::1]/a.png", "https://192.168.0.10:8443/a.png", "http://cdn.contoh.id/a.png",
+                                 "file:///etc/passwd"])
+def test_an_image_address_that_is_internal_or_not_https_is_never_fetched(url):
+    from connector.adapters.base import Invalid
+    from connector.sync.images import download
+
+    with pytest.raises(Invalid) as err:
+        download(url)
+    assert "only" in err.value.message and url[:30] in err.value.message

@@ -511,7 +511,7 @@ class _Reading:
     def _check_image(self, item: str) -> tuple[str | None, str]:
         lowered = item.lower()
         if lowered.startswith("https://"):
-            return None, item
+            return None, "https://" + item[len("https://"):]  # `HTTPS://` is an address too, never a file name
         if "://" in lowered or lowered.startswith(("data:", "javascript:", "file:")):
             return "image_not_https", item
         # Resolved with one realpath per directory and one lstat per file (a catalog has thousands of images).
