@@ -593,8 +593,19 @@ def test_sqlite_failing_query_is_unreadable(tmp_path):
 
 def test_sqlite_query_cannot_change_the_database(tmp_path):
     path = make_database(tmp_path / "katalog.sqlite", "produk")
-    assert "readonly database" in unreadable(path, query="DELETE FROM produk")
+    assert "the query may only read (a SELECT)" in unreadable(path, query="DELETE FROM produk")
     assert len(read(path)) == 2
+
+
+def test_sqlite_query_cannot_write_a_copy_anywhere(tmp_path):
+    path = make_database(tmp_path / "katalog.sqlite", "produk")
+    copy = tmp_path / "salinan.sqlite"
+    assert "the query may only read" in unreadable(path, query=f"VACUUM INTO '{copy}'")
+    assert "the query may only read" in unreadable(path, query=f"ATTACH DATABASE '{copy}' AS x")
+    assert not copy.exists()
+    rows = read(path, query="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2) "
+                            "SELECT p.* FROM produk p JOIN n ON n.i = 1")
+    assert len(rows) == 2  # a read-only query with a recursive CTE still reads
 
 
 def test_table_and_query_together_are_a_value_error(tmp_path):

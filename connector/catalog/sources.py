@@ -464,8 +464,10 @@ def _read_jsonl(path: Path) -> Iterator[RawRow]:
 def _read_sqlite(path: Path, table: str | None, query: str | None) -> Iterator[RawRow]:
     if not _read_head(path).startswith(_SQLITE_MAGIC):
         raise CatalogUnreadable(path, "is not an SQLite database")
-    # Read-only: a catalog query must never change the institution's database.
+    # Read-only: a catalog query must never change the institution's database, nor write anything anywhere
+    # (`VACUUM INTO` writes a copy even on a read-only connection): only reading is authorised.
     connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    connection.set_authorizer(_reading_only)
     try:
         cursor = connection.execute(query if query is not None else _table_query(path, connection, table))
         if cursor.description is None:
@@ -475,9 +477,20 @@ def _read_sqlite(path: Path, table: str | None, query: str | None) -> Iterator[R
             yield RawRow(number, dict(zip(columns, values, strict=True)))
     except sqlite3.Error as error:
         problem = f"the query failed: {error}" if query is not None else f"the database is damaged ({error})"
+        if query is not None and "authoriz" in str(error):
+            problem = f"the query may only read (a SELECT): it tried something else ({error})"
         raise CatalogUnreadable(path, problem) from error
     finally:
         connection.close()
+
+
+_READING = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+            getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+
+
+def _reading_only(action: int, *_: object) -> int:
+    """SQLite authorizer: a SELECT (with its reads, functions and recursive CTEs) and nothing else."""
+    return sqlite3.SQLITE_OK if action in _READING else sqlite3.SQLITE_DENY
 
 
 def _table_query(path: Path, connection: sqlite3.Connection, table: str | None) -> str:
