@@ -330,3 +330,27 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert 55 <= (parse_retry_after(in_a_minute) or 0) <= 61
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
+
+
+def test_a_redirect_is_never_followed_so_tokens_never_travel_elsewhere(session: requests.Session) -> None:
+    from connector.adapters.base import AdapterError
+
+    first, elsewhere = Server(), Server()
+    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+               for s in (first, elsewhere)]
+    for thread in threads:
+        thread.start()
+    try:
+        for status in (301, 302, 307, 308):
+            first.script.answers["/api/token"] = [Answer(status, "", (("Location", f"{elsewhere.url}/steal"),))]
+            with pytest.raises(AdapterError) as err:
+                send(session, f"{first.url}/api/token", write=True)
+            assert f"a redirect to {elsewhere.url}/steal" in err.value.message and err.value.code == str(status)
+            assert_no_secrets(err.value)
+        assert elsewhere.script.requests["/steal"] == 0
+        assert first.script.requests["/api/token"] == 4  # one request per status: a redirect is not retried
+    finally:
+        for s in (first, elsewhere):
+            s.stopping.set()
+            s.shutdown()
+            s.server_close()

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, with_config
@@ -181,10 +181,18 @@ def call(
         limiter.acquire()
         query = {**(sign() if sign is not None else {}), **(params or {})}
         try:
-            response = session.request(method, url, params=query, json=json, files=files, timeout=timeout)
+            # Never redirected: a redirect would carry the signed query, the token headers and the body (a
+            # single-use refresh token among them) to wherever the answer points.
+            response = session.request(method, url, params=query, json=json, files=files, timeout=timeout,
+                                       allow_redirects=False)
         except requests.RequestException as exc:
             failure = _transport_error(exc, where, write, timeout)
         else:
+            if response.is_redirect or 300 <= response.status_code < 400:
+                target = safe_url(urljoin(url, response.headers.get("location", "")))
+                raise AdapterError(f"{where} answered HTTP {response.status_code}, a redirect to {target}: API calls "
+                                   "are never followed elsewhere; check the channel's endpoint",
+                                   code=str(response.status_code))
             return _parsed(response, parse, limiter)
         # Raised outside the except block, so the original is not even its context: requests' messages quote the
         # full URL, query (sign, access_token) and all.
