@@ -80,3 +80,25 @@ def test_an_image_address_that_is_internal_or_not_https_is_never_fetched(url):
     with pytest.raises(Invalid) as err:
         download(url)
     assert "only" in err.value.message and url[:30] in err.value.message
+
+
+def test_a_refreshed_token_is_redacted_from_logs_once_the_ledger_keeps_it(tmp_path):
+    import io
+    import json
+
+    from connector import logs
+    from connector.sync.ledger import Ledger
+
+    ledger = Ledger(tmp_path / "state" / "ledger.sqlite")
+    try:
+        ledger.tokens.save("shopee", {"access_token": "fresh-access-123456", "refresh_token": "fresh-refresh-654321",
+                                      "expires_at": 1900000000})
+    finally:
+        ledger.close()
+    out = io.StringIO()
+    logs.configure(json=True, stream=out)
+    echoed = "error_auth: bad token fresh-access-123456 (refresh fresh-refresh-654321)"
+    logs.get_logger().warning("item", message=echoed)
+    line = json.loads(out.getvalue())
+    assert "fresh-access" not in out.getvalue() and "fresh-refresh" not in out.getvalue()
+    assert line["message"] == f"error_auth: bad token {logs.REDACTED} (refresh {logs.REDACTED})"

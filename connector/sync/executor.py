@@ -27,6 +27,7 @@ from connector.adapters.base import (
     Remote,
     batched,
 )
+from connector.logs import REDACTOR
 from connector.sync.desired import Desired
 from connector.sync.kinds import ItemOutcome, ListingStatus, OpKind
 from connector.sync.ledger import Ledger
@@ -76,7 +77,8 @@ class ChannelExecutor:
 
     def record(self, op: OpKind, institution: str | None, key: str | None, outcome: ItemOutcome,
                error: AdapterError | None = None, message: str | None = None) -> None:
-        message = message or (error.message if error else None)
+        # A marketplace's message may echo the request: no known secret (config or refreshed token) is kept.
+        message = REDACTOR.scrub(message or (error.message if error else None))
         self.ledger.runs.record(self.run_id, RunItem(
             self.channel, institution, key, op, outcome, error_class=error.error_class if error else None,
             code=error.code if error else None, message=message))

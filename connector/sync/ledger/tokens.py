@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from connector.logs import REDACTOR
 from connector.sync.ledger.connection import LedgerFile, now
 from connector.sync.ledger.model import TokenExpiry
 
@@ -15,10 +16,14 @@ class Tokens:
 
     def load(self, channel: str) -> dict[str, Any] | None:
         rows = self._file.rows("SELECT data FROM tokens WHERE channel = ?", (channel,))
-        return json.loads(rows[0][0]) if rows else None
+        found = json.loads(rows[0][0]) if rows else None
+        _redact(found)
+        return found
 
     def save(self, channel: str, tokens: dict[str, Any]) -> None:
-        """Atomic and durable before it returns: a refreshed token is never lost to a crash."""
+        """Atomic and durable before it returns: a refreshed token is never lost to a crash. From now on the log
+        redactor knows the new tokens too, as it knows the config's."""
+        _redact(tokens)
         with self._file.transaction():
             self._file.db["tokens"].upsert({"channel": channel, "data": json.dumps(tokens), "updated_at": now()},
                                            pk="channel")
@@ -34,3 +39,8 @@ class Tokens:
                 expires_at = None
             out[channel] = TokenExpiry(channel, expires_at if isinstance(expires_at, int | float) else None, updated_at)
         return out
+
+
+def _redact(tokens: dict[str, Any] | None) -> None:
+    if isinstance(tokens, dict):
+        REDACTOR.add(str(v) for k, v in tokens.items() if "token" in k and isinstance(v, str))
