@@ -25,6 +25,7 @@ from connector.adapters.base import (
     Outcome,
     Pending,
     Remote,
+    UnknownOutcome,
     batched,
 )
 from connector.logs import REDACTOR
@@ -200,8 +201,23 @@ class ChannelExecutor:
             if isinstance(err, AuthError):
                 raise ChannelStopped(err.message) from err
             return
+        problem = self._implausible(remote, op.key)
+        if problem is not None:  # an answer we cannot bind as is: settle it as a lost answer, by lookup
+            self._settle_by_lookup(op, want, intent, UnknownOutcome(f"the create answer {problem}"))
+            return
         self._bind(op, want, remote, intent, acknowledged=True)
         self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.OK)
+
+    def _implausible(self, remote: Any, key: str) -> str | None:
+        """Why a create's answer cannot be bound as it is, or None: its ids must be short printable texts, and the
+        listing id must not be bound to another product already."""
+        ids = [getattr(remote, "external_id", None), *(getattr(remote, "variant_ids", None) or {}).values()]
+        if not isinstance(remote, Remote) or not all(_plausible_id(i) for i in ids):
+            return f"carries no usable listing id ({str(ids[0])[:40]!r})"
+        holder = self.ledger.bindings.holder(self.channel, remote.external_id)
+        if holder is not None and holder != key:
+            return f"names listing {remote.external_id}, which is {holder}'s"
+        return None
 
     def _settle_by_lookup(self, op: Op, want: Desired, intent: str, err: AdapterError) -> None:
         try:
@@ -356,6 +372,11 @@ class ChannelExecutor:
 
 def _status(active: bool) -> ListingStatus:
     return ListingStatus.ACTIVE if active else ListingStatus.INACTIVE
+
+
+def _plausible_id(value: Any) -> bool:
+    return (isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
+            and not any(c.isspace() for c in value))
 
 
 def _failure(error: AdapterError | None) -> ItemOutcome:

@@ -53,6 +53,12 @@ class Bindings:
         rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND product_key = ?", (channel, key))
         return _binding(rows[0]) if rows else None
 
+    def holder(self, channel: str, external_id: str) -> str | None:
+        """The product key bound to this listing id on the channel, if any."""
+        rows = self._file.rows("SELECT product_key FROM bindings WHERE channel = ? AND external_id = ?",
+                               (channel, external_id))
+        return rows[0][0] if rows else None
+
     def save(self, b: Binding, *, intent_id: str | None = None,
              outcome: IntentOutcome = IntentOutcome.CREATED) -> Binding:
         """Insert or replace a binding; with `intent_id`, resolve that intent in the same transaction. Returns the
