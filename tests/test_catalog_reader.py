@@ -352,3 +352,18 @@ def test_an_uppercase_https_image_is_an_address_and_a_material_is_read(tmp_path)
     [product], rejects = read(write_csv(tmp_path, [row], header=header))
     assert rejects == []
     assert product.images == ["https://cdn.contoh.id/Dompet.JPG"] and product.material == "Kulit Sapi Asli"
+
+
+@pytest.mark.parametrize("name", ["katalog.json", "katalog.jsonl"])
+def test_a_field_given_twice_in_a_json_record_refuses_that_record_only(tmp_path, name):
+    good_one = {"SKU": "DMP-01", "Nama Produk": "Dompet Kulit Sapi Asli Pria Coklat", "Kategori": "Fashion / Dompet",
+                "Harga": 150000, "Stok": 3, "Berat (gram)": 120}
+    twice = json.dumps(good_one)[:-1].replace('"DMP-01"', '"DMP-02"') + ', "harga": 1500}'
+    text = (f"[{json.dumps(good_one)}, {twice}]" if name.endswith(".json")
+            else f"{json.dumps(good_one)}\n{twice}\n")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    products, rejects = read(path)
+    assert [p.sku for p in products] == ["DMP-01"] and products[0].price == 150_000
+    [reject] = rejects
+    assert reject.row == 2 and "'Harga' appears twice" in reject.message("en") and "1500" in reject.message("en")

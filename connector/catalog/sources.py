@@ -67,7 +67,23 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f")
 _NON_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_JSON_DECODER = json.JSONDecoder()
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object, refusing a repeated field: `{"Harga": 150000, "Harga": 1500}` would otherwise list the last
+    one silently. The record then carries why it is refused (headers match ignoring case, so do these keys)."""
+    record: dict = {}
+    seen: dict[str, str] = {}
+    for key, value in pairs:
+        folded = str(key).casefold()
+        if folded in seen and "__invalid__" not in record:
+            record["__invalid__"] = (f"the field {seen[folded]!r} appears twice in this record "
+                                     f"({json.dumps(record.get(seen[folded]), ensure_ascii=False)[:30]} and "
+                                     f"{json.dumps(value, ensure_ascii=False)[:30]}); keep one")
+        seen.setdefault(folded, key)
+        record.setdefault(key, value)
+    return record
+
+
+_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,7 +466,7 @@ def _read_jsonl(path: Path) -> Iterator[RawRow]:
             if not line.strip():
                 continue
             try:
-                record = _as_record(json.loads(line.rstrip()))
+                record = _as_record(json.loads(line.rstrip(), object_pairs_hook=_object))
             except UnicodeDecodeError:
                 record = {"__invalid__": "line is not UTF-8 text"}
             except json.JSONDecodeError as error:
