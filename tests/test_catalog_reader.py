@@ -80,6 +80,9 @@ def reasons(rejects: list[Reject]) -> set[str]:
     ({"Kategori": "Kerajinan / Mobil"}, "category_unknown", "Kategori"),
     ({"Kategori": ""}, "value_missing", "Kategori"),
     ({"SKU": "DMP 01"}, "sku_spaces", "SKU"),
+    ({"SKU": "nan"}, "sku_not_text", "SKU"),
+    ({"SKU": "TRUE"}, "sku_not_text", "SKU"),
+    ({"SKU": "#N/A"}, "sku_not_text", "SKU"),
     ({"SKU": "D" * 51}, "sku_too_long", "SKU"),
     ({"SKU": ""}, "value_missing", "SKU"),
     ({"Foto": "http://contoh.id/a.png"}, "image_not_https", "Foto"),
@@ -367,3 +370,24 @@ def test_a_field_given_twice_in_a_json_record_refuses_that_record_only(tmp_path,
     assert [p.sku for p in products] == ["DMP-01"] and products[0].price == 150_000
     [reject] = rejects
     assert reject.row == 2 and "'Harga' appears twice" in reject.message("en") and "1500" in reject.message("en")
+
+
+def test_a_yes_no_or_binary_cell_is_never_a_sku(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "katalog.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute('CREATE TABLE produk ("SKU", "Nama Produk", "Kategori", "Harga", "Stok", "Berat (gram)")')
+        rows = [(sku, "Dompet Kulit Sapi Asli Pria Coklat", "Fashion / Dompet", 150000, 3, 120)
+                for sku in (b"BLOB-SKU", 1, float("nan"), "DMP-04")]
+        db.executemany("INSERT INTO produk VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db.close()
+    products, rejects = read(path, table="produk")
+    assert [p.sku for p in products] == ["1", "DMP-04"]
+    # SQLite keeps a NaN as NULL: an empty SKU
+    assert [(r.row, r.reason) for r in rejects] == [(1, "sku_not_text"), (3, "value_missing")]
+    json_path = tmp_path / "katalog.json"
+    json_path.write_text('[{"SKU": true, "Nama Produk": "Dompet Kulit Sapi Asli Pria Coklat", "Kategori": "Fashion",'
+                         ' "Harga": 150000, "Stok": 3, "Berat (gram)": 120}]', encoding="utf-8")
+    products, rejects = read(json_path)
+    assert products == [] and [r.reason for r in rejects] == ["sku_not_text"]

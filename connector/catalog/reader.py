@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 import stat
@@ -456,9 +457,11 @@ class _Reading:
         return options
 
     def _sku_problems(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Reject]:
-        col = rec.raw("sku")[0]
+        col, raw = rec.raw("sku")
         if not sku:
             return [self._missing(rec, col, "sku")]
+        if not _code_cell(raw) or sku.casefold() in _NOT_CODES:
+            return [self.reject(rec.number, _header(col), shown(sku), "sku_not_text")]
         if sku in duplicates:
             return [self.reject(rec.number, _header(col), shown(sku), "sku_duplicate",
                                 rows=", ".join(map(str, duplicates[sku])))]
@@ -567,6 +570,18 @@ class _Reading:
 
 def _header(col: Column | None) -> str | None:
     return col.header if col else None
+
+
+# What a spreadsheet, a database or an export tool writes for "no value": never a product's code.
+_NOT_CODES = frozenset({"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "none", "null", "true", "false",
+                        "#n/a", "n/a"})
+
+
+def _code_cell(value: Any) -> bool:
+    """Whether a cell can hold a code: text or a finite number (a yes/no, binary or not-a-number cell cannot)."""
+    if isinstance(value, bool | bytes | bytearray | memoryview):
+        return False
+    return not (isinstance(value, float) and not math.isfinite(value))
 
 
 def _text(value: Any) -> str:

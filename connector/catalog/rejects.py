@@ -40,6 +40,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         f"SKU '{{value}}' is longer than {SKU_MAX} characters; shorten it",
         f"SKU '{{value}}' lebih dari {SKU_MAX} karakter; persingkat",
     ),
+    "sku_not_text": (
+        "SKU '{value}' is not a code (an empty, yes/no, not-a-number or binary cell); type the product's code, "
+        "e.g. DMP-01",
+        "SKU '{value}' bukan kode (sel kosong, ya/tidak, bukan angka atau biner); ketik kode produk, mis. DMP-01",
+    ),
     "sku_spaces": (
         "SKU '{value}' contains spaces or invisible characters; use letters, digits and dashes, e.g. DMP-01",
         "SKU '{value}' mengandung spasi atau karakter tak terlihat; gunakan huruf, angka dan tanda hubung, mis. DMP-01",
