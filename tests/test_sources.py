@@ -642,3 +642,17 @@ def test_sqlite_streams_in_flat_memory(tmp_path):
         tracemalloc.stop()
     assert count == 60_000
     assert peak < 512 * 1024, f"peak {peak} bytes"
+
+
+def test_csv_quote_never_closed_refuses_the_file_instead_of_swallowing_rows(tmp_path):
+    path = tmp_path / "katalog.csv"
+    rows = ["SKU;Nama Produk;Deskripsi;Kategori;Harga;Stok;Berat (gram)",
+            'DMP-01;Dompet Kulit;"Kulit sapi asli;Fashion;Rp150.000;3;120',
+            *(f"DMP-0{n};Dompet Kulit {n};Kulit;Fashion;Rp150.000;3;120" for n in range(2, 6))]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    problem = unreadable(path)
+    assert problem.startswith("line 2, column 3: a quote mark") and "never closed" in problem
+    quoted = tmp_path / "baik.csv"  # a description that truly spans lines stays one cell
+    quoted.write_text('SKU;Nama Produk;Deskripsi;Kategori\nDMP-01;Dompet;"Baris satu;\nbaris dua";Fashion\n',
+                      encoding="utf-8")
+    assert [r.cells[2] for r in iter_rows(quoted)][1] == "Baris satu;\nbaris dua"

@@ -223,7 +223,11 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
             file.seek(0)
             reader = csv.reader(file, delimiter=delimiter)
             # enumerate counts records, so a quoted cell spanning lines stays one row, as in a spreadsheet.
+            width, start = 0, 1
             for number, cells in enumerate(reader, 1):
+                width = width or len(cells)
+                _check_unclosed_quote(path, cells, delimiter, width, start)
+                start = reader.line_num + 1
                 if "".join(cells).strip():
                     yield RawRow(number, cells)
         except UnicodeDecodeError as error:
@@ -236,6 +240,21 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
             raise CatalogUnreadable(
                 path, f'line {reader.line_num}: {error} (often a quote mark " that is never closed)'
             ) from error
+
+
+def _check_unclosed_quote(path: Path, cells: list[str], delimiter: str, width: int, start: int) -> None:
+    """A cell spanning lines that holds whole rows (a line with nearly as many delimiters as the header) means a
+    quote mark `"` was opened and never closed: every later row went into that one cell. Reading on would lose
+    those products (and delist them), so the file is refused, naming where the quote opened."""
+    for column, cell in enumerate(cells, 1):
+        if "\n" not in cell:
+            continue
+        rows_inside = sum(1 for line in cell.split("\n")[1:] if line.count(delimiter) >= max(2, width - 2))
+        if rows_inside:
+            opened = start + sum(c.count("\n") for c in cells[:column - 1])
+            raise CatalogUnreadable(
+                path, f'line {opened}, column {column}: a quote mark " opened there is never closed, so the '
+                      f"{rows_inside} row(s) after it were read into one cell; close the quote or remove it")
 
 
 def _csv_encoding(path: Path) -> str:
