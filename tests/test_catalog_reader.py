@@ -81,6 +81,8 @@ def reasons(rejects: list[Reject]) -> set[str]:
     ({"Kategori": ""}, "value_missing", "Kategori"),
     ({"SKU": "DMP 01"}, "sku_spaces", "SKU"),
     ({"SKU": "nan"}, "sku_not_text", "SKU"),
+    ({"SKU": "DMP-\u0410"}, "sku_not_ascii", "SKU"),  # a Cyrillic A
+    ({"SKU": "KÉ-01"}, "sku_not_ascii", "SKU"),
     ({"SKU": "TRUE"}, "sku_not_text", "SKU"),
     ({"SKU": "#N/A"}, "sku_not_text", "SKU"),
     ({"SKU": "D" * 51}, "sku_too_long", "SKU"),
@@ -391,3 +393,9 @@ def test_a_yes_no_or_binary_cell_is_never_a_sku(tmp_path):
                          ' "Harga": 150000, "Stok": 3, "Berat (gram)": 120}]', encoding="utf-8")
     products, rejects = read(json_path)
     assert products == [] and [r.reason for r in rejects] == ["sku_not_text"]
+
+
+def test_skus_that_differ_only_in_letter_case_are_one_sku_used_twice(tmp_path):
+    products, rejects = read(write_csv(tmp_path, [good("DMP-01"), good("dmp-01"), good("DMP-02")]))
+    assert [p.sku for p in products] == ["DMP-02"]
+    assert [(r.row, r.reason) for r in rejects] == [(2, "sku_duplicate"), (3, "sku_duplicate")]

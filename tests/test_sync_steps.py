@@ -64,6 +64,7 @@ def test_a_variant_sku_clashes_with_another_products_sku_and_a_prefix_separates_
     shoe = product("SPT", variants=(("SPT-40", 1), ("DMP-01", 2)))
     assert sku_clashes([("a:DMP-01", ["DMP-01"]), ("a:SPT", ["SPT", "SPT-40", "DMP-01"])]) == [("a:SPT", "a:DMP-01")]
     assert sku_clashes([("a:1", ["X"]), ("b:1", ["X"]), ("c:1", ["X"])]) == [("b:1", "a:1"), ("c:1", "a:1")]
+    assert sku_clashes([("a:1", ["LPA-DMP-01"]), ("b:1", ["lpa-dmp-01"])]) == [("b:1", "a:1")]  # case is ignored
     got = listable(reading(offer(product("DMP-01"), "A"), offer(shoe, "B")), SHOPEE, CATEGORIES)
     assert list(got.candidates) == ["lapas-a:DMP-01", "lapas-a:SPT"] and got.invalid == []
 

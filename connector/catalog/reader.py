@@ -192,16 +192,17 @@ class _Reading:
                 yield rec
                 continue
             sku, parent = self._keys(rec)
-            if sku:
-                seen = first_row.setdefault(sku, rec.number)
+            if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
+                seen = first_row.setdefault(sku.casefold(), rec.number)
                 if seen != rec.number:
-                    duplicates.setdefault(sku, [seen]).append(rec.number)
+                    duplicates.setdefault(sku.casefold(), [seen]).append(rec.number)
             if parent and parent != sku:
                 group_end[parent] = max(rec.number, group_end.get(parent, 0))
         if unreadable:
             return
         for parent in group_end:  # a parent row after its variants closes the group
-            group_end[parent] = max(group_end[parent], first_row.get(parent, 0), *duplicates.get(parent, [0]))
+            group_end[parent] = max(group_end[parent], first_row.get(parent.casefold(), 0),
+                                    *duplicates.get(parent.casefold(), [0]))
         del first_row
         pending: dict[str, list[Record]] = {}
 
@@ -462,9 +463,9 @@ class _Reading:
             return [self._missing(rec, col, "sku")]
         if not _code_cell(raw) or sku.casefold() in _NOT_CODES:
             return [self.reject(rec.number, _header(col), shown(sku), "sku_not_text")]
-        if sku in duplicates:
+        if sku.casefold() in duplicates:
             return [self.reject(rec.number, _header(col), shown(sku), "sku_duplicate",
-                                rows=", ".join(map(str, duplicates[sku])))]
+                                rows=", ".join(map(str, duplicates[sku.casefold()])))]
         return self._sku_shape(rec.number, _header(col), sku)
 
     def _parent_sku_problems(self, rec: Record, parent: str) -> list[Reject]:
@@ -473,6 +474,8 @@ class _Reading:
     def _sku_shape(self, row: int, column: str | None, sku: str) -> list[Reject]:
         if _WHITESPACE.search(sku) or not sku.isprintable():
             return [self.reject(row, column, shown(sku), "sku_spaces")]
+        if not sku.isascii():  # look-alike letters and composed/decomposed accents would be different products that
+            return [self.reject(row, column, shown(sku), "sku_not_ascii")]  # show as one seller SKU
         if len(sku) > SKU_MAX:
             return [self.reject(row, column, shown(sku), "sku_too_long")]
         return []

@@ -45,6 +45,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "e.g. DMP-01",
         "SKU '{value}' bukan kode (sel kosong, ya/tidak, bukan angka atau biner); ketik kode produk, mis. DMP-01",
     ),
+    "sku_not_ascii": (
+        "SKU '{value}' has letters outside A-Z (accents or look-alike letters); use letters A-Z, digits and dashes, "
+        "e.g. DMP-01",
+        "SKU '{value}' memuat huruf di luar A-Z (aksen atau huruf mirip); gunakan huruf A-Z, angka dan tanda hubung, "
+        "mis. DMP-01",
+    ),
     "sku_spaces": (
         "SKU '{value}' contains spaces or invisible characters; use letters, digits and dashes, e.g. DMP-01",
         "SKU '{value}' mengandung spasi atau karakter tak terlihat; gunakan huruf, angka dan tanda hubung, mis. DMP-01",

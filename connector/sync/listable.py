@@ -89,13 +89,13 @@ def sku_clashes(products: Iterable[tuple[str, list[str]]]) -> list[tuple[str, st
     """(product key, its seller SKUs) in catalog order -> (key, the earlier key it shares a seller SKU with), for
     every product that shares one. A product found clashing claims none of its SKUs, so a third product sharing
     them clashes with the first again."""
-    owner: dict[str, str] = {}  # seller SKU -> product key
+    owner: dict[str, str] = {}  # seller SKU (letter case ignored, as the marketplaces do) -> product key
     clashes = []
     for key, skus in products:
-        other = next((owner[s] for s in skus if s in owner), None)
+        other = next((owner[s.casefold()] for s in skus if s.casefold() in owner), None)
         if other is not None:
             clashes.append((key, other))
             continue
         for s in skus:
-            owner[s] = key
+            owner[s.casefold()] = key
     return clashes
