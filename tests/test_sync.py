@@ -183,3 +183,28 @@ def test_a_run_stopped_before_its_end_is_recorded_interrupted_and_exits_as_what_
     assert SYNC_EXIT_CODES[result.outcome] == 0 and shop.items() == []
     code, doc = shop.sync()  # the next run does the work
     assert code == 0 and doc["status"] == "ok" and len(shop.items()) == 7
+
+
+def test_a_ledger_restored_from_a_backup_adopts_the_newer_listings_instead_of_creating_them_again(tmp_path, sandbox):
+    import sqlite3
+
+    shop = Shop(tmp_path, sandbox.url)
+    assert shop.sync()[0] == 0
+    ledger_file = tmp_path / "state" / "ledger.sqlite"
+    backup = tmp_path / "backup.sqlite"
+    with sqlite3.connect(ledger_file) as live, sqlite3.connect(backup) as copy:
+        live.backup(copy)  # the README's online backup
+    copy.close()
+    live.close()
+    shop.rows["DMP-09"] = "DMP-09;Dompet Kulit Sapi Asli Pria Model 09;Fashion / Dompet;Rp159.000;19;120;img/a.png;;;"
+    shop.write()
+    code, doc = shop.sync()
+    assert code == 0 and {(c["op"], c["count"]) for c in doc["counts"]} == {("create", 1)}
+    for companion in ("-wal", "-shm"):
+        ledger_file.with_name(ledger_file.name + companion).unlink(missing_ok=True)
+    ledger_file.write_bytes(backup.read_bytes())  # restored: it knows nothing of DMP-09's listing
+    code, doc = shop.sync()
+    assert code == 0, doc
+    ops = {c["op"]: c["count"] for c in doc["counts"]}
+    assert ops.get("adopt") == 1 and "create" not in ops  # adopted by seller SKU, then updated as adopted ones are
+    assert len(shop.items()) == 8  # 6 wallets, the shoe and DMP-09: nothing created twice

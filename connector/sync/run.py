@@ -31,6 +31,7 @@ from connector.sync.kinds import RunStatus
 from connector.sync.ledger import Ledger
 from connector.sync.listable import Listable, listable
 from connector.sync.options import Progress, SyncOptions
+from connector.sync.restore import check_restored, note_run
 from connector.sync.result import ChannelLink, SyncResult
 from connector.sync.rules import channel_rules
 from connector.sync.sold import sold_units
@@ -62,6 +63,8 @@ class Sync:
 
     def run(self) -> SyncResult:
         started = time.monotonic()
+        if not self.options.dry_run:
+            check_restored(self.config.state_dir, self.ledger, self.log)
         run_id = self._start_run()
         log = self.log.bind(run_id=run_id, trigger=self.options.trigger)
         log.info("sync_started", channels=[c.name for c in self.channels], institutions=list(self.options.institutions),
@@ -148,6 +151,7 @@ class Sync:
     def _finish_run(self, result: SyncResult, log: Any) -> None:
         if result.run_id is not None:
             self.ledger.runs.finish(result.run_id, result.status, run_summary(result))
+            note_run(self.config.state_dir, result.run_id)
         log_summary(log, result)
         if result.run_id is not None:  # retention: the ledger must not grow without bound
             pruned = self.ledger.runs.prune(self.config.retention_days)

@@ -111,6 +111,13 @@ class Bindings:
 
     # -- links (adopting existing listings) ----------------------------------------------------------------
 
+    def forget_links(self) -> list[str]:
+        """Every channel counts as never linked again (a restored ledger): the next sync links each first."""
+        with self._file.transaction() as conn:
+            channels = [row[0] for row in conn.execute("SELECT channel FROM links ORDER BY channel")]
+            conn.execute("DELETE FROM links")
+        return channels
+
     def linked(self, channel: str) -> bool:
         return bool(self._file.rows("SELECT 1 FROM links WHERE channel = ?", (channel,)))
 
