@@ -13,7 +13,7 @@ from typing import Any
 from connector.adapters.base import Adapter, AdapterError, AuthError, ErrorClass
 from connector.adapters.registry import UnknownAdapter
 from connector.config import ChannelConfig, Config
-from connector.logs import channel_logger
+from connector.logs import REDACTOR, channel_logger
 from connector.sync.adapter import make_adapter
 from connector.sync.desired import Desired
 from connector.sync.executor import ChannelExecutor, ChannelResult, ChannelStopped
@@ -75,7 +75,7 @@ def _steps(ctx: RunContext, channel: ChannelConfig, adapter: Adapter, desired: d
     try:
         pending = settle_intents(ctx, executor)
     except ChannelStopped as err:  # the failed lookup is recorded as the run's item
-        executor.result.stopped = str(err)
+        executor.result.stopped = REDACTOR.scrub(str(err))
         return Plan(channel.name), executor.result
     try:
         linking = link_if_never_linked(ctx, adapter, desired)

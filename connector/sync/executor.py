@@ -151,7 +151,7 @@ class ChannelExecutor:
                 if by_kind[kind]:
                     steps[kind](by_kind[kind])
         except ChannelStopped as err:
-            self.result.stopped = str(err)
+            self.result.stopped = REDACTOR.scrub(str(err))
             self.log.error("channel_stopped", reason=str(err))
         if self.progress is not None and not (self.result.stopped or self.result.interrupted):
             self.progress(self.channel, self._planned, self._planned)
