@@ -405,7 +405,8 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
     state: Path, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
     with SandboxServer(port=0, state_path=state, seed=1, throttle_rate=0.3, fail_rate=0.2) as server:
-        remote = make_adapter(server).create(varied_listing(), "intent-1")
+        # the channels named, so the faults meet the same calls as before get_channel_list was read
+        remote = make_adapter(server, options={"logistic_ids": [8003]}).create(varied_listing(), "intent-1")
         assert sandbox_stats(server)["faults"]["throttle"] > 0 and sandbox_stats(server)["faults"]["fail"] > 0
         [item] = inspect(server)
         assert str(item["item_id"]) == remote.external_id and len(item["variants"]) == 3

@@ -5,13 +5,26 @@ congminh1254/shopee-sdk schemas/v2.product.add_item.json names the refusals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from connector.adapters.base import (
+    AttributeInput,
+    AttributeOption,
+    AttributeValue,
+    CategoryAttribute,
+    ChannelCategory,
+    Invalid,
+)
+from connector.adapters.contract import MemoryStore
+from connector.adapters.shopee import ShopeeAdapter
 from connector.sandbox import SandboxServer
+from tests.helpers import sandbox_stats, wallet_listing
+from tests.samples import SampleServer, sample, serving
 from tests.test_sandbox_shopee import Shopee, item_body
 
 MAP = Path(__file__).resolve().parent.parent / "mappings" / "channels" / "shopee.yaml"
@@ -154,3 +167,97 @@ def test_a_hidden_category_leaves_the_tree_and_is_refused_as_unknown(shopee: Sho
     assert 100_603 not in nodes and 100_613 not in nodes and 100_095 not in nodes and 100_067 in nodes
     body = item_body(shopee.upload(), attribute_list=WALLET_ATTRIBUTES)
     assert refusal(shopee, "add_item", body) == ("error_invalid_category", "Invalid category ID 100613")
+
+
+# --- the adapter: reading the tree and the attributes, writing attribute_list and logistic_info ----------------------
+
+ADAPTER = ShopeeAdapter
+CHANNEL = "shopee"
+CREDENTIALS = {"partner_id": "100001", "partner_key": "sandbox-shopee-key", "shop_id": "200001",
+               "access_token": "sandbox-shopee-token", "refresh_token": "sandbox-shopee-refresh"}
+SAMPLE_CREDENTIALS = {"partner_id": "2001887", "partner_key": "a-partner-key", "shop_id": "322300222",
+                      "access_token": "an-access-token", "refresh_token": "a-refresh-token"}
+COFFEE_ATTRIBUTES = (AttributeValue("100037", "Negara Asal", "Indonesia", "2001"),
+                     AttributeValue("100999", "Tanggal Kedaluwarsa", "2026-12-31"),
+                     AttributeValue("101000", "No. Izin Edar (PIRT/BPOM)", "2063578010127"))
+
+
+def test_adapter_reads_the_sandbox_tree_and_a_leafs_attributes(
+        shopee: Shopee, make_adapter: Callable[..., ShopeeAdapter]) -> None:
+    adapter = make_adapter(shopee.server)  # type: ignore[attr-defined]
+    nodes = {node.id: node for node in adapter.categories()}
+    assert nodes["100613"] == ChannelCategory("100613", "Dompet Pria", "100603", True)
+    assert nodes["100602"] == ChannelCategory("100602", "Fashion", None, False)
+    attributes = {attribute.id: attribute for attribute in adapter.attributes("100824")}
+    assert attributes["100037"].mandatory and not attributes["100037"].custom
+    assert AttributeOption("2001", "Indonesia") in attributes["100037"].options
+    assert attributes["100999"].input is AttributeInput.DATE and attributes["100999"].custom
+    assert not attributes["101000"].mandatory and attributes["101000"].input is AttributeInput.TEXT
+    material = {a.id: a for a in adapter.attributes("100613")}["100134"]
+    assert material.mandatory and material.custom and not material.multiple
+
+
+def test_adapter_writes_options_by_id_custom_values_by_name_and_a_date_as_a_timestamp(
+        shopee: Shopee, make_adapter: Callable[..., ShopeeAdapter]) -> None:
+    adapter = make_adapter(shopee.server)  # type: ignore[attr-defined]
+    listing = wallet_listing("LPMJK-KOPI-01", category_id=100_824, attributes=COFFEE_ATTRIBUTES)
+    remote = adapter.create(listing, "intent-1")
+    base = shopee.ok("GET", "product/get_item_base_info", params={"item_id_list": remote.external_id})
+    [item] = base["response"]["item_list"]
+    written = {a["attribute_id"]: a["attribute_value_list"] for a in item["attribute_list"]}
+    assert written[100_037] == [{"value_id": 2001}]
+    # 31 December 2026, 00:00 in Jakarta (UTC+7)
+    assert written[100_999] == [{"value_id": 0, "original_value_name": "1798650000"}]
+    assert written[101_000] == [{"value_id": 0, "original_value_name": "2063578010127"}]
+
+
+def test_adapter_refused_for_a_missing_mandatory_attribute_is_invalid(
+        shopee: Shopee, make_adapter: Callable[..., ShopeeAdapter]) -> None:
+    adapter = make_adapter(shopee.server)  # type: ignore[attr-defined]
+    with pytest.raises(Invalid, match="error_less_required_attribute"):
+        adapter.create(wallet_listing(category_id=100_613, attributes=COFFEE_ATTRIBUTES[:1]), "intent-1")
+
+
+def test_adapter_ships_with_the_shops_enabled_channels_read_once(
+        shopee: Shopee, make_adapter: Callable[..., ShopeeAdapter]) -> None:
+    adapter = make_adapter(shopee.server)  # type: ignore[attr-defined]
+    for n in range(2):
+        adapter.create(wallet_listing(f"LPMJK-KOPI-0{n}", category_id=100_824, attributes=COFFEE_ATTRIBUTES), "i")
+    assert sandbox_stats(shopee.server)["requests"]["shopee /api/v2/logistics/get_channel_list"] == 1  # type: ignore
+    items = shopee.ok("GET", "product/get_item_list", params={"offset": 0, "page_size": 10,
+                                                              "item_status": "NORMAL"})["response"]["item"]
+    ids = ",".join(str(item["item_id"]) for item in items)
+    for item in shopee.ok("GET", "product/get_item_base_info", params={"item_id_list": ids})["response"]["item_list"]:
+        assert [c["logistic_id"] for c in item["logistic_info"]] == [8003, 8005]
+    chosen = make_adapter(shopee.server, options={"logistic_ids": [8001]})  # type: ignore[attr-defined]
+    with pytest.raises(Invalid, match="error_invalid_logistic_info"):
+        chosen.create(wallet_listing("LPMJK-KOPI-09", category_id=100_824, attributes=COFFEE_ATTRIBUTES), "i")
+
+
+@pytest.fixture
+def documented() -> Iterator[tuple[SampleServer, ShopeeAdapter]]:
+    with serving() as server:
+        adapter = ShopeeAdapter("shopee", server.url, dict(SAMPLE_CREDENTIALS), tokens=MemoryStore(),
+                                media=MemoryStore(), options={"rate_limit": 200})
+        yield server, adapter
+        adapter.close()
+
+
+def test_adapter_reads_the_documented_category_and_attribute_samples(
+        documented: tuple[SampleServer, ShopeeAdapter]) -> None:
+    server, adapter = documented
+    server.answer("GET", "/api/v2/product/get_category", sample("shopee", "get_category"))
+    server.answer("GET", "/api/v2/product/get_attribute_tree", sample("shopee", "get_attribute_tree"))
+    assert adapter.categories() == [ChannelCategory("123", "bbb", "456", True)]
+    assert server.calls("/api/v2/product/get_category")[0].query["language"] == ["id"]
+    assert adapter.attributes("0") == [CategoryAttribute("0", "-", True, (AttributeOption("0", "-"),), custom=True,
+                                                         input=AttributeInput.TEXT, multiple=False)]
+    assert server.calls("/api/v2/product/get_attribute_tree")[0].query["category_id_list"] == ["0"]
+
+
+def test_adapter_takes_the_enabled_checkout_channels_of_the_documented_sample(
+        documented: tuple[SampleServer, ShopeeAdapter]) -> None:
+    server, adapter = documented
+    server.answer("GET", "/api/v2/logistics/get_channel_list", sample("shopee", "get_channel_list"))
+    assert adapter._logistic_ids() == [40029, 4000]  # 40018 is enabled, but a fulfillment channel under 4000
+    assert adapter._logistic_ids() == [40029, 4000] and len(server.calls("/api/v2/logistics/get_channel_list")) == 1
