@@ -22,6 +22,7 @@ from connector.adapters.base import (
 )
 from connector.adapters.contract import MemoryStore
 from connector.adapters.shopee import ShopeeAdapter
+from connector.category_maps import read_category_map
 from connector.sandbox import SandboxServer
 from tests.helpers import sandbox_stats, wallet_listing
 from tests.samples import SampleServer, sample, serving
@@ -261,3 +262,21 @@ def test_adapter_takes_the_enabled_checkout_channels_of_the_documented_sample(
     server.answer("GET", "/api/v2/logistics/get_channel_list", sample("shopee", "get_channel_list"))
     assert adapter._logistic_ids() == [40029, 4000]  # 40018 is enabled, but a fulfillment channel under 4000
     assert adapter._logistic_ids() == [40029, 4000] and len(server.calls("/api/v2/logistics/get_channel_list")) == 1
+
+
+ALWAYS_FILLED = {"origin", "province", "weight_g"}  # PASINDO fields every product has
+
+
+def test_the_channel_map_fills_every_mandatory_attribute_of_every_mapped_leaf(
+        shopee: Shopee, make_adapter: Callable[..., ShopeeAdapter]) -> None:
+    adapter = make_adapter(shopee.server)  # type: ignore[attr-defined]
+    channel_map = read_category_map(MAP)
+    leaves = {node.id for node in adapter.categories() if node.leaf}
+    for code, category_id in channel_map.ids.items():
+        assert str(category_id) in leaves, code
+        for attribute in adapter.attributes(str(category_id)):
+            if attribute.mandatory:
+                filled = (channel_map.sources.get(attribute.id) in ALWAYS_FILLED
+                          or attribute.id in channel_map.defaults_for(code))
+                assert filled, f"{code}: {attribute.name} ({attribute.id}) has no source and no default"
+    assert channel_map.sources["100134"] == "material"  # the leather/textile leaves' Bahan, from the product first
