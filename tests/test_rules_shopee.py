@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 
 from connector.adapters.base import (
@@ -21,7 +22,7 @@ from connector.adapters.base import (
     Invalid,
 )
 from connector.adapters.contract import MemoryStore
-from connector.adapters.shopee import ShopeeAdapter
+from connector.adapters.shopee import ShopeeAdapter, order_lines
 from connector.category_maps import read_category_map
 from connector.sandbox import SandboxServer
 from tests.helpers import sandbox_stats, wallet_listing
@@ -280,3 +281,28 @@ def test_the_channel_map_fills_every_mandatory_attribute_of_every_mapped_leaf(
                           or attribute.id in channel_map.defaults_for(code))
                 assert filled, f"{code}: {attribute.name} ({attribute.id}) has no source and no default"
     assert channel_map.sources["100134"] == "material"  # the leather/textile leaves' Bahan, from the product first
+
+
+# --- issue 13: the unit price of an order line --------------------------------------------------------------------
+
+
+def test_an_order_reports_the_skus_price_and_the_adapter_reads_it_as_the_unit_price(
+        shopee: Shopee, make_adapter: Callable[..., ShopeeAdapter]) -> None:
+    shopee.add_item(attribute_list=WALLET_ATTRIBUTES, original_price=85_000)
+    placed = requests.post(f"{shopee.server.url}/_sandbox/orders", timeout=5,  # type: ignore[attr-defined]
+                           json={"dialect": "shopee", "seller_sku": "LPMJK-DOMPET-01", "quantity": 2})
+    order_sn = placed.json()["order_id"]
+    detail = shopee.ok("GET", "order/get_order_detail",
+                       params={"order_sn_list": order_sn, "response_optional_fields": "item_list"})
+    [item] = detail["response"]["order_list"][0]["item_list"]
+    assert (item["model_original_price"], item["model_discounted_price"]) == (85_000, 85_000)
+    lines, _ = make_adapter(shopee.server).orders(None)  # type: ignore[attr-defined]
+    assert [(line.seller_sku, line.quantity, line.unit_price) for line in lines] == [("LPMJK-DOMPET-01", 2, 85_000)]
+
+
+def test_a_bundle_deal_line_without_a_discounted_price_has_no_unit_price() -> None:
+    order = {"order_sn": "X1", "order_status": "READY_TO_SHIP", "create_time": 1_700_000_000, "item_list": [
+        {"model_sku": "A", "model_quantity_purchased": 1, "model_original_price": 50_000, "model_discounted_price": 0},
+        {"model_sku": "B", "model_quantity_purchased": 3, "model_original_price": 9000, "model_discounted_price": 7500},
+    ]}
+    assert [(line.seller_sku, line.unit_price) for line in order_lines(order)] == [("A", None), ("B", 7500)]

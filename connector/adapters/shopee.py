@@ -738,10 +738,12 @@ def order_lines(order: Mapping[str, Any]) -> list[OrderLine]:
     cancelled_order = order.get("order_status") == "CANCELLED"
     at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
     units: dict[str, list[int]] = {}  # seller SKU -> [purchased, still sold, returned]
+    prices: dict[str, set[int | None]] = {}
     for item in order.get("item_list") or []:
         sku = item.get("model_sku") or item.get("item_sku")
         if not sku:
             continue
+        prices.setdefault(str(sku), set()).add(_unit_price(item))
         purchased = int(item.get("model_quantity_purchased") or 0)
         returned = 0 if cancelled_order else int(item.get("returned_qty") or 0)
         gone = purchased if cancelled_order else int(item.get("cancelled_qty") or 0) + returned
@@ -750,9 +752,22 @@ def order_lines(order: Mapping[str, Any]) -> list[OrderLine]:
         tally[1] += max(purchased - gone, 0)
         tally[2] += returned
     order_id = str(order["order_sn"])
-    return [OrderLine(order_id, sku, kept, "placed", at) if kept
-            else OrderLine(order_id, sku, purchased, "returned" if returned else "cancelled", at)
+    # One price per SKU; a SKU listed twice at two prices has none.
+    price = {sku: next(iter(seen)) if len(seen) == 1 else None for sku, seen in prices.items()}
+    return [OrderLine(order_id, sku, kept, "placed", at, unit_price=price[sku]) if kept
+            else OrderLine(order_id, sku, purchased, "returned" if returned else "cancelled", at,
+                           unit_price=price[sku])
             for sku, (purchased, kept, returned) in units.items()]
+
+
+def _unit_price(item: Mapping[str, Any]) -> int | None:
+    """The buyer's price per unit: `model_discounted_price` ("the after-discount price of the item in the listing
+    currency"; the original price when there is no discount), in whole rupiah. It is 0 for a bundle deal item
+    (the page: the bundle discount is not broken down per item), and then unknown here: None."""
+    value = item.get("model_discounted_price")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return round(value)
 
 
 def _tiers(variants: Sequence[ListingVariant]) -> _TierPlan:

@@ -22,7 +22,8 @@ Error codes come bare (``error_param``) and module-prefixed where the pages show
 
 Orders (``v2.order.get_order_detail.json``): the fields "Return by default" always; ``item_list`` and ``pay_time``
 only when ``response_optional_fields`` names them (the other optional fields are buyer, address, payment and
-logistics data the sandbox does not keep, so they never come). Each item carries the item-level quantities added
+logistics data the sandbox does not keep, so they never come). Each item carries ``model_original_price`` and
+``model_discounted_price`` (equal: the sandbox has no discounts), the SKU's price when the order is read. Each item carries the item-level quantities added
 2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``, ``return_requested_qty``,
 ``returned_qty``). A returned order stays ``TO_RETURN`` (the data definitions: "The buyer requested to return the
 order and order's return is processing"; what the order status becomes after the return is not documented) and
@@ -1017,7 +1018,17 @@ class ShopeeDialect:
         if len(orders) < len(set(wanted)):
             raise ShopeeError("error_not_found", "Wrong parameters, detail: the order is not found.")
         optional = {name.strip() for name in (call.request.param("response_optional_fields") or "").split(",")}
-        return {"order_list": [_order_detail(order, optional) for order in orders]}, False
+        prices = self._prices() if "item_list" in optional else {}
+        return {"order_list": [_order_detail(order, optional, prices.get(order.seller_sku)) for order in orders]}, False
+
+    def _prices(self) -> dict[str, int]:
+        """Seller SKU -> the price its listing or model shows (the store keeps no price per order, so an order
+        reports the SKU's price at the time it is read; the sandbox has no discounts)."""
+        items, _ = self._store.query_items(self.name, statuses=_LISTED, limit=None)
+        prices = {item.seller_sku: item.price for item in items if item.seller_sku}
+        for models in self._models([item.item_id for item in items]).values():
+            prices.update({model.seller_sku: model.price for model in models if model.seller_sku})
+        return prices
 
     # --- categories, attributes, brands, logistics ---------------------------------------------------
 
@@ -1298,7 +1309,7 @@ _ORDER_STATUS = {"placed": "READY_TO_SHIP", "cancelled": "CANCELLED", "returned"
 DAYS_TO_SHIP = 2
 
 
-def _order_detail(order: Order, optional: set[str]) -> dict[str, Any]:
+def _order_detail(order: Order, optional: set[str], price: int | None = None) -> dict[str, Any]:
     """One get_order_detail entry (v2.order.get_order_detail.json): the default fields, and the optional ones asked
     for that the sandbox knows."""
     detail: dict[str, Any] = {
@@ -1313,8 +1324,11 @@ def _order_detail(order: Order, optional: set[str]) -> dict[str, Any]:
         done = {"placed": "active_qty", "cancelled": "cancelled_qty", "returned": "returned_qty"}[order.status]
         quantities = {"active_qty": 0, "cancel_requested_qty": 0, "cancelled_qty": 0, "return_requested_qty": 0,
                       "returned_qty": 0, done: order.quantity}
+        # model_original_price / model_discounted_price: the unit price before and after the item's discount
+        # (the same without a discount), in the listing currency.
+        prices = {} if price is None else {"model_original_price": price, "model_discounted_price": price}
         detail["item_list"] = [{"item_sku": order.seller_sku, "model_sku": order.seller_sku,
-                                "model_quantity_purchased": order.quantity, **quantities}]
+                                "model_quantity_purchased": order.quantity, **prices, **quantities}]
     return detail
 
 
