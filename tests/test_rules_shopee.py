@@ -5,6 +5,7 @@ congminh1254/shopee-sdk schemas/v2.product.add_item.json names the refusals."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,13 @@ from connector.adapters.base import (
     CategoryAttribute,
     ChannelCategory,
     Invalid,
+    ListingVariant,
 )
 from connector.adapters.contract import MemoryStore
-from connector.adapters.shopee import ShopeeAdapter, order_lines
+from connector.adapters.shopee import ShopeeAdapter, _tiers, order_lines
 from connector.category_maps import read_category_map
 from connector.sandbox import SandboxServer
-from tests.helpers import sandbox_stats, wallet_listing
+from tests.helpers import sandbox_stats, shirt_listing, wallet_listing
 from tests.samples import SampleServer, sample, serving
 from tests.test_sandbox_shopee import Shopee, item_body
 
@@ -179,6 +181,8 @@ CREDENTIALS = {"partner_id": "100001", "partner_key": "sandbox-shopee-key", "sho
                "access_token": "sandbox-shopee-token", "refresh_token": "sandbox-shopee-refresh"}
 SAMPLE_CREDENTIALS = {"partner_id": "2001887", "partner_key": "a-partner-key", "shop_id": "322300222",
                       "access_token": "an-access-token", "refresh_token": "a-refresh-token"}
+WALLET_VALUES = (AttributeValue("100037", "Negara Asal", "Indonesia", "2001"),
+                 AttributeValue("100134", "Bahan", "Katun", "1003"))
 COFFEE_ATTRIBUTES = (AttributeValue("100037", "Negara Asal", "Indonesia", "2001"),
                      AttributeValue("100999", "Tanggal Kedaluwarsa", "2026-12-31"),
                      AttributeValue("101000", "No. Izin Edar (PIRT/BPOM)", "2063578010127"))
@@ -306,3 +310,57 @@ def test_a_bundle_deal_line_without_a_discounted_price_has_no_unit_price() -> No
         {"model_sku": "B", "model_quantity_purchased": 3, "model_original_price": 9000, "model_discounted_price": 7500},
     ]}
     assert [(line.seller_sku, line.unit_price) for line in order_lines(order)] == [("A", None), ("B", 7500)]
+
+
+# --- standardise_tier_variation (init/update_tier_variation update_log_list, 2025-09-12) ---------------------------
+
+
+def standardised(*tiers: tuple[str, list[str]]) -> list[dict[str, Any]]:
+    return [{"variation_id": 0, "variation_group_id": 0, "variation_name": name,
+             "variation_option_list": [{"variation_option_id": 0, "variation_option_name": o} for o in options]}
+            for name, options in tiers]
+
+
+def test_init_and_update_tier_variation_take_the_standardised_form(shopee: Shopee) -> None:
+    item_id = shopee.add_item(attribute_list=WALLET_ATTRIBUTES)
+    models = [{"tier_index": [n], "model_sku": f"W-{n}", "original_price": 85_000, "seller_stock": [{"stock": 2}]}
+              for n in range(2)]
+    init = shopee.ok("POST", "product/init_tier_variation", {
+        "item_id": item_id, "standardise_tier_variation": standardised(("Warna", ["Coklat", "Hitam"])),
+        "model": models})["response"]
+    assert init["tier_variation"] == [{"name": "Warna", "option_list": [{"option": "Coklat"}, {"option": "Hitam"}]}]
+    model_list = [{"model_id": m["model_id"], "tier_index": m["tier_index"]} for m in init["model"]]
+    shopee.ok("POST", "product/update_tier_variation", {
+        "item_id": item_id, "standardise_tier_variation": standardised(("Warna", ["Coklat Tua", "Hitam"])),
+        "model_list": model_list})
+    listed = shopee.ok("GET", "product/get_model_list", params={"item_id": item_id})["response"]
+    assert [o["option"] for o in listed["tier_variation"][0]["option_list"]] == ["Coklat Tua", "Hitam"]
+    no_option_id = standardised(("Warna", ["Coklat", "Hitam"]))
+    del no_option_id[0]["variation_option_list"][0]["variation_option_id"]
+    answer = shopee.call("POST", "product/update_tier_variation", {
+        "item_id": item_id, "standardise_tier_variation": no_option_id, "model_list": model_list}).json()
+    assert answer["error"] == "error_param", answer  # update_tier_variation: variation_option_id is required
+
+
+def test_the_adapter_sends_variants_as_standardise_tier_variation(
+        shopee: Shopee, make_adapter: Callable[..., ShopeeAdapter]) -> None:
+    adapter = make_adapter(shopee.server)  # type: ignore[attr-defined]
+    remote = adapter.create(shirt_listing(category_id=100_251, attributes=WALLET_VALUES), "intent-1")
+    assert len(remote.variant_ids) == 3
+    listed = shopee.ok("GET", "product/get_model_list", params={"item_id": remote.external_id})["response"]
+    assert sorted(m["model_sku"] for m in listed["model"]) == sorted(remote.variant_ids)
+
+
+def test_the_adapter_writes_the_tiers_as_standardise_tier_variation_only(
+        documented: tuple[SampleServer, ShopeeAdapter]) -> None:
+    server, adapter = documented
+    server.answer("POST", "/api/v2/product/init_tier_variation", sample("shopee", "init_tier_variation"))
+    variants = tuple(ListingVariant(f"SKU-{color}-{size}", 100_000, 1, {"Color": color, "Size": size})
+                     for color in ("Cream", "Blue") for size in ("S", "M"))
+    ids = adapter._init_tiers(43_464_493_923, _tiers(variants))
+    assert ids["SKU-Cream-S"] == "43464493931"
+    [asked] = server.calls("/api/v2/product/init_tier_variation")
+    body = json.loads(asked.body)
+    assert "tier_variation" not in body
+    assert body["standardise_tier_variation"] == standardised(("Color", ["Cream", "Blue"]), ("Size", ["S", "M"]))
+    assert [model["tier_index"] for model in body["model"]] == [[0, 0], [0, 1], [1, 0], [1, 1]]

@@ -431,7 +431,10 @@ class ShopeeAdapter(Adapter):
     def _init_tiers(self, item_id: int, tiers: _TierPlan) -> dict[str, str]:
         """Set the tier structure, or change its level (no tier <-> one <-> two): every model is replaced."""
         tier_variation, models = tiers
-        body = {"item_id": item_id, "tier_variation": tier_variation, "model": models}
+        body: dict[str, Any] = {"item_id": item_id, "standardise_tier_variation": _standardised(tier_variation),
+                                "model": models}
+        if not tier_variation:  # to no tier: "pass the tier_variation and standardise_tier_variation as []"
+            body["tier_variation"] = []
         answer = self._request("POST", "/product/init_tier_variation", write=True, body=body)["response"]
         return _ids_by_sku(answer.get("model") or [])
 
@@ -469,7 +472,8 @@ class ShopeeAdapter(Adapter):
         moved = any(model.get("tier_index") != entry["tier_index"] for model, entry in kept)
         if moved or _option_lists(current["tier_variation"]) != _option_lists(tier_variation):
             model_list = [{"model_id": model["model_id"], "tier_index": entry["tier_index"]} for model, entry in kept]
-            body = {"item_id": item_id, "tier_variation": tier_variation, "model_list": model_list}
+            body = {"item_id": item_id, "standardise_tier_variation": _standardised(tier_variation),
+                    "model_list": model_list}
             self._request("POST", "/product/update_tier_variation", write=True, body=body)
         variant_ids = {entry["model_sku"]: str(model["model_id"]) for model, entry in kept}
         added = [entry for entry in entries if entry["model_sku"] not in by_sku]
@@ -805,6 +809,16 @@ def _no_tiers(listing: Listing) -> _TierPlan:
     """init_tier_variation's way back to a single SKU: no tiers, one model without tier_index holding the price
     and stock (Shopee's page, since 2024-06)."""
     return [], [{"tier_index": [], "original_price": listing.price, "seller_stock": [{"stock": listing.stock}]}]
+
+
+def _standardised(tier_variation: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Tiers as `standardise_tier_variation`, the form init/update_tier_variation take since 2025-09-12 (their
+    update_log_list: tier_variation "has been deprecated"): the seller's own variations, so every variation and
+    option id is 0 and names carry the values, as both pages' request samples show."""
+    return [{"variation_id": 0, "variation_group_id": 0, "variation_name": tier["name"],
+             "variation_option_list": [{"variation_option_id": 0, "variation_option_name": option["option"]}
+                                       for option in tier["option_list"]]}
+            for tier in tier_variation]
 
 
 def _option_lists(tier_variation: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:

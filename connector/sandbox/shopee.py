@@ -23,8 +23,8 @@ Error codes come bare (``error_param``) and module-prefixed where the pages show
 Orders (``v2.order.get_order_detail.json``): the fields "Return by default" always; ``item_list`` and ``pay_time``
 only when ``response_optional_fields`` names them (the other optional fields are buyer, address, payment and
 logistics data the sandbox does not keep, so they never come). Each item carries ``model_original_price`` and
-``model_discounted_price`` (equal: the sandbox has no discounts), the SKU's price when the order is read. Each item carries the item-level quantities added
-2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``, ``return_requested_qty``,
+``model_discounted_price`` (equal: the sandbox has no discounts), the SKU's price when the order is read, and
+the item-level quantities added 2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``, ``return_requested_qty``,
 ``returned_qty``). A returned order stays ``TO_RETURN`` (the data definitions: "The buyer requested to return the
 order and order's return is processing"; what the order status becomes after the return is not documented) and
 its ``returned_qty`` says the units came back. An unknown order_sn fails the call with ``error_not_found``
@@ -59,7 +59,8 @@ items, get_item_base_info ids, add_model models), pages of at most 100.
 
 Variants: init_tier_variation sets the tier structure or changes its level (no tier <-> one <-> two);
 at the same level update_tier_variation edits the option lists and add_model / delete_model the
-models. Only the deprecated-but-served ``tier_variation`` form is read, not ``standardise_tier_variation``.
+models. Both take ``standardise_tier_variation`` (the form to upload since 2025-09-12) and the deprecated
+``tier_variation``; answers and get_model_list give ``tier_variation``.
 """
 
 from __future__ import annotations
@@ -631,8 +632,7 @@ class ShopeeDialect:
         """
         body = call.body
         item = self._live_item(body.get("item_id"))
-        raw_tiers = body.get("tier_variation")
-        tiers = [] if raw_tiers == [] else _tier_variation(raw_tiers)
+        tiers = _tiers_in(body, init=True)
         if len(tiers) == len(item.extra.get("tier_variation", [])):
             raise ShopeeError("error_param", "The level of tier-variation not change.")
         models = self._model_entries(
@@ -708,7 +708,7 @@ class ShopeeDialect:
         body = call.body
         item = self._live_item(body.get("item_id"))
         current = self._tiers_of(item)
-        tiers = _tier_variation(body.get("tier_variation"))
+        tiers = _tiers_in(body, init=False)
         if len(tiers) != len(current):
             raise ShopeeError("error_tier_var_level_not_same", "Item tier-variation level not same")
         models = {model.model_id: model for model in self._models([item.item_id]).get(item.item_id, [])}
@@ -1645,6 +1645,37 @@ def _dimension(value: Any) -> dict[str, int]:
     if not isinstance(value, dict) or not all(_is_int(value.get(key)) and value[key] > 0 for key in keys):
         raise _param_error("dimension needs package_length, package_width and package_height in cm")
     return {key: value[key] for key in keys}
+
+
+def _tiers_in(body: Mapping[str, Any], *, init: bool) -> list[dict[str, Any]]:
+    """The tiers of an init/update_tier_variation body: ``standardise_tier_variation`` (since 2025-09-12 the form to
+    upload, both pages' update_log_list) or the deprecated ``tier_variation`` ("There is at least one
+    standardise_tier_variation and tier_variation"); [] (init only) is the way to no tier."""
+    standardised = body.get("standardise_tier_variation")
+    if standardised is None:
+        raw = body.get("tier_variation")
+        return [] if init and raw == [] else _tier_variation(raw)
+    if init and standardised == []:
+        return []
+    if not isinstance(standardised, list):
+        raise _param_error("standardise_tier_variation must be a list")
+    return _tier_variation([_from_standardised(tier, init=init) for tier in standardised])
+
+
+def _from_standardised(tier: Any, *, init: bool) -> dict[str, Any]:
+    """One standardise_tier_variation entry in the deprecated shape: variation_id and variation_option_list are
+    required, and on update each option's variation_option_id (the pages' request parameters). The sandbox knows no
+    standard variation (get_variations is not served): every tier is the seller's own, named by variation_name."""
+    if not isinstance(tier, dict) or not _is_int(tier.get("variation_id")):
+        raise _param_error("standardise_tier_variation.variation_id is required")
+    options = tier.get("variation_option_list")
+    if not isinstance(options, list):
+        raise _param_error("standardise_tier_variation.variation_option_list is required")
+    if not init and not all(isinstance(o, dict) and _is_int(o.get("variation_option_id")) for o in options):
+        raise _param_error("standardise_tier_variation.variation_option_list.variation_option_id is required")
+    return {"name": tier.get("variation_name"),
+            "option_list": [{"option": option.get("variation_option_name") if isinstance(option, dict) else None}
+                            for option in options]}
 
 
 def _tier_variation(value: Any) -> list[dict[str, Any]]:
