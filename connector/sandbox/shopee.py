@@ -23,12 +23,12 @@ Error codes come bare (``error_param``) and module-prefixed where the pages show
 Orders (``v2.order.get_order_detail.json``): the fields "Return by default" always; ``item_list`` and ``pay_time``
 only when ``response_optional_fields`` names them (the other optional fields are buyer, address, payment and
 logistics data the sandbox does not keep, so they never come). Each item carries ``model_original_price`` and
-``model_discounted_price`` (equal: the sandbox has no discounts), the SKU's price when the order is read, and
-the item-level quantities added 2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``, ``return_requested_qty``,
-``returned_qty``). A returned order stays ``TO_RETURN`` (the data definitions: "The buyer requested to return the
-order and order's return is processing"; what the order status becomes after the return is not documented) and
-its ``returned_qty`` says the units came back. An unknown order_sn fails the call with ``error_not_found``
-"Wrong parameters, detail: the order is not found." (the page's error_example).
+``model_discounted_price`` (equal: the sandbox has no discounts), the SKU's price when the order is read, and the
+item-level quantities added 2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``,
+``return_requested_qty``, ``returned_qty``). A returned order stays ``TO_RETURN`` (the data definitions: "The buyer
+requested to return the order and order's return is processing"; what the order status becomes after the return is
+not documented) and its ``returned_qty`` says the units came back. An unknown order_sn fails the call with
+``error_not_found`` "Wrong parameters, detail: the order is not found." (the page's error_example).
 
 Reserved (promotion) stock: ``POST /_sandbox/reserved_stock`` ``{"dialect": "shopee", "seller_sku", "reserved"}``
 reserves units of a listing or model as a promotion does; update_stock below them is refused with ``error_auth``
