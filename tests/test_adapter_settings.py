@@ -35,7 +35,7 @@ def test_a_built_in_adapter_gets_its_settings_as_models_with_their_defaults():
     adapter = make(ShopeeAdapter, SHOPEE, {"rate_limit": 4, "retry": {"attempts": 2}})
     try:
         assert (adapter.credentials.partner_id, adapter.credentials.shop_id) == (100001, 200001)
-        assert adapter.options.logistic_ids == [8003] and adapter.options.token_refresh_margin == 300
+        assert adapter.options.logistic_ids is None and adapter.options.token_refresh_margin == 300
         assert adapter.transport.retry == RetryPolicy(attempts=2) and adapter.transport.timeout == (5, 7)
         assert adapter.capabilities.rate_limit == 4
         assert adapter.keeper.in_force().access_token == "tok-1"

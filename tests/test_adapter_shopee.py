@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from connector.adapters.base import (
+    AttributeValue,
     AuthError,
     Change,
     Invalid,
@@ -59,8 +60,11 @@ CREDENTIALS = {
 READ_AND_UPDATE = Counter({"product/update_item": 1, "product/get_model_list": 1})
 
 
-plain_listing = functools.partial(wallet_listing, category_id=100639)
-varied_listing = functools.partial(shirt_listing, category_id=100639)
+# The mandatory attributes of the sandbox's leaf 100613 (Dompet Pria): Negara Asal and Bahan, as the sync fills them.
+LEAF_ATTRIBUTES = (AttributeValue("100037", "Negara Asal", "Indonesia", "2001"),
+                   AttributeValue("100134", "Bahan", "Kulit", "1001"))
+plain_listing = functools.partial(wallet_listing, category_id=100613, attributes=LEAF_ATTRIBUTES)
+varied_listing = functools.partial(shirt_listing, category_id=100613, attributes=LEAF_ATTRIBUTES)
 inspect = functools.partial(sandbox_items, dialect="shopee")
 requests_to = functools.partial(requests_counted, under="shopee /api/v2/")
 raw_refresh = functools.partial(shopee_refresh, partner_id=PARTNER_ID, partner_key=PARTNER_KEY, shop_id=SHOP_ID)
@@ -132,7 +136,7 @@ def test_check_summarises_the_shop(shopee: ShopeeAdapter) -> None:
 def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServer, shopee: ShopeeAdapter) -> None:
     remote = shopee.create(plain_listing(), "intent-1")
     assert remote == Remote(remote.external_id, "LPMJK-DOMPET-01", {}, active=True)
-    assert inspect(sandbox) == [wallet_as_shown(int(remote.external_id), category_id=100639)]
+    assert inspect(sandbox) == [wallet_as_shown(int(remote.external_id), category_id=100613)]
 
 
 def test_create_with_variants_and_images_shows_exactly_the_listing(
@@ -198,12 +202,12 @@ def test_update_content_changes_the_listing_and_keeps_variant_ids(
     sandbox: SandboxServer, shopee: ShopeeAdapter
 ) -> None:
     created = shopee.create(varied_listing(), "intent-1")
-    changed = replace(varied_listing(), name="Kaos Sablon Baru", images=(listing_image(3),), category_id=100640)
+    changed = replace(varied_listing(), name="Kaos Sablon Baru", images=(listing_image(3),), category_id=100251)
     before = calls(sandbox)
     remote = shopee.update_content(created, changed)
     assert remote == created
     [item] = inspect(sandbox)
-    assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Baru", 100640, 1)
+    assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Baru", 100251, 1)
     # The variants are compared with one read; they are as wanted, so nothing else is written.
     assert calls(sandbox) - before == READ_AND_UPDATE + Counter({"media_space/upload_image": 1})
 
@@ -401,7 +405,8 @@ def test_throttles_and_server_failures_are_retried_until_the_create_succeeds(
     state: Path, make_adapter: Callable[..., ShopeeAdapter]
 ) -> None:
     with SandboxServer(port=0, state_path=state, seed=1, throttle_rate=0.3, fail_rate=0.2) as server:
-        remote = make_adapter(server).create(varied_listing(), "intent-1")
+        # the channels named, so the faults meet the same calls as before get_channel_list was read
+        remote = make_adapter(server, options={"logistic_ids": [8003]}).create(varied_listing(), "intent-1")
         assert sandbox_stats(server)["faults"]["throttle"] > 0 and sandbox_stats(server)["faults"]["fail"] > 0
         [item] = inspect(server)
         assert str(item["item_id"]) == remote.external_id and len(item["variants"]) == 3

@@ -90,8 +90,9 @@ def test_order_lines_are_read_from_the_documented_sample_with_item_list_asked_fo
     server.answer("GET", ORDER_LIST, order_pages)
     server.answer("GET", ORDER_DETAIL, detail_as_asked)
     lines, cursor = adapter.orders(None)
+    # unit_price: the line's model_discounted_price (48000), not its model_original_price (300000)
     assert lines == [OrderLine("2404098R48U37H", "QAZ-SADOER-05", 1, "placed",
-                               datetime.fromtimestamp(1712601591, UTC))]
+                               datetime.fromtimestamp(1712601591, UTC), unit_price=48000)]
     assert cursor == "1713139948"  # the sample's update_time
     [asked] = server.calls(ORDER_DETAIL)
     assert "item_list" in optional_fields(asked)

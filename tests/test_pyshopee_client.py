@@ -76,11 +76,12 @@ def add_item(client: Any, sandbox: SandboxServer, sku: str) -> int:
         original_price=85000,
         seller_stock=[{"stock": 12}],
         weight=0.25,
-        category_id=100639,
+        category_id=100613,
         image={"image_id_list": [upload(sandbox)]},
         brand={"brand_id": 0, "original_brand_name": "No Brand"},
         logistic_info=[{"logistic_id": 8003, "enabled": True}],
-        attribute_list=[{"attribute_id": 100134, "attribute_value_list": [{"value_id": 0}]}],
+        attribute_list=[{"attribute_id": 100037, "attribute_value_list": [{"value_id": 2001}]},
+                        {"attribute_id": 100134, "attribute_value_list": [{"value_id": 1001}]}],
     )
     return int(ok(answer)["item_id"])
 

@@ -86,11 +86,12 @@ def item_body(image_id: str, **overrides: Any) -> dict[str, Any]:
         "original_price": 85000,
         "seller_stock": [{"stock": 12}],
         "weight": 0.25,
-        "category_id": 100_639,
+        "category_id": 100_613,
         "image": {"image_id_list": [image_id]},
         "brand": {"brand_id": 0, "original_brand_name": "No Brand"},
         "logistic_info": [{"logistic_id": 8003, "enabled": True}],
-        "attribute_list": [{"attribute_id": 100_134, "attribute_value_list": [{"value_id": 0}]}],
+        "attribute_list": [{"attribute_id": 100_037, "attribute_value_list": [{"value_id": 2001}]},
+                           {"attribute_id": 100_134, "attribute_value_list": [{"value_id": 1001}]}],
     }
     body.update(overrides)
     return body
@@ -264,7 +265,7 @@ def test_added_item_reads_back_through_get_item_base_info(shopee: Shopee) -> Non
     assert item["item_status"] == "NORMAL" and item["has_model"] is False
     assert item["price_info"][0]["original_price"] == 85000
     assert item["stock_info_v2"]["summary_info"]["total_available_stock"] == 12
-    assert item["category_id"] == 100_639 and item["weight"] == "0.25"
+    assert item["category_id"] == 100_613 and item["weight"] == "0.25"
     assert len(item["image"]["image_id_list"]) == 1
 
 
@@ -637,7 +638,7 @@ def test_inspection_lists_items_with_and_without_variants_exactly(shopee: Shopee
             "price": 85000,
             "stock": 12,
             "status": "active",
-            "category_id": 100_639,
+            "category_id": 100_613,
             "images": images,
             "variants": [],
         },
@@ -648,7 +649,7 @@ def test_inspection_lists_items_with_and_without_variants_exactly(shopee: Shopee
             "price": 80000,  # the lowest variant price
             "stock": 7,  # the sum of the variants' stock
             "status": "active",
-            "category_id": 100_639,
+            "category_id": 100_613,
             "images": images,
             "variants": [
                 {"seller_sku": "LPMJK-DOMPET-01-W0", "price": 80000, "stock": 3},

@@ -36,6 +36,13 @@ its items repeat what returned_qty says, per model, in another paged call.
 `error_limit` is Throttled rather than Auth: nothing is wrong with the shop, it must only wait; its retry_after
 (hours) never fits `call`'s time budget, so the error reaches the executor at once instead of a long sleep.
 
+Categories: `categories()` reads product/get_category (language id), `attributes()` product/get_attribute_tree
+(input_type 1/4 take listed values only, 4/5 several; input_validation_type 1/3 a number, 4 a date). attribute_list
+sends an option by value_id and any other value as value_id 0 with original_value_name, a date as a timestamp
+string (v2.product.add_item.json). New items ship with options.logistic_ids, else with the checkout channels
+logistics/get_channel_list says the shop has enabled (read once per adapter). No neutral attribute value is
+documented ("No Brand" is the brand field's, not an attribute's), so `neutral_values` stays empty.
+
 Tokens (`connector.adapters.tokens`): the TokenStore's pair wins over the config's. An answer saying the access
 token is invalid or expired triggers one refresh (under a lock; the new pair is saved before it is used, since
 Shopee's refresh token is single-use) and one retry; a token whose stored expiry is near is refreshed before the call.
@@ -60,10 +67,14 @@ from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
+    AttributeInput,
+    AttributeOption,
     AttributeValue,
     AuthError,
     Capabilities,
+    CategoryAttribute,
     Change,
+    ChannelCategory,
     Image,
     Invalid,
     Listing,
@@ -83,9 +94,8 @@ REFRESH_API = "/auth/access_token/get"
 UPLOAD_API = "/media_space/upload_image"
 
 DEFAULT_RATE_LIMIT = 10.0  # Shopee publishes no numbers: a conservative pace per shop
-# The sandbox's and a common Indonesian channel id; set options.logistic_ids to the shop's enabled channels
-# (logistics/get_channel_list).
-DEFAULT_LOGISTIC_IDS = (8003,)
+CATEGORY_LANGUAGE = "id"  # get_category / get_attribute_tree: an Indonesian shop answers in en or id
+WIB = timezone(timedelta(hours=7))  # a date attribute's day starts at midnight in Jakarta (the docs name no zone)
 TOKEN_REFRESH_MARGIN = 300.0  # refresh this many seconds before the stored expiry
 ACCESS_TOKEN_TTL = 4 * 3600  # if a refresh answer lacks expire_in
 PAGE_SIZE = 100
@@ -196,7 +206,8 @@ class Credentials(ChannelCredentials):
 class Options(ChannelOptions):
     """A Shopee channel's options, beyond the shared ones."""
 
-    logistic_ids: list[int] = list(DEFAULT_LOGISTIC_IDS)  # the shop's enabled logistics channels
+    # The logistics channels a new item ships with; by default those the shop has enabled (get_channel_list).
+    logistic_ids: list[int] | None = None
     brand_ids: dict[str, int] = {}  # brand name -> Shopee brand_id
     token_refresh_margin: Annotated[float, Field(ge=0)] = TOKEN_REFRESH_MARGIN
 
@@ -221,6 +232,7 @@ class ShopeeAdapter(Adapter):
     credentials: Credentials
     options: Options
     _checked_at = float("-inf")  # when check() last vouched for the credentials (time.monotonic)
+    _enabled_logistics: list[int] | None = None  # get_channel_list's enabled channels, read once per adapter
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 
@@ -289,7 +301,7 @@ class ShopeeAdapter(Adapter):
             "original_price": listing.price,
             "seller_stock": [{"stock": listing.stock}],
             "brand": self._brand(listing.brand),
-            "logistic_info": [{"logistic_id": logistic, "enabled": True} for logistic in self.options.logistic_ids],
+            "logistic_info": [{"logistic_id": logistic, "enabled": True} for logistic in self._logistic_ids()],
             "attribute_list": _attribute_list(listing.attributes),
             "condition": "NEW",
         }
@@ -303,6 +315,41 @@ class ShopeeAdapter(Adapter):
         except AdapterError as err:
             err.remote = remote
             raise
+
+    # -- categories ----------------------------------------------------------------------------------------------
+
+    def categories(self) -> list[ChannelCategory]:
+        """product/get_category (v2.product.get_category.json): the whole tree in one answer; a node is a leaf when
+        `has_children` is false. The name is `display_category_name` in Indonesian, else `original_category_name`."""
+        answer = self._request("GET", "/product/get_category", write=False, params={"language": CATEGORY_LANGUAGE})
+        return [_category_node(node) for node in (answer.get("response") or {}).get("category_list") or []]
+
+    def attributes(self, category_id: str) -> list[CategoryAttribute]:
+        """product/get_attribute_tree (v2.product.get_attribute_tree.json, the current page; get_attributes is its
+        older form): one leaf's attribute_tree. Every entry is a product attribute (variations are tier_variation,
+        not attributes); the child_attribute_list under a value is not read (no mapped leaf needs one)."""
+        params = {"category_id_list": str(category_id), "language": CATEGORY_LANGUAGE}
+        answer = self._request("GET", "/product/get_attribute_tree", write=False, params=params)
+        entries = [entry for entry in (answer.get("response") or {}).get("list") or []
+                   if str(entry.get("category_id")) == str(category_id)]
+        return [_category_attribute(raw) for entry in entries for raw in entry.get("attribute_tree") or []]
+
+    def _logistic_ids(self) -> list[int]:
+        """options.logistic_ids if set, else the checkout channels logistics/get_channel_list says the shop has
+        `enabled` (add_item's logistic_info must name channels of the shop: error_invalid_logistic_info). A channel
+        with a non-zero mask_channel_id is a fulfillment channel under a checkout one (v2.logistics.get_channel_list
+        .json); which of the two add_item takes is not documented: this sends the checkout channels."""
+        if self.options.logistic_ids:
+            return list(self.options.logistic_ids)
+        if self._enabled_logistics is None:
+            answer = self._request("GET", "/logistics/get_channel_list", write=False)
+            channels = (answer.get("response") or {}).get("logistics_channel_list") or []
+            self._enabled_logistics = [int(c["logistics_channel_id"]) for c in channels
+                                       if c.get("enabled") is True and not c.get("mask_channel_id")]
+        if not self._enabled_logistics:
+            raise Invalid("the shop has no logistics channel enabled (logistics/get_channel_list); enable one in "
+                          "Seller Centre or set options.logistic_ids")
+        return self._enabled_logistics
 
     def update_content(self, remote: Remote, listing: Listing) -> Remote:
         """update_item, then the item's models brought in line with the listing's variants (`_align_variants`).
@@ -384,7 +431,10 @@ class ShopeeAdapter(Adapter):
     def _init_tiers(self, item_id: int, tiers: _TierPlan) -> dict[str, str]:
         """Set the tier structure, or change its level (no tier <-> one <-> two): every model is replaced."""
         tier_variation, models = tiers
-        body = {"item_id": item_id, "tier_variation": tier_variation, "model": models}
+        body: dict[str, Any] = {"item_id": item_id, "standardise_tier_variation": _standardised(tier_variation),
+                                "model": models}
+        if not tier_variation:  # to no tier: "pass the tier_variation and standardise_tier_variation as []"
+            body["tier_variation"] = []
         answer = self._request("POST", "/product/init_tier_variation", write=True, body=body)["response"]
         return _ids_by_sku(answer.get("model") or [])
 
@@ -422,7 +472,8 @@ class ShopeeAdapter(Adapter):
         moved = any(model.get("tier_index") != entry["tier_index"] for model, entry in kept)
         if moved or _option_lists(current["tier_variation"]) != _option_lists(tier_variation):
             model_list = [{"model_id": model["model_id"], "tier_index": entry["tier_index"]} for model, entry in kept]
-            body = {"item_id": item_id, "tier_variation": tier_variation, "model_list": model_list}
+            body = {"item_id": item_id, "standardise_tier_variation": _standardised(tier_variation),
+                    "model_list": model_list}
             self._request("POST", "/product/update_tier_variation", write=True, body=body)
         variant_ids = {entry["model_sku"]: str(model["model_id"]) for model, entry in kept}
         added = [entry for entry in entries if entry["model_sku"] not in by_sku]
@@ -691,10 +742,12 @@ def order_lines(order: Mapping[str, Any]) -> list[OrderLine]:
     cancelled_order = order.get("order_status") == "CANCELLED"
     at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
     units: dict[str, list[int]] = {}  # seller SKU -> [purchased, still sold, returned]
+    prices: dict[str, set[int | None]] = {}
     for item in order.get("item_list") or []:
         sku = item.get("model_sku") or item.get("item_sku")
         if not sku:
             continue
+        prices.setdefault(str(sku), set()).add(_unit_price(item))
         purchased = int(item.get("model_quantity_purchased") or 0)
         returned = 0 if cancelled_order else int(item.get("returned_qty") or 0)
         gone = purchased if cancelled_order else int(item.get("cancelled_qty") or 0) + returned
@@ -703,9 +756,22 @@ def order_lines(order: Mapping[str, Any]) -> list[OrderLine]:
         tally[1] += max(purchased - gone, 0)
         tally[2] += returned
     order_id = str(order["order_sn"])
-    return [OrderLine(order_id, sku, kept, "placed", at) if kept
-            else OrderLine(order_id, sku, purchased, "returned" if returned else "cancelled", at)
+    # One price per SKU; a SKU listed twice at two prices has none.
+    price = {sku: next(iter(seen)) if len(seen) == 1 else None for sku, seen in prices.items()}
+    return [OrderLine(order_id, sku, kept, "placed", at, unit_price=price[sku]) if kept
+            else OrderLine(order_id, sku, purchased, "returned" if returned else "cancelled", at,
+                           unit_price=price[sku])
             for sku, (purchased, kept, returned) in units.items()]
+
+
+def _unit_price(item: Mapping[str, Any]) -> int | None:
+    """The buyer's price per unit: `model_discounted_price` ("the after-discount price of the item in the listing
+    currency"; the original price when there is no discount), in whole rupiah. It is 0 for a bundle deal item
+    (the page: the bundle discount is not broken down per item), and then unknown here: None."""
+    value = item.get("model_discounted_price")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return round(value)
 
 
 def _tiers(variants: Sequence[ListingVariant]) -> _TierPlan:
@@ -745,23 +811,76 @@ def _no_tiers(listing: Listing) -> _TierPlan:
     return [], [{"tier_index": [], "original_price": listing.price, "seller_stock": [{"stock": listing.stock}]}]
 
 
+def _standardised(tier_variation: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Tiers as `standardise_tier_variation`, the form init/update_tier_variation take since 2025-09-12 (their
+    update_log_list: tier_variation "has been deprecated"): the seller's own variations, so every variation and
+    option id is 0 and names carry the values, as both pages' request samples show."""
+    return [{"variation_id": 0, "variation_group_id": 0, "variation_name": tier["name"],
+             "variation_option_list": [{"variation_option_id": 0, "variation_option_name": option["option"]}
+                                       for option in tier["option_list"]]}
+            for tier in tier_variation]
+
+
 def _option_lists(tier_variation: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
     """Tier names and option values, to compare Shopee's tier_variation (options may carry images) with ours."""
     return [(tier["name"], [option["option"] for option in tier["option_list"]]) for tier in tier_variation]
 
 
 def _attribute_list(attributes: Sequence[AttributeValue]) -> list[dict[str, Any]]:
-    """The listing's filled attributes as Shopee's attribute_list: an option by its value_id, a custom value as
-    `original_value_name` with value_id 0."""
-    result: list[dict[str, Any]] = []
+    """The listing's filled attributes as add_item's attribute_list (v2.product.add_item.json): an option by its
+    value_id; a custom value as value_id 0 with `original_value_name`; a date (YYYY-MM-DD from the sync) as a
+    timestamp string ("If AttributeType is DATE_TYPE or TIMESTAMP_TYPE, you can upload timestamp(string type) as
+    the original_value_name"), midnight in Jakarta. Several values of one attribute share its attribute_value_list."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
     for attribute in attributes:
         if not attribute.attribute_id.isdigit():
             raise Invalid(f"attribute {attribute.attribute_id!r}: Shopee needs a numeric attribute id "
                           "(see get_attribute_tree)")
         value = ({"value_id": int(attribute.option_id)} if attribute.option_id and attribute.option_id.isdigit()
-                 else {"value_id": 0, "original_value_name": attribute.value})
-        result.append({"attribute_id": int(attribute.attribute_id), "attribute_value_list": [value]})
-    return result
+                 else {"value_id": 0, "original_value_name": _custom_value(attribute.value)})
+        grouped.setdefault(int(attribute.attribute_id), []).append(value)
+    return [{"attribute_id": attribute_id, "attribute_value_list": values} for attribute_id, values in grouped.items()]
+
+
+def _custom_value(value: str) -> str:
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=WIB)
+    except ValueError:
+        return value
+    return str(int(day.timestamp()))
+
+
+# get_attribute_tree attribute_info.input_type: 1 SINGLE_DROP_DOWN, 2 SINGLE_COMBO_BOX, 3 FREE_TEXT_FILED,
+# 4 MULTI_DROP_DOWN, 5 MULTI_COMBO_BOX (a combo box or free text takes values of one's own); input_validation_type:
+# 1 INT, 2 STRING, 3 FLOAT, 4 DATE (0 none).
+_LISTED_ONLY = frozenset({1, 4})
+_MULTIPLE = frozenset({4, 5})
+_INPUT_OF_VALIDATION = {1: AttributeInput.NUMBER, 3: AttributeInput.NUMBER, 4: AttributeInput.DATE}
+
+
+def _category_node(node: Mapping[str, Any]) -> ChannelCategory:
+    parent = node.get("parent_category_id")
+    return ChannelCategory(
+        id=str(node["category_id"]),
+        name=str(node.get("display_category_name") or node.get("original_category_name") or ""),
+        parent_id=str(parent) if parent else None,
+        leaf=not node.get("has_children"),
+    )
+
+
+def _category_attribute(raw: Mapping[str, Any]) -> CategoryAttribute:
+    info = raw.get("attribute_info") or {}
+    input_type = info.get("input_type")
+    return CategoryAttribute(
+        id=str(raw["attribute_id"]),
+        name=str(raw.get("name") or ""),
+        mandatory=raw.get("mandatory") is True,
+        options=tuple(AttributeOption(str(value["value_id"]), str(value.get("name") or ""))
+                      for value in raw.get("attribute_value_list") or [] if value.get("value_id") is not None),
+        custom=input_type not in _LISTED_ONLY,
+        input=_INPUT_OF_VALIDATION.get(info.get("input_validation_type"), AttributeInput.TEXT),
+        multiple=input_type in _MULTIPLE,
+    )
 
 
 def _models_of(change: Change) -> tuple[dict[int, tuple[str, int]], list[str]]:

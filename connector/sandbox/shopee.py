@@ -22,17 +22,33 @@ Error codes come bare (``error_param``) and module-prefixed where the pages show
 
 Orders (``v2.order.get_order_detail.json``): the fields "Return by default" always; ``item_list`` and ``pay_time``
 only when ``response_optional_fields`` names them (the other optional fields are buyer, address, payment and
-logistics data the sandbox does not keep, so they never come). Each item carries the item-level quantities added
-2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``, ``return_requested_qty``,
-``returned_qty``). A returned order stays ``TO_RETURN`` (the data definitions: "The buyer requested to return the
-order and order's return is processing"; what the order status becomes after the return is not documented) and
-its ``returned_qty`` says the units came back. An unknown order_sn fails the call with ``error_not_found``
-"Wrong parameters, detail: the order is not found." (the page's error_example).
+logistics data the sandbox does not keep, so they never come). Each item carries ``model_original_price`` and
+``model_discounted_price`` (equal: the sandbox has no discounts), the SKU's price when the order is read, and the
+item-level quantities added 2026-05-22 (``active_qty``, ``cancel_requested_qty``, ``cancelled_qty``,
+``return_requested_qty``, ``returned_qty``). A returned order stays ``TO_RETURN`` (the data definitions: "The buyer
+requested to return the order and order's return is processing"; what the order status becomes after the return is
+not documented) and its ``returned_qty`` says the units came back. An unknown order_sn fails the call with
+``error_not_found`` "Wrong parameters, detail: the order is not found." (the page's error_example).
 
 Reserved (promotion) stock: ``POST /_sandbox/reserved_stock`` ``{"dialect": "shopee", "seller_sku", "reserved"}``
 reserves units of a listing or model as a promotion does; update_stock below them is refused with ``error_auth``
 "Total stock must be more than reserved stock." (``v2.product.update_stock.json`` error_list; its request
 params: stock "should be larger than or equal to real-time reserved stock").
+
+Categories (Indonesia): product/get_category serves the tree below (``CATEGORY_TREE``: every leaf of
+mappings/channels/shopee.yaml with its parents), product/get_attribute_tree each leaf's attributes with their
+mandatory flags and values, product/get_brand_list the brands a leaf lists, logistics/get_channel_list the shop's
+channels and whether each is enabled. add_item / update_item refuse, as v2.product.add_item.json's error_list
+names them: a category that is not a leaf of the tree, unknown or hidden (``error_invalid_category`` "Invalid
+category ID {id}"), a brand id the leaf does not list (``error_invalid_brand`` "Invalid brand"), an enabled
+logistic channel the shop does not have enabled (``error_invalid_logistic_info``), an attribute of another category
+(``error_invalid_category_attribute``), a bad value (``error_value_name_required``, ``error_value_id_must_equal_zero``,
+``error_param`` "Invalid attribute. ..."), and a mandatory attribute left out (``error_less_required_attribute``;
+attribute_list: "This field is optional(expect Indonesia) ... Must contain all mandatory attribute"). update_item
+checks the attributes only when it sends them. ``hide_category`` (the ``/_sandbox/categories/hide`` hook) takes a
+category and everything under it out of the tree. Not documented, so left out: which message each logistics
+refusal carries (the page gives "invalid logistic info , {{.error_info}}"), and the real ids and names of the
+parents, attributes, values, brands and channels (the pages give placeholders; these are the sandbox's own).
 
 Limits for an Indonesian shop (Shopee serves per-category values through ``get_item_limit``; these are
 the sandbox's fixed choices): item_name 1-255 characters (the Indonesian Seller Centre counter; the
@@ -43,7 +59,8 @@ items, get_item_base_info ids, add_model models), pages of at most 100.
 
 Variants: init_tier_variation sets the tier structure or changes its level (no tier <-> one <-> two);
 at the same level update_tier_variation edits the option lists and add_model / delete_model the
-models. Only the deprecated-but-served ``tier_variation`` form is read, not ``standardise_tier_variation``.
+models. Both take ``standardise_tier_variation`` (the form to upload since 2025-09-12) and the deprecated
+``tier_variation``; answers and get_model_list give ``tier_variation``.
 """
 
 from __future__ import annotations
@@ -167,6 +184,84 @@ _REQUIRED_ON_CREATE: dict[str, Callable[[], ShopeeError]] = {
 }
 
 
+# --- the Indonesian shop's category tree, attributes, brands and logistics channels -------------------------------
+# Shapes: v2.product.get_category.json (category_id, parent_category_id, original_category_name,
+# display_category_name, has_children), v2.product.get_attribute_tree.json (attribute_tree entries with
+# attribute_id, mandatory, name, attribute_value_list, attribute_info.input_type / input_validation_type /
+# date_format_type), v2.product.get_brand_list.json and v2.logistics.get_channel_list.json (all in
+# congminh1254/shopee-sdk schemas/). The leaf ids are those of mappings/channels/shopee.yaml; the parent ids, the
+# attribute, value, brand and channel ids and every name are the sandbox's own (the pages give only placeholders).
+
+# category id -> (parent id or 0, English name, Indonesian name)
+CATEGORY_TREE: Mapping[int, tuple[int, str, str]] = MappingProxyType({
+    100600: (0, "Home & Living", "Perlengkapan Rumah"),
+    101165: (100600, "Other Decor", "Dekorasi Lainnya"),
+    101260: (100600, "Jewellery Organisers", "Organizer Perhiasan"),
+    101156: (100600, "Photo Frames & Wall Decor", "Bingkai Foto & Pajangan Dinding"),
+    101254: (100600, "Storage Boxes & Baskets", "Kotak & Keranjang Penyimpanan"),
+    101169: (100600, "Tables", "Meja"),
+    101243: (100600, "Plates", "Piring"),
+    100601: (0, "Food & Beverages", "Makanan & Minuman"),
+    100788: (100601, "Chips & Crackers", "Keripik & Kerupuk"),
+    100824: (100601, "Coffee", "Kopi"),
+    100856: (100601, "Bread", "Roti"),
+    100834: (100601, "Traditional & Herbal Drinks", "Minuman Tradisional & Herbal"),
+    100819: (100601, "Honey", "Madu"),
+    100602: (0, "Fashion", "Fashion"),
+    100603: (100602, "Bags & Wallets", "Tas & Dompet"),
+    100095: (100603, "Women's Sling Bags", "Tas Selempang Wanita"),
+    100613: (100603, "Men's Wallets", "Dompet Pria"),
+    100604: (100602, "Shoes & Sandals", "Sepatu & Sandal"),
+    100067: (100604, "Oxford Shoes", "Sepatu Oxford"),
+    100260: (100604, "Men's Sandals", "Sandal Pria"),
+    100605: (100602, "Clothes & Fabric", "Pakaian & Kain"),
+    100416: (100605, "Other Fabric", "Kain Lainnya"),
+    100251: (100605, "Men's Traditional Tops", "Atasan Tradisional Pria"),
+})
+
+# get_attribute_tree's attribute_info.input_type and input_validation_type codes (v2.product.get_attribute_tree.json).
+SINGLE_DROP_DOWN, SINGLE_COMBO_BOX, FREE_TEXT_FILED, MULTI_DROP_DOWN, MULTI_COMBO_BOX = 1, 2, 3, 4, 5
+VALIDATOR_NO_VALIDATE, VALIDATOR_INT, VALIDATOR_STRING, VALIDATOR_FLOAT, VALIDATOR_DATE = 0, 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class _Attribute:
+    attribute_id: int
+    name: str
+    input_type: int
+    validation: int = VALIDATOR_STRING
+    values: tuple[tuple[int, str], ...] = ()
+
+
+ATTR_MATERIAL = _Attribute(100134, "Bahan", SINGLE_COMBO_BOX, values=(
+    (1001, "Kulit"), (1002, "Kulit Sintetis"), (1003, "Katun"), (1004, "Kain Tenun"), (1005, "Batik"),
+    (1006, "Kayu"), (1007, "Rotan"), (1008, "Bambu"), (1009, "Kerang"), (1010, "Lainnya")))
+ATTR_ORIGIN = _Attribute(100037, "Negara Asal", SINGLE_DROP_DOWN, values=((2001, "Indonesia"), (2002, "Lainnya")))
+ATTR_EXPIRY = _Attribute(100999, "Tanggal Kedaluwarsa", FREE_TEXT_FILED, VALIDATOR_DATE)
+ATTR_PERMIT = _Attribute(101000, "No. Izin Edar (PIRT/BPOM)", FREE_TEXT_FILED)
+
+_CRAFT = ((ATTR_ORIGIN, True), (ATTR_MATERIAL, False))
+_FOOD = ((ATTR_ORIGIN, True), (ATTR_EXPIRY, False), (ATTR_PERMIT, False))
+_WEAR = ((ATTR_ORIGIN, True), (ATTR_MATERIAL, True))  # leather and textile leaves: the material is mandatory
+LEAF_ATTRIBUTES: Mapping[int, tuple[tuple[_Attribute, bool], ...]] = MappingProxyType({
+    **dict.fromkeys((101165, 101260, 101156, 101254, 101169, 101243), _CRAFT),
+    **dict.fromkeys((100788, 100824, 100856, 100834, 100819), _FOOD),
+    **dict.fromkeys((100416, 100095, 100613, 100067, 100260, 100251), _WEAR),
+})
+
+# Brands a leaf lists (get_brand_list, status 1); no leaf makes a brand mandatory (is_mandatory false), so
+# brand_id 0 "No Brand" is accepted everywhere (add_item: original_brand_name "No Brand if not brand").
+BRANDS: Mapping[int, str] = MappingProxyType({3000001: "Karya Nusantara", 3000002: "Warisan Lapas"})
+_BRANDED_LEAVES = frozenset({100095, 100613, 100067, 100260, 100416, 100251, 100824})
+
+# The shop's logistics channels: id -> (name, enabled on shop level).
+LOGISTICS_CHANNELS: Mapping[int, tuple[str, bool]] = MappingProxyType({
+    8003: ("Reguler (Cashless)", True),
+    8005: ("Hemat", True),
+    8001: ("Kargo", False),
+})
+
+
 @dataclass(frozen=True)
 class _Call:
     """An authenticated call (to the one sandbox shop): the request and its parsed JSON body."""
@@ -252,7 +347,12 @@ class ShopeeDialect:
             product + "get_model_list": _Endpoint("GET", self._get_model_list),
             "/api/v2/order/get_order_list": _Endpoint("GET", self._get_order_list),
             "/api/v2/order/get_order_detail": _Endpoint("GET", self._get_order_detail),
+            product + "get_category": _Endpoint("GET", self._get_category),
+            product + "get_attribute_tree": _Endpoint("GET", self._get_attribute_tree),
+            product + "get_brand_list": _Endpoint("GET", self._get_brand_list),
+            "/api/v2/logistics/get_channel_list": _Endpoint("GET", self._get_channel_list),
         }
+        self._hidden: set[int] = set()
 
     # --- the Dialect protocol --------------------------------------------------------------------
 
@@ -471,6 +571,7 @@ class ShopeeDialect:
     def _add_item(self, call: _Call) -> tuple[dict[str, Any], bool]:
         """Create an item. No duplicate check by item_sku: Shopee has none, hence lookup-before-create."""
         fields = self._item_fields(call.body, creating=True)
+        self._check_listing(fields["category_id"], fields, fields["attribute_list"])
         now = int(self._clock())
         item = Item(
             dialect=self.name,
@@ -499,6 +600,8 @@ class ShopeeDialect:
     def _update_item(self, call: _Call) -> tuple[dict[str, Any], bool]:
         item = self._live_item(call.body.get("item_id"))
         fields = self._item_fields(call.body, creating=False)
+        # Attributes are checked when sent (the adapter leaves them out to keep what the seller set).
+        self._check_listing(fields.get("category_id", item.category_id), fields, fields.get("attribute_list"))
         for key, attribute in (
             ("item_name", "name"),
             ("description", "description"),
@@ -529,8 +632,7 @@ class ShopeeDialect:
         """
         body = call.body
         item = self._live_item(body.get("item_id"))
-        raw_tiers = body.get("tier_variation")
-        tiers = [] if raw_tiers == [] else _tier_variation(raw_tiers)
+        tiers = _tiers_in(body, init=True)
         if len(tiers) == len(item.extra.get("tier_variation", [])):
             raise ShopeeError("error_param", "The level of tier-variation not change.")
         models = self._model_entries(
@@ -606,7 +708,7 @@ class ShopeeDialect:
         body = call.body
         item = self._live_item(body.get("item_id"))
         current = self._tiers_of(item)
-        tiers = _tier_variation(body.get("tier_variation"))
+        tiers = _tiers_in(body, init=False)
         if len(tiers) != len(current):
             raise ShopeeError("error_tier_var_level_not_same", "Item tier-variation level not same")
         models = {model.model_id: model for model in self._models([item.item_id]).get(item.item_id, [])}
@@ -916,7 +1018,112 @@ class ShopeeDialect:
         if len(orders) < len(set(wanted)):
             raise ShopeeError("error_not_found", "Wrong parameters, detail: the order is not found.")
         optional = {name.strip() for name in (call.request.param("response_optional_fields") or "").split(",")}
-        return {"order_list": [_order_detail(order, optional) for order in orders]}, False
+        prices = self._prices() if "item_list" in optional else {}
+        return {"order_list": [_order_detail(order, optional, prices.get(order.seller_sku)) for order in orders]}, False
+
+    def _prices(self) -> dict[str, int]:
+        """Seller SKU -> the price its listing or model shows (the store keeps no price per order, so an order
+        reports the SKU's price at the time it is read; the sandbox has no discounts)."""
+        items, _ = self._store.query_items(self.name, statuses=_LISTED, limit=None)
+        prices = {item.seller_sku: item.price for item in items if item.seller_sku}
+        for models in self._models([item.item_id for item in items]).values():
+            prices.update({model.seller_sku: model.price for model in models if model.seller_sku})
+        return prices
+
+    # --- categories, attributes, brands, logistics ---------------------------------------------------
+
+    def hide_category(self, category_id: str) -> bool:
+        """Take a category (and everything under it) out of the shop's tree: get_category leaves it out and
+        add_item / update_item refuse it as an unknown category. True if the id was in the tree."""
+        if not str(category_id).isdigit() or int(category_id) not in CATEGORY_TREE:
+            return False
+        self._hidden.add(int(category_id))
+        return True
+
+    def _visible(self, category_id: int) -> bool:
+        while category_id:
+            if category_id in self._hidden or category_id not in CATEGORY_TREE:
+                return False
+            category_id = CATEGORY_TREE[category_id][0]
+        return True
+
+    def _leaf(self, category_id: int) -> int:
+        """The category of an item, if it is a visible leaf (add_item: error_invalid_category "Invalid category ID
+        {{.error_info}}"; LIVE-CONTRACTS: the category must be a leaf of the shop's tree)."""
+        if not self._visible(category_id) or category_id not in LEAF_ATTRIBUTES:
+            raise ShopeeError("error_invalid_category", f"Invalid category ID {category_id}")
+        return category_id
+
+    @staticmethod
+    def _language(call: _Call) -> str:
+        # get_category / get_attribute_tree: ID supports en and id (error_invalid_language "Invalid language.").
+        language = call.request.param("language") or "en"
+        if language not in ("en", "id"):
+            raise ShopeeError("error_invalid_language", "Invalid language.")
+        return language
+
+    def _get_category(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        language = self._language(call)
+        parents = {parent for parent, _, _ in CATEGORY_TREE.values()}
+        listed = [
+            {"category_id": category_id, "parent_category_id": parent, "original_category_name": english,
+             "display_category_name": indonesian if language == "id" else english,
+             "has_children": category_id in parents}
+            for category_id, (parent, english, indonesian) in CATEGORY_TREE.items() if self._visible(category_id)
+        ]
+        return {"category_list": listed}, False
+
+    def _get_attribute_tree(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        self._language(call)
+        ids: list[int] = []
+        for value in call.request.query.get("category_id_list") or []:
+            for part in value.strip("[]").replace(" ", ",").split(","):
+                if part and not _is_uint(part):
+                    raise _param_error(f"category_id_list holds {part!r}")
+                ids += [int(part)] if part else []
+        if not 1 <= len(ids) <= 20:  # request params: "max count is 20"
+            raise _param_error("category_id_list needs 1 to 20 category ids")
+        return {"list": [{"category_id": category_id, "attribute_tree": [
+            _attribute_entry(attribute, mandatory) for attribute, mandatory in LEAF_ATTRIBUTES[self._leaf(category_id)]
+        ]} for category_id in ids]}, False
+
+    def _get_brand_list(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        request = call.request
+        offset = _offset(request.param("offset") or "")
+        page_size = _page_size(request.param("page_size"))
+        if request.param("status") not in ("1", "2"):
+            raise ShopeeError("error_param", "status is required.")
+        raw = request.param("category_id") or ""
+        category_id = self._leaf(int(raw)) if _is_uint(raw) else self._leaf(0)
+        brands = sorted(BRANDS.items()) if category_id in _BRANDED_LEAVES and request.param("status") == "1" else []
+        page = brands[offset:offset + page_size]
+        following = offset + len(page)
+        return {"brand_list": [{"brand_id": brand_id, "original_brand_name": name, "display_brand_name": name}
+                               for brand_id, name in page],
+                "has_next_page": following < len(brands), "next_offset": following,
+                "is_mandatory": False, "input_type": "DROP_DOWN"}, False
+
+    def _get_channel_list(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        return {"logistics_channel_list": [
+            {"logistics_channel_id": channel_id, "logistics_channel_name": name, "cod_enabled": False,
+             "enabled": enabled, "fee_type": "SIZE_INPUT", "mask_channel_id": 0}
+            for channel_id, (name, enabled) in LOGISTICS_CHANNELS.items()
+        ]}, False
+
+    def _check_listing(self, category_id: int, fields: dict[str, Any], attributes: list[Any] | None) -> None:
+        """The category-dependent rules of add_item / update_item (v2.product.add_item.json error_list)."""
+        leaf = self._leaf(category_id)
+        brand = fields.get("brand")
+        if brand is not None and brand["brand_id"] != 0 and (
+                leaf not in _BRANDED_LEAVES or brand["brand_id"] not in BRANDS):
+            raise ShopeeError("error_invalid_brand", "Invalid brand")
+        for channel in fields.get("logistic_info") or []:
+            known = LOGISTICS_CHANNELS.get(channel["logistic_id"])
+            if channel["enabled"] and (known is None or not known[1]):
+                raise ShopeeError("error_invalid_logistic_info", f"invalid logistic info , logistic_id "
+                                  f"{channel['logistic_id']} is not a channel enabled in this shop")
+        if attributes is not None:
+            _check_attributes(LEAF_ATTRIBUTES[leaf], attributes)
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -1102,7 +1309,7 @@ _ORDER_STATUS = {"placed": "READY_TO_SHIP", "cancelled": "CANCELLED", "returned"
 DAYS_TO_SHIP = 2
 
 
-def _order_detail(order: Order, optional: set[str]) -> dict[str, Any]:
+def _order_detail(order: Order, optional: set[str], price: int | None = None) -> dict[str, Any]:
     """One get_order_detail entry (v2.order.get_order_detail.json): the default fields, and the optional ones asked
     for that the sandbox knows."""
     detail: dict[str, Any] = {
@@ -1117,9 +1324,66 @@ def _order_detail(order: Order, optional: set[str]) -> dict[str, Any]:
         done = {"placed": "active_qty", "cancelled": "cancelled_qty", "returned": "returned_qty"}[order.status]
         quantities = {"active_qty": 0, "cancel_requested_qty": 0, "cancelled_qty": 0, "return_requested_qty": 0,
                       "returned_qty": 0, done: order.quantity}
+        # model_original_price / model_discounted_price: the unit price before and after the item's discount
+        # (the same without a discount), in the listing currency.
+        prices = {} if price is None else {"model_original_price": price, "model_discounted_price": price}
         detail["item_list"] = [{"item_sku": order.seller_sku, "model_sku": order.seller_sku,
-                                "model_quantity_purchased": order.quantity, **quantities}]
+                                "model_quantity_purchased": order.quantity, **prices, **quantities}]
     return detail
+
+
+def _attribute_entry(attribute: _Attribute, mandatory: bool) -> dict[str, Any]:
+    """One attribute_tree entry (v2.product.get_attribute_tree.json)."""
+    info: dict[str, Any] = {"input_type": attribute.input_type, "input_validation_type": attribute.validation,
+                            "format_type": 1, "max_value_count": 1, "is_oem": False, "support_search_value": False}
+    if attribute.validation == VALIDATOR_DATE:
+        info["date_format_type"] = 0  # YEAR_MONTH_DATE (DD/MM/YYYY)
+    return {"attribute_id": attribute.attribute_id, "mandatory": mandatory, "name": attribute.name,
+            "attribute_value_list": [{"value_id": value_id, "name": name, "value_unit": "",
+                                      "child_attribute_list": [], "multi_lang": []}
+                                     for value_id, name in attribute.values],
+            "attribute_info": info, "multi_lang": []}
+
+
+def _check_attributes(  # noqa: C901
+    declared: tuple[tuple[_Attribute, bool], ...], attributes: list[Any]
+) -> None:
+    """attribute_list against the leaf's attribute tree (v2.product.add_item.json): an attribute of another category
+    is error_invalid_category_attribute; value_id 0 needs original_value_name (error_value_name_required) and is
+    refused where only listed values are taken; a free-text attribute takes value_id 0 only
+    (error_value_id_must_equal_zero); a date is a timestamp string ("If AttributeType is DATE_TYPE ... upload
+    timestamp(string type) as the original_value_name"); a mandatory attribute left out is
+    error_less_required_attribute ("Indonesia ... Must contain all mandatory attribute")."""
+    known = {attribute.attribute_id: attribute for attribute, _ in declared}
+    given: set[int] = set()
+    for entry in attributes:
+        attribute = known.get(entry["attribute_id"])
+        if attribute is None:
+            raise ShopeeError("error_invalid_category_attribute", "Category and attribute not match.")
+        values = entry.get("attribute_value_list")
+        if not isinstance(values, list) or not values:
+            continue  # an attribute without a value is not filled
+        for value in values:
+            value_id = value.get("value_id") if isinstance(value, dict) else None
+            name = value.get("original_value_name") if isinstance(value, dict) else None
+            if not _is_int(value_id):
+                raise ShopeeError("error_param", "Invalid attribute. value_id is required")
+            if value_id == 0 and not (isinstance(name, str) and name.strip()):
+                raise ShopeeError("error_value_name_required", "Value_name is required.")
+            if value_id != 0 and attribute.input_type == FREE_TEXT_FILED:
+                raise ShopeeError("error_value_id_must_equal_zero", "Value_id must equal 0.")
+            if value_id != 0 and value_id not in dict(attribute.values):
+                raise ShopeeError("error_param", f"Invalid attribute. value_id {value_id} is not a value of "
+                                  f"attribute {attribute.attribute_id}")
+            if value_id == 0 and attribute.input_type in (SINGLE_DROP_DOWN, MULTI_DROP_DOWN):
+                raise ShopeeError("error_param", f"Invalid attribute. attribute {attribute.attribute_id} takes "
+                                  "only its listed values")
+            if value_id == 0 and attribute.validation == VALIDATOR_DATE and not str(name).isdigit():
+                raise ShopeeError("error_param", f"Invalid attribute. attribute {attribute.attribute_id} is a date: "
+                                  "send a timestamp")
+        given.add(attribute.attribute_id)
+    if any(mandatory and attribute.attribute_id not in given for attribute, mandatory in declared):
+        raise ShopeeError("error_less_required_attribute", "Mandatory attribute information required")
 
 
 # --- envelopes -------------------------------------------------------------------------------------
@@ -1381,6 +1645,37 @@ def _dimension(value: Any) -> dict[str, int]:
     if not isinstance(value, dict) or not all(_is_int(value.get(key)) and value[key] > 0 for key in keys):
         raise _param_error("dimension needs package_length, package_width and package_height in cm")
     return {key: value[key] for key in keys}
+
+
+def _tiers_in(body: Mapping[str, Any], *, init: bool) -> list[dict[str, Any]]:
+    """The tiers of an init/update_tier_variation body: ``standardise_tier_variation`` (since 2025-09-12 the form to
+    upload, both pages' update_log_list) or the deprecated ``tier_variation`` ("There is at least one
+    standardise_tier_variation and tier_variation"); [] (init only) is the way to no tier."""
+    standardised = body.get("standardise_tier_variation")
+    if standardised is None:
+        raw = body.get("tier_variation")
+        return [] if init and raw == [] else _tier_variation(raw)
+    if init and standardised == []:
+        return []
+    if not isinstance(standardised, list):
+        raise _param_error("standardise_tier_variation must be a list")
+    return _tier_variation([_from_standardised(tier, init=init) for tier in standardised])
+
+
+def _from_standardised(tier: Any, *, init: bool) -> dict[str, Any]:
+    """One standardise_tier_variation entry in the deprecated shape: variation_id and variation_option_list are
+    required, and on update each option's variation_option_id (the pages' request parameters). The sandbox knows no
+    standard variation (get_variations is not served): every tier is the seller's own, named by variation_name."""
+    if not isinstance(tier, dict) or not _is_int(tier.get("variation_id")):
+        raise _param_error("standardise_tier_variation.variation_id is required")
+    options = tier.get("variation_option_list")
+    if not isinstance(options, list):
+        raise _param_error("standardise_tier_variation.variation_option_list is required")
+    if not init and not all(isinstance(o, dict) and _is_int(o.get("variation_option_id")) for o in options):
+        raise _param_error("standardise_tier_variation.variation_option_list.variation_option_id is required")
+    return {"name": tier.get("variation_name"),
+            "option_list": [{"option": option.get("variation_option_name") if isinstance(option, dict) else None}
+                            for option in options]}
 
 
 def _tier_variation(value: Any) -> list[dict[str, Any]]:
