@@ -6,6 +6,7 @@ its own thread with its own adapter; a defect in one channel is reported and nev
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
@@ -61,6 +62,8 @@ def sync_channel(ctx: RunContext, channel: ChannelConfig, base_url: str, desired
         return _stopped(ctx, channel, str(err))
     try:
         return _steps(ctx, channel, adapter, desired, untouchable)
+    except sqlite3.OperationalError:  # the ledger itself failed (a full disk): a setup problem for the command
+        raise
     except Exception as err:  # a defect in one channel must not take the others down: report it, go on
         ctx.log.exception("channel_failed", channel=channel.name, error=f"{type(err).__name__}: {err}")
         return Plan(channel.name), ChannelResult(channel.name, stopped=f"internal error: {type(err).__name__}")

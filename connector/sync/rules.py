@@ -4,7 +4,8 @@ Read through the adapter (`Adapter.categories`, `Adapter.attributes`) and kept i
 a run reads them again only when they are older than `MAX_AGE` or the operator asks (`pasindo categories
 --refresh`). A channel whose adapter reads no categories (a plug-in without them) has no rules: nothing is checked
 before a create. When a refresh fails, the rules kept last time serve; with none kept, the channel's products
-cannot be checked, so none of them is listed in this run (the reason says why).
+are not checked in this run (a warning says so): the marketplace's own refusals are all there is, and a product
+it refuses is tried again once its attributes are filled (they are part of its content fingerprint).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from connector.adapters.base import (
     CategoryAttribute,
     ChannelCategory,
 )
+from connector.logs import channel_logger
 from connector.sync.ledger.facts import Facts
 
 MAX_AGE = 86_400.0  # a day: marketplaces change category trees and attributes rarely, and announce it
@@ -111,9 +113,10 @@ def _attribute(body: Mapping[str, Any]) -> CategoryAttribute:
 
 
 def channel_rules(channel: Any, category_ids: Iterable[int | str], facts: Facts, connect: Callable[[Any], Adapter],
-                  log: Any, *, refresh: bool = False) -> ChannelRules | str | None:
-    """One channel's rules for the sync: None when it has none to check (or cannot be connected: its own step
-    says why), or the reason they could not be read (then none of its products is listed in this run)."""
+                  log: Any, *, refresh: bool = False) -> ChannelRules | None:
+    """One channel's rules for the sync; None when it has none to check, cannot be connected (its own step says
+    why) or cannot be read now with nothing kept (a warning says so)."""
+    log = channel_logger(log, sandbox=channel.is_sandbox)
     try:
         adapter = connect(channel)
     except (LookupError, ValueError):
@@ -122,9 +125,9 @@ def channel_rules(channel: Any, category_ids: Iterable[int | str], facts: Facts,
         rules = load_rules(adapter, facts, category_ids, refresh=refresh)
     except AdapterError as err:
         log.warning("category_rules_unavailable", channel=channel.name, error_class=err.error_class,
-                    message=err.message)
-        return (f"{channel.name}: cannot read the channel's category tree and attributes ({err.message}); "
-                "nothing is listed there until they can be read")
+                    message=f"cannot read the channel's category tree and attributes ({err.message}): nothing is "
+                            "checked before the marketplace in this run")
+        return None
     finally:
         adapter.close()
     if rules is not None:
