@@ -881,7 +881,9 @@ class LazadaDialect:
         Source: lazykern/ecommerce-api-docs:data/raw/lazada/apis/order-api/getorderitems.json (the official sample:
         ids as strings, sku the seller SKU, created_at / updated_at as 2014-10-15 19:12:15 +0800, here +0700) and
         its error table: an order not in the shop is 16 ("E016: "%s" Invalid Order ID"). Of the sample's other
-        fields the sandbox keeps none: it has no buyers, prices or parcels."""
+        fields it keeps the prices: item_price and paid_price (decimal strings, as the sample's "99.00"), both the SKU's
+        price when the order is read (the sandbox has no vouchers, so nothing is paid below the item's price), and
+        currency IDR; none of buyers or parcels. An order of a SKU the shop no longer lists has no price."""
         order_id = call.params.get("order_id")
         if not order_id:
             raise _missing("order_id")
@@ -889,9 +891,20 @@ class LazadaDialect:
         if not found:
             raise LazadaError("16", f'E016: "{order_id}" Invalid Order ID')
         o = found[0]
+        price = self._sku_price(o.seller_sku)
+        prices = {} if price is None else {"item_price": f"{price}.00", "paid_price": f"{price}.00", "currency": "IDR"}
         return _Reply([{"order_item_id": str(int(o.order_id) * 100 + n), "order_id": o.order_id,  # type: ignore[arg-type]
                         "sku": o.seller_sku, "status": _ITEM_STATUS[o.status], "created_at": _item_time(o.created_at),
-                        "updated_at": _item_time(o.updated_at)} for n in range(o.quantity)])
+                        "updated_at": _item_time(o.updated_at), **prices} for n in range(o.quantity)])
+
+    def _sku_price(self, seller_sku: str) -> int | None:
+        """The price of the listed SKU with this seller SKU, if the shop lists one."""
+        items, _ = self._store.query_items(self.name, statuses=_LISTED)  # a variant's SKU is not its item's
+        for models in self._skus_by_item(items).values():
+            for model in models:
+                if model.seller_sku == seller_sku:
+                    return model.price
+        return None
 
     def _get_item(self, call: _Call) -> _Reply:
         params = call.params
