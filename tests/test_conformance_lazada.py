@@ -328,3 +328,11 @@ def test_an_order_line_in_rupiah_carries_its_item_price_per_unit(server, adapter
     serve_orders(server, changed("getorderitems", rupiah))
     (line,) = adapter_on(server).orders(None)[0]
     assert line.unit_price == 125_000
+
+
+def test_an_option_is_named_by_its_english_name_which_create_takes(server, adapter_on) -> None:
+    # Derived: the official sample's option with a local `name` beside its en_name.
+    server.answer("GET", "/rest/category/attributes/get", changed(
+        "getcategoryattributes", lambda body: body["data"][0]["options"][0].update(name="Tunggal", en_name="Twin")))
+    (attribute,) = adapter_on(server).attributes("7436")
+    assert attribute.options == (AttributeOption("0", "Twin"),)

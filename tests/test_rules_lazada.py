@@ -133,3 +133,12 @@ def test_an_order_line_carries_the_skus_price_as_its_unit_price(adapter: LazadaA
     assert [(i["item_price"], i["currency"]) for i in items] == [("85000.00", "IDR")] * 2
     (line,) = adapter.orders(None)[0]
     assert (line.seller_sku, line.quantity, line.unit_price) == ("LPMJK-DOMPET-01", 2, 85_000)
+
+
+def test_attributes_go_by_name_with_several_values_of_one_attribute_comma_separated(adapter: LazadaAdapter,
+                                                                                    sandbox: SandboxServer) -> None:
+    values = (*material("Leather"), *material("Canvas"), AttributeValue("warranty_type", "warranty_type",
+                                                                         "No Warranty", "400"))
+    remote = adapter.create(wallet_listing(category_id=WALLETS, attributes=values), "intent")
+    shown = call(sandbox.url, "/product/item/get", item_id=remote.external_id)["data"]["attributes"]
+    assert (shown["material"], shown["warranty_type"], shown["brand"]) == ("Leather,Canvas", "No Warranty", "No Brand")

@@ -483,7 +483,7 @@ class LazadaAdapter(Adapter):
             raise Invalid(f"Lazada shows at most {MAX_IMAGES} images per product, the listing has "
                           f"{len(listing.images)}")
         attributes: dict[str, Any] = {
-            **{attribute.name: attribute.value for attribute in listing.attributes},
+            **_attribute_values(listing),
             "name": listing.name,
             "description": listing.description,
             "brand": listing.brand if listing.brand in self.options.brand_ids else "No Brand",
@@ -764,6 +764,19 @@ def _unit_price(value: Any, currency: Any) -> int | None:
     return int(price.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _attribute_values(listing: Listing) -> dict[str, str]:
+    """The listing's product-level attributes as CreateProduct's Attributes take them: keyed by the attribute's
+    (English) name, several values of one multiSelect / multiEnumInput attribute separated by commas (the ease-mode
+    API reference guide, data/processed/lazada/guides/api-best-practice/lazada-marketplace-ease-mode-mp-api-
+    reference.md, input_type). A date goes as the sync writes it (YYYY-MM-DD): the pages show no date value."""
+    values: dict[str, list[str]] = {}
+    for attribute in listing.attributes:
+        given = values.setdefault(attribute.name, [])
+        if attribute.value not in given:
+            given.append(attribute.value)
+    return {name: ",".join(given) for name, given in values.items()}
+
+
 def _as_nodes(value: Any) -> list[Mapping[str, Any]]:
     return [node for node in value if isinstance(node, Mapping)] if isinstance(value, list) else []
 
@@ -775,9 +788,12 @@ def _truthy(value: Any) -> bool:
 
 def _category_attribute(raw: Mapping[str, Any]) -> CategoryAttribute:
     input_type = str(raw.get("input_type") or "text")
-    options = tuple(AttributeOption(str(option.get("id") if option.get("id") not in (None, "") else option["name"]),
-                                    str(option["name"]).strip())
-                    for option in _as_nodes(raw.get("options")) if str(option.get("name") or "").strip())
+    # An option is written as its en_name ("if you need to fill in the enumeration when creating a product please use
+    # the value of this field": the get-category-attributes guide); name may be in the request's language.
+    options = tuple(AttributeOption(str(option.get("id") if option.get("id") not in (None, "") else spelled),
+                                    spelled)
+                    for option in _as_nodes(raw.get("options"))
+                    if (spelled := str(option.get("en_name") or option.get("name") or "").strip()))
     return CategoryAttribute(
         id=str(raw["name"]),  # CreateProduct's Attributes are keyed by this name, not by the numeric id
         name=str(raw["name"]),
