@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from connector.adapters.base import (
+    AttributeValue,
     AuthError,
     Change,
     Invalid,
@@ -51,8 +52,9 @@ CREDENTIALS = {"app_key": "100002", "app_secret": SECRET, "access_token": TOKEN,
 CONFIG_REFRESH_SHA = hashlib.sha256(REFRESH.encode()).hexdigest()  # marks a stored pair as refreshed from these
 
 
-plain_listing = functools.partial(wallet_listing, category_id=10100763)
-varied_listing = functools.partial(shirt_listing, category_id=8638)
+MATERIAL = (AttributeValue("material", "material", "Leather"),)  # mandatory on both leaves (the sandbox's tree)
+plain_listing = functools.partial(wallet_listing, category_id=10100763, attributes=MATERIAL)
+varied_listing = functools.partial(shirt_listing, category_id=8638, attributes=MATERIAL)
 inspect = functools.partial(sandbox_items, dialect="lazada")
 requests_to = functools.partial(requests_counted, under="lazada /rest/")
 
@@ -172,10 +174,10 @@ def test_update_content_changes_the_listing_and_keeps_variant_ids(
     sandbox: SandboxServer, lazada: LazadaAdapter
 ) -> None:
     created = lazada.create(varied_listing(), "intent-1")
-    changed = varied_listing(name="Kaos Sablon Baru", images=(listing_image(3),), category_id=7321)
+    changed = varied_listing(name="Kaos Sablon Baru", images=(listing_image(3),), category_id=7344)
     assert lazada.update_content(created, changed) == created
     [item] = inspect(sandbox)
-    assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Baru", 7321, 1)
+    assert (item["name"], item["category_id"], item["images"]) == ("Kaos Sablon Baru", 7344, 1)
 
 
 def test_update_content_adds_and_removes_variants(sandbox: SandboxServer, lazada: LazadaAdapter) -> None:

@@ -18,8 +18,12 @@ import structlog
 
 from connector.adapters.base import (
     AdapterError,
+    AttributeInput,
+    AttributeOption,
     AuthError,
+    CategoryAttribute,
     Change,
+    ChannelCategory,
     Invalid,
     NotFound,
     OrderLine,
@@ -92,7 +96,9 @@ def test_the_official_order_samples_read_as_one_cancelled_line_at_the_order_time
     serve_orders(server, lazada("getorderitems"))
     lines, cursor = adapter_on(server).orders(None)
     # GetOrders: created_at 2018-02-09T22:44:30+08:00; GetOrderItems: sku BRSD#02, status canceled.
-    assert lines == [OrderLine(SAMPLE_ORDER, "BRSD#02", 1, "cancelled", datetime(2018, 2, 9, 14, 44, 30, tzinfo=UTC))]
+    # Its item_price "99.00" is in SGD (currency): not rupiah, so no unit price.
+    assert lines == [OrderLine(SAMPLE_ORDER, "BRSD#02", 1, "cancelled", datetime(2018, 2, 9, 14, 44, 30, tzinfo=UTC),
+                               None)]
     assert cursor == "2018-02-09T14:44:30+00:00"  # the order's updated_at
     assert [a.query["order_id"] for a in server.calls(ORDER_ITEMS)] == [[SAMPLE_ORDER]]
     (first, *_) = server.calls(ORDERS)
@@ -284,3 +290,49 @@ def test_a_campaign_stock_restriction_refuses_that_items_stock_only(server, adap
     server.answer("POST", "/rest/product/stock/sellable/update", lazada("error_4170_campaign_stock"))
     (outcome,) = adapter_on(server).update_stock([Change("lapas-mojokerto:DOMPET-01", REMOTE, {"LPMJK-DOMPET-01": 3})])
     assert isinstance(outcome.error, Invalid) and outcome.error.code == "4170"
+
+
+# -- categories, attributes, unit prices (issues 17 and 13) -------------------------------------------------------
+
+def test_the_official_category_tree_sample_reads_as_a_parent_and_its_two_leaves(server, adapter_on) -> None:
+    server.answer("GET", "/rest/category/tree/get", lazada("getcategorytree"))
+    found = sorted(adapter_on(server).categories(), key=lambda c: c.id)
+    assert found == [ChannelCategory("6588", "Socks & Tights", None, False),
+                     ChannelCategory("7435", "Underwear", "6588", True),
+                     ChannelCategory("7436", "Socks", "6588", True)]
+
+
+def test_the_official_attributes_sample_reads_as_one_mandatory_closed_attribute(server, adapter_on) -> None:
+    server.answer("GET", "/rest/category/attributes/get", lazada("getcategoryattributes"))
+    found = adapter_on(server).attributes("7436")
+    assert found == [CategoryAttribute("mattress_size", "mattress_size", True, (AttributeOption("0", "Twin"),),
+                                       custom=False, input=AttributeInput.TEXT, multiple=False)]
+    assert server.calls("/rest/category/attributes/get")[0].query["primary_category_id"] == ["7436"]
+
+
+def test_sale_properties_and_sku_level_attributes_are_left_out(server, adapter_on) -> None:
+    def more(body: Any) -> None:
+        (official,) = body["data"]
+        body["data"] += [{**official, "name": "color_family", "is_sale_prop": "1"},
+                         {**official, "name": "package_weight", "attribute_type": "sku"},
+                         {**official, "name": "brand"}]  # the adapter writes the brand itself
+    server.answer("GET", "/rest/category/attributes/get", changed("getcategoryattributes", more))
+    assert [a.name for a in adapter_on(server).attributes("7436")] == ["mattress_size"]
+
+
+def test_an_order_line_in_rupiah_carries_its_item_price_per_unit(server, adapter_on) -> None:
+    # Derived: the official GetOrderItems sample with currency IDR and item_price 125000.00 (paid_price kept lower,
+    # as after a voucher: the unit price is the item's price, not what the buyer paid).
+    def rupiah(body: Any) -> None:
+        body["data"][0].update(currency="IDR", item_price="125000.00", paid_price="100000.00")
+    serve_orders(server, changed("getorderitems", rupiah))
+    (line,) = adapter_on(server).orders(None)[0]
+    assert line.unit_price == 125_000
+
+
+def test_an_option_is_named_by_its_english_name_which_create_takes(server, adapter_on) -> None:
+    # Derived: the official sample's option with a local `name` beside its en_name.
+    server.answer("GET", "/rest/category/attributes/get", changed(
+        "getcategoryattributes", lambda body: body["data"][0]["options"][0].update(name="Tunggal", en_name="Twin")))
+    (attribute,) = adapter_on(server).attributes("7436")
+    assert attribute.options == (AttributeOption("0", "Twin"),)

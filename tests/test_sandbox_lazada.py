@@ -107,7 +107,7 @@ def product(images: list[str], *skus: dict[str, Any], **overrides: Any) -> dict[
         "PrimaryCategory": "10100763",
         "Images": {"Image": images},
         "Attributes": {"name": "Dompet Kulit Lapas Mojokerto", "description": "Dompet kulit sapi asli.",
-                       "brand": "No Brand"},
+                       "brand": "No Brand", "material": "Leather"},  # material: mandatory on the wallets leaf
         "Skus": {"Sku": list(skus) or [sku()]},
     }
     body.update(overrides)
@@ -154,8 +154,10 @@ def test_signature_matches_the_test_vector() -> None:
 
 
 def test_the_dialect_verifies_the_test_vector_and_refuses_it_altered() -> None:
-    dialect = LazadaDialect(Store(None), Settings(clock=lambda: 1764403200.0))
+    store = Store(None)
+    dialect = LazadaDialect(store, Settings(clock=lambda: 1764403200.0))
     dialect.seed()
+    store.add_image("lazada", "0" * 32, "0" * 64, 100, 1764403200)  # a main image is mandatory (4139)
 
     def send(api: str, params: dict[str, str]) -> dict[str, Any]:
         headers = Message()
@@ -163,7 +165,7 @@ def test_the_dialect_verifies_the_test_vector_and_refuses_it_altered() -> None:
         request = Request("POST", "/rest" + api, {}, headers, urlencode(params).encode(), "127.0.0.1")
         return json.loads(dialect.handle(request).body)
 
-    created = {**VECTOR_PARAMS, "payload": payload(product([]))}
+    created = {**VECTOR_PARAMS, "payload": payload(product(["https://id-live-02.slatic.net/p/" + "0" * 32 + ".jpg"]))}
     assert send("/product/create", {**created, "sign": lazada_sign(SECRET, "/product/create", created)})["code"] == "0"
     assert send("/product/price_quantity/update", {**VECTOR_PARAMS, "sign": VECTOR_SIGN})["code"] == "0"
     assert [item["stock"] for item in dialect.inspect()] == [7]
@@ -262,7 +264,8 @@ def test_a_product_with_variants_has_no_seller_sku_of_its_own(
 def test_create_takes_an_xml_payload(lazada: Lazada, image: str, sandbox: SandboxServer) -> None:
     xml = (
         "<?xml version=\"1.0\" encoding=\"UTF-8\" ?><Request><Product><PrimaryCategory>10100763</PrimaryCategory>"
-        f"<Images><Image>{image}</Image></Images><Attributes><name>Dompet</name><brand>No Brand</brand></Attributes>"
+        f"<Images><Image>{image}</Image></Images><Attributes><name>Dompet</name><brand>No Brand</brand>"
+        "<material>Leather</material></Attributes>"
         "<Skus><Sku><SellerSku>X-1</SellerSku><price>85000.00</price><quantity>3</quantity>"
         "<package_weight>0.25</package_weight><package_length>20</package_length><package_width>10</package_width>"
         "<package_height>3</package_height></Sku></Skus></Product></Request>"

@@ -73,9 +73,13 @@ from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
+    AttributeInput,
+    AttributeOption,
     AuthError,
     Capabilities,
+    CategoryAttribute,
     Change,
+    ChannelCategory,
     Image,
     Invalid,
     Listing,
@@ -209,6 +213,8 @@ class Options(ChannelOptions):
     auth_url: str | None = None  # the token API; default: Lazada's for its own hosts, else the endpoint
     package_cm: tuple[int, int, int] = DEFAULT_PACKAGE_CM  # [length, width, height] when a listing has none
     brand_ids: dict[str, int] = {}  # brand name -> Lazada brand_id; other brands are listed as "No Brand"
+    # GetCategoryTree / GetCategoryAttributes language_code (in Indonesia en_US or id_ID; Lazada's default: en_US)
+    language_code: str | None = None
     token_refresh_margin: Annotated[float, Field(ge=0)] = TOKEN_REFRESH_MARGIN
 
 
@@ -244,6 +250,39 @@ class LazadaAdapter(Adapter):
         return (self.options.auth_url or (AUTH_URL if is_lazada else self._api_url)).rstrip("/")
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
+
+    def categories(self) -> list[ChannelCategory]:
+        """GetCategoryTree (/category/tree/get): nested nodes with category_id, name, leaf and children
+        (lazykern/ecommerce-api-docs:data/raw/lazada/apis/product-api/getcategorytree.json, its sample), flattened."""
+        params = {"language_code": self.options.language_code} if self.options.language_code else {}
+        data = self._request("GET", "/category/tree/get", write=False, params=params).get("data") or []
+        found: list[ChannelCategory] = []
+        pending: list[tuple[Any, str | None]] = [(node, None) for node in _as_nodes(data)]
+        while pending:
+            node, parent = pending.pop()
+            if node.get("category_id") in (None, ""):
+                continue
+            category_id = str(node["category_id"])
+            children = _as_nodes(node.get("children"))
+            found.append(ChannelCategory(category_id, str(node.get("name") or ""), parent,
+                                         _truthy(node.get("leaf")) if "leaf" in node else not children))
+            pending.extend((child, category_id) for child in children)
+        return found
+
+    def attributes(self, category_id: str) -> list[CategoryAttribute]:
+        """GetCategoryAttributes (/category/attributes/get?primary_category_id=): the product-level attributes the
+        sync fills (lazykern/ecommerce-api-docs:data/raw/lazada/apis/product-api/getcategoryattributes.json). Left
+        out: sale properties (is_sale_prop 1: the variations), SKU-level attributes (attribute_type "sku", written
+        per SKU: the ease-mode API reference guide, data/processed/lazada/guides/api-best-practice/
+        lazada-marketplace-ease-mode-api-reference.md; the adapter writes the SKU's own price, stock and package),
+        and name, description and brand, which the adapter writes itself from the listing."""
+        params = {"primary_category_id": str(category_id)}
+        if self.options.language_code:
+            params["language_code"] = self.options.language_code
+        data = self._request("GET", "/category/attributes/get", write=False, params=params).get("data") or []
+        return [_category_attribute(raw) for raw in data
+                if isinstance(raw, Mapping) and raw.get("name") and not _truthy(raw.get("is_sale_prop"))
+                and str(raw.get("attribute_type") or "normal") != "sku" and raw.get("name") not in _OWN_ATTRIBUTES]
 
     def check(self) -> str:
         data = self._request("GET", "/products/get", write=False, params={"filter": "live", "limit": 1})["data"]
@@ -329,6 +368,7 @@ class LazadaAdapter(Adapter):
             log.warning("order_skipped", reason=f"unreadable order time {order.get('created_at')!r}")
             return []
         units: dict[tuple[str, str], int] = {}
+        prices: dict[tuple[str, str], int | None] = {}
         for item in items:
             sku = str(item.get("sku") or "")
             if not sku:
@@ -336,7 +376,9 @@ class LazadaAdapter(Adapter):
                 continue
             key = (sku, _line_status(item.get("status"), log))
             units[key] = units.get(key, 0) + 1
-        return [OrderLine(order_id, sku, quantity, status, at) for (sku, status), quantity in units.items()]
+            prices.setdefault(key, _unit_price(item.get("item_price"), item.get("currency")))
+        return [OrderLine(order_id, sku, quantity, status, at, prices[(sku, status)])
+                for (sku, status), quantity in units.items()]
 
     def create(self, listing: Listing, intent_id: str) -> Remote:
         """One /product/create with every SKU. Lazada takes no idempotency key (`intent_id` goes unused): a lost
@@ -441,7 +483,7 @@ class LazadaAdapter(Adapter):
             raise Invalid(f"Lazada shows at most {MAX_IMAGES} images per product, the listing has "
                           f"{len(listing.images)}")
         attributes: dict[str, Any] = {
-            **{attribute.name: attribute.value for attribute in listing.attributes},
+            **_attribute_values(listing),
             "name": listing.name,
             "description": listing.description,
             "brand": listing.brand if listing.brand in self.options.brand_ids else "No Brand",
@@ -696,6 +738,71 @@ def _variation(variants: Sequence[ListingVariant]) -> dict[str, dict[str, Any]]:
         f"Variation{n}": {"name": name, "customize": True, "hasImage": False, "options": options}
         for n, (name, options) in enumerate(values.items(), start=1)
     }
+
+
+_OWN_ATTRIBUTES = frozenset({"name", "description", "brand", "brand_id"})
+# input_type (getcategoryattributes.json): singleSelect / multiSelect take only options; enumInput / multiEnumInput
+# take an option or a custom value ("supports custom value"); text, richText, numeric, date take a value.
+_CLOSED_INPUTS = frozenset({"singleSelect", "multiSelect"})
+_MULTIPLE_INPUTS = frozenset({"multiSelect", "multiEnumInput"})
+_VALUE_INPUTS = {"numeric": AttributeInput.NUMBER, "date": AttributeInput.DATE}
+
+
+def _unit_price(value: Any, currency: Any) -> int | None:
+    """GetOrderItems' item_price ("Product price", a decimal string such as "99.00": getorderitems.json) in whole
+    rupiah. item_price rather than paid_price: each entry is one unit, and item_price is the price the shop sold it
+    at, while paid_price is what the buyer paid after vouchers (voucher_platform is paid by Lazada, not the shop).
+    A price in another currency (the entry's ISO 4217 `currency`; the official sample's is SGD) is not rupiah: None."""
+    if currency not in (None, "") and str(currency).strip().upper() != "IDR":
+        return None
+    try:
+        price = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        return None
+    if not price.is_finite() or price < 0:
+        return None
+    return int(price.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _attribute_values(listing: Listing) -> dict[str, str]:
+    """The listing's product-level attributes as CreateProduct's Attributes take them: keyed by the attribute's
+    (English) name, several values of one multiSelect / multiEnumInput attribute separated by commas (the ease-mode
+    API reference guide, data/processed/lazada/guides/api-best-practice/lazada-marketplace-ease-mode-mp-api-
+    reference.md, input_type). A date goes as the sync writes it (YYYY-MM-DD): the pages show no date value."""
+    values: dict[str, list[str]] = {}
+    for attribute in listing.attributes:
+        given = values.setdefault(attribute.name, [])
+        if attribute.value not in given:
+            given.append(attribute.value)
+    return {name: ",".join(given) for name, given in values.items()}
+
+
+def _as_nodes(value: Any) -> list[Mapping[str, Any]]:
+    return [node for node in value if isinstance(node, Mapping)] if isinstance(value, list) else []
+
+
+def _truthy(value: Any) -> bool:
+    """Lazada's flags come as booleans, 0/1 or "0"/"1" (the samples differ)."""
+    return str(value).strip().lower() in ("1", "true")
+
+
+def _category_attribute(raw: Mapping[str, Any]) -> CategoryAttribute:
+    input_type = str(raw.get("input_type") or "text")
+    # An option is written as its en_name ("if you need to fill in the enumeration when creating a product please use
+    # the value of this field": the get-category-attributes guide); name may be in the request's language.
+    options = tuple(AttributeOption(str(option.get("id") if option.get("id") not in (None, "") else spelled),
+                                    spelled)
+                    for option in _as_nodes(raw.get("options"))
+                    if (spelled := str(option.get("en_name") or option.get("name") or "").strip()))
+    return CategoryAttribute(
+        id=str(raw["name"]),  # CreateProduct's Attributes are keyed by this name, not by the numeric id
+        name=str(raw["name"]),
+        mandatory=_truthy(raw.get("is_mandatory")),
+        options=options,
+        custom=input_type not in _CLOSED_INPUTS,
+        input=_VALUE_INPUTS.get(input_type, AttributeInput.TEXT),
+        multiple=input_type in _MULTIPLE_INPUTS,
+    )
 
 
 def _lazada_time(text: Any) -> datetime | None:

@@ -194,6 +194,56 @@ class _Reply:
     error: LazadaError | None = None
 
 
+# --- categories ----------------------------------------------------------------------------------
+# The sandbox's Indonesian category tree: every leaf of mappings/channels/lazada.yaml, under made-up parents. Shape
+# of a node (category_id, name, leaf, var, children) from the official GetCategoryTree sample
+# (lazykern/ecommerce-api-docs:data/raw/lazada/apis/product-api/getcategorytree.json).
+_TEXTILE = "textile"  # leaves whose products are made of a material: a mandatory "material" attribute
+_TREE: tuple[tuple[int, str, tuple[tuple[int, str, str], ...]], ...] = (
+    (62541730, "Home & Living", (
+        (10100093, "Decorative Accessories", ""), (23359, "Jewellery Storage", ""), (42018401, "Religious Decor", ""),
+        (22487, "Wall Art & Frames", ""), (22600, "Baskets", ""), (22804, "Tables", ""), (22523, "Plates", ""))),
+    (62541731, "Groceries", (
+        (25284, "Chips", ""), (25150, "Ground Coffee", ""), (25178, "Bread", ""), (25446, "Lemon & Ginger Drinks", ""),
+        (24494, "Honey", ""))),
+    (62541732, "Fashion", (
+        (42018803, "Fabric & Material", _TEXTILE), (23993, "Sling Bags", _TEXTILE), (10100763, "Wallets", _TEXTILE),
+        (8595, "Formal Shoes", _TEXTILE), (7344, "Sandals", _TEXTILE), (8638, "Casual Shirts", _TEXTILE))),
+)
+_MATERIALS = ("Leather", "Synthetic Leather", "Cotton", "Canvas", "Batik", "Wood", "Others")
+
+
+def _attribute(number: int, name: str, label: str, mandatory: bool, input_type: str, options: tuple[str, ...] = (),
+               *, sale_prop: bool = False, level: str = "normal") -> dict[str, Any]:
+    """One GetCategoryAttributes entry, in the official sample's shape (ids and flags as strings)
+    (lazykern/ecommerce-api-docs:data/raw/lazada/apis/product-api/getcategoryattributes.json)."""
+    return {"id": str(number), "name": name, "label": label, "is_mandatory": "1" if mandatory else "0",
+            "input_type": input_type, "attribute_type": level, "is_sale_prop": "1" if sale_prop else "0",
+            "advanced": {"is_key_prop": 0},
+            "options": [{"id": str(number * 100 + n), "name": o, "en_name": o} for n, o in enumerate(options, 1)]}
+
+
+def _leaf_attributes(kind: str) -> list[dict[str, Any]]:
+    """What every leaf asks: the basic attributes (name, description, brand: mandatory, as the create-product guide
+    lists them), a warranty type with options (the CreateProduct sample's "warranty_type"), the SKU-level package
+    weight and a sale property (color_family); textile leaves also a mandatory material."""
+    found = [
+        _attribute(1, "name", "Name", True, "text"),
+        _attribute(2, "description", "Long Description", False, "richText"),
+        _attribute(3, "brand", "Brand", True, "singleSelect", ("No Brand",)),
+        _attribute(4, "warranty_type", "Warranty Type", False, "singleSelect",
+                   ("No Warranty", "Local seller warranty")),
+        _attribute(5, "package_weight", "Package Weight (kg)", True, "numeric", level="sku"),
+        _attribute(6, "color_family", "Color Family", False, "multiEnumInput", ("Black", "Brown"), sale_prop=True),
+    ]
+    if kind == _TEXTILE:
+        found.append(_attribute(7, "material", "Material", True, "enumInput", _MATERIALS))
+    return found
+
+
+_BASIC = frozenset({"name", "description", "brand"})  # checked on their own (4108, brand / brand_id)
+
+
 @dataclass(frozen=True)
 class _Endpoint:
     methods: tuple[str, ...]
@@ -236,9 +286,21 @@ class LazadaDialect:
             "/product/item/get": _Endpoint(read, self._get_item),
             "/orders/get": _Endpoint(("GET",), self._get_orders),
             "/order/items/get": _Endpoint(("GET",), self._get_order_items),
+            "/category/tree/get": _Endpoint(("GET",), self._get_category_tree),
+            "/category/attributes/get": _Endpoint(("GET",), self._get_category_attributes),
         }
+        self._hidden: set[int] = set()  # categories withdrawn through the hide hook
 
     # --- the Dialect protocol --------------------------------------------------------------------
+
+    def hide_category(self, category_id: str) -> bool:
+        """Withdraw a category (with its children): gone from GetCategoryTree, refused by GetCategoryAttributes and by
+        creates and updates as an invalid category. True if the sandbox's tree has it."""
+        number = _optional_whole(category_id)
+        if number is None or _node(number) is None:
+            return False
+        self._hidden.add(number)
+        return True
 
     def seed(self) -> None:
         self._store.put_token(self.name, "access", ACCESS_TOKEN, SELLER_ID, None, replace=False)
@@ -424,6 +486,51 @@ class LazadaDialect:
             raise _refused("Images", f"{hashes[unknown[0]]} is not a known Lazada image")
         return urls
 
+    # --- categories ------------------------------------------------------------------------------
+
+    def _get_category_tree(self, call: _Call) -> _Reply:
+        """GetCategoryTree: the whole tree, parents with their children (getcategorytree.json sample shape)."""
+        tree = []
+        for parent_id, parent_name, leaves in _TREE:
+            if parent_id in self._hidden:
+                continue
+            children = [{"category_id": leaf_id, "name": name, "leaf": True, "var": True}
+                        for leaf_id, name, _ in leaves if leaf_id not in self._hidden]
+            tree.append({"category_id": parent_id, "name": parent_name, "leaf": False, "var": True,
+                         "children": children})
+        return _Reply(tree)
+
+    def _get_category_attributes(self, call: _Call) -> _Reply:
+        """GetCategoryAttributes of one leaf. Source of the refusals: the page's error table
+        (lazykern/ecommerce-api-docs:data/raw/lazada/apis/product-api/getcategoryattributes.json): a category the
+        country does not have is 4227 "Query category is null", an inactive one 4228 (here: a withdrawn one), a
+        category without attributes 57 (here: a parent, which takes no products)."""
+        raw = call.params.get("primary_category_id")
+        if not raw:
+            raise _missing("primary_category_id")
+        number = _optional_whole(raw)
+        node = None if number is None else _node(number)
+        if node is None:
+            raise LazadaError("4227", "Query category is null")
+        if number in self._hidden or _parent_of(number) in self._hidden:
+            raise LazadaError("4228", "Query category is not active")
+        if node[0] is None:
+            raise LazadaError("57", "E057: No attribute sets linked to that category.")
+        return _Reply(_leaf_attributes(node[0]))
+
+    def _leaf(self, value: Any) -> int:
+        """The PrimaryCategory of a create or update, which must be a live leaf. Source: the CreateProduct error
+        table (lazykern/ecommerce-api-docs:data/raw/lazada/apis/product-api/createproduct.json): 201 "E201: %s
+        Invalid CategoryId" for an id that is not valid (here: unknown or withdrawn), 4134 "Please select the last
+        level category." for a parent."""
+        number = _category(value)
+        node = _node(number)
+        if node is None or number in self._hidden or _parent_of(number) in self._hidden:
+            raise _refused("PrimaryCategory", f"E201: {number} Invalid CategoryId", code="201")
+        if node[0] is None:
+            raise _refused("PrimaryCategory", "Please select the last level category.", code="4134")
+        return number
+
     # --- product writes --------------------------------------------------------------------------
 
     def _create(self, call: _Call) -> _Reply:
@@ -440,13 +547,15 @@ class LazadaDialect:
         now = int(self._clock())
         item = Item(
             dialect=self.name, item_id=0, seller_sku=None, name="", description="", price=0, stock=0,
-            status="active", category_id=_category(category), weight_grams=None,
+            status="active", category_id=self._leaf(category), weight_grams=None,
             images=self._images(product.get("Images")), created_at=now, updated_at=now,
         )
         _apply_attributes(item, attributes, creating=True)
         raw_skus = _sku_entries(product)
         if not raw_skus:
             raise _required("Skus")
+        _check_mandatory(item)
+        _check_main_image(item, raw_skus)
         models = [self._new_sku(raw) for raw in raw_skus]
         item.extra["sale_props"] = _check_skus(models, _declare(product, item))
         item.item_id = self._store.next_id(self.name, "item", FIRST_ITEM_ID)
@@ -465,10 +574,12 @@ class LazadaDialect:
         item = self._item_to_update(product, raw_skus)
         models = self._skus_of(item.item_id)
         if product.get("PrimaryCategory") not in (None, ""):
-            item.category_id = _category(product["PrimaryCategory"])
+            item.category_id = self._leaf(product["PrimaryCategory"])
         attributes = product.get("Attributes")
         if isinstance(attributes, dict):
             _apply_attributes(item, attributes, creating=False)
+        if product.get("PrimaryCategory") not in (None, "") or isinstance(attributes, dict):
+            _check_mandatory(item)
         if "Images" in product:
             item.images = self._images(product["Images"])
         by_id = {model.model_id: model for model in models}
@@ -770,7 +881,9 @@ class LazadaDialect:
         Source: lazykern/ecommerce-api-docs:data/raw/lazada/apis/order-api/getorderitems.json (the official sample:
         ids as strings, sku the seller SKU, created_at / updated_at as 2014-10-15 19:12:15 +0800, here +0700) and
         its error table: an order not in the shop is 16 ("E016: "%s" Invalid Order ID"). Of the sample's other
-        fields the sandbox keeps none: it has no buyers, prices or parcels."""
+        fields it keeps the prices: item_price and paid_price (decimal strings, as the sample's "99.00"), both the SKU's
+        price when the order is read (the sandbox has no vouchers, so nothing is paid below the item's price), and
+        currency IDR; none of buyers or parcels. An order of a SKU the shop no longer lists has no price."""
         order_id = call.params.get("order_id")
         if not order_id:
             raise _missing("order_id")
@@ -778,9 +891,20 @@ class LazadaDialect:
         if not found:
             raise LazadaError("16", f'E016: "{order_id}" Invalid Order ID')
         o = found[0]
+        price = self._sku_price(o.seller_sku)
+        prices = {} if price is None else {"item_price": f"{price}.00", "paid_price": f"{price}.00", "currency": "IDR"}
         return _Reply([{"order_item_id": str(int(o.order_id) * 100 + n), "order_id": o.order_id,  # type: ignore[arg-type]
                         "sku": o.seller_sku, "status": _ITEM_STATUS[o.status], "created_at": _item_time(o.created_at),
-                        "updated_at": _item_time(o.updated_at)} for n in range(o.quantity)])
+                        "updated_at": _item_time(o.updated_at), **prices} for n in range(o.quantity)])
+
+    def _sku_price(self, seller_sku: str) -> int | None:
+        """The price of the listed SKU with this seller SKU, if the shop lists one."""
+        items, _ = self._store.query_items(self.name, statuses=_LISTED)  # a variant's SKU is not its item's
+        for models in self._skus_by_item(items).values():
+            for model in models:
+                if model.seller_sku == seller_sku:
+                    return model.price
+        return None
 
     def _get_item(self, call: _Call) -> _Reply:
         params = call.params
@@ -1128,6 +1252,47 @@ def _apply_attributes(item: Item, attributes: Mapping[str, Any], *, creating: bo
         raise _required("brand")
     others = {k: v for k, v in attributes.items() if k not in ("name", "description", "brand", "brand_id")}
     item.extra["attributes"] = {**item.extra.get("attributes", {}), **others}
+
+
+def _node(number: int) -> tuple[str | None, int | None] | None:
+    """(kind of leaf, parent id) of a category of the sandbox's tree; kind None for a parent; None if unknown."""
+    for parent_id, _, leaves in _TREE:
+        if number == parent_id:
+            return None, None
+        for leaf_id, _, kind in leaves:
+            if number == leaf_id:
+                return kind, parent_id
+    return None
+
+
+def _parent_of(number: int) -> int | None:
+    node = _node(number)
+    return None if node is None else node[1]
+
+
+def _check_mandatory(item: Item) -> None:
+    """Every mandatory product-level attribute of the leaf holds a value. Source: the CreateProduct error table
+    (lazykern/ecommerce-api-docs:data/raw/lazada/apis/product-api/createproduct.json), 4110
+    BIZ_CHECK_CAT_PROP_MANDATORY; which are mandatory is GetCategoryAttributes' is_mandatory. SKU-level attributes
+    (attribute_type sku: the ease-mode API reference guide, data/processed/lazada/guides/api-best-practice/
+    lazada-marketplace-ease-mode-api-reference.md) and sale properties are checked with the SKUs."""
+    node = _node(item.category_id)
+    given = item.extra.get("attributes", {})
+    for attribute in _leaf_attributes(node[0] if node else ""):
+        if (attribute["is_mandatory"] != "1" or attribute["name"] in _BASIC or attribute["attribute_type"] != "normal"
+                or attribute["is_sale_prop"] == "1"):
+            continue
+        if _text(given.get(attribute["name"])) is None:
+            raise _refused(attribute["name"], f"BIZ_CHECK_CAT_PROP_MANDATORY: {attribute['name']} is mandatory",
+                           code="4110")
+
+
+def _check_main_image(item: Item, raw_skus: list[dict[str, Any]]) -> None:
+    """At least one product or SKU image. Source: the CreateProduct error table (createproduct.json), 4139
+    "BIZ_CHECK_MAIN_IMAGE_REQUIRE:Main image is require", whose solution asks for one main or SKU image."""
+    if item.images or any(raw.get("Images") not in (None, "", {}) for raw in raw_skus):
+        return
+    raise _refused("Images", "BIZ_CHECK_MAIN_IMAGE_REQUIRE:Main image is require", code="4139")
 
 
 def _declare(product: Mapping[str, Any], item: Item) -> list[str] | None:
