@@ -14,6 +14,7 @@ import pytest
 
 from connector.adapters.base import (
     AdapterError,
+    AttributeValue,
     AuthError,
     Change,
     Invalid,
@@ -61,6 +62,7 @@ CREDENTIALS = {
 plain_listing = functools.partial(
     wallet_listing, name="Dompet Kulit Sapi Asli Lapas Mojokerto",
     description="Dompet kulit sapi asli buatan warga binaan.\n\nJahitan rapi.", category_id=601430,
+    attributes=(AttributeValue("100107", "Bahan", "Kulit", "1000101"),),  # the wallet leaf's mandatory Bahan
 )
 inspect = functools.partial(sandbox_items, dialect="tiktokshop")
 requests_to = functools.partial(requests_counted, under="tiktokshop ")

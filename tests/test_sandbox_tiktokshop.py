@@ -109,6 +109,7 @@ def product_body(uri: str, **overrides: Any) -> dict[str, Any]:
         "main_images": [{"uri": uri}],
         "package_weight": {"value": "0.25", "unit": "KILOGRAM"},
         "skus": [sku("LPMJK-DOMPET-01")],
+        "product_attributes": [{"id": "100107", "values": [{"id": "1000101"}]}],  # the wallet leaf's mandatory Bahan
     }
     body.update(overrides)
     return body

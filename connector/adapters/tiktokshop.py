@@ -15,6 +15,8 @@ Calls (each path's version is `options.versions[<api>]`, defaults in `DEFAULT_VE
 - orders   POST /order/202309/orders/search, /return_refund/202309/returns/search and .../cancellations/search by
            update_time (see `orders`), GET /order/202507/orders?ids= (Get Order Detail) for an order known only by
            its return or cancellation
+- categories GET /product/202309/categories (the whole tree, `is_leaf`), GET /product/202309/categories/{id}/attributes
+           (product attributes only: `type` PRODUCT_PROPERTY; mandatory is `is_requried`, so spelt on the page)
 - the warehouse: `options.warehouse_id`, else the shop's default sales warehouse from GET /logistics/202309/warehouses
 
 Every call carries `app_key`, `timestamp`, `shop_cipher` (where the API takes one) and `sign` in the query and the
@@ -79,10 +81,14 @@ from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
+    AttributeInput,
+    AttributeOption,
     AttributeValue,
     AuthError,
     Capabilities,
+    CategoryAttribute,
     Change,
+    ChannelCategory,
     Image,
     Invalid,
     Listing,
@@ -109,6 +115,7 @@ DEFAULT_VERSIONS = {
     "create": "202309", "edit": "202509", "inventory": "202309", "prices": "202309", "search": "202502",
     "deactivate": "202309", "activate": "202309", "images": "202309", "shops": "202309", "warehouses": "202309",
     "orders": "202309", "order_detail": "202507", "returns": "202309", "cancellations": "202309",
+    "categories": "202309", "attributes": "202309",
 }
 _PATHS = {
     "create": "/product/{version}/products",
@@ -125,7 +132,11 @@ _PATHS = {
     "order_detail": "/order/{version}/orders",
     "returns": "/return_refund/{version}/returns/search",
     "cancellations": "/return_refund/{version}/cancellations/search",
+    "categories": "/product/{version}/categories",
+    "attributes": "/product/{version}/categories/{id}/attributes",
 }
+# Get Categories / Get Attributes: the 3-level tree ("v1", every region but the US) in Indonesian.
+CATEGORY_QUERY = {"category_version": "v1", "locale": "id-ID"}
 ORDER_WINDOW = 30 * 86400  # the first pull reads this far back
 LISTING_PLATFORMS = ("TIKTOK_SHOP", "TOKOPEDIA")
 TITLE_MIN = 25
@@ -446,6 +457,19 @@ class TikTokShopAdapter(Adapter):
                 str(error.get("code")), str(error.get("message") or ""), 200, f"TikTok Shop {api}")))
         return outcomes
 
+    def categories(self) -> list[ChannelCategory]:
+        """The shop's category tree (Get Categories): every node, parents and leaves."""
+        data = self._request("GET", "categories", write=False, params=CATEGORY_QUERY).get("data") or {}
+        return [ChannelCategory(str(node["id"]), str(node.get("local_name") or node.get("name") or node["id"]),
+                                _parent(node.get("parent_id")), bool(node.get("is_leaf")))
+                for node in data.get("categories") or []]
+
+    def attributes(self, category_id: str) -> list[CategoryAttribute]:
+        """A leaf's product attributes (Get Attributes), sales attributes (SALES_PROPERTY) left out."""
+        data = self._request("GET", "attributes", write=False, product_id=str(category_id), params=CATEGORY_QUERY).get("data") or {}
+        return [_category_attribute(entry) for entry in data.get("attributes") or []
+                if entry.get("type") == "PRODUCT_PROPERTY"]
+
     def upload_image(self, image: Image) -> str:
         files = {"data": (image.filename, image.load()), "use_case": (None, "MAIN_IMAGE")}
         answer = self._request("POST", "images", write=True, cipher=False, files=files)
@@ -702,6 +726,25 @@ def _amount(price: Any) -> int:
     price = price or {}
     return int(Decimal(str(price.get("sale_price") or price.get("tax_exclusive_price") or 0))
                .to_integral_value(ROUND_HALF_UP))
+
+
+def _parent(value: Any) -> str | None:
+    """A node's parent id; a root's is "0" (or absent)."""
+    return None if value in (None, "", "0", 0) else str(value)
+
+
+def _category_attribute(entry: Mapping[str, Any]) -> CategoryAttribute:
+    """One PRODUCT_PROPERTY of Get Attributes. The page spells the mandatory flag `is_requried`; `is_required` is
+    read too, should TikTok correct it. An attribute whose values are free-form positive numbers
+    (`value_data_format` POSITIVE_INT_OR_DECIMAL) takes a number; TikTok documents no date input."""
+    mandatory = bool(entry.get("is_requried", entry.get("is_required", False)))
+    options = tuple(AttributeOption(str(value["id"]), str(value.get("name", "")))
+                    for value in entry.get("values") or [] if value.get("id"))
+    number = entry.get("value_data_format") == "POSITIVE_INT_OR_DECIMAL"
+    return CategoryAttribute(str(entry["id"]), str(entry.get("name", "")), mandatory, options,
+                             custom=bool(entry.get("is_customizable", not options)),
+                             input=AttributeInput.NUMBER if number else AttributeInput.TEXT,
+                             multiple=bool(entry.get("is_multiple_selection", False)))
 
 
 def _html(text: str) -> str:

@@ -274,6 +274,8 @@ class TikTokShopDialect:
     def __init__(self, store: Store, settings: Settings, own: NoSettings | None = None) -> None:
         self._store = store
         self._clock = settings.clock
+        self._audit_seconds = settings.audit_seconds
+        self._hidden: set[int] = set()  # categories withdrawn through the inspection hook (hide_category)
         self._lookups = _Lookups()
         self._orders = _Orders(store, self.name, self._order_sku)
         one = r"/product/202309/products/(?P<id>\d+)"
@@ -283,6 +285,8 @@ class TikTokShopDialect:
             _Endpoint("POST", re.compile(one + "/inventory/update"), self._update_inventory, write=True),
             _Endpoint("POST", re.compile(one + "/prices/update"), self._update_prices, write=True),
             _Endpoint("POST", re.compile(r"/product/202502/products/search"), self._search),
+            _Endpoint("GET", re.compile(r"/product/202309/categories"), self._categories),
+            _Endpoint("GET", re.compile(r"/product/202309/categories/(?P<id>\d+)/attributes"), self._attributes),
             _Endpoint("POST", re.compile(r"/product/202309/products/deactivate"),
                       lambda call: self._set_status(call, "inactive"), write=True),
             _Endpoint("POST", re.compile(r"/product/202309/products/activate"),
@@ -345,6 +349,14 @@ class TikTokShopDialect:
     def throttled(self) -> Response:
         return _envelope(TikTokError(36009002, "Too many requests. You've made too many requests in a short period "
                                      "of time."))
+
+    def hide_category(self, category_id: str) -> bool:
+        """Withdraw a category (the inspection hook): it leaves the tree, and creates and edits in it are refused as
+        unknown. True if the sandbox knew the id."""
+        if not str(category_id).isdigit() or int(category_id) not in CATEGORIES or int(category_id) in self._hidden:
+            return False
+        self._hidden.add(int(category_id))
+        return True
 
     def inspect(self) -> list[dict[str, Any]]:
         items, _ = self._store.query_items(self.name, statuses=_LISTED)
@@ -521,6 +533,33 @@ class TikTokShopDialect:
         uri = f"tos-alisg-i-sbx/{number:07d}{digest[:24]}"
         self._store.add_image(self.name, uri, digest, len(data), int(self._clock()))
         return {"uri": uri, "url": _image_url(uri), "use_case": use_case}, True
+
+    # --- categories --------------------------------------------------------------------------
+
+    def _categories(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Get Categories: the whole (3-level, v1) tree with ``is_leaf``.
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-categories.spec.json."""
+        return {"categories": [
+            {"id": str(node.id), "parent_id": str(node.parent_id), "local_name": node.name, "is_leaf": node.is_leaf,
+             "permission_statuses": []}
+            for node in CATEGORIES.values() if node.id not in self._hidden
+        ]}, False
+
+    def _attributes(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Get Attributes of a leaf (12052023 unknown, 12052024 not a leaf).
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-attributes.spec.json."""
+        node = self._leaf(call.product_id)
+        return {"attributes": [_attribute_answer(attribute) for attribute in node.attributes]}, False
+
+    def _leaf(self, category_id: int | None) -> _Category:
+        """A listable category, as create, edit and Get Attributes check it (codes of create-product.spec.json and
+        get-attributes.spec.json in lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/)."""
+        node = CATEGORIES.get(category_id or 0)
+        if node is None or node.id in self._hidden:
+            raise TikTokError(12052023, "Category does not exist")
+        if not node.is_leaf:
+            raise TikTokError(12052024, "Category is not final category")
+        return node
 
     # --- product writes --------------------------------------------------------------------------
 
@@ -734,8 +773,10 @@ class TikTokShopDialect:
             fields.extra["package_dimensions"] = _package_dimensions(body["package_dimensions"])
         if body.get("brand_id"):
             fields.extra["brand_id"] = str(body["brand_id"])
+        leaf = self._leaf(fields.category_id)
         if body.get("product_attributes") is not None:
             fields.attributes = _product_attributes(body["product_attributes"])
+        _check_product_attributes(leaf, fields.attributes)
         attributes = _SalesAttributes(known_attributes, lambda: self._store.next_id(self.name, "attribute",
                                                                                      FIRST_ATTRIBUTE_ID))
         fields.skus = _sku_fields(body.get("skus"), {sku.model_id for sku in current}, product_id, attributes)
@@ -1275,6 +1316,117 @@ def _description(value: Any) -> str:
     if len(value) > DESCRIPTION_MAX:
         raise TikTokError(12052013, "The product description cannot exceed maximum characters")
     return value
+
+
+# --- the category tree and its attributes ------------------------------------------------------------
+#
+# Shapes from lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-categories.spec.json (id,
+# parent_id, local_name, is_leaf, permission_statuses) and get-attributes.spec.json (id, name, type, is_requried -
+# spelt so on the page -, values [{id, name}], is_customizable, is_multiple_selection). The leaf ids are those of
+# mappings/channels/tiktokshop.yaml; the parents' ids and names, and the attribute ids, are the sandbox's own (the
+# docs show one node of a tree and one attribute). Roots have parent_id "0": the docs do not show a root.
+# Only product attributes are declared (PRODUCT_PROPERTY): the sandbox's sales attributes are the seller's own.
+
+
+@dataclass(frozen=True)
+class _Attribute:
+    id: str
+    name: str
+    required: bool
+    values: tuple[tuple[str, str], ...]  # (value id, name)
+    customizable: bool = True
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
+class _Category:
+    id: int
+    parent_id: int
+    name: str
+    is_leaf: bool
+    attributes: tuple[_Attribute, ...] = ()
+
+
+MATERIAL_ID, ORIGIN_ID = "100107", "100198"
+_MATERIALS = (("1000101", "Kulit"), ("1000102", "Kain"), ("1000103", "Kayu"), ("1000104", "Rotan"),
+              ("1000105", "Katun"), ("1000106", "Batik"), ("1000107", "Bambu"), ("1000108", "Lainnya"))
+
+
+def _material(required: bool) -> _Attribute:
+    return _Attribute(MATERIAL_ID, "Bahan", required, _MATERIALS, customizable=True, multiple=True)
+
+
+_ORIGIN = _Attribute(ORIGIN_ID, "Negara Asal", False, (("1000201", "Indonesia"),), customizable=False)
+# Leather and textile goods must name their material (a mandatory "Bahan", as Get Attributes' example of a product
+# attribute - "materials used" - describes); craft leaves take it optionally; food leaves only the origin.
+_WORN, _CRAFT = (_material(True), _ORIGIN), (_material(False), _ORIGIN)
+
+
+def _tree() -> dict[int, _Category]:
+    nodes = [
+        _Category(600001, 0, "Perlengkapan Rumah", False), _Category(600024, 600001, "Dekorasi Rumah", False),
+        _Category(600299, 600024, "Patung & Figurin", True, _CRAFT),
+        _Category(854792, 600024, "Dekorasi Religi", True, _CRAFT),
+        _Category(854024, 600024, "Dekorasi Gantung", True, _CRAFT),
+        _Category(600025, 600001, "Penyimpanan Rumah", False),
+        _Category(600621, 600025, "Kotak Penyimpanan", True, _CRAFT),
+        _Category(600686, 600025, "Keranjang Penyimpanan", True, _CRAFT),
+        _Category(600026, 600001, "Peralatan Makan", False), _Category(600064, 600026, "Piring", True, _CRAFT),
+        _Category(875000, 0, "Furnitur", False), _Category(875001, 875000, "Furnitur Ruang Tamu", False),
+        _Category(875912, 875001, "Meja", True, _CRAFT),
+        _Category(700437, 0, "Makanan & Minuman", False), _Category(700438, 700437, "Camilan", False),
+        _Category(700554, 700438, "Keripik", True, (_ORIGIN,)), _Category(923016, 700438, "Roti", True, (_ORIGIN,)),
+        _Category(700439, 700437, "Minuman", False), _Category(700612, 700439, "Kopi", True, (_ORIGIN,)),
+        _Category(917512, 700439, "Minuman Bubuk", True, (_ORIGIN,)),
+        _Category(700440, 700437, "Bahan Pokok", False), _Category(920328, 700440, "Madu", True, (_ORIGIN,)),
+        _Category(824328, 0, "Tekstil & Kain", False), _Category(824329, 824328, "Kain Jahit", False),
+        _Category(846216, 824329, "Batik", True, _WORN),
+        _Category(841000, 0, "Pakaian Tradisional", False), _Category(841001, 841000, "Atasan Tradisional", False),
+        _Category(841224, 841001, "Atasan", True, _WORN),
+        _Category(824584, 0, "Tas & Dompet", False), _Category(824585, 824584, "Tas Wanita", False),
+        _Category(601439, 824585, "Tas Selempang", True, _WORN), _Category(824586, 824584, "Dompet", False),
+        _Category(601430, 824586, "Dompet Pria", True, _WORN),
+        # Not mapped: t-shirt leaves that the sandbox's own tests list in.
+        _Category(601152, 0, "Pakaian Pria", False), _Category(601153, 601152, "Atasan Pria", False),
+        _Category(601226, 601153, "Kaos", True, _CRAFT), _Category(601195, 601153, "Kemeja", True, _CRAFT),
+        _Category(601352, 0, "Sepatu", False), _Category(601353, 601352, "Sepatu Pria", False),
+        _Category(601369, 601353, "Sepatu Oxford", True, _WORN), _Category(601364, 601353, "Sandal Pria", True, _WORN),
+    ]
+    return {node.id: node for node in nodes}
+
+
+CATEGORIES = _tree()
+
+
+def _attribute_answer(attribute: _Attribute) -> dict[str, Any]:
+    return {"id": attribute.id, "name": attribute.name, "type": "PRODUCT_PROPERTY", "is_requried": attribute.required,
+            "values": [{"id": value_id, "name": name} for value_id, name in attribute.values],
+            "is_customizable": attribute.customizable, "is_multiple_selection": attribute.multiple}
+
+
+def _check_product_attributes(leaf: _Category, given: list[Any]) -> None:
+    """Every attribute Get Attributes marks required must come with a value (12052104 "property is required"); a
+    value outside an attribute's list needs ``is_customizable`` (12052247 "Do not support custom product
+    attribute."); one value only unless ``is_multiple_selection`` (12052246).
+    Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/create-product.spec.json (error
+    codes) and get-attributes.spec.json (is_requried, is_customizable, is_multiple_selection)."""
+    declared = {attribute.id: attribute for attribute in leaf.attributes}
+    filled = {str(entry["id"]): entry["values"] for entry in given}
+    for attribute in leaf.attributes:
+        if attribute.required and not filled.get(attribute.id):
+            raise TikTokError(12052104, f"property is required: {attribute.name} (attribute id {attribute.id})")
+    for attribute_id, values in filled.items():
+        attribute = declared.get(attribute_id)
+        if attribute is None:
+            continue  # the docs do not say how an attribute the category lacks is answered; the sandbox ignores it
+        if len(values) > 1 and not attribute.multiple:
+            raise TikTokError(12052246, f"The product attribute not support multi selected, attribute id is "
+                                        f":{attribute_id}.")
+        known = {value_id for value_id, _ in attribute.values}
+        for value in values:
+            if not (isinstance(value, dict) and (value.get("id") in known or
+                                                 (attribute.customizable and value.get("name")))):
+                raise TikTokError(12052247, "Do not support custom product attribute.")
 
 
 def _category(value: Any) -> int:
