@@ -96,6 +96,7 @@ from connector.adapters.base import (
     NotFound,
     OrderLine,
     Outcome,
+    Pending,
     Remote,
     Throttled,
     TokenStore,
@@ -165,6 +166,9 @@ _BUSY_CODES = frozenset({
     # get-order-detail: "Failed to get orders, If multiple retry have failed, please contact the platform"
     "10002014", "10002015", "10037002", "10037003", "10037004",
 })
+# A product still in review (PENDING) takes no price (12019113, update-price) or stock (12052901, update-inventory)
+# change yet: Pending, sent again by a later run.
+_PENDING_CODES = frozenset({"12019113", "12052901"})
 _NOT_FOUND_CODES = frozenset({
     "12052260", "12052032", "12019150",  # the product (ID) does not exist
     "12052048", "12052034",  # not a product of this shop
@@ -217,6 +221,8 @@ def classify(code: str, message: str, status: int, where: str) -> AdapterError:
                 return AuthError(f"{hint} ({detail})", code=code)
     if code in _NOT_FOUND_CODES:
         return NotFound(detail, code=code)
+    if code in _PENDING_CODES:
+        return Pending(f"{detail} (the product is still in review; a later run sends it)", code=code)
     if code in _WRONG_API_CODES:
         return AdapterError(f"{detail} (check the channel's endpoint URL and options.versions)", code=code)
     return Invalid(detail, code=code)
@@ -466,7 +472,8 @@ class TikTokShopAdapter(Adapter):
 
     def attributes(self, category_id: str) -> list[CategoryAttribute]:
         """A leaf's product attributes (Get Attributes), sales attributes (SALES_PROPERTY) left out."""
-        data = self._request("GET", "attributes", write=False, product_id=str(category_id), params=CATEGORY_QUERY).get("data") or {}
+        answer = self._request("GET", "attributes", write=False, product_id=str(category_id), params=CATEGORY_QUERY)
+        data = answer.get("data") or {}
         return [_category_attribute(entry) for entry in data.get("attributes") or []
                 if entry.get("type") == "PRODUCT_PROPERTY"]
 

@@ -41,7 +41,8 @@ The sandbox's own decisions, where the docs are silent:
 - HTTP status: 429 for throttling (with code 36009002), 400 for 36009004 (as observed for a bad app_key), 401 for
   106001 and 105002, 403 for 36009033, 404 / 405 for an unknown path / method, 503 for injected overload;
   everything an API itself answers is HTTP 200 with ``code`` != 0.
-- Products are live at once (TikTok audits new listings first); idempotency keys never expire.
+- New and edited products are PENDING (in audit) for the shared ``audit_seconds`` (0: live at once), then
+  ACTIVATE; idempotency keys never expire.
 - A refresh token is single-use (undocumented either way; the strict reading) and the access token lives 7 days;
   the refresh token a year (as in the documented sample answer); expiry fields are absolute Unix times.
 - Activating an active product or deactivating an inactive one is a successful no-op.
@@ -576,7 +577,7 @@ class TikTokShopDialect:
         product_id = self._store.next_id(self.name, "product", FIRST_PRODUCT_ID)
         fields = self._product_fields(body, product_id, current=[], known_attributes=[])
         now = int(self._clock())
-        extra = {**fields.extra, "listing_platforms": platforms}
+        extra = {**fields.extra, "listing_platforms": platforms, **self._audit(now)}
         if key is not None:
             extra["idempotency_key"] = key
         item = Item(self.name, product_id, None, fields.title, fields.description, 0, 0, "active", fields.category_id,
@@ -597,12 +598,30 @@ class TikTokShopDialect:
             item.extra.pop(key, None)
         item.extra.update(fields.extra)
         item.updated_at = int(self._clock())
+        item.extra.update(self._audit(item.updated_at))
         self._save(item, fields.skus, existing=current)
         return self._product_answer(item), True
 
+    def _audit(self, now: float) -> dict[str, float]:
+        """A new or edited product is in review (PENDING) for ``audit_seconds``, then ACTIVATE (none when 0).
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-product.spec.json (the status
+        "incorporates both the product status and the audit status": PENDING, ACTIVATE, ...) and create-product /
+        edit-product.spec.json (a product in audit is PENDING); the review's length is the sandbox's setting, as the
+        docs give none."""
+        return {"audit_until": now + self._audit_seconds} if self._audit_seconds > 0 else {"audit_until": 0}
+
+    def _in_audit(self, item: Item) -> bool:
+        return float(item.extra.get("audit_until") or 0) > self._clock()
+
     def _update_inventory(self, call: _Call) -> tuple[dict[str, Any], bool]:
-        """Absolute quantities per SKU (one warehouse here); a refused SKU is reported in ``errors``."""
+        """Absolute quantities per SKU (one warehouse here); a refused SKU is reported in ``errors``. A product in
+        review is refused whole: 12052901 (lazykern/ecommerce-api-docs
+        data/raw/tiktok/api-reference/products/update-inventory.spec.json, the code that page lists for a product
+        status that does not allow the operation; the page does not list 12019113)."""
         item = self._live_item(call.product_id)
+        if self._in_audit(item):
+            raise TikTokError(12052901, "The product in its current status is not available for this operation. "
+                                        "Change the product status and try again.")
         skus = {sku.model_id: sku for sku in self._skus([item.item_id]).get(item.item_id, [])}
         errors: list[dict[str, Any]] = []
         changed: list[Model] = []
@@ -626,8 +645,12 @@ class TikTokShopDialect:
         return ({"errors": errors} if errors else {}), bool(changed)
 
     def _update_prices(self, call: _Call) -> tuple[dict[str, Any], bool]:
-        """All of the product's SKUs given, or none changes (the API reports no per-SKU errors)."""
+        """All of the product's SKUs given, or none changes (the API reports no per-SKU errors). A product in review
+        is refused: 12019113 "product status is invalid" (lazykern/ecommerce-api-docs
+        data/raw/tiktok/api-reference/products/update-price.spec.json)."""
         item = self._live_item(call.product_id)
+        if self._in_audit(item):
+            raise TikTokError(12019113, "product status is invalid")
         skus = {sku.model_id: sku for sku in self._skus([item.item_id]).get(item.item_id, [])}
         prices: dict[int, int] = {}
         for entry in _sku_entries(call.body):
@@ -705,7 +728,7 @@ class TikTokShopDialect:
         return found
 
     def _search_entry(self, item: Item, skus: list[Model]) -> dict[str, Any]:
-        status = _STATUS_TO_TIKTOK[item.status]
+        status = "PENDING" if self._in_audit(item) else _STATUS_TO_TIKTOK[item.status]
         return {
             "id": str(item.item_id),
             "title": item.name,
