@@ -18,6 +18,7 @@ from connector.adapters.base import (
     Invalid,
     NotFound,
     OrderLine,
+    Pending,
     Remote,
     Throttled,
     Transient,
@@ -261,7 +262,9 @@ DOCUMENTED = [
     ("21008111", "The order or package does not belong to the current seller.", 200, NotFound),
     ("12019024", "stock count is invalid", 200, Invalid),
     ("12052055", "The SKU inventory quantity for the warehouse must be within allowed limits.", 200, Invalid),
-    ("12019113", "product status is invalid", 200, Invalid),
+    ("12019113", "product status is invalid", 200, Pending),  # update-price: the product is still in review
+    ("12052901", "The product in its current status is not available for this operation. Change the product status "
+                 "and try again.", 200, Pending),  # update-inventory's code for the same
     ("12052104", "property is required", 200, Invalid),
     ("12052393", "Product locked for Promotion and stock can't be updated below current stock", 200, Invalid),
     ("36009004", "invalid param error", 200, Invalid),
