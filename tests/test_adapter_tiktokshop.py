@@ -133,7 +133,8 @@ def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServe
     remote = tiktok.create(plain_listing(), "intent-1")
     assert remote.seller_sku == "LPMJK-DOMPET-01" and list(remote.variant_ids) == ["LPMJK-DOMPET-01"]
     assert inspect(sandbox) == [
-        wallet_as_shown(int(remote.external_id), name="Dompet Kulit Sapi Asli Lapas Mojokerto", category_id=601430),
+        {**wallet_as_shown(int(remote.external_id), name="Dompet Kulit Sapi Asli Lapas Mojokerto", category_id=601430),
+         "platforms": {"TIKTOK_SHOP": "active"}},  # the sandbox's per-platform state
     ]
 
 

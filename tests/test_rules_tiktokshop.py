@@ -138,3 +138,33 @@ def test_stock_and_price_sent_during_audit_are_pending_and_taken_once_active(ada
         assert time.monotonic() < deadline, "the product never left audit"
         time.sleep(0.2)
     assert stock.error is None and inspect(audited.url)[0]["stock"] == 3
+
+
+# --- listing platforms -------------------------------------------------------------------------------
+
+
+def test_a_delist_naming_both_platforms_leaves_the_product_inactive_on_both(adapters, sandbox: SandboxServer) -> None:
+    both = adapters(TikTokShopAdapter, "tiktok", CREDENTIALS, sandbox,
+                    options={"listing_platforms": ["TIKTOK_SHOP", "TOKOPEDIA"]})
+    remote = both.create(listing("LPMJK-DOMPET-01"), "intent-both")
+    assert inspect(sandbox.url)[0]["platforms"] == {"TIKTOK_SHOP": "active", "TOKOPEDIA": "active"}
+    [outcome] = both.set_active([("k", remote)], False)
+    assert outcome.error is None
+    [item] = inspect(sandbox.url)
+    assert (item["status"], item["platforms"]) == ("inactive", {"TIKTOK_SHOP": "inactive", "TOKOPEDIA": "inactive"})
+    [outcome] = both.set_active([("k", remote)], True)
+    assert inspect(sandbox.url)[0]["platforms"] == {"TIKTOK_SHOP": "active", "TOKOPEDIA": "active"}
+
+
+def test_a_deactivate_without_listing_platforms_leaves_tokopedia_live(tiktok: TikTok) -> None:
+    made = tiktok.create(listing_platforms=["TIKTOK_SHOP", "TOKOPEDIA"])
+    tiktok.ok("POST", "/product/202309/products/deactivate", {"product_ids": [made["product_id"]]})
+    [item] = inspect(tiktok.url)
+    assert (item["status"], item["platforms"]) == ("active", {"TIKTOK_SHOP": "inactive", "TOKOPEDIA": "active"})
+    answer = tiktok.ok("POST", "/product/202309/products/activate",
+                       {"product_ids": [made["product_id"]], "listing_platforms": ["TOKOPEDIA"]})
+    assert answer == {}
+    only_tiktok = tiktok.create(skus=[{**product_body("x")["skus"][0], "seller_sku": "LPMJK-DOMPET-09"}])
+    refused = tiktok.ok("POST", "/product/202309/products/activate",
+                        {"product_ids": [only_tiktok["product_id"]], "listing_platforms": ["TOKOPEDIA"]})
+    assert refused["errors"][0]["code"] == 12052330

@@ -1,7 +1,8 @@
 """The `tiktokshop` adapter: TikTok Shop Partner API (Indonesia), one shop per channel - and Tokopedia through it.
 
 Tokopedia's own Open API was switched off in Sept 2025; its listings are managed here: `options.listing_platforms`
-(default `["TIKTOK_SHOP"]`, or `["TOKOPEDIA"]`, or both) goes into every create.
+(default `["TIKTOK_SHOP"]`, the documented default of create, activate and deactivate; `["TOKOPEDIA"]`, or both) goes
+into every create, activate and deactivate, so a delist leaves no platform the product was listed on live.
 
 Calls (each path's version is `options.versions[<api>]`, defaults in `DEFAULT_VERSIONS`):
 - create   POST /product/202309/products, with `idempotency_key` = the intent id
@@ -453,7 +454,10 @@ class TikTokShopAdapter(Adapter):
         if not remotes:
             return []
         api = "activate" if active else "deactivate"
-        body = {"product_ids": [remote.external_id for _, remote in remotes]}
+        # The listing platforms of create: a delist that named TIKTOK_SHOP only (the documented default) would leave
+        # the Tokopedia listing live.
+        body = {"product_ids": [remote.external_id for _, remote in remotes],
+                "listing_platforms": self.options.listing_platforms}
         errors = self._request("POST", api, write=True, body=body)["data"].get("errors") or []
         refused = {str((error.get("detail") or {}).get("product_id")): error for error in errors}
         outcomes = []

@@ -360,9 +360,12 @@ class TikTokShopDialect:
         return True
 
     def inspect(self) -> list[dict[str, Any]]:
+        """The documented inspection shape, plus ``platforms``: each listing platform's own state
+        ({"TIKTOK_SHOP": "active", "TOKOPEDIA": "inactive"}), for the platforms the product was created for."""
         items, _ = self._store.query_items(self.name, statuses=_LISTED)
         skus = self._skus([item.item_id for item in items])
-        return [inspected(item, own if _has_variants(own := skus.get(item.item_id, [])) else []) for item in items]
+        return [{**inspected(item, own if _has_variants(own := skus.get(item.item_id, [])) else []),
+                 "platforms": _platform_states(item)} for item in items]
 
     def plant(self, listings: list[Planted]) -> list[int]:
         """Products as Seller Center makes them: one SKU, or one SKU per variant with its sales attributes."""
@@ -666,12 +669,20 @@ class TikTokShopDialect:
         self._store.save_item(item)
         return {}, True
 
-    def _set_status(self, call: _Call, status: str) -> tuple[dict[str, Any], bool]:
+    def _set_status(self, call: _Call, status: str) -> tuple[dict[str, Any], bool]:  # noqa: C901
+        """(De)activate up to 20 products on ``listing_platforms`` (omitted: TIKTOK_SHOP only, the documented
+        default), each platform keeping its own state; the product is active while it is live on any platform.
+        Activating on a platform the product was not created for is refused for that product (12052330 "product
+        is not supported to list in designated sale platform"); deactivating there changes nothing.
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/activate-product.spec.json and
+        deactivate-products.spec.json (listing_platforms, default TIKTOK_SHOP; error 12052330). Which products a
+        platform "does not support" is not documented further: the sandbox reads it as "not created for it"."""
         ids = call.body.get("product_ids")
         if not isinstance(ids, list) or not ids:
             raise _invalid("product_ids", "it is missing or empty", f"1-{STATUS_BATCH_MAX} product ids")
         if len(ids) > STATUS_BATCH_MAX:
             raise TikTokError(12019120, "The number of provided product IDs exceeds the limit.")
+        platforms = _listing_platforms(call.body.get("listing_platforms"))
         errors: list[dict[str, Any]] = []
         changed = False
         now = int(self._clock())
@@ -682,8 +693,16 @@ class TikTokShopDialect:
                 errors.append({"code": 12052032, "message": "The product does not exist",
                                "detail": {"product_id": str(product_id)}})
                 continue
-            if item.status != status:
-                item.status, item.updated_at, changed = status, now, True
+            state = _platform_states(item)
+            if status == "active" and not set(platforms) <= set(state):
+                errors.append({"code": 12052330, "message": "product is not supported to list in designated sale "
+                               "platform", "detail": {"product_id": str(product_id)}})
+                continue
+            wanted = {**state, **{platform: status for platform in platforms if platform in state}}
+            overall = "active" if "active" in wanted.values() else "inactive"
+            if wanted != state or overall != item.status:
+                item.extra["platform_states"] = wanted
+                item.status, item.updated_at, changed = overall, now, True
                 self._store.save_item(item)
         return ({"errors": errors} if errors else {}), changed
 
@@ -1310,6 +1329,15 @@ def _idempotency_key(value: Any) -> str | None:
         raise _invalid("idempotency_key", "it is empty, too long or not a string",
                        f"a string of 1-{IDEMPOTENCY_KEY_MAX} characters")
     return value
+
+
+def _platform_states(item: Item) -> dict[str, str]:
+    """Each listing platform's state; a product never (de)activated per platform has its own status on each."""
+    states = item.extra.get("platform_states")
+    if isinstance(states, dict):
+        return dict(states)
+    status = "active" if item.status == "active" else "inactive"
+    return {platform: status for platform in item.extra.get("listing_platforms") or ["TIKTOK_SHOP"]}
 
 
 def _listing_platforms(value: Any) -> list[str]:
