@@ -100,7 +100,8 @@ def test_the_official_samples_give_the_order_line_placed_and_pending_requests_gi
     lines, cursor = adapter.orders("1619600000")  # a cursor from before the samples' times
     # One line item per unit; the sample's UNPAID order is a sale. Its pending REFUND and pending cancellation are
     # of other orders and change nothing, so no order detail is read.
-    assert lines == [OrderLine(SAMPLE_ORDER, "red_iphone_256", 1, "placed", at(1619611561))]
+    # unit_price: the line's sale_price "0.01" (the sample's test amount), in whole rupiah
+    assert lines == [OrderLine(SAMPLE_ORDER, "red_iphone_256", 1, "placed", at(1619611561), unit_price=0)]
     assert server.calls(DETAIL) == []
     assert cursor == "1690453136"  # the latest update_time seen: the return's
     for path, size in ((ORDERS, "100"), (RETURNS, "50"), (CANCELLATIONS, "50")):

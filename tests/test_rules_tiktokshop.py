@@ -168,3 +168,15 @@ def test_a_deactivate_without_listing_platforms_leaves_tokopedia_live(tiktok: Ti
     refused = tiktok.ok("POST", "/product/202309/products/activate",
                         {"product_ids": [only_tiktok["product_id"]], "listing_platforms": ["TOKOPEDIA"]})
     assert refused["errors"][0]["code"] == 12052330
+
+
+# --- orders: the unit price (issue 13) ---------------------------------------------------------------
+
+
+def test_order_lines_carry_the_sale_price_per_unit(adapter: TikTokShopAdapter, sandbox: SandboxServer) -> None:
+    adapter.create(listing("LPMJK-DOMPET-01", price=85000), "intent-order")
+    placed = requests.post(f"{sandbox.url}/_sandbox/orders",
+                           json={"dialect": "tiktokshop", "seller_sku": "LPMJK-DOMPET-01", "quantity": 2}, timeout=5)
+    assert placed.status_code == 200, placed.text
+    lines, _ = adapter.orders(None)
+    assert [(line.seller_sku, line.quantity, line.unit_price) for line in lines] == [("LPMJK-DOMPET-01", 2, 85000)]

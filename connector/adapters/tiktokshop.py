@@ -70,7 +70,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -719,6 +719,7 @@ def _order_lines(order: Mapping[str, Any], gone: _Gone | None) -> list[OrderLine
     returned = {line: sku_of.get(line, sku) for line, sku in gone.returned.items() if line not in cancelled}
     cancelled_units, returned_units = Counter(cancelled.values()), Counter(returned.values())
     at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
+    prices = _unit_prices(order.get("line_items") or [])
     lines = []
     for sku, units in Counter(sku_of.values()).items():
         if not sku:
@@ -726,10 +727,27 @@ def _order_lines(order: Mapping[str, Any], gone: _Gone | None) -> list[OrderLine
         cancels = min(cancelled_units[sku], units)
         returns = min(returned_units[sku], units - cancels)
         if units - cancels - returns:
-            lines.append(OrderLine(str(order["id"]), sku, units - cancels - returns, "placed", at))
+            lines.append(OrderLine(str(order["id"]), sku, units - cancels - returns, "placed", at,
+                                   unit_price=prices.get(sku)))
         else:
-            lines.append(OrderLine(str(order["id"]), sku, units, "returned" if returns else "cancelled", at))
+            lines.append(OrderLine(str(order["id"]), sku, units, "returned" if returns else "cancelled", at,
+                                   unit_price=prices.get(sku)))
     return lines
+
+
+def _unit_prices(items: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Whole rupiah per unit by seller SKU: a line item is one unit, and its `sale_price` ("Item sale price",
+    documented beside `original_price`, `seller_discount` and `platform_discount`: the price it sold at, not the list
+    price) is read (get-order-list.spec.json). Units of one SKU at different prices give their mean."""
+    paid: dict[str, list[Decimal]] = {}
+    for item in items:
+        try:
+            price = Decimal(str(item.get("sale_price")))
+        except InvalidOperation:
+            continue
+        if item.get("seller_sku") and price.is_finite():
+            paid.setdefault(str(item["seller_sku"]), []).append(price)
+    return {sku: int((sum(values) / len(values)).to_integral_value(ROUND_HALF_UP)) for sku, values in paid.items()}
 
 
 def _amount(price: Any) -> int:
