@@ -13,8 +13,12 @@ import pytest
 
 from connector.adapters.base import (
     AdapterError,
+    AttributeInput,
+    AttributeOption,
     AuthError,
+    CategoryAttribute,
     Change,
+    ChannelCategory,
     Invalid,
     NotFound,
     OrderLine,
@@ -293,3 +297,16 @@ def test_every_error_fixture_is_in_the_table():
     for name in names:
         body = tiktok(name).response
         assert (str(body["code"]), body["message"]) in rows, (name, json.dumps(body))
+
+
+def test_the_category_tree_and_attributes_are_read_from_the_documented_samples(server, adapter) -> None:
+    server.answer("GET", "/product/202309/categories", tiktok("categories"))
+    server.answer("GET", "/product/202309/categories/600002/attributes", tiktok("attributes"))
+    assert adapter.categories() == [ChannelCategory("600002", "Home Supplies", "600001", False)]
+    [asked] = server.calls("/product/202309/categories")
+    assert (asked.query["category_version"], asked.query["locale"]) == (["v1"], ["id-ID"])
+    # The sales attribute (Color) is left out; is_requried false: optional; a free-form positive number.
+    assert adapter.attributes("600002") == [
+        CategoryAttribute("100392", "Occasion", False, (AttributeOption("1001533", "Birthday"),), custom=True,
+                          input=AttributeInput.NUMBER, multiple=True)
+    ]
