@@ -20,6 +20,8 @@ Served (every call signed, see ``tiktok_sign``; ``x-tts-access-token`` header; `
 - POST /product/202502/products/search                   ``page_size`` (<= 100), ``page_token`` in the query;
                                                           ``seller_skus`` (<= 10), ``status`` in the body   [cipher]
 - POST /product/202309/products/deactivate | activate    <= 20 ``product_ids``; per product ``data.errors`` [cipher]
+- GET  /product/202309/categories                        Get Categories: the tree (every mapped leaf, its parents)
+- GET  /product/202309/categories/{id}/attributes        Get Attributes of a leaf (product attributes only)
 - POST /product/202309/images/upload                     multipart ``data`` (+ ``use_case``) -> uri, url
 - GET  /authorization/202309/shops                       the shops the token may act for (with their cipher)
 - GET  /logistics/202309/warehouses                      the shop's one sales warehouse                     [cipher]
