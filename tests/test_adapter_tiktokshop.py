@@ -14,6 +14,7 @@ import pytest
 
 from connector.adapters.base import (
     AdapterError,
+    AttributeValue,
     AuthError,
     Change,
     Invalid,
@@ -61,6 +62,7 @@ CREDENTIALS = {
 plain_listing = functools.partial(
     wallet_listing, name="Dompet Kulit Sapi Asli Lapas Mojokerto",
     description="Dompet kulit sapi asli buatan warga binaan.\n\nJahitan rapi.", category_id=601430,
+    attributes=(AttributeValue("100107", "Bahan", "Kulit", "1000101"),),  # the wallet leaf's mandatory Bahan
 )
 inspect = functools.partial(sandbox_items, dialect="tiktokshop")
 requests_to = functools.partial(requests_counted, under="tiktokshop ")
@@ -131,7 +133,8 @@ def test_create_without_variants_shows_exactly_the_listing(sandbox: SandboxServe
     remote = tiktok.create(plain_listing(), "intent-1")
     assert remote.seller_sku == "LPMJK-DOMPET-01" and list(remote.variant_ids) == ["LPMJK-DOMPET-01"]
     assert inspect(sandbox) == [
-        wallet_as_shown(int(remote.external_id), name="Dompet Kulit Sapi Asli Lapas Mojokerto", category_id=601430),
+        {**wallet_as_shown(int(remote.external_id), name="Dompet Kulit Sapi Asli Lapas Mojokerto", category_id=601430),
+         "platforms": {"TIKTOK_SHOP": "active"}},  # the sandbox's per-platform state
     ]
 
 

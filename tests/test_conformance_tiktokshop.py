@@ -13,11 +13,16 @@ import pytest
 
 from connector.adapters.base import (
     AdapterError,
+    AttributeInput,
+    AttributeOption,
     AuthError,
+    CategoryAttribute,
     Change,
+    ChannelCategory,
     Invalid,
     NotFound,
     OrderLine,
+    Pending,
     Remote,
     Throttled,
     Transient,
@@ -99,7 +104,8 @@ def test_the_official_samples_give_the_order_line_placed_and_pending_requests_gi
     lines, cursor = adapter.orders("1619600000")  # a cursor from before the samples' times
     # One line item per unit; the sample's UNPAID order is a sale. Its pending REFUND and pending cancellation are
     # of other orders and change nothing, so no order detail is read.
-    assert lines == [OrderLine(SAMPLE_ORDER, "red_iphone_256", 1, "placed", at(1619611561))]
+    # unit_price: the line's sale_price "0.01" (the sample's test amount), in whole rupiah
+    assert lines == [OrderLine(SAMPLE_ORDER, "red_iphone_256", 1, "placed", at(1619611561), unit_price=0)]
     assert server.calls(DETAIL) == []
     assert cursor == "1690453136"  # the latest update_time seen: the return's
     for path, size in ((ORDERS, "100"), (RETURNS, "50"), (CANCELLATIONS, "50")):
@@ -261,7 +267,9 @@ DOCUMENTED = [
     ("21008111", "The order or package does not belong to the current seller.", 200, NotFound),
     ("12019024", "stock count is invalid", 200, Invalid),
     ("12052055", "The SKU inventory quantity for the warehouse must be within allowed limits.", 200, Invalid),
-    ("12019113", "product status is invalid", 200, Invalid),
+    ("12019113", "product status is invalid", 200, Pending),  # update-price: the product is still in review
+    ("12052901", "The product in its current status is not available for this operation. Change the product status "
+                 "and try again.", 200, Pending),  # update-inventory's code for the same
     ("12052104", "property is required", 200, Invalid),
     ("12052393", "Product locked for Promotion and stock can't be updated below current stock", 200, Invalid),
     ("36009004", "invalid param error", 200, Invalid),
@@ -289,3 +297,16 @@ def test_every_error_fixture_is_in_the_table():
     for name in names:
         body = tiktok(name).response
         assert (str(body["code"]), body["message"]) in rows, (name, json.dumps(body))
+
+
+def test_the_category_tree_and_attributes_are_read_from_the_documented_samples(server, adapter) -> None:
+    server.answer("GET", "/product/202309/categories", tiktok("categories"))
+    server.answer("GET", "/product/202309/categories/600002/attributes", tiktok("attributes"))
+    assert adapter.categories() == [ChannelCategory("600002", "Home Supplies", "600001", False)]
+    [asked] = server.calls("/product/202309/categories")
+    assert (asked.query["category_version"], asked.query["locale"]) == (["v1"], ["id-ID"])
+    # The sales attribute (Color) is left out; is_requried false: optional; a free-form positive number.
+    assert adapter.attributes("600002") == [
+        CategoryAttribute("100392", "Occasion", False, (AttributeOption("1001533", "Birthday"),), custom=True,
+                          input=AttributeInput.NUMBER, multiple=True)
+    ]

@@ -109,6 +109,7 @@ def product_body(uri: str, **overrides: Any) -> dict[str, Any]:
         "main_images": [{"uri": uri}],
         "package_weight": {"value": "0.25", "unit": "KILOGRAM"},
         "skus": [sku("LPMJK-DOMPET-01")],
+        "product_attributes": [{"id": "100107", "values": [{"id": "1000101"}]}],  # the wallet leaf's mandatory Bahan
     }
     body.update(overrides)
     return body
@@ -253,11 +254,13 @@ def test_created_products_show_exactly_in_the_inspection(tiktok: TikTok) -> None
     assert all(s["id"] and s["sales_attributes"][0]["value_id"] for s in varied["skus"])
     assert inspect(tiktok.url) == [
         {"item_id": int(plain["product_id"]), "seller_sku": "LPMJK-DOMPET-01", "name": NAME, "price": 85000,
-         "stock": 12, "status": "active", "category_id": 601430, "images": 1, "variants": []},
+         "stock": 12, "status": "active", "category_id": 601430, "images": 1, "variants": [],
+         "platforms": {"TIKTOK_SHOP": "active"}},
         {"item_id": int(varied["product_id"]), "seller_sku": None, "name": "Kaos Sablon Lapas Mojokerto Asli",
          "price": 50000, "stock": 6, "status": "active", "category_id": 601226, "images": 1,
          "variants": [{"seller_sku": "LPMJK-KAOS-01-M", "price": 50000, "stock": 2},
-                      {"seller_sku": "LPMJK-KAOS-01-L", "price": 51000, "stock": 4}]},
+                      {"seller_sku": "LPMJK-KAOS-01-L", "price": 51000, "stock": 4}],
+         "platforms": {"TIKTOK_SHOP": "active"}},
     ]
 
 

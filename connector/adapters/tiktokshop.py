@@ -1,7 +1,8 @@
 """The `tiktokshop` adapter: TikTok Shop Partner API (Indonesia), one shop per channel - and Tokopedia through it.
 
 Tokopedia's own Open API was switched off in Sept 2025; its listings are managed here: `options.listing_platforms`
-(default `["TIKTOK_SHOP"]`, or `["TOKOPEDIA"]`, or both) goes into every create.
+(default `["TIKTOK_SHOP"]`, the documented default of create, activate and deactivate; `["TOKOPEDIA"]`, or both) goes
+into every create, activate and deactivate, so a delist leaves no platform the product was listed on live.
 
 Calls (each path's version is `options.versions[<api>]`, defaults in `DEFAULT_VERSIONS`):
 - create   POST /product/202309/products, with `idempotency_key` = the intent id
@@ -15,6 +16,8 @@ Calls (each path's version is `options.versions[<api>]`, defaults in `DEFAULT_VE
 - orders   POST /order/202309/orders/search, /return_refund/202309/returns/search and .../cancellations/search by
            update_time (see `orders`), GET /order/202507/orders?ids= (Get Order Detail) for an order known only by
            its return or cancellation
+- categories GET /product/202309/categories (the whole tree, `is_leaf`), GET /product/202309/categories/{id}/attributes
+           (product attributes only: `type` PRODUCT_PROPERTY; mandatory is `is_requried`, so spelt on the page)
 - the warehouse: `options.warehouse_id`, else the shop's default sales warehouse from GET /logistics/202309/warehouses
 
 Every call carries `app_key`, `timestamp`, `shop_cipher` (where the API takes one) and `sign` in the query and the
@@ -67,7 +70,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -79,10 +82,14 @@ from connector.adapters.base import (
     ORDER_OVERLAP_SECONDS,
     Adapter,
     AdapterError,
+    AttributeInput,
+    AttributeOption,
     AttributeValue,
     AuthError,
     Capabilities,
+    CategoryAttribute,
     Change,
+    ChannelCategory,
     Image,
     Invalid,
     Listing,
@@ -90,6 +97,7 @@ from connector.adapters.base import (
     NotFound,
     OrderLine,
     Outcome,
+    Pending,
     Remote,
     Throttled,
     TokenStore,
@@ -109,6 +117,7 @@ DEFAULT_VERSIONS = {
     "create": "202309", "edit": "202509", "inventory": "202309", "prices": "202309", "search": "202502",
     "deactivate": "202309", "activate": "202309", "images": "202309", "shops": "202309", "warehouses": "202309",
     "orders": "202309", "order_detail": "202507", "returns": "202309", "cancellations": "202309",
+    "categories": "202309", "attributes": "202309",
 }
 _PATHS = {
     "create": "/product/{version}/products",
@@ -125,7 +134,11 @@ _PATHS = {
     "order_detail": "/order/{version}/orders",
     "returns": "/return_refund/{version}/returns/search",
     "cancellations": "/return_refund/{version}/cancellations/search",
+    "categories": "/product/{version}/categories",
+    "attributes": "/product/{version}/categories/{id}/attributes",
 }
+# Get Categories / Get Attributes: the 3-level tree ("v1", every region but the US) in Indonesian.
+CATEGORY_QUERY = {"category_version": "v1", "locale": "id-ID"}
 ORDER_WINDOW = 30 * 86400  # the first pull reads this far back
 LISTING_PLATFORMS = ("TIKTOK_SHOP", "TOKOPEDIA")
 TITLE_MIN = 25
@@ -154,6 +167,9 @@ _BUSY_CODES = frozenset({
     # get-order-detail: "Failed to get orders, If multiple retry have failed, please contact the platform"
     "10002014", "10002015", "10037002", "10037003", "10037004",
 })
+# A product still in review (PENDING) takes no price (12019113, update-price) or stock (12052901, update-inventory)
+# change yet: Pending, sent again by a later run.
+_PENDING_CODES = frozenset({"12019113", "12052901"})
 _NOT_FOUND_CODES = frozenset({
     "12052260", "12052032", "12019150",  # the product (ID) does not exist
     "12052048", "12052034",  # not a product of this shop
@@ -206,6 +222,8 @@ def classify(code: str, message: str, status: int, where: str) -> AdapterError:
                 return AuthError(f"{hint} ({detail})", code=code)
     if code in _NOT_FOUND_CODES:
         return NotFound(detail, code=code)
+    if code in _PENDING_CODES:
+        return Pending(f"{detail} (the product is still in review; a later run sends it)", code=code)
     if code in _WRONG_API_CODES:
         return AdapterError(f"{detail} (check the channel's endpoint URL and options.versions)", code=code)
     return Invalid(detail, code=code)
@@ -436,7 +454,10 @@ class TikTokShopAdapter(Adapter):
         if not remotes:
             return []
         api = "activate" if active else "deactivate"
-        body = {"product_ids": [remote.external_id for _, remote in remotes]}
+        # The listing platforms of create: a delist that named TIKTOK_SHOP only (the documented default) would leave
+        # the Tokopedia listing live.
+        body = {"product_ids": [remote.external_id for _, remote in remotes],
+                "listing_platforms": self.options.listing_platforms}
         errors = self._request("POST", api, write=True, body=body)["data"].get("errors") or []
         refused = {str((error.get("detail") or {}).get("product_id")): error for error in errors}
         outcomes = []
@@ -445,6 +466,20 @@ class TikTokShopAdapter(Adapter):
             outcomes.append(Outcome(key, None if error is None else classify(
                 str(error.get("code")), str(error.get("message") or ""), 200, f"TikTok Shop {api}")))
         return outcomes
+
+    def categories(self) -> list[ChannelCategory]:
+        """The shop's category tree (Get Categories): every node, parents and leaves."""
+        data = self._request("GET", "categories", write=False, params=CATEGORY_QUERY).get("data") or {}
+        return [ChannelCategory(str(node["id"]), str(node.get("local_name") or node.get("name") or node["id"]),
+                                _parent(node.get("parent_id")), bool(node.get("is_leaf")))
+                for node in data.get("categories") or []]
+
+    def attributes(self, category_id: str) -> list[CategoryAttribute]:
+        """A leaf's product attributes (Get Attributes), sales attributes (SALES_PROPERTY) left out."""
+        answer = self._request("GET", "attributes", write=False, product_id=str(category_id), params=CATEGORY_QUERY)
+        data = answer.get("data") or {}
+        return [_category_attribute(entry) for entry in data.get("attributes") or []
+                if entry.get("type") == "PRODUCT_PROPERTY"]
 
     def upload_image(self, image: Image) -> str:
         files = {"data": (image.filename, image.load()), "use_case": (None, "MAIN_IMAGE")}
@@ -684,6 +719,7 @@ def _order_lines(order: Mapping[str, Any], gone: _Gone | None) -> list[OrderLine
     returned = {line: sku_of.get(line, sku) for line, sku in gone.returned.items() if line not in cancelled}
     cancelled_units, returned_units = Counter(cancelled.values()), Counter(returned.values())
     at = datetime.fromtimestamp(int(order.get("create_time") or 0), UTC)
+    prices = _unit_prices(order.get("line_items") or [])
     lines = []
     for sku, units in Counter(sku_of.values()).items():
         if not sku:
@@ -691,10 +727,27 @@ def _order_lines(order: Mapping[str, Any], gone: _Gone | None) -> list[OrderLine
         cancels = min(cancelled_units[sku], units)
         returns = min(returned_units[sku], units - cancels)
         if units - cancels - returns:
-            lines.append(OrderLine(str(order["id"]), sku, units - cancels - returns, "placed", at))
+            lines.append(OrderLine(str(order["id"]), sku, units - cancels - returns, "placed", at,
+                                   unit_price=prices.get(sku)))
         else:
-            lines.append(OrderLine(str(order["id"]), sku, units, "returned" if returns else "cancelled", at))
+            lines.append(OrderLine(str(order["id"]), sku, units, "returned" if returns else "cancelled", at,
+                                   unit_price=prices.get(sku)))
     return lines
+
+
+def _unit_prices(items: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Whole rupiah per unit by seller SKU: a line item is one unit, and its `sale_price` ("Item sale price",
+    documented beside `original_price`, `seller_discount` and `platform_discount`: the price it sold at, not the list
+    price) is read (get-order-list.spec.json). Units of one SKU at different prices give their mean."""
+    paid: dict[str, list[Decimal]] = {}
+    for item in items:
+        try:
+            price = Decimal(str(item.get("sale_price")))
+        except InvalidOperation:
+            continue
+        if item.get("seller_sku") and price.is_finite():
+            paid.setdefault(str(item["seller_sku"]), []).append(price)
+    return {sku: int((sum(values) / len(values)).to_integral_value(ROUND_HALF_UP)) for sku, values in paid.items()}
 
 
 def _amount(price: Any) -> int:
@@ -702,6 +755,25 @@ def _amount(price: Any) -> int:
     price = price or {}
     return int(Decimal(str(price.get("sale_price") or price.get("tax_exclusive_price") or 0))
                .to_integral_value(ROUND_HALF_UP))
+
+
+def _parent(value: Any) -> str | None:
+    """A node's parent id; a root's is "0" (or absent)."""
+    return None if value in (None, "", "0", 0) else str(value)
+
+
+def _category_attribute(entry: Mapping[str, Any]) -> CategoryAttribute:
+    """One PRODUCT_PROPERTY of Get Attributes. The page spells the mandatory flag `is_requried`; `is_required` is
+    read too, should TikTok correct it. An attribute whose values are free-form positive numbers
+    (`value_data_format` POSITIVE_INT_OR_DECIMAL) takes a number; TikTok documents no date input."""
+    mandatory = bool(entry.get("is_requried", entry.get("is_required", False)))
+    options = tuple(AttributeOption(str(value["id"]), str(value.get("name", "")))
+                    for value in entry.get("values") or [] if value.get("id"))
+    number = entry.get("value_data_format") == "POSITIVE_INT_OR_DECIMAL"
+    return CategoryAttribute(str(entry["id"]), str(entry.get("name", "")), mandatory, options,
+                             custom=bool(entry.get("is_customizable", not options)),
+                             input=AttributeInput.NUMBER if number else AttributeInput.TEXT,
+                             multiple=bool(entry.get("is_multiple_selection", False)))
 
 
 def _html(text: str) -> str:

@@ -20,6 +20,8 @@ Served (every call signed, see ``tiktok_sign``; ``x-tts-access-token`` header; `
 - POST /product/202502/products/search                   ``page_size`` (<= 100), ``page_token`` in the query;
                                                           ``seller_skus`` (<= 10), ``status`` in the body   [cipher]
 - POST /product/202309/products/deactivate | activate    <= 20 ``product_ids``; per product ``data.errors`` [cipher]
+- GET  /product/202309/categories                        Get Categories: the tree (every mapped leaf, its parents)
+- GET  /product/202309/categories/{id}/attributes        Get Attributes of a leaf (product attributes only)
 - POST /product/202309/images/upload                     multipart ``data`` (+ ``use_case``) -> uri, url
 - GET  /authorization/202309/shops                       the shops the token may act for (with their cipher)
 - GET  /logistics/202309/warehouses                      the shop's one sales warehouse                     [cipher]
@@ -41,7 +43,8 @@ The sandbox's own decisions, where the docs are silent:
 - HTTP status: 429 for throttling (with code 36009002), 400 for 36009004 (as observed for a bad app_key), 401 for
   106001 and 105002, 403 for 36009033, 404 / 405 for an unknown path / method, 503 for injected overload;
   everything an API itself answers is HTTP 200 with ``code`` != 0.
-- Products are live at once (TikTok audits new listings first); idempotency keys never expire.
+- New and edited products are PENDING (in audit) for the shared ``audit_seconds`` (0: live at once), then
+  ACTIVATE; idempotency keys never expire.
 - A refresh token is single-use (undocumented either way; the strict reading) and the access token lives 7 days;
   the refresh token a year (as in the documented sample answer); expiry fields are absolute Unix times.
 - Activating an active product or deactivating an inactive one is a successful no-op.
@@ -274,6 +277,8 @@ class TikTokShopDialect:
     def __init__(self, store: Store, settings: Settings, own: NoSettings | None = None) -> None:
         self._store = store
         self._clock = settings.clock
+        self._audit_seconds = settings.audit_seconds
+        self._hidden: set[int] = set()  # categories withdrawn through the inspection hook (hide_category)
         self._lookups = _Lookups()
         self._orders = _Orders(store, self.name, self._order_sku)
         one = r"/product/202309/products/(?P<id>\d+)"
@@ -283,6 +288,8 @@ class TikTokShopDialect:
             _Endpoint("POST", re.compile(one + "/inventory/update"), self._update_inventory, write=True),
             _Endpoint("POST", re.compile(one + "/prices/update"), self._update_prices, write=True),
             _Endpoint("POST", re.compile(r"/product/202502/products/search"), self._search),
+            _Endpoint("GET", re.compile(r"/product/202309/categories"), self._categories),
+            _Endpoint("GET", re.compile(r"/product/202309/categories/(?P<id>\d+)/attributes"), self._attributes),
             _Endpoint("POST", re.compile(r"/product/202309/products/deactivate"),
                       lambda call: self._set_status(call, "inactive"), write=True),
             _Endpoint("POST", re.compile(r"/product/202309/products/activate"),
@@ -346,10 +353,21 @@ class TikTokShopDialect:
         return _envelope(TikTokError(36009002, "Too many requests. You've made too many requests in a short period "
                                      "of time."))
 
+    def hide_category(self, category_id: str) -> bool:
+        """Withdraw a category (the inspection hook): it leaves the tree, and creates and edits in it are refused as
+        unknown. True if the sandbox knew the id."""
+        if not str(category_id).isdigit() or int(category_id) not in CATEGORIES or int(category_id) in self._hidden:
+            return False
+        self._hidden.add(int(category_id))
+        return True
+
     def inspect(self) -> list[dict[str, Any]]:
+        """The documented inspection shape, plus ``platforms``: each listing platform's own state
+        ({"TIKTOK_SHOP": "active", "TOKOPEDIA": "inactive"}), for the platforms the product was created for."""
         items, _ = self._store.query_items(self.name, statuses=_LISTED)
         skus = self._skus([item.item_id for item in items])
-        return [inspected(item, own if _has_variants(own := skus.get(item.item_id, [])) else []) for item in items]
+        return [{**inspected(item, own if _has_variants(own := skus.get(item.item_id, [])) else []),
+                 "platforms": _platform_states(item)} for item in items]
 
     def plant(self, listings: list[Planted]) -> list[int]:
         """Products as Seller Center makes them: one SKU, or one SKU per variant with its sales attributes."""
@@ -522,6 +540,33 @@ class TikTokShopDialect:
         self._store.add_image(self.name, uri, digest, len(data), int(self._clock()))
         return {"uri": uri, "url": _image_url(uri), "use_case": use_case}, True
 
+    # --- categories --------------------------------------------------------------------------
+
+    def _categories(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Get Categories: the whole (3-level, v1) tree with ``is_leaf``.
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-categories.spec.json."""
+        return {"categories": [
+            {"id": str(node.id), "parent_id": str(node.parent_id), "local_name": node.name, "is_leaf": node.is_leaf,
+             "permission_statuses": []}
+            for node in CATEGORIES.values() if node.id not in self._hidden
+        ]}, False
+
+    def _attributes(self, call: _Call) -> tuple[dict[str, Any], bool]:
+        """Get Attributes of a leaf (12052023 unknown, 12052024 not a leaf).
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-attributes.spec.json."""
+        node = self._leaf(call.product_id)
+        return {"attributes": [_attribute_answer(attribute) for attribute in node.attributes]}, False
+
+    def _leaf(self, category_id: int | None) -> _Category:
+        """A listable category, as create, edit and Get Attributes check it (codes of create-product.spec.json and
+        get-attributes.spec.json in lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/)."""
+        node = CATEGORIES.get(category_id or 0)
+        if node is None or node.id in self._hidden:
+            raise TikTokError(12052023, "Category does not exist")
+        if not node.is_leaf:
+            raise TikTokError(12052024, "Category is not final category")
+        return node
+
     # --- product writes --------------------------------------------------------------------------
 
     def _create(self, call: _Call) -> tuple[dict[str, Any], bool]:
@@ -537,7 +582,7 @@ class TikTokShopDialect:
         product_id = self._store.next_id(self.name, "product", FIRST_PRODUCT_ID)
         fields = self._product_fields(body, product_id, current=[], known_attributes=[])
         now = int(self._clock())
-        extra = {**fields.extra, "listing_platforms": platforms}
+        extra = {**fields.extra, "listing_platforms": platforms, **self._audit(now)}
         if key is not None:
             extra["idempotency_key"] = key
         item = Item(self.name, product_id, None, fields.title, fields.description, 0, 0, "active", fields.category_id,
@@ -558,12 +603,30 @@ class TikTokShopDialect:
             item.extra.pop(key, None)
         item.extra.update(fields.extra)
         item.updated_at = int(self._clock())
+        item.extra.update(self._audit(item.updated_at))
         self._save(item, fields.skus, existing=current)
         return self._product_answer(item), True
 
+    def _audit(self, now: float) -> dict[str, float]:
+        """A new or edited product is in review (PENDING) for ``audit_seconds``, then ACTIVATE (none when 0).
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-product.spec.json (the status
+        "incorporates both the product status and the audit status": PENDING, ACTIVATE, ...) and create-product /
+        edit-product.spec.json (a product in audit is PENDING); the review's length is the sandbox's setting, as the
+        docs give none."""
+        return {"audit_until": now + self._audit_seconds} if self._audit_seconds > 0 else {"audit_until": 0}
+
+    def _in_audit(self, item: Item) -> bool:
+        return float(item.extra.get("audit_until") or 0) > self._clock()
+
     def _update_inventory(self, call: _Call) -> tuple[dict[str, Any], bool]:
-        """Absolute quantities per SKU (one warehouse here); a refused SKU is reported in ``errors``."""
+        """Absolute quantities per SKU (one warehouse here); a refused SKU is reported in ``errors``. A product in
+        review is refused whole: 12052901 (lazykern/ecommerce-api-docs
+        data/raw/tiktok/api-reference/products/update-inventory.spec.json, the code that page lists for a product
+        status that does not allow the operation; the page does not list 12019113)."""
         item = self._live_item(call.product_id)
+        if self._in_audit(item):
+            raise TikTokError(12052901, "The product in its current status is not available for this operation. "
+                                        "Change the product status and try again.")
         skus = {sku.model_id: sku for sku in self._skus([item.item_id]).get(item.item_id, [])}
         errors: list[dict[str, Any]] = []
         changed: list[Model] = []
@@ -587,8 +650,12 @@ class TikTokShopDialect:
         return ({"errors": errors} if errors else {}), bool(changed)
 
     def _update_prices(self, call: _Call) -> tuple[dict[str, Any], bool]:
-        """All of the product's SKUs given, or none changes (the API reports no per-SKU errors)."""
+        """All of the product's SKUs given, or none changes (the API reports no per-SKU errors). A product in review
+        is refused: 12019113 "product status is invalid" (lazykern/ecommerce-api-docs
+        data/raw/tiktok/api-reference/products/update-price.spec.json)."""
         item = self._live_item(call.product_id)
+        if self._in_audit(item):
+            raise TikTokError(12019113, "product status is invalid")
         skus = {sku.model_id: sku for sku in self._skus([item.item_id]).get(item.item_id, [])}
         prices: dict[int, int] = {}
         for entry in _sku_entries(call.body):
@@ -604,12 +671,20 @@ class TikTokShopDialect:
         self._store.save_item(item)
         return {}, True
 
-    def _set_status(self, call: _Call, status: str) -> tuple[dict[str, Any], bool]:
+    def _set_status(self, call: _Call, status: str) -> tuple[dict[str, Any], bool]:  # noqa: C901
+        """(De)activate up to 20 products on ``listing_platforms`` (omitted: TIKTOK_SHOP only, the documented
+        default), each platform keeping its own state; the product is active while it is live on any platform.
+        Activating on a platform the product was not created for is refused for that product (12052330 "product
+        is not supported to list in designated sale platform"); deactivating there changes nothing.
+        Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/activate-product.spec.json and
+        deactivate-products.spec.json (listing_platforms, default TIKTOK_SHOP; error 12052330). Which products a
+        platform "does not support" is not documented further: the sandbox reads it as "not created for it"."""
         ids = call.body.get("product_ids")
         if not isinstance(ids, list) or not ids:
             raise _invalid("product_ids", "it is missing or empty", f"1-{STATUS_BATCH_MAX} product ids")
         if len(ids) > STATUS_BATCH_MAX:
             raise TikTokError(12019120, "The number of provided product IDs exceeds the limit.")
+        platforms = _listing_platforms(call.body.get("listing_platforms"))
         errors: list[dict[str, Any]] = []
         changed = False
         now = int(self._clock())
@@ -620,8 +695,16 @@ class TikTokShopDialect:
                 errors.append({"code": 12052032, "message": "The product does not exist",
                                "detail": {"product_id": str(product_id)}})
                 continue
-            if item.status != status:
-                item.status, item.updated_at, changed = status, now, True
+            state = _platform_states(item)
+            if status == "active" and not set(platforms) <= set(state):
+                errors.append({"code": 12052330, "message": "product is not supported to list in designated sale "
+                               "platform", "detail": {"product_id": str(product_id)}})
+                continue
+            wanted = {**state, **{platform: status for platform in platforms if platform in state}}
+            overall = "active" if "active" in wanted.values() else "inactive"
+            if wanted != state or overall != item.status:
+                item.extra["platform_states"] = wanted
+                item.status, item.updated_at, changed = overall, now, True
                 self._store.save_item(item)
         return ({"errors": errors} if errors else {}), changed
 
@@ -666,7 +749,7 @@ class TikTokShopDialect:
         return found
 
     def _search_entry(self, item: Item, skus: list[Model]) -> dict[str, Any]:
-        status = _STATUS_TO_TIKTOK[item.status]
+        status = "PENDING" if self._in_audit(item) else _STATUS_TO_TIKTOK[item.status]
         return {
             "id": str(item.item_id),
             "title": item.name,
@@ -734,8 +817,10 @@ class TikTokShopDialect:
             fields.extra["package_dimensions"] = _package_dimensions(body["package_dimensions"])
         if body.get("brand_id"):
             fields.extra["brand_id"] = str(body["brand_id"])
+        leaf = self._leaf(fields.category_id)
         if body.get("product_attributes") is not None:
             fields.attributes = _product_attributes(body["product_attributes"])
+        _check_product_attributes(leaf, fields.attributes)
         attributes = _SalesAttributes(known_attributes, lambda: self._store.next_id(self.name, "attribute",
                                                                                      FIRST_ATTRIBUTE_ID))
         fields.skus = _sku_fields(body.get("skus"), {sku.model_id for sku in current}, product_id, attributes)
@@ -1248,6 +1333,15 @@ def _idempotency_key(value: Any) -> str | None:
     return value
 
 
+def _platform_states(item: Item) -> dict[str, str]:
+    """Each listing platform's state; a product never (de)activated per platform has its own status on each."""
+    states = item.extra.get("platform_states")
+    if isinstance(states, dict):
+        return dict(states)
+    status = "active" if item.status == "active" else "inactive"
+    return {platform: status for platform in item.extra.get("listing_platforms") or ["TIKTOK_SHOP"]}
+
+
 def _listing_platforms(value: Any) -> list[str]:
     if value is None:
         return ["TIKTOK_SHOP"]
@@ -1275,6 +1369,117 @@ def _description(value: Any) -> str:
     if len(value) > DESCRIPTION_MAX:
         raise TikTokError(12052013, "The product description cannot exceed maximum characters")
     return value
+
+
+# --- the category tree and its attributes ------------------------------------------------------------
+#
+# Shapes from lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/get-categories.spec.json (id,
+# parent_id, local_name, is_leaf, permission_statuses) and get-attributes.spec.json (id, name, type, is_requried -
+# spelt so on the page -, values [{id, name}], is_customizable, is_multiple_selection). The leaf ids are those of
+# mappings/channels/tiktokshop.yaml; the parents' ids and names, and the attribute ids, are the sandbox's own (the
+# docs show one node of a tree and one attribute). Roots have parent_id "0": the docs do not show a root.
+# Only product attributes are declared (PRODUCT_PROPERTY): the sandbox's sales attributes are the seller's own.
+
+
+@dataclass(frozen=True)
+class _Attribute:
+    id: str
+    name: str
+    required: bool
+    values: tuple[tuple[str, str], ...]  # (value id, name)
+    customizable: bool = True
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
+class _Category:
+    id: int
+    parent_id: int
+    name: str
+    is_leaf: bool
+    attributes: tuple[_Attribute, ...] = ()
+
+
+MATERIAL_ID, ORIGIN_ID = "100107", "100198"
+_MATERIALS = (("1000101", "Kulit"), ("1000102", "Kain"), ("1000103", "Kayu"), ("1000104", "Rotan"),
+              ("1000105", "Katun"), ("1000106", "Batik"), ("1000107", "Bambu"), ("1000108", "Lainnya"))
+
+
+def _material(required: bool) -> _Attribute:
+    return _Attribute(MATERIAL_ID, "Bahan", required, _MATERIALS, customizable=True, multiple=True)
+
+
+_ORIGIN = _Attribute(ORIGIN_ID, "Negara Asal", False, (("1000201", "Indonesia"),), customizable=False)
+# Leather and textile goods must name their material (a mandatory "Bahan", as Get Attributes' example of a product
+# attribute - "materials used" - describes); craft leaves take it optionally; food leaves only the origin.
+_WORN, _CRAFT = (_material(True), _ORIGIN), (_material(False), _ORIGIN)
+
+
+def _tree() -> dict[int, _Category]:
+    nodes = [
+        _Category(600001, 0, "Perlengkapan Rumah", False), _Category(600024, 600001, "Dekorasi Rumah", False),
+        _Category(600299, 600024, "Patung & Figurin", True, _CRAFT),
+        _Category(854792, 600024, "Dekorasi Religi", True, _CRAFT),
+        _Category(854024, 600024, "Dekorasi Gantung", True, _CRAFT),
+        _Category(600025, 600001, "Penyimpanan Rumah", False),
+        _Category(600621, 600025, "Kotak Penyimpanan", True, _CRAFT),
+        _Category(600686, 600025, "Keranjang Penyimpanan", True, _CRAFT),
+        _Category(600026, 600001, "Peralatan Makan", False), _Category(600064, 600026, "Piring", True, _CRAFT),
+        _Category(875000, 0, "Furnitur", False), _Category(875001, 875000, "Furnitur Ruang Tamu", False),
+        _Category(875912, 875001, "Meja", True, _CRAFT),
+        _Category(700437, 0, "Makanan & Minuman", False), _Category(700438, 700437, "Camilan", False),
+        _Category(700554, 700438, "Keripik", True, (_ORIGIN,)), _Category(923016, 700438, "Roti", True, (_ORIGIN,)),
+        _Category(700439, 700437, "Minuman", False), _Category(700612, 700439, "Kopi", True, (_ORIGIN,)),
+        _Category(917512, 700439, "Minuman Bubuk", True, (_ORIGIN,)),
+        _Category(700440, 700437, "Bahan Pokok", False), _Category(920328, 700440, "Madu", True, (_ORIGIN,)),
+        _Category(824328, 0, "Tekstil & Kain", False), _Category(824329, 824328, "Kain Jahit", False),
+        _Category(846216, 824329, "Batik", True, _WORN),
+        _Category(841000, 0, "Pakaian Tradisional", False), _Category(841001, 841000, "Atasan Tradisional", False),
+        _Category(841224, 841001, "Atasan", True, _WORN),
+        _Category(824584, 0, "Tas & Dompet", False), _Category(824585, 824584, "Tas Wanita", False),
+        _Category(601439, 824585, "Tas Selempang", True, _WORN), _Category(824586, 824584, "Dompet", False),
+        _Category(601430, 824586, "Dompet Pria", True, _WORN),
+        # Not mapped: t-shirt leaves that the sandbox's own tests list in.
+        _Category(601152, 0, "Pakaian Pria", False), _Category(601153, 601152, "Atasan Pria", False),
+        _Category(601226, 601153, "Kaos", True, _CRAFT), _Category(601195, 601153, "Kemeja", True, _CRAFT),
+        _Category(601352, 0, "Sepatu", False), _Category(601353, 601352, "Sepatu Pria", False),
+        _Category(601369, 601353, "Sepatu Oxford", True, _WORN), _Category(601364, 601353, "Sandal Pria", True, _WORN),
+    ]
+    return {node.id: node for node in nodes}
+
+
+CATEGORIES = _tree()
+
+
+def _attribute_answer(attribute: _Attribute) -> dict[str, Any]:
+    return {"id": attribute.id, "name": attribute.name, "type": "PRODUCT_PROPERTY", "is_requried": attribute.required,
+            "values": [{"id": value_id, "name": name} for value_id, name in attribute.values],
+            "is_customizable": attribute.customizable, "is_multiple_selection": attribute.multiple}
+
+
+def _check_product_attributes(leaf: _Category, given: list[Any]) -> None:
+    """Every attribute Get Attributes marks required must come with a value (12052104 "property is required"); a
+    value outside an attribute's list needs ``is_customizable`` (12052247 "Do not support custom product
+    attribute."); one value only unless ``is_multiple_selection`` (12052246).
+    Source: lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/create-product.spec.json (error
+    codes) and get-attributes.spec.json (is_requried, is_customizable, is_multiple_selection)."""
+    declared = {attribute.id: attribute for attribute in leaf.attributes}
+    filled = {str(entry["id"]): entry["values"] for entry in given}
+    for attribute in leaf.attributes:
+        if attribute.required and not filled.get(attribute.id):
+            raise TikTokError(12052104, f"property is required: {attribute.name} (attribute id {attribute.id})")
+    for attribute_id, values in filled.items():
+        attribute = declared.get(attribute_id)
+        if attribute is None:
+            continue  # the docs do not say how an attribute the category lacks is answered; the sandbox ignores it
+        if len(values) > 1 and not attribute.multiple:
+            raise TikTokError(12052246, f"The product attribute not support multi selected, attribute id is "
+                                        f":{attribute_id}.")
+        known = {value_id for value_id, _ in attribute.values}
+        for value in values:
+            if not (isinstance(value, dict) and (value.get("id") in known or
+                                                 (attribute.customizable and value.get("name")))):
+                raise TikTokError(12052247, "Do not support custom product attribute.")
 
 
 def _category(value: Any) -> int:
