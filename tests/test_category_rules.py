@@ -80,3 +80,23 @@ def test_an_attribute_nothing_fills_keeps_the_product_off_that_channel_only(tmp_
     use_map(shops.config, channel, None)  # the shipped map fills it: the next sync lists it there too
     assert shops.sync() == 0
     assert SKU in listed(sandbox.url, channel)
+
+
+def test_stock_sent_while_a_tiktok_product_is_in_audit_arrives_once_it_is_active(tmp_path):
+    import time
+
+    from connector.sandbox import SandboxServer
+
+    with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite", audit_seconds=2.0) as server:
+        shops = Shops(tmp_path, server.url, stock=3)
+        assert shops.sync() == 0  # created: in audit on TikTok Shop
+        shops.set_stock(7)
+        code, out = shops.cli("sync", "--format", "json")
+        doc = json.loads(out)
+        assert code == 0, out  # waiting for the audit is no problem
+        waiting = {(c["channel"], c["op"], c["outcome"]) for c in doc["counts"]}
+        assert ("tiktokshop", "update_stock", "pending") in waiting
+        assert shops.stock() == {"shopee": 7, "lazada": 7, "tiktokshop": 3}
+        time.sleep(2.2)  # the audit passes
+        assert shops.sync() == 0
+        assert shops.stock() == {"shopee": 7, "lazada": 7, "tiktokshop": 7}
