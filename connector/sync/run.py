@@ -127,8 +127,11 @@ class Sync:
         out = {}
         for channel in self.channels:
             categories = _category_map(self.config, channel)
+            # only the leaves this run's products use: a catalog of crafts never needs the shoes' attributes
+            used = [] if isinstance(categories, CategoryMapError) else [
+                categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
             rules = None if isinstance(categories, CategoryMapError) else channel_rules(
-                channel, categories.ids.values(), self.ledger.facts,
+                channel, [i for i in used if i is not None], self.ledger.facts,
                 lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log, refresh=self.options.refresh_categories)
             out[channel.name] = listable(reading, channel, categories, rules, provinces)
         return out
