@@ -177,17 +177,10 @@ class Gateway:
     def _hide_category(self, request: Request) -> Response:
         """A category the marketplace withdrew: ``{"dialect", "category_id"}``; the dialect's tree no longer shows
         it and creates in it are refused as in an unknown category (its ``hide_category``)."""
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _json(400, {"error": "bad_request", "message": "the body must be a JSON object"})
-        name = str(body.get("dialect") or "")
-        hide = getattr(self._dialects.get(name), "hide_category", None)
-        if hide is None:
-            holding = sorted(n for n, d in self._dialects.items() if hasattr(d, "hide_category"))
-            return _json(400, {"error": "unknown_dialect", "message": f"dialect must be one of {holding}"})
+        found = self._dialect_hook(request, "hide_category")
+        if isinstance(found, Response):
+            return found
+        body, name, hide = found
         category_id = body.get("category_id")
         if isinstance(category_id, bool) or not isinstance(category_id, int | str) or str(category_id) == "":
             return _json(400, {"error": "bad_request", "message": "category_id (a number or a text) is required"})
@@ -195,9 +188,9 @@ class Gateway:
             return _json(404, {"error": "not_found", "message": f"{name} has no category {category_id}"})
         return _json(200, {"dialect": name, "hidden": str(category_id)})
 
-    def _reserve(self, request: Request) -> Response:
-        """Stock held by a promotion: ``{"dialect", "seller_sku", "reserved"}``, for dialects whose marketplace
-        refuses a stock update below it (their ``reserve_stock``); 0 lifts it."""
+    def _dialect_hook(self, request: Request, method: str) -> tuple[dict[str, Any], str, Any] | Response:
+        """The JSON object body of a hook request, its dialect's name and that dialect's `method`; or the 400
+        answer when the body is no JSON object or names no dialect that has the method."""
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
@@ -205,11 +198,19 @@ class Gateway:
         if not isinstance(body, dict):
             return _json(400, {"error": "bad_request", "message": "the body must be a JSON object"})
         name = str(body.get("dialect") or "")
-        reserve = getattr(self._dialects.get(name), "reserve_stock", None)
-        if reserve is None:
-            holding = sorted(n for n, d in self._dialects.items() if hasattr(d, "reserve_stock"))
-            message = f"dialect must be one of {holding}"
-            return _json(400, {"error": "unknown_dialect", "message": message})
+        hook = getattr(self._dialects.get(name), method, None)
+        if hook is None:
+            holding = sorted(n for n, d in self._dialects.items() if hasattr(d, method))
+            return _json(400, {"error": "unknown_dialect", "message": f"dialect must be one of {holding}"})
+        return body, name, hook
+
+    def _reserve(self, request: Request) -> Response:
+        """Stock held by a promotion: ``{"dialect", "seller_sku", "reserved"}``, for dialects whose marketplace
+        refuses a stock update below it (their ``reserve_stock``); 0 lifts it."""
+        found = self._dialect_hook(request, "reserve_stock")
+        if isinstance(found, Response):
+            return found
+        body, _, reserve = found
         sku, reserved = body.get("seller_sku"), body.get("reserved")
         if not isinstance(sku, str) or not sku or isinstance(reserved, bool) or not isinstance(reserved, int) \
                 or reserved < 0:
