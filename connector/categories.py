@@ -13,7 +13,7 @@ from connector.category_maps import ATTRIBUTE_SOURCES, CategoryMap, CategoryMapE
 from connector.config import ChannelConfig, Config
 from connector.schema import top_category
 from connector.sync.adapter import make_adapter
-from connector.sync.attributes import _keyed, norm, resolve
+from connector.sync.attributes import keyed, norm, resolve
 from connector.sync.endpoints import channel_endpoints
 from connector.sync.ledger import Ledger
 from connector.sync.rules import ChannelRules, load_rules
@@ -105,9 +105,9 @@ def _mapped(code: str, category_id: int | str, rules: ChannelRules, categories: 
 
 def _filled_by(attribute: CategoryAttribute, code: str, categories: CategoryMap, rules: ChannelRules) -> str | None:
     """How the sync fills this attribute for products of `code`, in the order it tries; None: nothing does."""
-    source = _keyed(categories.sources, attribute)
-    default = (_keyed(categories.defaults.get(code, {}), attribute)
-               or _keyed(categories.defaults.get(top_category(code), {}), attribute))
+    source = keyed(categories.sources, attribute)
+    default = (keyed(categories.defaults.get(code, {}), attribute)
+               or keyed(categories.defaults.get(top_category(code), {}), attribute))
     neutral = {norm(k): v for k, v in rules.neutral.items()}.get(norm(attribute.name))
     chain = [f"data: {source}"] if source in ATTRIBUTE_SOURCES else []
     fallbacks = [f"{how}: {value}" for how, value in (("default", default), ("neutral", neutral))

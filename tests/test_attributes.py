@@ -99,3 +99,35 @@ def test_a_category_map_names_only_pasindo_fields_and_categories(tmp_path):
         read_category_map(bad)
     assert any("attributes.Bahan" in p and "did you mean material" in p for p in err.value.problems)
     assert any("defaults.fashon" in p and "not a PASINDO category" in p for p in err.value.problems)
+
+
+def test_rules_are_kept_for_a_day_and_a_failed_refresh_serves_what_was_kept(tmp_path, sandbox, adapters):
+    import requests
+
+    from connector.adapters.shopee import ShopeeAdapter
+    from connector.sandbox import default_credentials
+    from connector.sync.ledger import Ledger
+    from connector.sync.rules import MAX_AGE, load_rules
+    from tests.helpers import dead_endpoint
+
+    def reads() -> int:
+        counted = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()["requests"]
+        return sum(n for path, n in counted.items() if "get_category" in path or "get_attribute" in path)
+
+    ledger = Ledger(tmp_path / "state" / "ledger.sqlite")
+    live = adapters(ShopeeAdapter, "shopee", default_credentials("shopee"), sandbox)
+    try:
+        first = load_rules(live, ledger.facts, [100613], clock=lambda: 1_000.0)
+        assert reads() >= 2 and first.category_problem(100613) is None and first.attributes["100613"]
+        before = reads()
+        again = load_rules(live, ledger.facts, [100613], clock=lambda: 1_000.0 + MAX_AGE - 1)
+        assert reads() == before and again.attributes == first.attributes  # fresh: the ledger serves
+        gone = ShopeeAdapter("shopee", dead_endpoint(), default_credentials("shopee"), tokens=ledger.tokens,
+                             media=ledger.media, options={"retry": {"attempts": 1}})
+        try:
+            stale = load_rules(gone, ledger.facts, [100613], clock=lambda: 1_000.0 + MAX_AGE + 1)
+        finally:
+            gone.close()
+        assert stale.tree == first.tree and stale.attributes == first.attributes  # unreachable: what was kept
+    finally:
+        ledger.close()

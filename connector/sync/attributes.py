@@ -53,7 +53,7 @@ def product_value(product: Product, source: str, province: str | None) -> str | 
     return None
 
 
-def _keyed(section: Mapping[str, str], attribute: CategoryAttribute) -> str | None:
+def keyed(section: Mapping[str, str], attribute: CategoryAttribute) -> str | None:
     """The entry of a map section that names this attribute by id or by name."""
     if attribute.id in section:
         return section[attribute.id]
@@ -102,9 +102,9 @@ def fill_attributes(product: Product, attributes: tuple[CategoryAttribute, ...],
     neutral_by_name = {norm(name): value for name, value in neutral.items()}
     filled: list[AttributeValue] = []
     for attribute in attributes:
-        source = _keyed(categories.sources, attribute)
+        source = keyed(categories.sources, attribute)
         tried = [product_value(product, source, province) if source in ATTRIBUTE_SOURCES else None,
-                 _keyed(own, attribute) or _keyed(top, attribute), neutral_by_name.get(norm(attribute.name))]
+                 keyed(own, attribute) or keyed(top, attribute), neutral_by_name.get(norm(attribute.name))]
         value = next((v for v in (resolve(attribute, t) for t in tried if t) if v is not None), None)
         if value is not None:
             filled.append(value)

@@ -33,11 +33,11 @@ class Listable:
 
 
 def listable(reading: CatalogReading, channel: ChannelConfig, categories: CategoryMap | CategoryMapError,
-             rules: ChannelRules | str | None = None, provinces: Mapping[str, str | None] = NO_PROVINCES) -> Listable:
+             rules: ChannelRules | None = None, provinces: Mapping[str, str | None] = NO_PROVINCES) -> Listable:
     """The channel's candidates among the catalog's products, in catalog order.
 
-    `rules`: the channel's category rules (None: the channel has none to check; a text: why they could not be
-    read, which holds every product back); `provinces`: each institution's province, by institution code."""
+    `rules`: the channel's category rules (None: nothing to check before the marketplace); `provinces`: each
+    institution's province, by institution code."""
     out = Listable(channel.name, untouchable=set(reading.untouchable.get(channel.name, ())))
     offered: list[tuple[str, Candidate]] = []
     for offer in reading.offers:
@@ -59,13 +59,11 @@ def listable(reading: CatalogReading, channel: ChannelConfig, categories: Catego
     return out
 
 
-def _candidate(offer: Offer, categories: CategoryMap | CategoryMapError, rules: ChannelRules | str | None,
+def _candidate(offer: Offer, categories: CategoryMap | CategoryMapError, rules: ChannelRules | None,
                provinces: Mapping[str, str | None]) -> Candidate | str:
     """The offer as the channel's candidate, or why it cannot be listed there."""
     if isinstance(categories, CategoryMapError):
         return str(categories)
-    if isinstance(rules, str):
-        return rules
     if isinstance(offer.parts, OSError):
         return str(offer.parts)
     product = offer.product

@@ -18,7 +18,6 @@ class SyncOptions:
     dry_run: bool = False
     force: bool = False
     trigger: Trigger = Trigger.MANUAL
-    refresh_categories: bool = False  # read every channel's category rules again, however fresh the kept ones
     job: str | None = None  # the daemon's job that started the run (full, stock_price, full:<institution>)
 
     def __post_init__(self) -> None:

@@ -1,9 +1,9 @@
 """A channel's category rules: its category tree and the attributes of the leaves its category map uses.
 
 Read through the adapter (`Adapter.categories`, `Adapter.attributes`) and kept in the ledger (`ledger.facts`), so
-a run reads them again only when they are older than `MAX_AGE` or the operator asks (`pasindo categories
---refresh`). A channel whose adapter reads no categories (a plug-in without them) has no rules: nothing is checked
-before a create. When a refresh fails, the rules kept last time serve; with none kept, the channel's products
+a run reads them again only when they are older than `MAX_AGE`; `pasindo categories` reads them afresh. A
+channel whose adapter reads no categories (a plug-in without them) has no rules: nothing is checked before a
+create. When a refresh fails, the rules kept last time serve; with none kept, the channel's products
 are not checked in this run (a warning says so): the marketplace's own refusals are all there is, and a product
 it refuses is tried again once its attributes are filled (they are part of its content fingerprint).
 """
@@ -113,7 +113,7 @@ def _attribute(body: Mapping[str, Any]) -> CategoryAttribute:
 
 
 def channel_rules(channel: Any, category_ids: Iterable[int | str], facts: Facts, connect: Callable[[Any], Adapter],
-                  log: Any, *, refresh: bool = False) -> ChannelRules | None:
+                  log: Any) -> ChannelRules | None:
     """One channel's rules for the sync; None when it has none to check, cannot be connected (its own step says
     why) or cannot be read now with nothing kept (a warning says so)."""
     log = channel_logger(log, sandbox=channel.is_sandbox)
@@ -122,7 +122,7 @@ def channel_rules(channel: Any, category_ids: Iterable[int | str], facts: Facts,
     except (LookupError, ValueError):
         return None
     try:
-        rules = load_rules(adapter, facts, category_ids, refresh=refresh)
+        rules = load_rules(adapter, facts, category_ids)
     except AdapterError as err:
         log.warning("category_rules_unavailable", channel=channel.name, error_class=err.error_class,
                     message=f"cannot read the channel's category tree and attributes ({err.message}): nothing is "

@@ -132,7 +132,7 @@ class Sync:
                 categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
             rules = None if isinstance(categories, CategoryMapError) else channel_rules(
                 channel, [i for i in used if i is not None], self.ledger.facts,
-                lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log, refresh=self.options.refresh_categories)
+                lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log)
             out[channel.name] = listable(reading, channel, categories, rules, provinces)
         return out
 
