@@ -25,7 +25,7 @@ from connector.catalog import parsers
 from connector.catalog.mapping import HEADER_SEARCH_ROWS, Column, ColumnPlan, Mapping
 from connector.catalog.parsers import ParseError
 from connector.catalog.permits import PermitExpired, PermitImplausible, parse_food_permit
-from connector.catalog.rejects import Reject, shown
+from connector.catalog.rejects import Notice, Reject, shown
 from connector.catalog.sources import CatalogUnreadable, RawRow, iter_rows
 from connector.catalog.text import plain_text, safe_description
 from connector.schema import (
@@ -88,8 +88,9 @@ class Record:
 _Cell = Callable[[str], tuple[Record, Column | None, Any]]  # a product field -> its source row, column and value
 
 
-def read_catalog(spec: CatalogSpec, *, today: date) -> Iterator[Product | Reject]:
-    """Every valid product and every refused row of one catalog, in file order (groups at their last row)."""
+def read_catalog(spec: CatalogSpec, *, today: date) -> Iterator[Product | Reject | Notice]:
+    """Every valid product, every refused row and every notice (a warning that refuses nothing) of one catalog, in
+    file order (groups at their last row)."""
     reading = _Reading(spec, today)
     try:
         yield from reading.run()

@@ -145,7 +145,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 }
 
 @dataclass(slots=True)
-class Reject:
+class Finding:
+    """Something the reading found in a catalog: where (file, row, column), the cell's value and a reason code
+    with a text in English and Bahasa Indonesia."""
+
     institution: str
     file: str
     row: int | None
@@ -153,7 +156,9 @@ class Reject:
     value: str | None
     reason: str
     params: dict[str, Any] = field(default_factory=dict)
-    sku: str | None = None  # the row's SKU when it has one: its existing listings are left as they are
+    sku: str | None = None  # the row's SKU when it has one
+
+    severity = "refused"
 
     def message(self, lang: str = "en") -> str:
         if self.reason in MESSAGES:
@@ -174,6 +179,23 @@ class Reject:
             "reason": self.reason,
             "message": self.message(lang),
         }
+
+
+@dataclass(slots=True)
+class Reject(Finding):
+    """A refused row (or file, or column): nothing of it is listed, and its SKU's existing listings are left as
+    they are."""
+
+
+@dataclass(slots=True)
+class Notice(Finding):
+    """A warning that refuses nothing: the row (or file) is read, staff should still look (an unknown
+    subcategory read as its top category, an empty catalog, a column that matches no field)."""
+
+    severity = "warning"
+
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
+        return {**Finding.as_dict(self, lang), "severity": self.severity}
 
 
 def field_label(name: str, lang: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from connector.catalog.mapping import Mapping, MappingError, load_mapping
 from connector.catalog.reader import CatalogSpec, read_catalog
-from connector.catalog.rejects import Reject
+from connector.catalog.rejects import Notice, Reject
 from connector.config import Config, InstitutionConfig, mapping_path
 from connector.schema import Institution, Product
 
@@ -20,12 +20,14 @@ class InstitutionSummary:
     products: int = 0
     variants: int = 0
     rejected: int = 0  # refused rows (a catalog that cannot be read counts as one)
+    warnings: int = 0  # notices: read, but staff should look
 
 
 @dataclass
 class Validation:
     institutions: list[InstitutionSummary] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     products: list[Product] = field(default_factory=list)
 
 
@@ -59,7 +61,7 @@ class Catalogs:
             query=entry.catalog.query,
         )
 
-    def read(self, entry: InstitutionConfig) -> Iterator[Product | Reject]:
+    def read(self, entry: InstitutionConfig) -> Iterator[Product | Reject | Notice]:
         try:
             spec = self.spec(entry)
         except MappingError as err:
@@ -82,6 +84,10 @@ def validate(catalogs: Catalogs, codes: Iterable[str] | None = None, *, keep_pro
             if isinstance(item, Reject):
                 result.rejects.append(item)
                 refused_rows.add(item.row)
+                continue
+            if isinstance(item, Notice):
+                result.notices.append(item)
+                summary.warnings += 1
                 continue
             summary.products += 1
             summary.variants += len(item.variants)

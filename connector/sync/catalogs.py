@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from connector.adapters.base import Image
-from connector.catalog.rejects import Reject
+from connector.catalog.rejects import Notice, Reject
 from connector.catalog.validation import Catalogs
 from connector.config import ChannelConfig, InstitutionConfig
 from connector.schema import Product
@@ -39,6 +39,7 @@ class Offer(NamedTuple):
 class CatalogReading:
     offers: list[Offer] = field(default_factory=list)
     rejects: dict[str, list[Reject]] = field(default_factory=dict)  # institution -> its refused rows
+    notices: dict[str, list[Notice]] = field(default_factory=dict)  # institution -> warnings that refuse nothing
     readable: set[str] = field(default_factory=set)  # institutions whose catalog was read in full
     untouchable: dict[str, set[str]] = field(default_factory=dict)  # channel -> product keys of refused rows
 
@@ -51,7 +52,7 @@ def read_catalogs(catalogs: Catalogs, institutions: tuple[str, ...], channels: l
     reading = CatalogReading(untouchable={c.name: set() for c in channels})
     for entry in catalogs.selected(institutions):
         on = tuple(c.name for c in channels if entry.channels is None or c.name in entry.channels)
-        rejects = _read_one(catalogs, entry, on, image, reading.offers)
+        rejects = _read_one(catalogs, entry, on, image, reading.offers, reading.notices.setdefault(entry.code, []))
         if not any(r.reason in UNREADABLE for r in rejects):
             reading.readable.add(entry.code)
         for r in rejects:
@@ -63,12 +64,15 @@ def read_catalogs(catalogs: Catalogs, institutions: tuple[str, ...], channels: l
 
 
 def _read_one(catalogs: Catalogs, entry: InstitutionConfig, on: tuple[str, ...], image: Callable[[str], Image],
-              offers: list[Offer]) -> list[Reject]:
-    """Adds the catalog's products to `offers`; returns its refused rows."""
+              offers: list[Offer], notices: list[Notice]) -> list[Reject]:
+    """Adds the catalog's products to `offers` and its notices to `notices`; returns its refused rows."""
     rejects: list[Reject] = []
     for item in catalogs.read(entry):
         if isinstance(item, Reject):
             rejects.append(item)
+            continue
+        if isinstance(item, Notice):
+            notices.append(item)
             continue
         try:
             parts: ProductParts | OSError = product_parts(item, image)  # once, whatever the number of channels

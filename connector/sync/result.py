@@ -6,22 +6,35 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from connector.catalog.rejects import Reject
 from connector.sync.executor import ChannelResult
 from connector.sync.kinds import ItemOutcome, OpKind, RunStatus
 from connector.sync.link import Linking
 from connector.sync.plan import Held, Plan
+from connector.sync.reasons import reason_message
 
 
 @dataclass(frozen=True)
 class Unlisted:
-    """A product one channel does not list in this run, and why."""
+    """A product one channel does not list in this run, and why: `why` is the English line the run report shows;
+    `reason` a stable code with an English and an Indonesian text (`reasons.py`), filled in from `params`; `file`,
+    `row`, `column`, `value` point staff at the cell to change, as a catalog refusal does."""
 
     channel: str
     institution: str
     key: str
     why: str
+    reason: str = "channel_refused"
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def message(self, lang: str = "en") -> str:
+        return reason_message(self.reason, lang, self.why, channel=self.channel, **self.params)
 
 
 @dataclass
