@@ -30,6 +30,7 @@ class Listable:
     candidates: dict[str, Candidate] = field(default_factory=dict)  # product key -> candidate, in catalog order
     untouchable: set[str] = field(default_factory=set)  # refused rows, and what cannot be listed
     invalid: list[Unlisted] = field(default_factory=list)
+    adapted: list[Unlisted] = field(default_factory=list)  # listed, but changed to meet the channel's rules
 
 
 def listable(reading: CatalogReading, channel: ChannelConfig, categories: CategoryMap | CategoryMapError,
