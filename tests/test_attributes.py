@@ -7,7 +7,7 @@ from datetime import date
 from connector.adapters.base import AttributeInput, AttributeOption, CategoryAttribute, ChannelCategory
 from connector.category_maps import CategoryMap
 from connector.schema import FoodPermit, Maker, Product, SourceRef
-from connector.sync.attributes import fill_attributes, resolve
+from connector.sync.attributes import Unfilled, fill_attributes, resolve
 from connector.sync.rules import ChannelRules
 
 LEATHER = (AttributeOption("1", "Kulit"), AttributeOption("2", "Kulit Sintetis"), AttributeOption("3", "Kanvas"))
@@ -53,16 +53,21 @@ def test_a_neutral_value_serves_last_and_an_optional_attribute_is_sent_only_when
 
 def test_an_unfillable_mandatory_attribute_names_itself_the_category_and_where_to_add_it():
     coffee = product(category="culinary/kopi", food_permit=PERMIT)
-    why = fill_attributes(coffee, (EXPIRY,), MAP, {}, channel="shopee", category_id=2, category_name="Makanan > Kopi")
-    assert isinstance(why, str)
+    unfilled = fill_attributes(coffee, (EXPIRY,), MAP, {}, channel="shopee", category_id=2,
+                               category_name="Makanan > Kopi")
+    assert isinstance(unfilled, Unfilled)
+    assert (unfilled.attribute, unfilled.attribute_id, unfilled.column, unfilled.value) == (
+        "Tanggal Kedaluwarsa", "100999", "expiry", None)
+    why = unfilled.why
     assert "Tanggal Kedaluwarsa" in why and "100999" in why and "2 (Makanan > Kopi)" in why
     assert "expiry date" in why and "culinary/kopi" in why and "shopee.yaml" in why
 
 
 def test_a_value_that_is_no_option_is_refused_with_the_accepted_ones():
     strict = CategoryMap({"fashion": 1}, "m.yaml", defaults={"fashion": {"Bahan": "Emas"}})
-    why = fill_attributes(product(), (MATERIAL,), strict, {})
-    assert isinstance(why, str) and "'Emas'" in why and "accepted: Kulit, Kulit Sintetis, Kanvas" in why
+    unfilled = fill_attributes(product(), (MATERIAL,), strict, {})
+    assert isinstance(unfilled, Unfilled)
+    assert "'Emas'" in unfilled.why and "accepted: Kulit, Kulit Sintetis, Kanvas" in unfilled.why
 
 
 def test_a_date_attribute_takes_the_expiry_as_an_iso_date():

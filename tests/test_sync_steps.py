@@ -55,8 +55,11 @@ def test_two_products_sharing_a_seller_sku_are_both_held_back_naming_each_other(
                            offer(product("DMP-02"))), SHOPEE, CATEGORIES)
     assert list(got.candidates) == ["lapas-a:DMP-02"]
     why = "seller SKU clash on shopee: lapas-b:DMP-01 and lapas-a:DMP-01 (set sku_prefix to separate them)"
-    assert got.invalid == [Unlisted("shopee", "lapas-b", "lapas-b:DMP-01", why),
-                           Unlisted("shopee", "lapas-a", "lapas-a:DMP-01", why)]
+    assert got.invalid == [
+        Unlisted("shopee", "lapas-b", "lapas-b:DMP-01", why, "seller_sku_clash", {}, "k.csv", 2, "sku", "DMP-01"),
+        Unlisted("shopee", "lapas-a", "lapas-a:DMP-01", why, "seller_sku_clash", {}, "k.csv", 2, "sku", "DMP-01")]
+    assert [u.params for u in got.invalid] == [{"other": "lapas-a:DMP-01"}, {"other": "lapas-b:DMP-01"}]
+    assert "lapas-a:DMP-01" in got.invalid[0].message("id") and "sku_prefix" in got.invalid[0].message("id")
     assert got.untouchable == {"lapas-a:DMP-01", "lapas-b:DMP-01"}  # their listings stay as they are
 
 
@@ -76,8 +79,12 @@ def test_a_product_without_a_category_or_an_image_or_a_category_map_is_not_liste
     assert got.candidates == {}
     assert [(u.key, u.why) for u in got.invalid] == [("lapas-a:DMP-01", "no category id for makanan/kue in test map"),
                                                       ("lapas-a:DMP-02", "img/x.png: gone")]
+    assert [(u.reason, u.column, u.value) for u in got.invalid] == [
+        ("category_unmapped", "category", "makanan/kue"), ("image_unreadable", "images", None)]
+    assert got.invalid[0].message("id") == "shopee: kategori makanan/kue belum dipetakan di test map"
     broken = listable(reading(offer(product("DMP-01"))), SHOPEE, CategoryMapError("cannot read map.yaml"))
-    assert [(u.key, u.why) for u in broken.invalid] == [("lapas-a:DMP-01", "cannot read map.yaml")]
+    assert [(u.key, u.why, u.reason) for u in broken.invalid] == [
+        ("lapas-a:DMP-01", "cannot read map.yaml", "category_map_unreadable")]
 
 
 # -- desired state ----------------------------------------------------------------------------------------------

@@ -267,6 +267,44 @@ class Capabilities:
     max_images: int
 
 
+@dataclass(frozen=True)
+class ListingRules:
+    """What a channel accepts in one listing, as its documentation states it: checked (and, where the sync can,
+    adapted to) before any call (`connector/sync/fit.py`). Lengths count characters; weight in grams, dimensions
+    in whole cm, prices in whole rupiah. None: the channel documents no bound there, nothing is checked.
+
+    `dimensions_required`: the listing must carry length, width and height (an adapter that fills a default
+    itself does not require them)."""
+
+    title_min: int = 1
+    title_max: int | None = None
+    description_min: int = 0
+    description_max: int | None = None
+    images_min: int = 0
+    images_max: int | None = None
+    weight_min_g: int = 1
+    weight_max_g: int | None = None
+    dimensions_required: bool = False
+    dimension_max_cm: int | None = None
+    price_min: int = 0
+    price_max: int | None = None
+    stock_max: int | None = None
+    variants_max: int | None = None
+    seller_sku_max: int | None = None
+
+    def problems(self) -> list[str]:
+        """What makes these rules impossible to meet (a minimum above its maximum, a negative bound)."""
+        ranges = (("title", self.title_min, self.title_max), ("description", self.description_min,
+                  self.description_max), ("images", self.images_min, self.images_max),
+                  ("weight_g", self.weight_min_g, self.weight_max_g), ("price", self.price_min, self.price_max),
+                  ("stock", 0, self.stock_max), ("variants", 0, self.variants_max),
+                  ("seller_sku", 1, self.seller_sku_max), ("dimension_cm", 1, self.dimension_max_cm))
+        found = [f"{name}: minimum {low} is negative" for name, low, _ in ranges if low < 0]
+        found += [f"{name}: minimum {low} is above maximum {high}" for name, low, high in ranges
+                  if high is not None and low > high]
+        return found
+
+
 def batched(items: Sequence[T], limit: int, size: Callable[[T], int]) -> list[list[T]]:
     """Split items into batches whose sizes (items, or SKUs when batches span products) stay within `limit`."""
     batches: list[list[T]] = []
@@ -323,6 +361,9 @@ class Adapter(ABC):
 
     name: str
     capabilities: Capabilities
+    # what a listing must meet on this marketplace, declared (no call): the default checks nothing a plug-in's
+    # marketplace may refuse; the marketplace's own answer is then all there is
+    listing_rules: ClassVar[ListingRules] = ListingRules()
     Credentials: ClassVar[type[BaseModel] | None] = None
     Options: ClassVar[type[BaseModel] | None] = None
     marketplace: ClassVar[str] = ""  # how messages name it ("TikTok Shop"); default: `name`

@@ -83,6 +83,7 @@ from connector.adapters.base import (
     Image,
     Invalid,
     Listing,
+    ListingRules,
     ListingVariant,
     NotFound,
     OrderLine,
@@ -226,6 +227,19 @@ class LazadaAdapter(Adapter):
     token_holder = "seller"
     Credentials = Credentials
     Options = Options
+    # Indonesia, as the sandbox's dialect (connector/sandbox/lazada.py, "Limits for Indonesia") keeps them from
+    # Lazada's product guides and lazykern/ecommerce-api-docs data/raw/lazada/apis/product-api/createproduct.json.
+    # Weight and dimensions: positive with at most two decimals, no maximum documented; this adapter rounds a
+    # weight up to 0.01 kg and sends `options.package_cm` for a product without dimensions, so neither is required.
+    listing_rules = ListingRules(
+        title_min=1, title_max=255,
+        description_max=25_000,
+        images_min=1, images_max=MAX_IMAGES,  # CreateProduct refuses a product without a main image (4139)
+        price_min=100, price_max=150_000_000,
+        stock_max=999_999,  # quantity
+        variants_max=MAX_VARIANTS,
+        seller_sku_max=200,  # SellerSku
+    )
     capabilities = Capabilities(
         price_batch=BATCH_MAX,
         stock_batch=BATCH_MAX,

@@ -78,6 +78,7 @@ from connector.adapters.base import (
     Image,
     Invalid,
     Listing,
+    ListingRules,
     ListingVariant,
     NotFound,
     OrderLine,
@@ -219,6 +220,20 @@ class ShopeeAdapter(Adapter):
     marketplace = "Shopee"
     Credentials = Credentials
     Options = Options
+    # Indonesia, as the sandbox's dialect (connector/sandbox/shopee.py, "Limits for an Indonesian shop") keeps them
+    # from congminh1254/shopee-sdk schemas/v2.product.add_item.json; Shopee serves per-category values through
+    # get_item_limit, so these are the shop-wide ones. Weight: only "Invalid Weight." for a weight that is not
+    # positive (add_item's error_list); the docs give no fixed maximum, nor for dimensions (optional here).
+    listing_rules = ListingRules(
+        title_min=1, title_max=255,  # item_name: the Indonesian Seller Centre counter (error_item_name_is_too_short)
+        description_min=1, description_max=3000,  # error_desc_length_min_limit; 3000 for Indonesia
+        images_min=1, images_max=9,  # error_image_num_min "Item image count is less than min limit 1."
+        weight_min_g=1,  # sent in kg; a gram is the least that is not zero
+        price_min=100, price_max=150_000_000,  # error_price_exceed_min_limitt / _max_limitt, Indonesian bounds
+        stock_max=10_000_000,
+        variants_max=50,  # models per item
+        seller_sku_max=100,  # item_sku and model_sku
+    )
     capabilities = Capabilities(
         price_batch=1,
         stock_batch=1,

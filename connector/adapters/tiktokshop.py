@@ -44,9 +44,9 @@ product it already made, so a create whose answer was lost (timeout, 5xx) is rep
 attempts run out it is UnknownOutcome, and the executor's lookup by SKU finds at most one product. Other writes are
 never repeated after a lost answer: an edit that adds SKUs would add them twice.
 
-Title: TikTok Shop Indonesia takes 25-255 characters. A shorter name is refused as Invalid before any call, never
-padded: PASINDO catalog names are 25 characters or more by habit (institution, material, model), so a short one is a
-catalog row to fix.
+Title: TikTok Shop Indonesia takes 25-255 characters (`listing_rules`). The sync completes a shorter catalog name
+before it gets here (`connector/sync/fit.py`: the name as written, then its subcategory, material or credit line), so
+the adapter sends `listing.name` as it comes; a name still too short is the marketplace's to refuse.
 
 Tokens (`connector.adapters.tokens`): the TokenStore's pair wins over the config's (unless the shop was
 re-authorised in the config since). An answer saying the access token expired (105002) or is invalid triggers one
@@ -93,6 +93,7 @@ from connector.adapters.base import (
     Image,
     Invalid,
     Listing,
+    ListingRules,
     MediaCache,
     NotFound,
     OrderLine,
@@ -289,6 +290,23 @@ class TikTokShopAdapter(Adapter):
     marketplace = "TikTok Shop"
     Credentials = Credentials
     Options = Options
+    # Indonesia, from lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/create-product.spec.json
+    # (as the sandbox's dialect, connector/sandbox/tiktokshop.py, enforces them). The page gives no weight maximum
+    # (package_weight: "a positive number", KILOGRAM with up to 3 decimals) and no dimension bounds
+    # (package_dimensions "Optional for ID").
+    listing_rules = ListingRules(
+        title_min=TITLE_MIN, title_max=255,  # title: "Other regions: [25, 255]"
+        description_min=1, description_max=10_000,  # description: required, "Max length: 10,000 characters"
+        images_min=1, images_max=9,  # main_images: required, "Max count: 9"
+        weight_min_g=1,  # a gram is 0.001 kg, the finest the page allows
+        # the Indonesian price range, as lywzx/tiktok-partner-api mirrors the Product Pricing page (12052073)
+        price_min=100, price_max=100_000_000,
+        # create-product's quantity says [1, 99,999], the copy the sandbox follows 999,999: the docs disagree,
+        # and the sandbox's bound is declared
+        stock_max=999_999,
+        variants_max=100,  # skus: "Max SKUs for other regions: 100"
+        seller_sku_max=50,  # seller_sku: "Valid length: 1-50 characters"
+    )
     capabilities = Capabilities(
         price_batch=1,
         stock_batch=1,
@@ -494,12 +512,6 @@ class TikTokShopAdapter(Adapter):
 
     def _content(self, listing: Listing) -> dict[str, Any]:
         """The fields create and edit share (everything but the SKUs)."""
-        if len(listing.name) < TITLE_MIN:
-            raise Invalid(
-                f"TikTok Shop Indonesia needs a product name of {TITLE_MIN}-255 characters; {listing.name!r} has "
-                f"{len(listing.name)}. PASINDO names are normally longer (institution, material, model): lengthen "
-                "it in the catalog"
-            )
         body: dict[str, Any] = {
             "title": listing.name,
             "description": _html(listing.description),

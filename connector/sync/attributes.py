@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from connector.adapters.base import AttributeInput, AttributeValue, CategoryAttribute
@@ -93,10 +94,21 @@ def _is_date(text: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Unfilled:
+    """A mandatory attribute nothing fills: `why` says which, in which category, and where to supply it."""
+
+    why: str
+    attribute: str  # its name on the channel
+    attribute_id: str
+    column: str | None  # the PASINDO field that feeds it, per the category map's `attributes:` section
+    value: str | None  # the value the product gave it, when one was given and refused
+
+
 def fill_attributes(product: Product, attributes: tuple[CategoryAttribute, ...], categories: CategoryMap,
                     neutral: Mapping[str, str], *, province: str | None = None, channel: str = "",
-                    category_id: int | str = "", category_name: str = "") -> tuple[AttributeValue, ...] | str:
-    """The product's values of the category's attributes, or why a mandatory one cannot be filled."""
+                    category_id: int | str = "", category_name: str = "") -> tuple[AttributeValue, ...] | Unfilled:
+    """The product's values of the category's attributes, or the mandatory one that cannot be filled."""
     own = categories.defaults.get(product.category, {})
     top = categories.defaults.get(top_category(product.category), {})
     neutral_by_name = {norm(name): value for name, value in neutral.items()}
@@ -109,8 +121,10 @@ def fill_attributes(product: Product, attributes: tuple[CategoryAttribute, ...],
         if value is not None:
             filled.append(value)
         elif attribute.mandatory:
-            return _unfilled(product, attribute, categories, source, [t for t in tried if t], channel=channel,
-                             category=f"{category_id} ({category_name})" if category_name else str(category_id))
+            why = _unfilled(product, attribute, categories, source, [t for t in tried if t], channel=channel,
+                            category=f"{category_id} ({category_name})" if category_name else str(category_id))
+            own_field = source if source in ATTRIBUTE_SOURCES else None
+            return Unfilled(why, attribute.name, attribute.id, own_field, tried[0])
     return tuple(filled)
 
 

@@ -92,15 +92,19 @@ class Desired:
     adapter — built only when an operation needs it, since most products need none on most runs."""
 
     __slots__ = ("parts", "key", "institution", "seller_sku", "variant_skus", "category_id", "prices", "stock",
-                 "active", "content_fp", "stock_keys", "attributes", "_listing")
+                 "active", "content_fp", "stock_keys", "attributes", "title", "images", "_listing")
 
     def __init__(self, parts: ProductParts, channel: ChannelConfig, category_id: int | str, prefix: str | None,
-                 sold: Mapping[str, int] = NOTHING_SOLD, attributes: tuple[AttributeValue, ...] = ()):
+                 sold: Mapping[str, int] = NOTHING_SOLD, attributes: tuple[AttributeValue, ...] = (), *,
+                 title: str | None = None, images: int | None = None):
         """`sold`: units sold on every channel since the catalog's figure was set, by stock key; `attributes`: the
-        category's attributes as filled for this channel."""
+        category's attributes as filled for this channel; `title` and `images`: the listed title and how many of
+        the product's photos, where the channel's listing rules adapted them (`fit.py`; None: as in the catalog)."""
         product = parts.product
         self.parts = parts
         self.attributes = attributes
+        self.title = product.name if title is None else title
+        self.images = parts.images if images is None else parts.images[:images]
         self.key, self.institution, self.category_id = product.key, product.institution, category_id
         self.seller_sku = seller_sku(product.sku, prefix)
         self.variant_skus = tuple(seller_sku(v.sku, prefix) for v in product.variants)
@@ -123,6 +127,8 @@ class Desired:
         content = (parts.digest, category_id, prefix, BRAND)
         if attributes:
             content += (tuple((a.attribute_id, a.value, a.option_id) for a in attributes),)
+        if title is not None or images is not None:  # likewise: only an adapted listing's fingerprint moves
+            content += (("fitted", self.title, len(self.images)),)
         self.content_fp = fingerprint(content)
         self._listing: Listing | None = None
 
@@ -133,9 +139,9 @@ class Desired:
             variants = tuple(ListingVariant(sku, self.prices[sku], self.stock[sku], dict(v.options))
                              for sku, v in zip(self.variant_skus, product.variants, strict=True))
             self._listing = Listing(
-                key=self.key, seller_sku=self.seller_sku, name=product.name, description=self.parts.description,
+                key=self.key, seller_sku=self.seller_sku, name=self.title, description=self.parts.description,
                 category_id=self.category_id, price=min(self.prices.values()), stock=sum(self.stock.values()),
-                weight_g=product.weight_g, images=self.parts.images, variants=variants, brand=BRAND,
+                weight_g=product.weight_g, images=self.images, variants=variants, brand=BRAND,
                 length_cm=product.length_cm, width_cm=product.width_cm, height_cm=product.height_cm,
                 attributes=self.attributes,
             )
@@ -172,6 +178,8 @@ class Candidate(NamedTuple):
     category_id: int | str
     prefix: str | None
     attributes: tuple[AttributeValue, ...] = ()
+    title: str | None = None  # the title the channel's listing rules made of the name (None: as written)
+    images: int | None = None  # how many of the product's photos the channel shows (None: all)
 
     def seller_skus(self) -> list[str]:
         """The product's own seller SKU, then its variants'."""
@@ -190,5 +198,5 @@ def desired_state(candidates: Mapping[str, Candidate], channel: ChannelConfig,
                   sold: Mapping[str, int] = NOTHING_SOLD) -> dict[str, Desired]:
     """Every desired listing of one channel, by product key: the channel's candidates under its rules, less the
     units sold on every channel (by stock key)."""
-    return {key: Desired(c.parts, channel, c.category_id, c.prefix, sold, c.attributes)
-            for key, c in candidates.items()}
+    return {key: Desired(c.parts, channel, c.category_id, c.prefix, sold, c.attributes, title=c.title,
+                         images=c.images) for key, c in candidates.items()}

@@ -2,8 +2,11 @@
 
 A product cannot be listed on a channel when the channel's category map has no category for it (or cannot be
 read), when the channel's own tree does not have that category as a leaf, when a mandatory attribute of the
-category cannot be filled (`attributes.py`), when one of its images went missing, or when another product would
-share a seller SKU with it on that channel: then both are held back, each naming the other. What cannot be listed
+category cannot be filled (`attributes.py`), when one of its images went missing, when it does not fit the
+listing rules the channel's adapter declares and cannot be adapted to them (`fit.py`; what was adapted, such as
+a completed title, is in `Listable.adapted`), or when another product would share a seller SKU with it on that
+channel: then both are held back, each naming the other. Each refusal is an `Unlisted` with a reason code
+(`reasons.py`), its params and the cell to change. What cannot be listed
 is untouchable too: its listing, if it has one, stays as it is. Stock plays no part here: units sold are counted
 for the listable products only.
 """
@@ -12,12 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from connector.adapters.base import ListingRules
 from connector.category_maps import CategoryMap, CategoryMapError
 from connector.config import ChannelConfig
-from connector.sync.attributes import fill_attributes
+from connector.schema import Product
+from connector.sync.attributes import Unfilled, fill_attributes
 from connector.sync.catalogs import CatalogReading, Offer
 from connector.sync.desired import Candidate
+from connector.sync.fit import fit
 from connector.sync.result import Unlisted
 from connector.sync.rules import ChannelRules
 
@@ -34,54 +41,87 @@ class Listable:
 
 
 def listable(reading: CatalogReading, channel: ChannelConfig, categories: CategoryMap | CategoryMapError,
-             rules: ChannelRules | None = None, provinces: Mapping[str, str | None] = NO_PROVINCES) -> Listable:
+             rules: ChannelRules | None = None, provinces: Mapping[str, str | None] = NO_PROVINCES,
+             listing_rules: ListingRules | None = None) -> Listable:
     """The channel's candidates among the catalog's products, in catalog order.
 
     `rules`: the channel's category rules (None: nothing to check before the marketplace); `provinces`: each
-    institution's province, by institution code."""
+    institution's province, by institution code; `listing_rules`: what the channel's adapter declares a listing
+    must meet (None: not checked)."""
     out = Listable(channel.name, untouchable=set(reading.untouchable.get(channel.name, ())))
     offered: list[tuple[str, Candidate]] = []
     for offer in reading.offers:
         if channel.name not in offer.channels:
             continue
-        candidate = _candidate(offer, categories, rules, provinces)
-        if isinstance(candidate, str):
-            out.untouchable.add(offer.product.key)
-            out.invalid.append(Unlisted(channel.name, offer.product.institution, offer.product.key, candidate))
-        else:
+        candidate = _candidate(offer, channel, categories, rules, provinces)
+        if isinstance(candidate, Candidate) and listing_rules is not None:
+            candidate = _fitted(candidate, channel, listing_rules, out.adapted)
+        if isinstance(candidate, Candidate):
             offered.append((offer.product.key, candidate))
+        else:
+            out.untouchable.add(offer.product.key)
+            out.invalid.extend([candidate] if isinstance(candidate, Unlisted) else candidate)
+    products = {o.product.key: o.product for o in reading.offers}
     clashes = sku_clashes((key, c.seller_skus()) for key, c in offered)
     for key, other in clashes:
         why = f"seller SKU clash on {channel.name}: {key} and {other} (set sku_prefix to separate them)"
         out.untouchable.update((key, other))
-        out.invalid.extend(Unlisted(channel.name, k.split(":", 1)[0], k, why) for k in (key, other))
+        out.invalid.extend(_unlisted(channel.name, products[k], why, "seller_sku_clash", {"other": o}, "sku",
+                                     products[k].sku) for k, o in ((key, other), (other, key)))
     clashing = {k for pair in clashes for k in pair}
     out.candidates = {key: c for key, c in offered if key not in clashing}
+    out.adapted = [a for a in out.adapted if a.key not in clashing]
     return out
 
 
-def _candidate(offer: Offer, categories: CategoryMap | CategoryMapError, rules: ChannelRules | None,
-               provinces: Mapping[str, str | None]) -> Candidate | str:
+def _fitted(candidate: Candidate, channel: ChannelConfig, rules: ListingRules, adapted: list[Unlisted]
+            ) -> Candidate | tuple[Unlisted, ...]:
+    """The candidate as the channel's listing rules let it go out (its adaptations added to `adapted`), or
+    everything that refuses it there."""
+    parts = candidate.parts
+    fitted = fit(parts, rules, channel, candidate.prefix)
+    if fitted.refused:
+        return fitted.refused
+    adapted.extend(fitted.adapted)
+    return candidate._replace(title=None if fitted.title == parts.product.name else fitted.title,
+                              images=None if fitted.images == len(parts.images) else fitted.images)
+
+
+def _candidate(offer: Offer, channel: ChannelConfig, categories: CategoryMap | CategoryMapError,
+               rules: ChannelRules | None, provinces: Mapping[str, str | None]) -> Candidate | Unlisted:
     """The offer as the channel's candidate, or why it cannot be listed there."""
-    if isinstance(categories, CategoryMapError):
-        return str(categories)
-    if isinstance(offer.parts, OSError):
-        return str(offer.parts)
     product = offer.product
+    if isinstance(categories, CategoryMapError):
+        return _unlisted(channel.name, product, str(categories), "category_map_unreadable", {})
+    if isinstance(offer.parts, OSError):
+        return _unlisted(channel.name, product, str(offer.parts), "image_unreadable", {}, "images")
     category_id = categories.lookup(product.category)
+    where = {"category": product.category, "source": categories.source}
     if category_id is None:
-        return f"no category id for {product.category} in {categories.source}"
+        return _unlisted(channel.name, product, f"no category id for {product.category} in {categories.source}",
+                         "category_unmapped", where, "category", product.category)
     if rules is None:
         return Candidate(offer.parts, category_id, offer.prefix)
     problem = rules.category_problem(category_id)
     if problem is not None:
-        return f"{problem} (mapped for {product.category} in {categories.source}; see `pasindo categories`)"
+        reason = "category_not_in_tree" if str(category_id) not in rules.tree else "category_not_leaf"
+        return _unlisted(channel.name, product, f"{problem} (mapped for {product.category} in {categories.source}; "
+                         "see `pasindo categories`)", reason, {**where, "category_id": category_id}, "category",
+                         product.category)
     filled = fill_attributes(product, rules.attributes.get(str(category_id), ()), categories, rules.neutral,
                              province=provinces.get(product.institution), channel=rules.channel,
                              category_id=category_id, category_name=rules.path(category_id))
-    if isinstance(filled, str):
-        return filled
+    if isinstance(filled, Unfilled):
+        return _unlisted(channel.name, product, filled.why, "attribute_unfilled",
+                         {**where, "category_id": category_id, "attribute": filled.attribute}, filled.column,
+                         filled.value)
     return Candidate(offer.parts, category_id, offer.prefix, filled)
+
+
+def _unlisted(channel: str, product: Product, why: str, reason: str, params: dict[str, Any],
+              column: str | None = None, value: str | None = None) -> Unlisted:
+    return Unlisted(channel, product.institution, product.key, why, reason, params, product.source.file,
+                    product.source.row, column, value)
 
 
 def sku_clashes(products: Iterable[tuple[str, list[str]]]) -> list[tuple[str, str]]:

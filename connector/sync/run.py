@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from connector.adapters.base import AdapterError
-from connector.adapters.registry import UnknownAdapter
+from connector.adapters.base import AdapterError, ListingRules
+from connector.adapters.registry import UnknownAdapter, adapter_class
 from connector.catalog.validation import Catalogs
 from connector.category_maps import CategoryMap, CategoryMapError, load_category_map
 from connector.config import ChannelConfig, Config
@@ -133,7 +133,7 @@ class Sync:
             rules = None if isinstance(categories, CategoryMapError) else channel_rules(
                 channel, [i for i in used if i is not None], self.ledger.facts,
                 lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log)
-            out[channel.name] = listable(reading, channel, categories, rules, provinces)
+            out[channel.name] = listable(reading, channel, categories, rules, provinces, _listing_rules(channel))
         return out
 
     # -- the run record -------------------------------------------------------------------------------------
@@ -195,6 +195,15 @@ def run_outcome(result: SyncResult) -> RunStatus:
     if result.held:
         return RunStatus.HELD
     return RunStatus.PROBLEMS if result.problems() else RunStatus.OK
+
+
+def _listing_rules(channel: ChannelConfig) -> ListingRules | None:
+    """What the channel's adapter declares a listing must meet (read from its class: no call); None when no
+    adapter has its name (the channel's own step says so)."""
+    try:
+        return adapter_class(channel.adapter).listing_rules
+    except UnknownAdapter:
+        return None
 
 
 def _category_map(config: Config, channel: ChannelConfig) -> CategoryMap | CategoryMapError:
