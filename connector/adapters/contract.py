@@ -192,6 +192,12 @@ def listing(sku: str, *, variants: int = 0, price: int = 150_000, stock: int = 5
     )
 
 
+def title_of(length: int) -> str:
+    """A product name of exactly `length` characters, in words (none ends on a space)."""
+    words = ("Dompet Kulit Sapi Asli Pria Coklat Tua Jahit Tangan Buatan WBP " * (length // 40 + 1))[:length]
+    return words[:-1] + "x" if words.endswith(" ") else words
+
+
 def mandatory_values(attributes: list[CategoryAttribute]) -> tuple[AttributeValue, ...]:
     """A value for every mandatory attribute, as the sync would fill them: an option where there are options, else
     a plain value of the attribute's kind."""
@@ -261,6 +267,29 @@ class AdapterContract:
         with pytest.raises(Invalid):
             adapter.create(bare, "intent-attr-01")
         assert adapter.find("KTR-ATTR-01") == []
+
+    def test_the_declared_listing_rules_can_be_met(self, adapter: Adapter) -> None:
+        rules = type(adapter).listing_rules
+        assert rules.problems() == []
+        caps = adapter.capabilities
+        assert rules.images_max is None or rules.images_max <= caps.max_images, "capabilities allow fewer images"
+        assert rules.variants_max is None or rules.variants_max <= caps.max_variants, "and fewer variants"
+
+    def test_titles_at_the_declared_bounds_are_accepted_and_past_them_refused(self, adapter: Adapter,
+                                                                              harness: Harness) -> None:
+        """The declared title bounds are the marketplace's: checked against it, not against the adapter."""
+        rules = type(adapter).listing_rules
+        bounds = [("MIN", rules.title_min, rules.title_min - 1)]
+        if rules.title_max is not None:
+            bounds.append(("MAX", rules.title_max, rules.title_max + 1))
+        for label, inside, outside in bounds:
+            accepted = replace(self.make(adapter, f"KTR-TTL-{label}-IN"), name=title_of(inside))
+            remote = adapter.create(accepted, f"intent-title-{label}-in")
+            assert self.by_sku(harness, remote)["name"] == accepted.name
+            refused = replace(self.make(adapter, f"KTR-TTL-{label}-OUT"), name=title_of(outside))
+            with pytest.raises(Invalid):
+                adapter.create(refused, f"intent-title-{label}-out")
+            assert adapter.find(refused.seller_sku) == []
 
     def test_check_proves_the_credentials(self, adapter: Adapter) -> None:
         summary = adapter.check()
