@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from connector.adapters.base import Image, ListingRules
+from connector.adapters.base import CategoryAttribute, ChannelCategory, Image, ListingRules
 from connector.adapters.lazada import LazadaAdapter
 from connector.adapters.shopee import ShopeeAdapter
 from connector.adapters.tiktokshop import TikTokShopAdapter
@@ -19,6 +19,7 @@ from connector.sync.desired import Desired, ProductParts, desired_state, product
 from connector.sync.fit import completed_title, fit, title_pieces
 from connector.sync.listable import listable
 from connector.sync.reasons import MESSAGES
+from connector.sync.rules import ChannelRules
 
 TIKTOK = ChannelConfig(name="tiktokshop", adapter="tiktokshop")
 SHOPEE = ChannelConfig(name="shopee", adapter="shopee")
@@ -190,3 +191,26 @@ def test_the_completed_title_and_trimmed_photos_go_into_that_channels_listing_an
 def test_the_built_in_rules_are_sane(adapter):
     assert adapter.listing_rules.problems() == []
     assert replace(adapter.listing_rules, title_min=300).problems() == ["title: minimum 300 is above maximum 255"]
+
+
+def test_listables_own_refusals_carry_codes_with_both_texts_and_the_cell():
+    tree = {"1": ChannelCategory("1", "Sepatu", None, False), "2": ChannelCategory("2", "Sandal Pria", "1", True)}
+    rules = ChannelRules("shopee", tree, {"2": (CategoryAttribute("100134", "Bahan", True),)})
+    offers = [Offer(p, parts(p), None, ("shopee",)) for p in (
+        product(), product(sku="SPT-01", name="Sepatu Kulit Sapi Pria", category="fashion/sepatu"),
+        product(sku="BTK-01", name="Kain Batik Tulis Nusakambangan", category="fashion/batik"))]
+    reading = CatalogReading(offers=offers, readable={"lapas-mojokerto"}, untouchable={"shopee": set()})
+    categories = CategoryMap({"fashion/sandal": 2, "fashion/sepatu": 1, "fashion/batik": 9}, "shopee.yaml",
+                             sources={"100134": "material"})
+    got = listable(reading, SHOPEE, categories, rules, listing_rules=ShopeeAdapter.listing_rules)
+    assert [(u.key, u.reason, u.column, u.value) for u in got.invalid] == [
+        ("lapas-mojokerto:SDL-01", "attribute_unfilled", "material", None),
+        ("lapas-mojokerto:SPT-01", "category_not_leaf", "category", "fashion/sepatu"),
+        ("lapas-mojokerto:BTK-01", "category_not_in_tree", "category", "fashion/batik")]
+    for u in got.invalid:
+        assert u.message("en") == u.why and (u.file, u.row) == ("katalog.xlsx", 7)
+    assert [u.message("id") for u in got.invalid] == [
+        "shopee: kategori 2 mewajibkan atribut 'Bahan', tetapi belum ada isinya: lengkapi data produk di katalog "
+        "atau `defaults:` di shopee.yaml",
+        "shopee: kategori 1 (peta untuk fashion/sepatu di shopee.yaml) bukan kategori terakhir: petakan subkategorinya",
+        "shopee: kategori 9 (peta untuk fashion/batik di shopee.yaml) tidak ada di pohon kategori kanal"]
