@@ -133,7 +133,7 @@ class Sync:
             rules = None if isinstance(categories, CategoryMapError) else channel_rules(
                 channel, [i for i in used if i is not None], self.ledger.facts,
                 lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log)
-            out[channel.name] = listable(reading, channel, categories, rules, provinces, _listing_rules(channel))
+            out[channel.name] = listable(reading, channel, categories, rules, provinces, channel_listing_rules(channel))
         return out
 
     # -- the run record -------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def run_outcome(result: SyncResult) -> RunStatus:
     return RunStatus.PROBLEMS if result.problems() else RunStatus.OK
 
 
-def _listing_rules(channel: ChannelConfig) -> ListingRules | None:
+def channel_listing_rules(channel: ChannelConfig) -> ListingRules | None:
     """What the channel's adapter declares a listing must meet (read from its class: no call); None when no
     adapter has its name (the channel's own step says so)."""
     try:
