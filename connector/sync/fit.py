@@ -118,7 +118,7 @@ def _refusals(parts: ProductParts, rules: ListingRules, channel: ChannelConfig, 
     product = parts.product
     yield from _description(parts.description, rules)
     if len(parts.images) < rules.images_min:
-        yield "images_too_few", {"count": len(parts.images), "minimum": rules.images_min}, _Cell("images", "")
+        yield "images_too_few", {"count": len(parts.images), "minimum": rules.images_min}, _Cell("images", None)
     yield from _package(product, rules)
     yield from _price(product, rules, channel)
     yield from _stock(product, rules, channel)
@@ -147,7 +147,7 @@ def _package(product: Product, rules: ListingRules) -> Iterator[Finding]:
     sides = {"length_cm": product.length_cm, "width_cm": product.width_cm, "height_cm": product.height_cm}
     if rules.dimensions_required and None in sides.values():
         missing = next(column for column, size in sides.items() if size is None)
-        yield "dimensions_missing", {}, _Cell(missing, "")
+        yield "dimensions_missing", {}, _Cell(missing, None)
     over = [(column, size) for column, size in sides.items()
             if size is not None and rules.dimension_max_cm is not None and size > rules.dimension_max_cm]
     if over:
