@@ -140,13 +140,16 @@ class TaxonomyFile(BaseModel):
     categories: dict[Code, _TopEntry | None]
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: read at every start-up
+
+
 def read_taxonomy(path: Path, base: Taxonomy | None = None) -> Taxonomy:
     """The taxonomy in `path` (`base` None), or `base` extended by it: new categories and subcategories added,
     synonyms added to the ones `base` has, names given replacing `base`'s; nothing of `base` is lost. Raises
     TaxonomyError listing every problem."""
     label = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise TaxonomyError([f"{label}: cannot read the taxonomy: {err}"]) from None
     try:
