@@ -77,9 +77,6 @@ class Subcategory(BaseModel):
 class TopCategory(Subcategory):
     subcategories: tuple[Subcategory, ...] = ()
 
-    def sub(self, code: str) -> Subcategory | None:
-        return next((s for s in self.subcategories if s.code == code), None)
-
 
 @dataclass(frozen=True)
 class Taxonomy:
@@ -87,7 +84,6 @@ class Taxonomy:
     category is a top code (`craft`) or `top/sub` (`craft/kulit`)."""
 
     categories: tuple[TopCategory, ...]
-    sources: tuple[str, ...] = ()  # the files it was read from, the shipped one first
     codes: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -160,7 +156,7 @@ def read_taxonomy(path: Path, base: Taxonomy | None = None) -> Taxonomy:
     tops = {t.code: t for t in (base.categories if base else ())}
     for code, entry in parsed.categories.items():
         tops[code] = _merged_top(tops.get(code), code, entry or _TopEntry(), found)
-    taxonomy = Taxonomy(tuple(tops.values()), (*(base.sources if base else ()), label))
+    taxonomy = Taxonomy(tuple(tops.values()))
     found += _word_clashes(taxonomy)
     if found:
         raise TaxonomyError([f"{label}: {p}" for p in found])
