@@ -2,10 +2,11 @@
 
 A category map is data (`mappings/channels/<adapter>.yaml`, or the file a channel's `categories:` names):
 `categories:` maps PASINDO category codes (`pasindo schema`) to the channel's category ids, a top-level code being
-the fallback for its subcategories. Two optional sections say how the channel's mandatory category attributes
-are filled: `attributes:` names, per channel attribute (its id or its name on the channel), the PASINDO field its
-value comes from (`ATTRIBUTE_SOURCES`); `defaults:` gives, per PASINDO category code (a top-level code covering
-its subcategories), values for attributes the product's own data does not fill.
+the fallback for its subcategories (those without a line, a deployment's own among them). Two optional sections
+say how the channel's mandatory category attributes are filled: `attributes:` names, per channel attribute (its id
+or its name on the channel), the PASINDO field its value comes from (`ATTRIBUTE_SOURCES`); `defaults:` gives, per
+PASINDO category code (a top-level code covering its subcategories), values for attributes the product's own data
+does not fill.
 
 The config check reads every channel's map when the config loads, so a broken
 one is refused with the rest of the config's problems rather than at sync time.
@@ -21,7 +22,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from connector.problems import join, problems, suggestion
-from connector.schema import CATEGORY_CODES, top_category
+from connector.schema import TAXONOMY, Taxonomy, top_category
 
 
 class CategoryMapError(Exception):
@@ -89,8 +90,9 @@ class _Channel(Protocol):
     def category_map_path(self) -> Path: ...
 
 
-def read_category_map(path: Path) -> CategoryMap:
-    """The category map in `path`, or CategoryMapError listing every problem as `FILE: loc: message`."""
+def read_category_map(path: Path, taxonomy: Taxonomy = TAXONOMY) -> CategoryMap:
+    """The category map in `path`, its codes checked against `taxonomy` (the shipped one unless the config check
+    loaded a deployment's), or CategoryMapError listing every problem as `FILE: loc: message`."""
     label = str(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -101,7 +103,7 @@ def read_category_map(path: Path) -> CategoryMap:
     except ValidationError as err:
         found = problems(err, CategoryMapFile)
     else:
-        found = _unknown_codes(parsed)
+        found = _unknown_codes(parsed, taxonomy.codes)
     if found:
         lines = [f"{label}: {p}" for p in found]
         raise CategoryMapError("; ".join(lines), lines)
@@ -109,11 +111,11 @@ def read_category_map(path: Path) -> CategoryMap:
                        sources=dict(parsed.attributes), defaults={k: dict(v) for k, v in parsed.defaults.items()})
 
 
-def _unknown_codes(parsed: CategoryMapFile) -> list[str]:
+def _unknown_codes(parsed: CategoryMapFile, known: frozenset[str]) -> list[str]:
     """Category codes that are not PASINDO's, and attribute sources that are not PASINDO fields."""
-    found = [f"{join(section, code)}: not a PASINDO category; see `pasindo schema`{suggestion(code, CATEGORY_CODES)}"
+    found = [f"{join(section, code)}: not a PASINDO category; see `pasindo schema`{suggestion(code, known)}"
              for section, codes in (("categories", parsed.categories), ("defaults", parsed.defaults))
-             for code in codes if code not in CATEGORY_CODES]
+             for code in codes if code not in known]
     found += [f"{join('attributes', name)}: {source!r} is not a PASINDO field; one of "
               f"{', '.join(ATTRIBUTE_SOURCES)}{suggestion(source, list(ATTRIBUTE_SOURCES))}"
               for name, source in parsed.attributes.items() if source not in ATTRIBUTE_SOURCES]

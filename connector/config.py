@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,22 +24,21 @@ from connector.catalog.mapping import Mapping, MappingError, load_mapping
 from connector.category_maps import CategoryMap, CategoryMapError, read_category_map
 from connector.problems import problems as problem_lines
 from connector.problems import suggestion
-from connector.schema import INSTITUTION_CODE, InstitutionType
+from connector.schema import (
+    BUILTIN_MAPPINGS,
+    INSTITUTION_CODE,
+    SHIPPED_TAXONOMY,
+    TAXONOMY,
+    InstitutionType,
+    Taxonomy,
+    TaxonomyError,
+    read_taxonomy,
+)
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _CREDENTIAL = re.compile(r"^channels\[\d+\]\.credentials\.")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 SANDBOX = "sandbox"
-
-
-def _builtin_mappings() -> Path:
-    """The shipped mappings/: beside the package in a checkout (editable install), or installed as data files
-    under the environment's share/pasindo/ by a regular `pip install`."""
-    checkout = Path(__file__).resolve().parent.parent / "mappings"
-    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "pasindo" / "mappings"
-
-
-BUILTIN_MAPPINGS = _builtin_mappings()
 
 
 class ConfigError(Exception):
@@ -258,6 +256,7 @@ class Config(_Strict):
     logging: LoggingConfig = LoggingConfig()
     retention_days: Annotated[int, Field(ge=1)] = 90
     source: Path | None = Field(default=None, exclude=True)  # the file this was read from
+    _taxonomy: Taxonomy = PrivateAttr(default=TAXONOMY)
     _mappings: dict[Path, Mapping] = PrivateAttr(default_factory=dict)
     _category_maps: dict[str, CategoryMap] = PrivateAttr(default_factory=dict)
 
@@ -296,6 +295,11 @@ class Config(_Strict):
                 if other != inst.code:
                     raise ValueError(f"institutions {other} and {inst.code} share sku_prefix {inst.sku_prefix!r} on "
                                      f"channel {channel}: give each institution its own prefix")
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        """The PASINDO taxonomy, extended by the deployment's mappings/taxonomy.yaml (set by `load_config`)."""
+        return self._taxonomy
 
     @property
     def mappings(self) -> dict[Path, Mapping]:
@@ -366,6 +370,15 @@ def mapping_path(config_dir: Path, mapping: str) -> Path | None:
     return None
 
 
+def taxonomy_path(config_dir: Path) -> Path | None:
+    """The deployment's taxonomy: mappings/taxonomy.yaml next to the config, where its own mappings are, when it is
+    not the shipped file itself (a config in a checkout's root)."""
+    candidate = config_dir / "mappings" / "taxonomy.yaml"
+    if not candidate.is_file() or candidate.resolve() == SHIPPED_TAXONOMY.resolve():
+        return None
+    return candidate
+
+
 def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets: bool = True) -> Config:
     """The validated config, or ConfigError listing every problem.
 
@@ -386,6 +399,7 @@ def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets:
     config.source = path.resolve()
     problems += [f"{label}: {p}" for p in _resolve_paths(config, config.source.parent)]
     problems += [f"{label}: {p}" for p in _environment_problems(config)]
+    problems += _load_taxonomy(config)
     problems += _load_mappings(config) + _load_category_maps(config)
     if problems:
         raise ConfigError(problems)
@@ -488,6 +502,19 @@ def _resolve_paths(config: Config, base: Path) -> list[str]:
     return found
 
 
+def _load_taxonomy(config: Config) -> list[str]:
+    """The shipped taxonomy extended by the deployment's; its problems as `TAXONOMY_FILE: loc: message` (the
+    mappings and category maps are then checked against the shipped taxonomy)."""
+    path = taxonomy_path(config.source.parent if config.source else Path.cwd())
+    if path is None:
+        return []
+    try:
+        config._taxonomy = read_taxonomy(path, TAXONOMY)
+    except TaxonomyError as err:
+        return err.problems
+    return []
+
+
 def _load_mappings(config: Config) -> list[str]:
     """Every mapping an institution names, loaded once; their problems as `MAPPING_FILE: loc: message`."""
     found: list[str] = []
@@ -497,7 +524,7 @@ def _load_mappings(config: Config) -> list[str]:
         if path is None or path in config.mappings:
             continue
         try:
-            config.mappings[path] = load_mapping(path)
+            config.mappings[path] = load_mapping(path, config.taxonomy)
         except MappingError as err:
             found += [p for p in err.problems if p not in found]
     return found
@@ -510,7 +537,7 @@ def _load_category_maps(config: Config) -> list[str]:
         if not channel.category_map_path.is_file():
             continue  # reported with the config's paths
         try:
-            config.category_maps[channel.name] = read_category_map(channel.category_map_path)
+            config.category_maps[channel.name] = read_category_map(channel.category_map_path, config.taxonomy)
         except CategoryMapError as err:
             found += [p for p in err.problems if p not in found]
     return found

@@ -7,11 +7,18 @@ Money is whole rupiah (`int`), weight whole grams, dimensions whole centimetres.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, computed_field
+
+from connector.problems import problems
 
 PRICE_MIN = 100
 PRICE_MAX = 150_000_000
@@ -33,72 +40,175 @@ class InstitutionType(StrEnum):
     lpas = "lpas"
 
 
+CATEGORY_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _shipped_mappings() -> Path:
+    """The shipped mappings/: beside the package in a checkout (editable install), or installed as data files
+    under the environment's share/pasindo/ by a regular `pip install`."""
+    checkout = Path(__file__).resolve().parent.parent / "mappings"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "pasindo" / "mappings"
+
+
+BUILTIN_MAPPINGS = _shipped_mappings()
+SHIPPED_TAXONOMY = BUILTIN_MAPPINGS / "taxonomy.yaml"
+
+
+def category_word(text: str) -> str:
+    """`Roti & Kue` -> `rotikue`: the form category words are compared in (case, spaces and punctuation
+    ignored, as headers are)."""
+    return _NOT_ALNUM.sub("", text).casefold()
+
+
 class Subcategory(BaseModel):
     model_config = ConfigDict(frozen=True)
     code: str
     name_id: str
     name_en: str
+    synonyms: tuple[str, ...] = ()  # the words staff write for it, besides its names
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Everything that names it: the code, both names and the synonyms."""
+        return (self.code, self.name_id, self.name_en, *self.synonyms)
 
 
-class TopCategory(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    code: str
-    name_id: str
-    name_en: str
-    subcategories: tuple[Subcategory, ...]
+class TopCategory(Subcategory):
+    subcategories: tuple[Subcategory, ...] = ()
 
 
-def _subs(*items: tuple[str, str, str]) -> tuple[Subcategory, ...]:
-    return tuple(Subcategory(code=c, name_id=i, name_en=e) for c, i, e in items)
+@dataclass(frozen=True)
+class Taxonomy:
+    """The PASINDO categories: top categories (craft, culinary, fashion, ...) and their subcategories. A product's
+    category is a top code (`craft`) or `top/sub` (`craft/kulit`)."""
 
+    categories: tuple[TopCategory, ...]
+    codes: frozenset[str] = field(init=False)
 
-TAXONOMY: tuple[TopCategory, ...] = (
-    TopCategory(
-        code="craft", name_id="Kerajinan", name_en="Craft",
-        subcategories=_subs(
-            ("cukli", "Cukli", "Cukli (mother-of-pearl inlay)"),
-            ("kaligrafi", "Kaligrafi", "Calligraphy"),
-            ("lukisan", "Lukisan & Hiasan Dinding", "Paintings & wall decor"),
-            ("ukiran", "Ukiran Kayu", "Wood carving"),
-            ("anyaman", "Anyaman", "Woven goods"),
-            ("dekorasi", "Dekorasi & Suvenir", "Home decor & souvenirs"),
-            ("perabot", "Perabot", "Furniture"),
-            ("peralatan-rumah", "Peralatan Rumah Tangga", "Household ware"),
-        ),
-    ),
-    TopCategory(
-        code="culinary", name_id="Kuliner", name_en="Culinary",
-        subcategories=_subs(
-            ("kopi", "Kopi", "Coffee"),
-            ("camilan", "Camilan", "Snacks"),
-            ("roti-kue", "Roti & Kue", "Bread & cakes"),
-            ("minuman", "Minuman", "Drinks"),
-            ("madu", "Madu", "Honey"),
-            ("bumbu", "Bumbu & Sambal", "Spices & sauces"),
-        ),
-    ),
-    TopCategory(
-        code="fashion", name_id="Fashion", name_en="Fashion",
-        subcategories=_subs(
-            ("tas", "Tas", "Bags"),
-            ("dompet", "Dompet", "Wallets"),
-            ("sepatu", "Sepatu", "Shoes"),
-            ("sandal", "Sandal", "Sandals"),
-            ("batik", "Kain Batik", "Batik cloth"),
-            ("pakaian", "Pakaian", "Clothing"),
-            ("aksesoris", "Aksesoris", "Accessories"),
-        ),
-    ),
-)
+    def __post_init__(self) -> None:
+        codes = [t.code for t in self.categories] + [f"{t.code}/{s.code}" for t in self.categories
+                                                     for s in t.subcategories]
+        object.__setattr__(self, "codes", frozenset(codes))
 
-CATEGORY_CODES: frozenset[str] = frozenset(
-    [t.code for t in TAXONOMY] + [f"{t.code}/{s.code}" for t in TAXONOMY for s in t.subcategories]
-)
+    def __iter__(self) -> Iterator[TopCategory]:
+        return iter(self.categories)
+
+    def top(self, code: str) -> TopCategory | None:
+        return next((t for t in self.categories if t.code == top_category(code)), None)
 
 
 def top_category(category: str) -> str:
     """`craft/cukli` -> `craft`."""
     return category.split("/", 1)[0]
+
+
+class TaxonomyError(Exception):
+    """A taxonomy file that cannot be used; `problems` lists each as `FILE: loc: message`."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+Word = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v), Field(min_length=1)]
+Code = Annotated[str, Field(pattern=CATEGORY_CODE.pattern, max_length=40)]
+
+
+class _SubEntry(BaseModel):
+    """A category as a taxonomy file writes it. In a deployment's file, a code PASINDO already has may leave out
+    its names (it adds synonyms, or subcategories); a new code needs both names."""
+
+    model_config = ConfigDict(extra="forbid")
+    name_id: Annotated[str, Field(min_length=1)] | None = None
+    name_en: Annotated[str, Field(min_length=1)] | None = None
+    synonyms: list[Word] = []
+
+
+class _TopEntry(_SubEntry):
+    subcategories: dict[Code, _SubEntry | None] = {}
+
+
+class TaxonomyFile(BaseModel):
+    """The shape of a taxonomy file (mappings/taxonomy.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+    categories: dict[Code, _TopEntry | None]
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: read at every start-up
+
+
+def read_taxonomy(path: Path, base: Taxonomy | None = None) -> Taxonomy:
+    """The taxonomy in `path` (`base` None), or `base` extended by it: new categories and subcategories added,
+    synonyms added to the ones `base` has, names given replacing `base`'s; nothing of `base` is lost. Raises
+    TaxonomyError listing every problem."""
+    label = str(path)
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise TaxonomyError([f"{label}: cannot read the taxonomy: {err}"]) from None
+    try:
+        parsed = TaxonomyFile.model_validate(raw if raw is not None else {})
+    except ValidationError as err:
+        raise TaxonomyError([f"{label}: {p}" for p in problems(err, TaxonomyFile)]) from None
+    found: list[str] = []
+    tops = {t.code: t for t in (base.categories if base else ())}
+    for code, entry in parsed.categories.items():
+        tops[code] = _merged_top(tops.get(code), code, entry or _TopEntry(), found)
+    taxonomy = Taxonomy(tuple(tops.values()))
+    found += _word_clashes(taxonomy)
+    if found:
+        raise TaxonomyError([f"{label}: {p}" for p in found])
+    return taxonomy
+
+
+def _merged_top(known: TopCategory | None, code: str, entry: _TopEntry, found: list[str]) -> TopCategory:
+    subs = {s.code: s for s in (known.subcategories if known else ())}
+    for sub_code, sub_entry in entry.subcategories.items():
+        subs[sub_code] = _merged(subs.get(sub_code), Subcategory, f"categories.{code}.subcategories.{sub_code}",
+                                 sub_code, sub_entry or _SubEntry(), found)
+    top = _merged(known, TopCategory, f"categories.{code}", code, entry, found)
+    return top.model_copy(update={"subcategories": tuple(subs.values())})
+
+
+C = TypeVar("C", bound=Subcategory)
+
+
+def _merged(known: C | None, kind: type[C], where: str, code: str, entry: _SubEntry, found: list[str]) -> C:
+    missing = [name for name in ("name_id", "name_en") if getattr(entry, name) is None and known is None]
+    found += [f"{where}.{name}: required for a category PASINDO does not have yet" for name in missing]
+    synonyms = list(dict.fromkeys([*(known.synonyms if known else ()), *(w.strip() for w in entry.synonyms)]))
+    return kind(code=code, name_id=entry.name_id or (known.name_id if known else code),
+                name_en=entry.name_en or (known.name_en if known else code), synonyms=tuple(synonyms))
+
+
+def _word_clashes(taxonomy: Taxonomy) -> list[str]:
+    """A word must name one top category, and one subcategory within its top category (the same word under two
+    top categories' subcategories is fine: it then needs its top category written before it)."""
+    found: list[str] = []
+    _clashes([(f"categories.{t.code}", t.code, t.words) for t in taxonomy], found)
+    for t in taxonomy:
+        _clashes([(f"categories.{t.code}.subcategories.{s.code}", f"{t.code}/{s.code}", s.words)
+                  for s in t.subcategories], found)
+    return found
+
+
+def _clashes(entries: list[tuple[str, str, tuple[str, ...]]], found: list[str]) -> None:
+    owner: dict[str, str] = {}
+    for where, code, words in entries:
+        for word in words:
+            key = category_word(word)
+            if not key:
+                found.append(f"{where}.synonyms: {word!r} has no letters or digits")
+                continue
+            other = owner.setdefault(key, code)
+            if other != code:
+                found.append(f"{where}.synonyms: {word!r} already names {other}; a word names one category")
+
+
+TAXONOMY: Taxonomy = read_taxonomy(SHIPPED_TAXONOMY)
+CATEGORY_CODES: frozenset[str] = TAXONOMY.codes
 
 
 class Institution(BaseModel):
@@ -155,7 +265,7 @@ class Product(BaseModel):
     sku: Sku
     name: Annotated[str, Field(min_length=NAME_MIN, max_length=NAME_MAX)]
     description: Annotated[str, Field(max_length=DESCRIPTION_MAX)]
-    category: str  # a code from TAXONOMY: "craft", "craft/cukli"
+    category: str  # a taxonomy code: "craft", "craft/cukli"
     price: Price  # with variants: the lowest variant price
     stock: Stock  # with variants: the sum of the variants' stock
     unit: str = "pcs"
@@ -180,9 +290,9 @@ class Product(BaseModel):
         return f"{self.institution}:{self.sku}"
 
 
-def json_schema() -> dict:
+def json_schema(taxonomy: Taxonomy = TAXONOMY) -> dict:
     """The JSON Schema of a PASINDO product, as `pasindo schema` prints it."""
     schema = Product.model_json_schema(mode="serialization")
     schema["$defs"]["Institution"] = Institution.model_json_schema()
-    schema["x-taxonomy"] = [t.model_dump() for t in TAXONOMY]
+    schema["x-taxonomy"] = [t.model_dump() for t in taxonomy]
     return schema

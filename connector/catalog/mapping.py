@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from connector.catalog.parsers import ParseError
 from connector.problems import problems, suggestion
-from connector.schema import CATEGORY_CODES, TAXONOMY
+from connector.schema import TAXONOMY, Taxonomy, category_word, top_category
 
 # The parsers a mapping's (ignored) `parser:` key may name.
 PARSERS = ("text", "price", "int", "weight", "dimension", "date", "bool", "list", "category")
@@ -30,6 +30,8 @@ REQUIRED_FIELDS = ("sku", "name", "price", "stock", "category")
 HEADER_SEARCH_ROWS = 10  # title rows above the header are common; look this far for it
 _NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _NUMBERED = re.compile(r"^(.*?)(\d{1,2})$")
+# Between a top category and its subcategory staff write `/`, `>`, `»`, `|`, `\`, `:` or a dash between spaces.
+_CATEGORY_PARTS = re.compile(r"\s*[/>»|\\:]\s*|\s+[-–]\s+")
 
 
 class _Strict(BaseModel):
@@ -72,8 +74,8 @@ class ColumnPlan:
 class Mapping:
     name: str
     fields: dict[str, FieldSpec]
-    categories: dict[str, str]  # normalised word -> category code
-    top_words: dict[str, str]  # normalised word -> top-level code
+    taxonomy: Taxonomy
+    words: CategoryWords
 
     def plan(self, headers: list[tuple[int | str, Any]]) -> ColumnPlan:
         """Match a header row to fields. Two columns for one field are ambiguous, never a guess."""
@@ -108,31 +110,86 @@ class Mapping:
     def _is_header(self, h: str) -> bool:
         return any(_match(spec, h, 0, h) is not None for spec in self.fields.values())
 
-    def category(self, text: str) -> str:
-        """`Kerajinan > Cukli` -> `craft/cukli`; unknown words raise ParseError('category_unknown')."""
-        parts = [p for p in re.split(r"\s*[/>]\s*", text.strip()) if p.strip()]
+    def category(self, text: str) -> CategoryReading:
+        """`Kerajinan > Cukli`, `Kerajinan / Cukli`, `Kerajinan Cukli`, `Cukli` -> `craft/cukli`. A subcategory
+        its top category does not have is read as the top category, saying which word was not known; an unknown
+        top category raises ParseError('category_unknown')."""
+        parts = [p for p in _CATEGORY_PARTS.split(text.strip()) if category_word(p)]
         if not parts:
             raise ParseError("category_unknown", text)
-        first = norm(parts[0])
         if len(parts) == 1:
-            if first in self.top_words:
-                return self.top_words[first]
-            if first in self.categories:
-                return self.categories[first]
-            raise ParseError("category_unknown", text)
-        top = self.top_words.get(first)
+            return self.words.phrase(parts[0], text)
+        top = self.words.tops.get(category_word(parts[0]))
         if top is None:
             raise ParseError("category_unknown", text)
-        sub = norm(" ".join(parts[1:2]))
-        code = self.categories.get(f"{top}\x00{sub}")
-        if code is None:
-            raise ParseError("category_unknown", text)
-        return code
+        return self.words.under(top, parts[1])
 
     def accepted_categories(self) -> str:
-        return ", ".join(
-            f"{t.name_id} / {s.name_id}" for t in TAXONOMY for s in t.subcategories
-        )
+        """What a category cell may say, for a refusal: each top category, and each with its subcategories."""
+        return ", ".join([t.name_id for t in self.taxonomy] + [
+            f"{t.name_id} / {s.name_id}" for t in self.taxonomy for s in t.subcategories])
+
+    def accepted_subcategories(self, top: str) -> str:
+        found = self.taxonomy.top(top)
+        return ", ".join(f"{found.name_id} / {s.name_id}" for s in found.subcategories) if found else ""
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryReading:
+    """A category cell as read: the code, and the subcategory words no subcategory of its top category has (then
+    the code is the top category's)."""
+
+    code: str
+    unknown_sub: str | None = None
+
+
+@dataclass(frozen=True)
+class CategoryWords:
+    """The category words of a mapping: the taxonomy's names and synonyms, and the mapping's own `categories:`
+    words, which win over the taxonomy's where they differ (an institution's own meaning of a word)."""
+
+    tops: dict[str, str]  # normalised word -> top code
+    subs: dict[tuple[str, str], str]  # (top code, normalised word) -> subcategory code
+    alone: dict[str, str]  # normalised word -> subcategory code, for the words one top category alone has
+
+    def phrase(self, text: str, cell: str) -> CategoryReading:
+        """One phrase: a top category, a subcategory word alone, or a top category's words followed by a
+        subcategory's (`Kerajinan Kulit`, the longest top words first)."""
+        key = category_word(text)
+        if key in self.tops:
+            return CategoryReading(self.tops[key])
+        if key in self.alone:
+            return CategoryReading(self.alone[key])
+        tokens = text.split()
+        for cut in range(len(tokens) - 1, 0, -1):
+            top = self.tops.get(category_word(" ".join(tokens[:cut])))
+            if top is not None:
+                return self.under(top, " ".join(tokens[cut:]))
+        raise ParseError("category_unknown", cell)
+
+    def under(self, top: str, text: str) -> CategoryReading:
+        code = self.subs.get((top, category_word(text)))
+        return CategoryReading(code) if code else CategoryReading(top, text.strip())
+
+
+def category_words(taxonomy: Taxonomy, mapping_words: dict[str, list[str] | None]) -> CategoryWords:
+    """The taxonomy's words, then the mapping's over them."""
+    tops: dict[str, str] = {}
+    subs: dict[tuple[str, str], str] = {}
+    alone: list[dict[str, set[str]]] = [{}, {}]  # the taxonomy's, the mapping's: word -> subcategory codes
+    named = [(t.code, t.words) for t in taxonomy] + [
+        (f"{t.code}/{s.code}", s.words) for t in taxonomy for s in t.subcategories]
+    given = [(code, words or []) for code, words in mapping_words.items()]
+    for layer, entries in enumerate((named, given)):
+        for code, words in entries:
+            for word in map(category_word, words):
+                if "/" not in code:
+                    tops[word] = code
+                    continue
+                subs[(top_category(code), word)] = code
+                alone[layer].setdefault(word, set()).add(code)
+    single = {**alone[0], **alone[1]}  # a word the mapping gives means what the mapping says
+    return CategoryWords(tops, subs, {w: next(iter(c)) for w, c in single.items() if len(c) == 1})
 
 
 def _match(spec: FieldSpec, h: str, key: int | str, header: str) -> Column | None:
@@ -185,8 +242,9 @@ class MappingError(Exception):
         self.problems = problems or [message]
 
 
-def load_mapping(path: Path) -> Mapping:
-    """The mapping in `path`, or MappingError listing every problem as `FILE: loc: message`."""
+def load_mapping(path: Path, taxonomy: Taxonomy = TAXONOMY) -> Mapping:
+    """The mapping in `path`, its category words read against `taxonomy` (the shipped one unless the config
+    check loaded a deployment's), or MappingError listing every problem as `FILE: loc: message`."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
@@ -196,22 +254,37 @@ def load_mapping(path: Path) -> Mapping:
     except ValidationError as err:
         found = problems(err, MappingFile)
     else:
-        found = _name_problems(parsed)
+        found = _name_problems(parsed) + _category_problems(parsed.categories, taxonomy)
     if found:
         lines = [f"{path}: {p}" for p in found]
         raise MappingError("; ".join(lines), lines)
-    categories, top_words = _category_words(parsed.categories)
-    return Mapping(name=path.stem, fields=_field_specs(parsed.fields), categories=categories, top_words=top_words)
+    return Mapping(name=path.stem, fields=_field_specs(parsed.fields), taxonomy=taxonomy,
+                   words=category_words(taxonomy, parsed.categories))
 
 
 def _name_problems(parsed: MappingFile) -> list[str]:
-    """Field names and category codes that PASINDO does not know, and required fields left out."""
+    """Field names that PASINDO does not know, and required fields left out."""
     found = [f"fields.{name}: unknown field{suggestion(name, FIELDS)}; known: {', '.join(sorted(FIELDS))}"
              for name in parsed.fields if name not in FIELDS]
     found += [f"fields.{name}: every mapping must say where {name} comes from"
               for name in REQUIRED_FIELDS if name not in parsed.fields]
-    found += [f"categories.{code}: not a PASINDO category; see `pasindo schema`{suggestion(code, CATEGORY_CODES)}"
-              for code in parsed.categories if code not in CATEGORY_CODES]
+    return found
+
+
+def _category_problems(codes: dict[str, list[str] | None], taxonomy: Taxonomy) -> list[str]:
+    """Codes the taxonomy does not have, and a word given for two top categories or two subcategories of one."""
+    found = [f"categories.{code}: not a PASINDO category; see `pasindo schema`"
+             f"{suggestion(code, taxonomy.codes)}" for code in codes if code not in taxonomy.codes]
+    owner: dict[tuple[str, str], str] = {}
+    for code, words in codes.items():
+        scope = "" if "/" not in code else top_category(code)
+        for word in words or []:
+            if not category_word(word):
+                found.append(f"categories.{code}: {word!r} has no letters or digits")
+                continue
+            other = owner.setdefault((scope, category_word(word)), code)
+            if other != code:
+                found.append(f"categories.{code}: {word!r} is also given for {other}; a word names one category")
     return found
 
 
@@ -222,22 +295,3 @@ def _field_specs(entries: dict[str, FieldEntry]) -> dict[str, FieldSpec]:
         specs[name] = FieldSpec(name=name, headers=headers, display=[c.header for c in entry.columns],
                                 required=entry.required, default=entry.default, numbered=entry.numbered)
     return specs
-
-
-def _category_words(codes: dict[str, list[str] | None]) -> tuple[dict[str, str], dict[str, str]]:
-    """Normalised word -> category code (subcategory words also under "top\x00word"), and -> top-level code."""
-    categories: dict[str, str] = {}
-    top_words: dict[str, str] = {}
-    for code, words in codes.items():
-        for word in words or []:
-            w = norm(word)
-            if "/" not in code:
-                top_words[w] = code
-                continue
-            categories[f"{code.split('/', 1)[0]}\x00{w}"] = code
-            # a subcategory word alone resolves only if no other top-level category uses it
-            if w in categories and categories[w] != code:
-                categories[w] = ""
-            else:
-                categories.setdefault(w, code)
-    return {k: v for k, v in categories.items() if v}, top_words

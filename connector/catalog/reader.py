@@ -108,6 +108,7 @@ class _Reading:
         self._plans: dict[tuple[str, ...], ColumnPlan] = {}
         self._sku: str | None = None  # the product SKU rejects of the current row or group belong to
         self._image_cache: dict[str, tuple[str | None, str]] = {}
+        self._notices: list[Notice] = []  # the current product's, yielded with it
 
     # -- rows to records -------------------------------------------------------------------------------
 
@@ -327,7 +328,8 @@ class _Reading:
                 kept.append(variant)
         return kept
 
-    def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject]:
+    def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject | Notice]:
+        yield from self._notices  # what the reading of this product noticed (a refused product's are dropped)
         try:
             yield Product(institution=self.inst.code, source=SourceRef(file=self.spec.label, row=rec.number),
                           **values)
@@ -379,14 +381,24 @@ class _Reading:
         out["name"] = name
 
         rec, col, value = cell("category")
+        self._notices = []
         if parsers.is_blank(value):
             rejects.append(self._missing(rec, col, "category"))
-        else:
-            try:
-                out["category"] = self.spec.mapping.category(_text(value))
-            except ParseError:
-                rejects.append(self.reject(rec.number, _header(col), shown(value), "category_unknown",
-                                           accepted=self.spec.mapping.accepted_categories()))
+            return
+        mapping = self.spec.mapping
+        try:
+            reading = mapping.category(_text(value))
+        except ParseError:
+            rejects.append(self.reject(rec.number, _header(col), shown(value), "category_unknown",
+                                       accepted=mapping.accepted_categories()))
+            return
+        out["category"] = reading.code
+        if reading.unknown_sub is not None:  # listed under its top category; staff may want it apart
+            top = mapping.taxonomy.top(reading.code)
+            self._notices.append(Notice(
+                self.inst.code, self.spec.label, rec.number, _header(col), shown(value), "category_sub_unknown",
+                {"sub": reading.unknown_sub, "top": top.name_id if top else reading.code, "top_code": reading.code,
+                 "accepted": mapping.accepted_subcategories(reading.code)}, sku=self._sku))
 
     def _parcel(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
         """``weight_g`` (required) and the dimensions given."""

@@ -71,6 +71,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "category '{value}' is unknown; write one of: {accepted}",
         "kategori '{value}' tidak dikenal; tulis salah satu dari: {accepted}",
     ),
+    "category_sub_unknown": (
+        "category '{value}': PASINDO has no subcategory '{sub}' under {top}, so the product is listed as {top} "
+        "({top_code}); to keep it apart, write one of {accepted}, or add '{sub}' under {top_code} in "
+        "mappings/taxonomy.yaml next to the config",
+        "kategori '{value}': PASINDO tidak punya subkategori '{sub}' di bawah {top}, jadi produk ditayangkan "
+        "sebagai {top} ({top_code}); agar terpisah, tulis salah satu dari {accepted}, atau tambahkan '{sub}' di "
+        "bawah {top_code} pada mappings/taxonomy.yaml di samping config",
+    ),
     "images_too_many": (
         f"{{count}} images given; at most {IMAGES_MAX} per product",
         f"{{count}} foto; paling banyak {IMAGES_MAX} foto per produk",
