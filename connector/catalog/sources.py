@@ -38,6 +38,7 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 FORMATS = ("csv", "xlsx", "json", "jsonl", "sqlite")
+RECORD_FORMATS = ("json", "jsonl", "sqlite")  # rows are records (field -> value), with no header row
 
 _EXTENSIONS = {
     ".csv": "csv",
