@@ -83,7 +83,7 @@ class ColumnPlan:
     ambiguous: list[tuple[FieldSpec, list[Column]]] = field(default_factory=list)
     unknown: list[HeaderCell] = field(default_factory=list)  # headers naming no field (the ignore list left out)
     unclear: list[tuple[HeaderCell, list[str]]] = field(default_factory=list)  # two header rows, two fields
-    named: int = 0  # columns whose header names a field: how well a header reading fits
+    named: int = 0  # columns whose header names a field (or two, unclear): how well a header reading fits
 
 
 @dataclass
@@ -119,14 +119,16 @@ class Mapping:
                 spec, column = named[0]
                 found.setdefault(spec.name, []).append(column)
                 plan.named += 1
-            elif named:
+            elif named:  # still a header: it counts towards the reading that found it
                 plan.unclear.append((cell, [spec.name for spec, _ in named]))
+                plan.named += 1
             elif not self._ignored(cell):
                 plan.unknown.append(cell)
+        unclear = {name for _, names in plan.unclear for name in names}
         for spec in self.fields.values():
             columns = sorted(found.get(spec.name, []), key=lambda c: c.order)
             if not columns:
-                if spec.required:
+                if spec.required and spec.name not in unclear:  # an unclear column is its own reason
                     plan.missing.append(spec)
                 continue
             orders = [c.order for c in columns]
@@ -170,9 +172,10 @@ class Mapping:
             if spec.name not in given:
                 for header in spec.display:
                     known.setdefault(norm(header), header)
-        # Compared as headers are matched (ignoring case and punctuation), as problems.suggestion does for keys.
+        # Like problems.suggestion, but compared as headers are matched (ignoring case and punctuation), and closer:
+        # short Indonesian header words share many letters ("Modal Harga" is 0.6 like "Kadaluarsa").
         for text in (*cell.readings, *cell.apart):
-            close = difflib.get_close_matches(norm(text), list(known), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(norm(text), list(known), n=1, cutoff=0.75)
             if close:
                 return known[close[0]]
         return None

@@ -68,6 +68,9 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f")
 _NON_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# A CSV row of one cell holding only delimiters is blank: an empty sheet exported from Excel is lines of ";;;;",
+# which no delimiter splits into anything, so the sniffer falls back on "," and reads ";;;;" as one cell.
+_DELIMITERS = ";,\t "
 def _object(pairs: list[tuple[str, object]]) -> dict:
     """A JSON object, refusing a repeated field: `{"Harga": 150000, "Harga": 1500}` would otherwise list the last
     one silently. The record then carries why it is refused (headers match ignoring case, so do these keys)."""
@@ -229,7 +232,8 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
                 width = width or len(cells)
                 _check_unclosed_quote(path, cells, delimiter, width, start)
                 start = reader.line_num + 1
-                if "".join(cells).strip():
+                text = "".join(cells).strip()
+                if text and (len(cells) > 1 or text.strip(_DELIMITERS)):
                     yield RawRow(number, cells)
         except UnicodeDecodeError as error:
             raise CatalogUnreadable(
@@ -299,7 +303,8 @@ def _sniff_delimiter(sample: str) -> str:
         reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
         try:
             for cells in reader:
-                if "".join(cells).strip():
+                text = "".join(cells).strip()
+                if text and (len(cells) > 1 or text.strip(_DELIMITERS)):
                     widths[len(cells)] += 1
                 if reader.line_num >= _SNIFF_LINES:
                     break
