@@ -32,22 +32,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "column_unknown": (
         "column {letter} '{header}' matches no field, so it is not read; rename it if PASINDO should read it",
-        "kolom {letter} '{header}' tidak cocok dengan kolom mana pun, jadi tidak dibaca; ganti namanya bila PASINDO "
-        "perlu membacanya",
+        "kolom {letter} '{header}' tidak dikenali, jadi tidak dibaca; ganti namanya bila PASINDO perlu membacanya",
     ),
     "column_unknown_close": (
         "column {letter} '{header}' matches no field, so it is not read; did you mean '{close}'?",
-        "kolom {letter} '{header}' tidak cocok dengan kolom mana pun, jadi tidak dibaca; mungkin maksudnya "
-        "'{close}'?",
+        "kolom {letter} '{header}' tidak dikenali, jadi tidak dibaca; mungkin maksudnya '{close}'?",
     ),
     "field_unknown": (
         "field '{header}' matches no field, so it is not read; rename it if PASINDO should read it",
-        "isian '{header}' tidak cocok dengan kolom mana pun, jadi tidak dibaca; ganti namanya bila PASINDO "
-        "perlu membacanya",
+        "isian '{header}' tidak dikenali, jadi tidak dibaca; ganti namanya bila PASINDO perlu membacanya",
     ),
     "field_unknown_close": (
         "field '{header}' matches no field, so it is not read; did you mean '{close}'?",
-        "isian '{header}' tidak cocok dengan kolom mana pun, jadi tidak dibaca; mungkin maksudnya '{close}'?",
+        "isian '{header}' tidak dikenali, jadi tidak dibaca; mungkin maksudnya '{close}'?",
     ),
     "catalog_empty_file": (
         "the file is empty (0 bytes): no products were read; a sync's mass-delist guard holds back delisting its "
