@@ -15,6 +15,8 @@ Decisions a caller relies on:
 - A JSON array element or a JSON Lines line that is not an object, or a JSON Lines line that is not valid
   JSON, is still yielded, as ``{"__invalid__": "<reason>"}``, so the caller rejects that one record
   with a reason and goes on.
+- A CSV row is blank when its cells hold only spaces, or it is one cell of only delimiters (an empty sheet
+  exported as lines of ``;;;;``, where the sniffer finds no delimiter and falls back on ``,``).
 - Row numbers: the spreadsheet row for CSV and XLSX (blank rows skipped but counted), the line number for
   JSON Lines, the record number (from 1) for JSON arrays and SQLite.
 - Options that do not apply to the format (``sheet`` for a CSV, say) are ignored, so one mapping can
