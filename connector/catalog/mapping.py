@@ -1,12 +1,15 @@
 """Mappings: which catalog column holds which PASINDO field, and which local words mean which category.
 
-A mapping is data (mappings/*.yaml). This module loads it, matches it against a catalog's header row and
-resolves category words. Header matching ignores case, spaces and punctuation.
+A mapping is data (mappings/*.yaml). This module loads it, matches it against a catalog's header row (or two
+rows: merged headers above sub-headers) and resolves category words. Header matching ignores case, spaces and
+punctuation.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +35,7 @@ _NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _NUMBERED = re.compile(r"^(.*?)(\d{1,2})$")
 # Between a top category and its subcategory staff write `/`, `>`, `»`, `|`, `\`, `:` or a dash between spaces.
 _CATEGORY_PARTS = re.compile(r"\s*[/>»|\\:]\s*|\s+[-–]\s+")
+_UNIT = re.compile(r"\([^()]*\)\s*$")  # "Ukuran (cm)" -> "(cm)": a merged header's unit, for its sub-headers
 
 
 class _Strict(BaseModel):
@@ -63,11 +67,35 @@ class Column:
     order: int = 0  # "Foto 2" -> 2, to keep numbered image columns in order
 
 
+@dataclass(frozen=True, slots=True)
+class HeaderCell:
+    """One column's header as the catalog writes it, and the texts that may name its field."""
+
+    key: int | str
+    shown: str  # as staff wrote it: "Harga", or "Produk / Nama" for a sub-header under a merged header
+    readings: tuple[str, ...]  # tried in order: the first that names a field decides
+    # When no reading names a field: the two header rows read apart. They must agree, else the column is unclear.
+    apart: tuple[str, ...] = ()
+
+
 @dataclass
 class ColumnPlan:
     columns: dict[str, list[Column]] = field(default_factory=dict)
     missing: list[FieldSpec] = field(default_factory=list)
     ambiguous: list[tuple[FieldSpec, list[Column]]] = field(default_factory=list)
+    unknown: list[HeaderCell] = field(default_factory=list)  # headers naming no field (the ignore list left out)
+    unclear: list[tuple[HeaderCell, list[str]]] = field(default_factory=list)  # two header rows, two fields
+    named: int = 0  # columns whose header names a field (or two, unclear): how well a header reading fits
+
+
+@dataclass
+class HeaderRows:
+    """Where a catalog's header is among its first rows (indexes into them), and how its columns map."""
+
+    plan: ColumnPlan
+    first: int
+    last: int  # first + 1 for a header in two rows
+    found: bool = True  # False: no row has two known headers; `plan` reads the likeliest row, to say what is missing
 
 
 @dataclass
@@ -76,24 +104,33 @@ class Mapping:
     fields: dict[str, FieldSpec]
     taxonomy: Taxonomy
     words: CategoryWords
+    ignored: frozenset[str] = frozenset()  # normalised headers staff keep that PASINDO does not read ("No")
 
     def plan(self, headers: list[tuple[int | str, Any]]) -> ColumnPlan:
         """Match a header row to fields. Two columns for one field are ambiguous, never a guess."""
+        return self.plan_cells([HeaderCell(key, str(header), (str(header),)) for key, header in headers
+                                if header is not None and header != ""])
+
+    def plan_cells(self, cells: list[HeaderCell]) -> ColumnPlan:
+        """Match header cells (one row's, or two rows' read together) to fields."""
         found: dict[str, list[Column]] = {}
-        for key, header in headers:
-            if header is None or header == "":
-                continue
-            h = norm(header)
-            for spec in self.fields.values():
-                column = _match(spec, h, key, str(header))
-                if column is not None:
-                    found.setdefault(spec.name, []).append(column)
-                    break
         plan = ColumnPlan()
+        for cell in cells:
+            named = self._fields_named(cell)
+            if len(named) == 1:
+                spec, column = named[0]
+                found.setdefault(spec.name, []).append(column)
+                plan.named += 1
+            elif named:  # still a header: it counts towards the reading that found it
+                plan.unclear.append((cell, [spec.name for spec, _ in named]))
+                plan.named += 1
+            elif not self._ignored(cell):
+                plan.unknown.append(cell)
+        unclear = {name for _, names in plan.unclear for name in names}
         for spec in self.fields.values():
             columns = sorted(found.get(spec.name, []), key=lambda c: c.order)
             if not columns:
-                if spec.required:
+                if spec.required and spec.name not in unclear:  # an unclear column is its own reason
                     plan.missing.append(spec)
                 continue
             orders = [c.order for c in columns]
@@ -102,6 +139,65 @@ class Mapping:
                 continue
             plan.columns[spec.name] = columns
         return plan
+
+    def _fields_named(self, cell: HeaderCell) -> list[tuple[FieldSpec, Column]]:
+        """The field the cell's first fitting reading names; else every field its rows name read apart."""
+        for text in cell.readings:
+            named = self._named(norm(text), cell)
+            if named is not None:
+                return [named]
+        apart: dict[str, tuple[FieldSpec, Column]] = {}
+        for text in cell.apart:
+            named = self._named(norm(text), cell)
+            if named is not None:
+                apart.setdefault(named[0].name, named)
+        return list(apart.values())
+
+    def _named(self, h: str, cell: HeaderCell) -> tuple[FieldSpec, Column] | None:
+        for spec in self.fields.values():
+            column = _match(spec, h, cell.key, cell.shown)
+            if column is not None:
+                return spec, column
+        return None
+
+    def _ignored(self, cell: HeaderCell) -> bool:
+        """A header on the ignore list, or one with no letters or digits at all ("#", "-")."""
+        texts = [norm(t) for t in (*cell.readings, *cell.apart)]
+        return any(t in self.ignored for t in texts) or not any(texts)
+
+    def closest_header(self, cell: HeaderCell, plan: ColumnPlan) -> str | None:
+        """The mapping's header nearest to an unknown one, among the fields the catalog left out: a misspelt
+        "Hraga" -> "Harga" when no column gives the price (a field already given needs no second column)."""
+        given = set(plan.columns) | {spec.name for spec, _ in plan.ambiguous}
+        known: dict[str, str] = {}
+        for spec in self.fields.values():
+            if spec.name not in given:
+                for header in spec.display:
+                    known.setdefault(norm(header), header)
+        # Like problems.suggestion, but compared as headers are matched (ignoring case and punctuation), and closer:
+        # short Indonesian header words share many letters ("Modal Harga" is 0.6 like "Kadaluarsa").
+        for text in (*cell.readings, *cell.apart):
+            close = difflib.get_close_matches(norm(text), list(known), n=1, cutoff=0.75)
+            if close:
+                return known[close[0]]
+        return None
+
+    def find_header(self, rows: list[list[Any]]) -> HeaderRows:
+        """The header among the first rows: the first row with two known headers, read alone or as merged headers
+        over sub-headers with the row above or below it, whichever names more columns (alone on a tie: a first
+        data row never adds columns)."""
+        scores = [self.header_score(cells) for cells in rows[:HEADER_SEARCH_ROWS]]
+        at = next((i for i, score in enumerate(scores) if score >= 2), None)
+        if at is None:
+            likeliest = max(range(len(scores)), key=scores.__getitem__)
+            return HeaderRows(self.plan(list(enumerate(rows[likeliest]))), likeliest, likeliest, found=False)
+        best = HeaderRows(self.plan(list(enumerate(rows[at]))), at, at)
+        for upper in (at - 1, at):
+            if upper >= 0 and upper + 1 < len(rows):
+                plan = self.plan_cells(two_row_headers(rows[upper], rows[upper + 1]))
+                if plan.named > best.plan.named:
+                    best = HeaderRows(plan, upper, upper + 1)
+        return best
 
     def header_score(self, cells: list[Any]) -> int:
         """How many cells of a row look like known headers (to find the header row under a title)."""
@@ -192,6 +288,49 @@ def category_words(taxonomy: Taxonomy, mapping_words: dict[str, list[str] | None
     return CategoryWords(tops, subs, {w: next(iter(c)) for w, c in single.items() if len(c) == 1})
 
 
+def two_row_headers(upper: list[Any], lower: list[Any]) -> list[HeaderCell]:
+    """A header written in two rows: merged headers above sub-headers ("Ukuran (cm)" over "Panjang", "Lebar",
+    "Tinggi"). A merged cell's text is only in its first column, so a header in the upper row reaches right over
+    the blank upper cells that have a sub-header below them (in a workbook and in a CSV exported from it)."""
+    width = max(len(upper), len(lower))
+    above = [_header_text(upper[j]) if j < len(upper) else "" for j in range(width)]
+    below = [_header_text(lower[j]) if j < len(lower) else "" for j in range(width)]
+    owner: list[int | None] = []  # per column: the upper cell whose header spans it
+    for j in range(width):
+        owner.append(j if above[j] else (owner[j - 1] if j and below[j] else None))
+    spans = Counter(owner)
+    cells = []
+    for j in range(width):
+        group, sub = (above[owner[j]] if owner[j] is not None else ""), below[j]
+        if not sub:
+            if above[j]:  # a one-row header, its cell below blank (or merged down)
+                cells.append(HeaderCell(j, above[j], (above[j],)))
+        elif not group:
+            cells.append(HeaderCell(j, sub, (sub,)))
+        elif spans[owner[j]] == 1:  # a header over this one column: "Berat" over "gram", or "Harga" over "Stok"
+            cells.append(HeaderCell(j, f"{group} / {sub}", _joined(group, sub), (sub, group)))
+        else:
+            cells.append(HeaderCell(j, f"{group} / {sub}", (*_joined(group, sub), sub)))
+    return cells
+
+
+def _joined(group: str, sub: str) -> tuple[str, ...]:
+    """How a sub-header reads with the merged header above it: "Harga" + "Jual", "Nama" + "Produk" (in Indonesian
+    the qualifier follows), "Panjang" + "(cm)" from "Ukuran (cm)"."""
+    unit = _UNIT.search(group)
+    bare = _UNIT.sub("", group).strip()
+    forms = [f"{group} {sub}", f"{sub} {group}", f"{bare} {sub}", f"{sub} {bare}"]
+    if unit:
+        forms.append(f"{sub} {unit.group(0)}")
+    return tuple(dict.fromkeys(forms))
+
+
+def _header_text(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    return str(value).strip()
+
+
 def _match(spec: FieldSpec, h: str, key: int | str, header: str) -> Column | None:
     if h in spec.headers:
         return Column(key, header, spec.headers[h])
@@ -234,6 +373,8 @@ class MappingFile(_Strict):
 
     fields: dict[str, FieldEntry]
     categories: dict[str, list[Annotated[str, BeforeValidator(_text)]] | None] = {}
+    # Headers of columns staff keep that PASINDO does not read: not reported as unknown columns.
+    ignore: list[Header] = []
 
 
 class MappingError(Exception):
@@ -259,7 +400,7 @@ def load_mapping(path: Path, taxonomy: Taxonomy = TAXONOMY) -> Mapping:
         lines = [f"{path}: {p}" for p in found]
         raise MappingError("; ".join(lines), lines)
     return Mapping(name=path.stem, fields=_field_specs(parsed.fields), taxonomy=taxonomy,
-                   words=category_words(taxonomy, parsed.categories))
+                   words=category_words(taxonomy, parsed.categories), ignored=frozenset(norm(h) for h in parsed.ignore))
 
 
 def _name_problems(parsed: MappingFile) -> list[str]:

@@ -26,7 +26,7 @@ from connector.catalog.mapping import HEADER_SEARCH_ROWS, Column, ColumnPlan, Ma
 from connector.catalog.parsers import ParseError
 from connector.catalog.permits import PermitExpired, PermitImplausible, parse_food_permit
 from connector.catalog.rejects import Notice, Reject, shown
-from connector.catalog.sources import CatalogUnreadable, RawRow, iter_rows
+from connector.catalog.sources import RECORD_FORMATS, CatalogUnreadable, RawRow, detect_format, iter_rows
 from connector.catalog.text import plain_text, safe_description
 from connector.schema import (
     IMAGES_MAX,
@@ -109,45 +109,57 @@ class _Reading:
         self._sku: str | None = None  # the product SKU rejects of the current row or group belong to
         self._image_cache: dict[str, tuple[str | None, str]] = {}
         self._notices: list[Notice] = []  # the current product's, yielded with it
+        self._unknown_seen: set[int | str] = set()  # columns already reported as matching no field
 
     # -- rows to records -------------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | Reject]:
+    def records(self) -> Iterator[Record | Reject | Notice]:
+        """The data rows as records; before them, rejects for a header that does not fit the mapping and notices
+        about the file's shape (empty, only a header, columns that match no field)."""
+        if _empty_file(self.spec.path):
+            yield self.notice(None, None, "catalog_empty_file")
+            return
         rows = iter_rows(
             self.spec.path, format=self.spec.format, sheet=self.spec.sheet,
             table=self.spec.table, query=self.spec.query,
         )
         first = next(rows, None)
         if first is None:
+            records = (self.spec.format or detect_format(self.spec.path)) in RECORD_FORMATS
+            yield self.notice(None, None, "catalog_no_records" if records else "catalog_no_rows")
             return
         if isinstance(first.cells, dict):
             yield from self._dict_records(first, rows)
         else:
             yield from self._list_records(first, rows)
 
-    def _list_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Reject]:
-        head = [first]
-        for row in rows:
-            head.append(row)
-            if len(head) >= HEADER_SEARCH_ROWS:
-                break
-        header_at = next((i for i, r in enumerate(head) if self.spec.mapping.header_score(r.cells) >= 2), 0)
-        header = head[header_at]
-        plan = self.spec.mapping.plan(list(enumerate(header.cells)))
-        problems = self._plan_problems(plan, header.number)
-        if problems:
-            yield from problems
+    def _list_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Reject | Notice]:
+        head = [first, *itertools.islice(rows, HEADER_SEARCH_ROWS)]  # the rows searched, and a sub-header row
+        header = self.spec.mapping.find_header([r.cells for r in head])
+        if not header.found and len(head) <= HEADER_SEARCH_ROWS and all(_filled(r.cells) <= 1 for r in head):
+            yield self.notice(None, None, "catalog_title_only", rows=_row_list(head))
+            return
+        plan = header.plan
+        at = head[header.first].number
+        rows_shown = _row_list(head[header.first:header.last + 1])
+        yield from self._plan_problems(plan, at, rows_shown)
+        yield from self._unknown_columns(plan, at)
+        if plan.missing or plan.ambiguous or plan.unclear:
             return
         columns = plan.columns
-        for row in itertools.chain(head[header_at + 1:], rows):
+        data = False
+        for row in itertools.chain(head[header.last + 1:], rows):
             cells = row.cells
             size = len(cells)
+            data = True
             yield Record(
                 row.number,
                 {name: [(c, cells[c.key] if c.key < size else None) for c in cols] for name, cols in columns.items()},
             )
+        if not data:
+            yield self.notice(at, None, "catalog_header_only", rows=rows_shown)
 
-    def _dict_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Reject]:
+    def _dict_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Notice]:
         for row in itertools.chain([first], rows):
             cells = row.cells
             if "__invalid__" in cells:
@@ -157,6 +169,7 @@ class _Reading:
             plan = self._plans.get(keys)
             if plan is None:
                 plan = self._plans[keys] = self.spec.mapping.plan([(k, k) for k in keys])
+                yield from self._unknown_columns(plan, row.number)
             record_cells = {name: [(c, cells[c.key]) for c in cols] for name, cols in plan.columns.items()}
             # JSON can nest lists and objects where a value belongs: say so, and read them as their text.
             nested = [(c, v) for found in record_cells.values() for c, v in found if isinstance(v, (dict, list))]
@@ -170,7 +183,7 @@ class _Reading:
                 ambiguous=[(spec.name, cols) for spec, cols in plan.ambiguous],
             )
 
-    def _plan_problems(self, plan: ColumnPlan, header_row: int) -> list[Reject]:
+    def _plan_problems(self, plan: ColumnPlan, header_row: int, rows_shown: str) -> list[Reject]:
         out = []
         for spec in plan.missing:
             out.append(self.reject(header_row, None, None, "column_missing", field=spec.name,
@@ -178,17 +191,35 @@ class _Reading:
         for spec, cols in plan.ambiguous:
             out.append(self.reject(header_row, ", ".join(c.header for c in cols), None, "column_ambiguous",
                                    field=spec.name, columns=", ".join(c.header for c in cols)))
+        for cell, names in plan.unclear:
+            out.append(self.reject(header_row, cell.shown, None, "header_rows_unclear", rows=rows_shown,
+                                   letter=_letter(cell.key), fields=" / ".join(
+                                       self.spec.mapping.fields[name].display[0] for name in names)))
         return out
+
+    def _unknown_columns(self, plan: ColumnPlan, row: int) -> Iterator[Notice]:
+        """Once per file: each column (or record field) that matches no field of the mapping, with the nearest
+        header where one is close, so a misspelt "Hraga" is seen rather than silently not read."""
+        for cell in plan.unknown:
+            if cell.key in self._unknown_seen:
+                continue
+            self._unknown_seen.add(cell.key)
+            close = self.spec.mapping.closest_header(cell, plan)
+            reason = ("column_unknown" if isinstance(cell.key, int) else "field_unknown") + ("_close" if close else "")
+            yield self.notice(row, cell.shown, reason, letter=_letter(cell.key), header=cell.shown, close=close)
 
     # -- the two passes --------------------------------------------------------------------------------
 
-    def run(self) -> Iterator[Product | Reject]:
+    def run(self) -> Iterator[Product | Reject | Notice]:
         # First pass: only the SKU columns. Memory: one small entry per SKU, not the rows.
         first_row: dict[str, int] = {}
         duplicates: dict[str, list[int]] = {}
         group_end: dict[str, int] = {}  # SKU Induk -> the last row of its group
         unreadable = False
         for rec in self.records():
+            if isinstance(rec, Notice):
+                yield rec
+                continue
             if isinstance(rec, Reject):  # the header does not fit the mapping: nothing can be read
                 unreadable = True
                 yield rec
@@ -209,6 +240,8 @@ class _Reading:
         pending: dict[str, list[Record]] = {}
 
         for rec in self.records():
+            if not isinstance(rec, Record):  # notices: said in the first pass
+                continue
             sku, parent = self._keys(rec)
             self._sku = (parent or sku) or None
             if rec.invalid is not None:
@@ -583,9 +616,41 @@ class _Reading:
     def reject(self, row: int | None, column: str | None, value: str | None, reason: str, **params: Any) -> Reject:
         return Reject(self.inst.code, self.spec.label, row, column, value, reason, params, sku=self._sku)
 
+    def notice(self, row: int | None, column: str | None, reason: str, **params: Any) -> Notice:
+        return Notice(self.inst.code, self.spec.label, row, column, None, reason, params)
+
 
 def _header(col: Column | None) -> str | None:
     return col.header if col else None
+
+
+def _empty_file(path: Path) -> bool:
+    """A file of 0 bytes (a failed save or copy): empty whatever its format, rather than unreadable."""
+    try:
+        info = path.stat()
+    except OSError:  # missing or unreadable: the source says so
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == 0
+
+
+def _filled(cells: list[Any]) -> int:
+    return sum(1 for c in cells if not parsers.is_blank(c))
+
+
+def _row_list(rows: list[RawRow]) -> str:
+    return ", ".join(str(r.number) for r in rows)
+
+
+def _letter(key: int | str) -> str:
+    """A list row's column index as the spreadsheet names it: 0 -> A, 26 -> AA (a record field keeps its key)."""
+    if isinstance(key, str):
+        return key
+    letters = ""
+    n = key + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 # What a spreadsheet, a database or an export tool writes for "no value": never a product's code.

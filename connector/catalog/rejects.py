@@ -24,6 +24,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "columns {columns} all hold {field}; keep one and rename or remove the others",
         "kolom {columns} sama-sama berisi {field}; sisakan satu, ganti nama atau hapus yang lain",
     ),
+    "header_rows_unclear": (
+        "column {letter}: the two header rows ({rows}) name different fields in it ({fields}), so the catalog is not "
+        "read; put each column's name in one row",
+        "kolom {letter}: dua baris judul ({rows}) menyebut isian berbeda untuk kolom ini ({fields}), jadi katalog "
+        "tidak dibaca; tulis nama setiap kolom dalam satu baris",
+    ),
+    "column_unknown": (
+        "column {letter} '{header}' matches no field, so it is not read; rename it if PASINDO should read it",
+        "kolom {letter} '{header}' tidak dikenali, jadi tidak dibaca; ganti namanya bila PASINDO perlu membacanya",
+    ),
+    "column_unknown_close": (
+        "column {letter} '{header}' matches no field, so it is not read; did you mean '{close}'?",
+        "kolom {letter} '{header}' tidak dikenali, jadi tidak dibaca; mungkin maksudnya '{close}'?",
+    ),
+    "field_unknown": (
+        "field '{header}' matches no field, so it is not read; rename it if PASINDO should read it",
+        "isian '{header}' tidak dikenali, jadi tidak dibaca; ganti namanya bila PASINDO perlu membacanya",
+    ),
+    "field_unknown_close": (
+        "field '{header}' matches no field, so it is not read; did you mean '{close}'?",
+        "isian '{header}' tidak dikenali, jadi tidak dibaca; mungkin maksudnya '{close}'?",
+    ),
+    "catalog_empty_file": (
+        "the file is empty (0 bytes): no products were read; a sync's mass-delist guard holds back delisting its "
+        "products unless forced",
+        "file kosong (0 byte): tidak ada produk yang dibaca; penjaga sinkronisasi menahan penurunan produknya "
+        "kecuali dipaksa (--force)",
+    ),
+    "catalog_no_rows": (
+        "the catalog has no rows (an empty sheet, or only blank lines): no products were read; a sync's "
+        "mass-delist guard holds back delisting its products unless forced",
+        "katalog tidak berisi baris (lembar kosong, atau hanya baris kosong): tidak ada produk yang dibaca; "
+        "penjaga sinkronisasi menahan penurunan produknya kecuali dipaksa (--force)",
+    ),
+    "catalog_no_records": (
+        "the catalog holds no records (an empty list, or a table or query with no rows): no products were read; "
+        "a sync's mass-delist guard holds back delisting its products unless forced",
+        "katalog tidak berisi data (daftar kosong, atau tabel atau query tanpa baris): tidak ada produk yang "
+        "dibaca; penjaga sinkronisasi menahan penurunan produknya kecuali dipaksa (--force)",
+    ),
+    "catalog_header_only": (
+        "the catalog has only its header (row {rows}) and no product rows below it: no products were read; a "
+        "sync's mass-delist guard holds back delisting its products unless forced",
+        "katalog hanya berisi judul kolom (baris {rows}) tanpa baris produk di bawahnya: tidak ada produk yang "
+        "dibaca; penjaga sinkronisasi menahan penurunan produknya kecuali dipaksa (--force)",
+    ),
+    "catalog_title_only": (
+        "the catalog has only title rows (row {rows}), no header and no products: no products were read; a "
+        "sync's mass-delist guard holds back delisting its products unless forced",
+        "katalog hanya berisi baris judul (baris {rows}), tanpa judul kolom dan tanpa produk: tidak ada produk yang "
+        "dibaca; penjaga sinkronisasi menahan penurunan produknya kecuali dipaksa (--force)",
+    ),
     "row_invalid": (
         "this record cannot be read: {detail}",
         "baris ini tidak dapat dibaca: {detail}",

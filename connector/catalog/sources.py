@@ -15,6 +15,8 @@ Decisions a caller relies on:
 - A JSON array element or a JSON Lines line that is not an object, or a JSON Lines line that is not valid
   JSON, is still yielded, as ``{"__invalid__": "<reason>"}``, so the caller rejects that one record
   with a reason and goes on.
+- A CSV row is blank when its cells hold only spaces, or it is one cell of only delimiters (an empty sheet
+  exported as lines of ``;;;;``, where the sniffer finds no delimiter and falls back on ``,``).
 - Row numbers: the spreadsheet row for CSV and XLSX (blank rows skipped but counted), the line number for
   JSON Lines, the record number (from 1) for JSON arrays and SQLite.
 - Options that do not apply to the format (``sheet`` for a CSV, say) are ignored, so one mapping can
@@ -38,6 +40,7 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 FORMATS = ("csv", "xlsx", "json", "jsonl", "sqlite")
+RECORD_FORMATS = ("json", "jsonl", "sqlite")  # rows are records (field -> value), with no header row
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -67,6 +70,9 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f")
 _NON_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# A CSV row of one cell holding only delimiters is blank: an empty sheet exported from Excel is lines of ";;;;",
+# which no delimiter splits into anything, so the sniffer falls back on "," and reads ";;;;" as one cell.
+_DELIMITERS = ";,\t "
 def _object(pairs: list[tuple[str, object]]) -> dict:
     """A JSON object, refusing a repeated field: `{"Harga": 150000, "Harga": 1500}` would otherwise list the last
     one silently. The record then carries why it is refused (headers match ignoring case, so do these keys)."""
@@ -228,7 +234,8 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
                 width = width or len(cells)
                 _check_unclosed_quote(path, cells, delimiter, width, start)
                 start = reader.line_num + 1
-                if "".join(cells).strip():
+                text = "".join(cells).strip()
+                if text and (len(cells) > 1 or text.strip(_DELIMITERS)):
                     yield RawRow(number, cells)
         except UnicodeDecodeError as error:
             raise CatalogUnreadable(
@@ -298,7 +305,8 @@ def _sniff_delimiter(sample: str) -> str:
         reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
         try:
             for cells in reader:
-                if "".join(cells).strip():
+                text = "".join(cells).strip()
+                if text and (len(cells) > 1 or text.strip(_DELIMITERS)):
                     widths[len(cells)] += 1
                 if reader.line_num >= _SNIFF_LINES:
                     break

@@ -23,7 +23,7 @@ from connector.sync.ledger import Ledger
 from connector.sync.ledger.model import RejectRow
 
 # A catalog refused as a whole (or a column it needs): none of its products can be told apart from missing ones.
-UNREADABLE = frozenset({"catalog_unreadable", "column_missing", "column_ambiguous"})
+UNREADABLE = frozenset({"catalog_unreadable", "column_missing", "column_ambiguous", "header_rows_unclear"})
 
 
 class Offer(NamedTuple):
