@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from connector.sandbox import SandboxServer
 from tests.helpers import Shop
@@ -72,6 +73,22 @@ def test_repeated_syncs_converge_under_faults_without_duplicates(tmp_path):
         assert shop.stats()["writes"] == before["writes"]
 
 
+def wait_for_run(ledger: Path, runs: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until the ledger has recorded `runs` runs (the process has started its run), or the process ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ledger.exists():
+            db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=5)
+            try:
+                if db.execute("SELECT count(*) FROM runs").fetchone()[0] >= runs:
+                    return
+            except sqlite3.OperationalError:  # the schema is still being made
+                pass
+            finally:
+                db.close()
+        time.sleep(0.02)
+
+
 def test_a_sync_killed_at_random_moments_converges_without_duplicates(tmp_path):
     n, rounds = 30, 8
     rnd = random.Random(5)
@@ -85,7 +102,9 @@ def test_a_sync_killed_at_random_moments_converges_without_duplicates(tmp_path):
             shop.write()
             proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "sync"], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rnd.uniform(0.4, 1.6))
+            # kill at a random moment of the run itself, however long this machine takes to start the process
+            wait_for_run(tmp_path / "state" / "ledger.sqlite", round_ + 1, proc)
+            time.sleep(rnd.uniform(0.0, 1.2))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as clean:
