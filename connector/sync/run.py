@@ -91,7 +91,8 @@ class Sync:
                 listables = self._listable(reading, urls, log)
             result.rejects = reading.all_rejects()
             result.invalid = [u for lst in listables.values() for u in lst.invalid]
-            report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox))
+            report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox),
+                           adapted=[u for lst in listables.values() for u in lst.adapted])
             sold = sold_units(self.channels, {name: lst.candidates for name, lst in listables.items()}, self.ledger,
                               lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log,
                               dry_run=self.options.dry_run)
@@ -118,7 +119,7 @@ class Sync:
 
     def _read(self, log: Any, run_id: str | None) -> CatalogReading:
         reading = read_catalogs(self.catalogs, self.options.institutions, self.channels, Images(self.ledger))
-        report_rejects(reading.rejects, self.ledger, log, run_id)
+        report_rejects(reading.rejects, self.ledger, log, run_id, notices=reading.notices)
         return reading
 
     def _listable(self, reading: CatalogReading, urls: dict[str, str], log: Any) -> dict[str, Listable]:
