@@ -111,6 +111,7 @@ def test_a_marketplace_refusal_reaches_the_staff_csv_with_its_own_message_until_
     assert code == 1, out
     [row] = [r for r in staff_csv(shops) if r["Kanal"] == "shopee"]
     assert row["SKU"] == "DMP-00" and row["Ditemukan oleh"] == "marketplace" and row["Jenis"] == "ditolak"
+    assert (row["File"], row["Baris"]) == ("katalog.csv", "2")  # the row staff change
     assert row["Keterangan"] and row["Keterangan"] in row["Alasan"]  # the marketplace's own words, kept whole
     assert row["Alasan"].startswith("shopee menolak produk ini")
     code, out = shops.cli("report", "--rejects", "--format", "json")
@@ -196,5 +197,5 @@ def test_a_dry_run_records_nothing_and_a_real_sync_replaces_what_validate_found(
     found = {(r["Kanal"], r["Baris"], r["Ditemukan oleh"]) for r in staff_csv(shops)}
     assert found == {("", "3", "validate"), (channel, "2", "validate")}
     assert shops.cli("sync", "--format", "json")[0] == 1
-    found = {(r["Kanal"], r["SKU"], r["Ditemukan oleh"]) for r in staff_csv(shops)}
-    assert found == {("", "DMP-02", "sinkronisasi"), (channel, "DMP-00", "sinkronisasi")}
+    found = {(r["Kanal"], r["Baris"], r["SKU"], r["Ditemukan oleh"]) for r in staff_csv(shops)}
+    assert found == {("", "3", "DMP-02", "sinkronisasi"), (channel, "2", "DMP-00", "sinkronisasi")}

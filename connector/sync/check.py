@@ -14,10 +14,9 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from connector.adapters.base import AdapterError
 from connector.adapters.registry import UnknownAdapter
@@ -35,7 +34,7 @@ from connector.sync.result import Unlisted
 from connector.sync.rules import ChannelRules, load_rules
 from connector.sync.run import ledger_path
 from connector.sync.state import StateError
-from connector.sync.summary import unlisted_row
+from connector.sync.summary import at_row, product_rows, unlisted_row
 
 VALIDATE_RUN = "validate"  # the run id validate's findings are kept under: no run of its own
 
@@ -133,9 +132,9 @@ def _channel(config: Config, channel: ChannelConfig, reading: CatalogReading, le
         used = {categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels}
         rules, out.unchecked = channel_rules(channel, [i for i in used if i is not None], ledger, url or "")
     found = listable(reading, channel, categories, rules, provinces)
-    where = {o.product.key: o.product.source for o in reading.offers}
-    out.refused = [_located(u, where) for u in found.invalid]
-    out.adapted = [_located(u, where) for u in found.adapted]
+    rows = product_rows(reading)
+    out.refused = [at_row(u, rows) for u in found.invalid]
+    out.adapted = [at_row(u, rows) for u in found.adapted]
     return out
 
 
@@ -164,14 +163,6 @@ def _category_map(config: Config, channel: ChannelConfig) -> CategoryMap | Categ
         return config.category_maps.get(channel.name) or load_category_map(channel)
     except CategoryMapError as err:
         return err
-
-
-def _located(u: Unlisted, where: dict[str, Any]) -> Unlisted:
-    """The refusal pointing at the product's catalog row when it names no cell itself."""
-    source = where.get(u.key)
-    if u.file is not None or source is None:
-        return u
-    return replace(u, file=source.file, row=source.row)
 
 
 def _count_unlisted(found: Checked) -> None:
