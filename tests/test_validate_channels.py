@@ -199,3 +199,14 @@ def test_a_dry_run_records_nothing_and_a_real_sync_replaces_what_validate_found(
     assert shops.cli("sync", "--format", "json")[0] == 1
     found = {(r["Kanal"], r["Baris"], r["SKU"], r["Ditemukan oleh"]) for r in staff_csv(shops)}
     assert found == {("", "3", "DMP-02", "sinkronisasi"), (channel, "2", "DMP-00", "sinkronisasi")}
+
+
+def test_a_state_directory_that_cannot_be_used_still_validates_and_says_nothing_was_kept(tmp_path, sandbox):
+    shops = Shops(tmp_path, sandbox.url)
+    (tmp_path / "state").write_text("not a folder", encoding="utf-8")
+    write_catalog(shops, WALLET, WALLET.replace("DMP-00;", "DMP-02;").replace("Rp150.000", "gratis"))
+    code, doc = validate(shops)
+    assert code == 1 and [r["row"] for r in doc["rejects"]] == [3] and not doc["recorded"]
+    assert all(not c["attributes_checked"] and "state" in c["warning"] for c in doc["channels"])
+    code, out = shops.cli("validate", "--lang", "id")
+    assert code == 1 and "tidak disimpan untuk `pasindo report --rejects`" in out and "Traceback" not in out
