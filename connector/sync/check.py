@@ -23,6 +23,7 @@ from connector.adapters.registry import UnknownAdapter
 from connector.catalog.validation import Catalogs, Validation, tally
 from connector.category_maps import CategoryMap, CategoryMapError, load_category_map
 from connector.config import ChannelConfig, Config
+from connector.schema import Product, SourceRef
 from connector.sync.adapter import make_adapter
 from connector.sync.catalogs import CatalogReading, finding_row, read_catalogs
 from connector.sync.endpoints import channel_endpoints
@@ -65,16 +66,17 @@ class Checked:
 
 def check(config: Config, institutions: tuple[str, ...] = (), *, keep_products: bool = False,
           today: date | None = None) -> Checked:
+    """The selected institutions' catalogs (all when none is named), checked against every configured channel;
+    what was found is kept in the ledger unless its state directory cannot be used."""
     catalogs = Catalogs(config, today=today)
     with _ledger(config) as (ledger, unusable):
         usable = [] if unusable else [c for c in config.channels if not unset_credentials(c)]
         with channel_endpoints(config, usable) as urls:
             reading = read_catalogs(catalogs, institutions, config.channels, Images(ledger))
             found = Checked(_validation(catalogs, institutions, reading, keep_products), unrecorded=unusable)
-            provinces = {i.code: i.province for i in config.institutions}
+            around = _Around({i.code: i.province for i in config.institutions}, product_rows(reading), unusable)
             for channel in config.channels:
-                found.channels.append(_channel(config, channel, reading, ledger, urls.get(channel.name), unusable,
-                                               provinces))
+                found.channels.append(_channel(config, channel, reading, ledger, urls.get(channel.name), around))
         _count_unlisted(found)
         if unusable is None:
             _record(ledger, found, [e.code for e in catalogs.selected(institutions)])
@@ -105,8 +107,11 @@ def unset_credentials(channel: ChannelConfig) -> list[str]:
 def _validation(catalogs: Catalogs, institutions: tuple[str, ...], reading: CatalogReading, keep_products: bool
                 ) -> Validation:
     out = Validation()
+    by_institution: dict[str, list[Product]] = {}
+    for offer in reading.offers:
+        by_institution.setdefault(offer.product.institution, []).append(offer.product)
     for entry in catalogs.selected(institutions):
-        products = [o.product for o in reading.offers if o.product.institution == entry.code]
+        products = by_institution.get(entry.code, [])
         rejects, notices = reading.rejects.get(entry.code, []), reading.notices.get(entry.code, [])
         out.institutions.append(tally(entry.code, products, rejects, notices))
         out.rejects.extend(rejects)
@@ -116,25 +121,33 @@ def _validation(catalogs: Catalogs, institutions: tuple[str, ...], reading: Cata
     return out
 
 
+@dataclass(frozen=True)
+class _Around:
+    """What every channel's check shares."""
+
+    provinces: dict[str, str | None]  # institution code -> its province
+    rows: dict[str, SourceRef]  # product key -> its catalog row
+    unusable: str | None  # why the state directory cannot be used, or None
+
+
 def _channel(config: Config, channel: ChannelConfig, reading: CatalogReading, ledger: Ledger, url: str | None,
-             unusable: str | None, provinces: dict[str, str | None]) -> ChannelCheck:
+             around: _Around) -> ChannelCheck:
     out = ChannelCheck(channel.name, channel.is_sandbox)
     categories = _category_map(config, channel)
     rules = None
     if isinstance(categories, CategoryMapError):
         out.unchecked = str(categories)
-    elif unusable is not None:
-        out.unchecked = f"the state directory cannot be used ({unusable})"
+    elif around.unusable is not None:
+        out.unchecked = f"the state directory cannot be used ({around.unusable})"
     elif missing := unset_credentials(channel):
         out.unchecked = (f"credentials not set: {', '.join(missing)} (their environment variables); validate reads "
                          "the channel's category rules once they are set")
     else:
         used = {categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels}
         rules, out.unchecked = channel_rules(channel, [i for i in used if i is not None], ledger, url or "")
-    found = listable(reading, channel, categories, rules, provinces)
-    rows = product_rows(reading)
-    out.refused = [at_row(u, rows) for u in found.invalid]
-    out.adapted = [at_row(u, rows) for u in found.adapted]
+    found = listable(reading, channel, categories, rules, around.provinces)
+    out.refused = [at_row(u, around.rows) for u in found.invalid]
+    out.adapted = [at_row(u, around.rows) for u in found.adapted]
     return out
 
 
