@@ -105,25 +105,21 @@ def main(ctx: click.Context, config_path: Path, log_format: str, log_level: str)
 @click.option("--products", "show_products", is_flag=True, help="Also print the normalised products.")
 @click.pass_obj
 def validate(obj: _Context, institutions: tuple[str, ...], fmt: str, lang: str, show_products: bool) -> None:
-    """Read every catalog and report products, variants and refused rows."""
-    from connector.catalog.validation import Catalogs
-    from connector.catalog.validation import validate as run_validation
-    from connector.reports import print_validation
+    """Read every catalog and report products, variants, refused rows and warnings, and what each configured
+    channel will refuse or list changed; writes nothing to a marketplace. Exit 1 when a row is refused or a product
+    cannot be listed on some channel. What it finds is kept for `pasindo report --rejects`."""
+    from connector.reports import print_validation, validation_document
+    from connector.sync.check import check as check_catalogs
 
-    config = obj.config(secrets=False)
+    config = obj.config(secrets=False)  # a channel whose credentials are not set is checked without its rules
     _check_institutions(config, institutions)
-    result = run_validation(Catalogs(config), institutions, keep_products=show_products)
+    found = check_catalogs(config, institutions, keep_products=show_products)
     if fmt == "json":
-        doc: dict[str, Any] = {
-            "institutions": [vars(s) for s in result.institutions],
-            "rejects": [r.as_dict(lang) for r in result.rejects],
-        }
-        if show_products:
-            doc["products"] = [p.model_dump(mode="json") for p in result.products]
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(validation_document(found, lang, show_products=show_products), ensure_ascii=False,
+                              indent=2))
     else:
-        print_validation(result, lang=lang, show_products=show_products)
-    sys.exit(EXIT_PROBLEMS if result.rejects else EXIT_OK)
+        print_validation(found, lang=lang, show_products=show_products)
+    sys.exit(EXIT_PROBLEMS if found.problems() else EXIT_OK)
 
 
 @main.command()
@@ -248,12 +244,13 @@ DATE = IndonesianDate()
 @click.option("--institution", "institutions", multiple=True, metavar="CODE",
               help="Only these institutions' items (or refused rows).")
 @click.option("--rejects", "show_rejects", is_flag=True,
-              help="The refused catalog rows (latest reading) instead of a run, for staff to fix.")
+              help="What staff should fix instead of a run: refused catalog rows and warnings (latest reading), "
+              "what each channel refuses before any call (latest validate or sync), what a marketplace refused.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table",
               show_default=True, help="csv: UTF-8 with BOM, ';' separated, for a spreadsheet; html: one run as a "
               "self-contained page.")
 @click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True,
-              help="Language of the refused rows' headers and reasons.")
+              help="Language of the findings' headers and reasons.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
 def report(obj: _Context, run_id: str | None, last: bool, show_list: bool, since: Any, limit: int,

@@ -14,19 +14,30 @@ from typing import Any
 
 import click
 
-from connector.catalog.validation import Validation
 from connector.config import Config
+from connector.sync.check import Checked
 from connector.sync.kinds import ItemOutcome, OpKind
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.model import RejectRow, Run, RunItem, SaleLine
+from connector.sync.ledger.model import Origin, RejectRow, Run, RunItem, SaleLine, Severity
 from connector.sync.link import Linking
+from connector.sync.result import Unlisted
 from connector.sync.run import SyncResult, ledger_path
 
 _HEADINGS = {
-    "en": ("institution", "products", "variants", "refused rows", "Refused rows", "file", "row", "column",
-           "value", "reason", "Products"),
-    "id": ("institusi", "produk", "varian", "baris ditolak", "Baris yang ditolak", "file", "baris", "kolom",
-           "isi", "alasan", "Produk"),
+    "en": {"institution": "institution", "products": "products", "variants": "variants", "rejected": "refused rows",
+           "warnings": "warnings", "unlisted": "not listable", "file": "file", "row": "row", "column": "column",
+           "value": "value", "code": "reason", "message": "message", "channel": "channel",
+           "Rejects": "Refused rows", "Notices": "Warnings (read, but look at them)", "Products": "Products",
+           "Refused": "What the channels will refuse", "Adapted": "What the channels will list changed",
+           "unchecked": "{channel}: category attributes not checked: {why}",
+           "unrecorded": "not kept for `pasindo report --rejects`: {why}"},
+    "id": {"institution": "institusi", "products": "produk", "variants": "varian", "rejected": "baris ditolak",
+           "warnings": "peringatan", "unlisted": "tidak bisa tayang", "file": "file", "row": "baris",
+           "column": "kolom", "value": "isi", "code": "kode", "message": "alasan", "channel": "kanal",
+           "Rejects": "Baris yang ditolak", "Notices": "Peringatan (terbaca, tetapi periksa)", "Products": "Produk",
+           "Refused": "Yang akan ditolak kanal", "Adapted": "Yang akan ditayangkan kanal dengan perubahan",
+           "unchecked": "{channel}: atribut kategori tidak diperiksa: {why}",
+           "unrecorded": "tidak disimpan untuk `pasindo report --rejects`: {why}"},
 }
 
 
@@ -39,22 +50,59 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def print_validation(result: Validation, *, lang: str = "en", show_products: bool = False) -> None:
-    h = _HEADINGS[lang]
-    click.echo(table([(s.code, s.products, s.variants, s.rejected) for s in result.institutions], h[:4]))
+def print_validation(found: Checked, *, lang: str = "en", show_products: bool = False) -> None:
+    """Validate's findings: the counts per institution, then each kind of finding in its own section."""
+    h, result = _HEADINGS[lang], found.validation
+    click.echo(table([(s.code, s.products, s.variants, s.rejected, s.warnings, s.unlisted)
+                      for s in result.institutions],
+                     [h[k] for k in ("institution", "products", "variants", "rejected", "warnings", "unlisted")]))
     if show_products and result.products:
-        click.echo(f"\n{h[10]}")
+        click.echo(f"\n{h['Products']}")
         click.echo(table(
             [(p.key, p.name[:60], p.category, p.price, p.stock, p.weight_g, len(p.variants), len(p.images))
              for p in result.products],
             ("key", "name", "category", "price", "stock", "weight_g", "variants", "images"),
         ))
-    if result.rejects:
-        click.echo(f"\n{h[4]}")
-        click.echo(table(
-            [(r.institution, r.file, r.row, r.column, r.value, r.reason, r.message(lang)) for r in result.rejects],
-            (h[0], h[5], h[6], h[7], h[8], h[9], "message" if lang == "en" else "keterangan"),
-        ))
+    cell = [h[k] for k in ("file", "row", "column", "value", "code", "message")]
+    for title, findings in (("Rejects", result.rejects), ("Notices", result.notices)):
+        if findings:
+            click.echo(f"\n{h[title]}")
+            click.echo(table([(f.institution, f.file, f.row, f.column, f.value, f.reason, f.message(lang))
+                              for f in findings], [h["institution"], *cell]))
+    for title, kind in (("Refused", "refused"), ("Adapted", "adapted")):
+        if rows := [(u.channel, u.institution, u.file, u.row, u.column, u.value, u.reason, u.message(lang))
+                    for c in found.channels for u in getattr(c, kind)]:
+            click.echo(f"\n{h[title]}")
+            click.echo(table(rows, [h["channel"], h["institution"], *cell]))
+    notes = [h["unchecked"].format(channel=c.channel, why=c.unchecked) for c in found.channels if c.unchecked]
+    if found.unrecorded:
+        notes.append(h["unrecorded"].format(why=found.unrecorded))
+    if notes:
+        click.echo("\n" + "\n".join(notes))
+
+
+def validation_document(found: Checked, lang: str, *, show_products: bool = False) -> dict[str, Any]:
+    """Validate's findings as JSON: the catalog's (`rejects`, `notices`), each channel's check (`channels`) and
+    what the channels will refuse or list changed, each in the shape of a catalog refusal plus its channel."""
+    result = found.validation
+    doc: dict[str, Any] = {
+        "institutions": [vars(s) for s in result.institutions],
+        "rejects": [r.as_dict(lang) for r in result.rejects],
+        "notices": [n.as_dict(lang) for n in result.notices],
+        "channels": [{"channel": c.channel, "sandbox": c.sandbox, "attributes_checked": c.unchecked is None,
+                      "warning": c.unchecked} for c in found.channels],
+        "channel_refusals": [_unlisted(u, lang) for c in found.channels for u in c.refused],
+        "channel_adaptations": [_unlisted(u, lang) for c in found.channels for u in c.adapted],
+        "recorded": found.unrecorded is None,
+    }
+    if show_products:
+        doc["products"] = [p.model_dump(mode="json") for p in result.products]
+    return doc
+
+
+def _unlisted(u: Unlisted, lang: str) -> dict[str, Any]:
+    return {"channel": u.channel, "institution": u.institution, "file": u.file, "row": u.row, "column": u.column,
+            "value": u.value, "reason": u.reason, "message": u.message(lang), "key": u.key}
 
 
 def sync_document(result: SyncResult, exit_code: int) -> dict[str, Any]:
@@ -118,7 +166,7 @@ def print_sync(result: SyncResult) -> None:
         click.echo(f"on the sandbox (no real shop): {', '.join(result.sandbox)}")
     if result.run_id is not None:
         counts = result.counts()
-        click.echo(table([(*k, n) for k, n in sorted(counts.items())],
+        click.echo(table([(i, ch, shown_op(op), outcome, n) for (i, ch, op, outcome), n in sorted(counts.items())],
                          ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
     if result.held:
         click.echo("\nHeld back (guards: check, then run again with --force; link conflicts: resolve them in the"
@@ -229,7 +277,8 @@ def run_document(run: Run, items: list[RunItem], rejects: list[RejectRow],
             for i in items if i.outcome != ItemOutcome.OK and wanted(i.institution)
         ],
         "rejected_rows": summary.get("rejects") if not chosen else None,
-        "rejects": [_reject(r) for r in rejects if r.run_id == run.run_id and wanted(r.institution)],
+        "rejects": [_reject(r) for r in rejects if r.run_id == run.run_id and wanted(r.institution)
+                    and r.channel is None and r.severity == Severity.REFUSED],
         "stopped": summary.get("stopped", {}),
         "sandbox_channels": summary.get("sandbox_channels", []),
     }
@@ -243,10 +292,23 @@ def _seconds(started: str | None, finished: str | None) -> float | None:
 
 def _reject(r: RejectRow) -> dict[str, Any]:
     return {"institution": r.institution, "file": r.file, "row": r.row, "column": r.column, "value": r.value,
-            "reason": r.reason, "message_en": r.message_en, "message_id": r.message_id, "sku": r.sku}
+            "reason": r.reason, "message_en": r.message_en, "message_id": r.message_id, "sku": r.sku,
+            "channel": r.channel, "severity": r.severity, "origin": r.origin, "key": r.product_key, "code": r.code,
+            "channel_message": r.channel_message}
 
 
 _PROBLEM_COLUMNS = ("channel", "institution", "key", "op", "outcome", "error_class", "code", "message")
+# How the tables name an operation where its JSON word would puzzle staff. JSON keeps `wait`: the channel refused
+# this content earlier, so it is not sent again until the content changes (README, "Reading a run's report").
+OPS_SHOWN: dict[str, str] = {OpKind.WAIT: "still refused"}
+
+
+def shown_op(op: str) -> str:
+    return OPS_SHOWN.get(op, op)
+
+
+def _problem_cells(problem: dict[str, Any]) -> list[Any]:
+    return [shown_op(problem[c]) if c == "op" else problem[c] for c in _PROBLEM_COLUMNS]
 
 
 def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
@@ -266,11 +328,11 @@ def run_output(doc: dict[str, Any], fmt: str) -> str | bytes:
                       "followed (`pasindo report --last` shows the very latest, `--list` all of them)", ""]
     if doc["sandbox_channels"]:
         lines[-1:] = [f"on the sandbox (no real shop): {', '.join(doc['sandbox_channels'])}", ""]
-    counts = [(c["institution"], c["channel"], c["op"], c["outcome"], c["count"]) for c in doc["counts"]]
+    counts = [(c["institution"], c["channel"], shown_op(c["op"]), c["outcome"], c["count"]) for c in doc["counts"]]
     lines.append(table(counts, ("institution", "channel", "op", "outcome", "count")) if counts else "nothing to do")
     if doc["problems"]:
         lines += ["", "Items that did not succeed",
-                  table([[p[c] for c in _PROBLEM_COLUMNS] for p in doc["problems"]], _PROBLEM_COLUMNS)]
+                  table([_problem_cells(p) for p in doc["problems"]], _PROBLEM_COLUMNS)]
     for channel, why in doc["stopped"].items():
         lines += ["", f"channel {channel} stopped: {why}"]
     refused = len(doc["rejects"]) if doc["institutions"] else doc["rejected_rows"]
@@ -303,7 +365,7 @@ def run_html(doc: dict[str, Any]) -> str:
     summary: dict[tuple[str, str], Counter[str]] = {}
     for c in doc["counts"]:
         summary.setdefault((c["institution"] or "", c["channel"]), Counter())[
-            c["op"] if c["outcome"] == ItemOutcome.OK else f"{c['op']} {c['outcome']}"] += c["count"]
+            " ".join([shown_op(c["op"])] + ([] if c["outcome"] == ItemOutcome.OK else [c["outcome"]]))] += c["count"]
     parts += ["<h2>Summary per institution and channel</h2>", _html_table(
         [(i, ch, ", ".join(f"{k} {n}" for k, n in sorted(ops.items()))) for (i, ch), ops in sorted(summary.items())],
         ("institution", "channel", "what was done"), empty="nothing to do")]
@@ -324,7 +386,7 @@ def _html_needs_a_person(doc: dict[str, Any]) -> list[str]:
         parts.append(f"<p class=bad>channel {escape(channel)} stopped: {escape(str(why))}</p>")
     if doc["problems"]:
         parts += ["<h3>Items that did not succeed</h3>",
-                  _html_table([[p[c] for c in _PROBLEM_COLUMNS] for p in doc["problems"]], _PROBLEM_COLUMNS)]
+                  _html_table([_problem_cells(p) for p in doc["problems"]], _PROBLEM_COLUMNS)]
     if doc["rejects"]:
         parts += ["<h3>Catalog rows refused</h3>", _html_table(
             [(r["institution"], r["file"], r["row"], r["column"], r["value"], r["message_en"] or r["reason"])
@@ -369,7 +431,7 @@ def runs_output(listed: list[dict[str, Any]], fmt: str) -> str:
         return "no runs\n"
 
     def ops(run: dict[str, Any], ok: bool) -> str:
-        return ", ".join(f"{c['op']} {c['count']}" if ok else f"{c['op']} {c['outcome']} {c['count']}"
+        return ", ".join(" ".join([shown_op(c["op"]), *([] if ok else [c["outcome"]]), str(c["count"])])
                          for c in run["counts"] if (c["outcome"] == ItemOutcome.OK) == ok)
 
     rows = [(r["run_id"], r["started_at"][:19].replace("T", " "), r["trigger"], r["job"] or "", r["status"],
@@ -380,23 +442,31 @@ def runs_output(listed: list[dict[str, Any]], fmt: str) -> str:
 # -- refused rows, for staff to fix in a spreadsheet ---------------------------------------------------------------
 
 _REJECT_HEADERS = {
-    "en": ("institution", "file", "row", "column", "value", "reason", "message", "SKU"),
-    "id": ("Institusi", "File", "Baris", "Kolom", "Isi", "Alasan", "Keterangan", "SKU"),
+    "en": ("institution", "channel", "kind", "file", "row", "column", "value", "reason", "marketplace message", "SKU",
+           "code", "found by"),
+    "id": ("Institusi", "Kanal", "Jenis", "File", "Baris", "Kolom", "Isi", "Alasan", "Keterangan", "SKU", "Kode",
+           "Ditemukan oleh"),
 }
+_REJECT_WORDS_ID = {Severity.REFUSED: "ditolak", Severity.WARNING: "peringatan", Origin.VALIDATE: "validate",
+                    Origin.SYNC: "sinkronisasi", Origin.MARKETPLACE: "marketplace"}
 
 
 def rejects_output(rows: list[RejectRow], *, fmt: str, lang: str = "en", with_institution: bool = True
                    ) -> str | bytes:
-    """The stored refused rows (latest reading of each catalog) as a table, JSON, or a spreadsheet CSV."""
+    """What staff should fix, as the rejects store keeps it (catalog findings, what each channel refuses or lists
+    changed, what a marketplace refused) as a table, JSON, or a spreadsheet CSV. Alasan is the reason in the chosen
+    language, Keterangan the marketplace's own message where it answered one, Kode the stable reason code."""
     if fmt == "json":
         return json.dumps([_reject(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
     headers = _REJECT_HEADERS[lang] if with_institution else _REJECT_HEADERS[lang][1:]
+    word = (lambda w: _REJECT_WORDS_ID.get(w, w)) if lang == "id" else str
     cells = [((r.institution,) if with_institution else ()) + (
-        r.file, r.row, r.column, r.value, r.reason, r.message(lang), r.sku) for r in rows]
+        r.channel, word(r.severity), r.file, r.row, r.column, r.value, r.message(lang), r.channel_message, r.sku,
+        r.reason, word(r.origin)) for r in rows]
     if fmt == "csv":
         return spreadsheet_csv(headers, cells)
-    return table(cells, headers) + "\n" if rows else ("tidak ada baris yang ditolak\n" if lang == "id"
-                                                      else "no refused rows\n")
+    return table(cells, headers) + "\n" if rows else ("tidak ada yang ditolak\n" if lang == "id"
+                                                      else "nothing refused\n")
 
 
 # -- sales ---------------------------------------------------------------------------------------------------------

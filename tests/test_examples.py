@@ -27,12 +27,15 @@ def example_config(tmp_path: Path) -> Path:
     return config
 
 
-def test_example_catalogs_validate_clean_with_at_least_180_products():
-    result = CliRunner().invoke(main, ["--config", str(ROOT / "config.example.yaml"), "validate", "--format", "json",
+def test_example_catalogs_validate_clean_with_at_least_180_products(tmp_path):
+    # validate keeps what it finds in the state directory: the example's, moved out of the checkout
+    result = CliRunner().invoke(main, ["--config", str(example_config(tmp_path)), "validate", "--format", "json",
                                        "--products"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert len(doc["institutions"]) >= 6 and doc["rejects"] == []
+    # every channel on the embedded sandbox was checked, and takes every example product
+    assert [c["attributes_checked"] for c in doc["channels"]] == [True] * 3 and doc["channel_refusals"] == []
     products = doc["products"]
     assert len(products) >= 180
     assert {p["category"].split("/")[0] for p in products} == {"craft", "culinary", "fashion"}
@@ -42,9 +45,12 @@ def test_example_catalogs_validate_clean_with_at_least_180_products():
     assert lpka and all(p["maker"]["name"] is None for p in lpka)  # never name a child
 
 
-def test_the_rejects_example_refuses_each_mistake():
-    result = CliRunner().invoke(main, ["--config", str(ROOT / "examples" / "rejects" / "pasindo.yaml"), "validate",
-                                       "--format", "json"])
+def test_the_rejects_example_refuses_each_mistake(tmp_path):
+    config = tmp_path / "pasindo.yaml"
+    config.write_text((ROOT / "examples" / "rejects" / "pasindo.yaml").read_text(encoding="utf-8").replace(
+        "state_dir: ../../var/rejects", f"state_dir: {tmp_path / 'state'}").replace(
+        "path: toko-contoh.csv", f"path: {ROOT / 'examples' / 'rejects' / 'toko-contoh.csv'}"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "validate", "--format", "json"])
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["institutions"][0]["products"] == 2 and doc["institutions"][0]["rejected"] >= 20

@@ -185,7 +185,8 @@ def test_report_rejects_writes_the_refused_rows_as_an_indonesian_csv(tmp_path, s
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert rows[0] == ["File", "Baris", "Kolom", "Isi", "Alasan", "Keterangan", "SKU"]
+    assert rows[0] == ["Kanal", "Jenis", "File", "Baris", "Kolom", "Isi", "Alasan", "Keterangan", "SKU", "Kode",
+                       "Ditemukan oleh"]
 
     validate = CliRunner().invoke(main, ["--config", str(shop.config), "validate", "--lang", "id", "--format", "json"])
     refused = json.loads(validate.stdout)["rejects"]
@@ -195,9 +196,10 @@ def test_report_rejects_writes_the_refused_rows_as_an_indonesian_csv(tmp_path, s
         text = "" if value is None else str(value)
         return "'" + text if text[:1] in ("=", "+", "@") else text
 
-    assert sorted(row[:6] for row in rows[1:]) == sorted(
-        [r["file"], str(r["row"]), r["column"] or "", shown(r["value"]), r["reason"], r["message"]] for r in refused)
-    assert next(row for row in rows[1:] if row[1] == "5")[3] == "'=1+1"
+    assert sorted(row[2:7] + row[9:10] for row in rows[1:]) == sorted(
+        [r["file"], str(r["row"]), r["column"] or "", shown(r["value"]), r["message"], r["reason"]] for r in refused)
+    assert all(row[:2] == ["", "ditolak"] and row[10] == "sinkronisasi" for row in rows[1:])  # catalog rows, by a sync
+    assert next(row for row in rows[1:] if row[3] == "5")[5] == "'=1+1"
 
     code, result = report(shop, "--rejects", "--institution", "lapas-uji", "--format", "json")
     assert [(r["row"], r["reason"]) for r in json.loads(result.stdout)] == sorted(

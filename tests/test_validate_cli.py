@@ -42,9 +42,10 @@ def test_refused_rows_exit_1_and_json_has_the_documented_shape(tmp_path):
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["institutions"] == [
-        {"code": "lapas-a", "products": 2, "variants": 2, "rejected": 1},
-        {"code": "lapas-b", "products": 2, "variants": 2, "rejected": 0},
+        {"code": "lapas-a", "products": 2, "variants": 2, "rejected": 1, "warnings": 0, "unlisted": 0},
+        {"code": "lapas-b", "products": 2, "variants": 2, "rejected": 0, "warnings": 0, "unlisted": 0},
     ]
+    assert doc["notices"] == doc["channels"] == doc["channel_refusals"] == doc["channel_adaptations"] == []
     [reject] = doc["rejects"]
     assert reject == {"institution": "lapas-a", "file": "lapas-a.csv", "row": 5, "column": "Harga",
                       "value": "gratis", "reason": "price_format", "message": reject["message"]}
@@ -80,7 +81,8 @@ def test_an_unreadable_catalog_is_reported_and_the_others_still_validate(tmp_pat
     result = run(config, "--format", "json")
     assert result.exit_code == 1
     doc = json.loads(result.output)
-    assert doc["institutions"][1] == {"code": "lapas-b", "products": 2, "variants": 2, "rejected": 0}
+    assert doc["institutions"][1] == {"code": "lapas-b", "products": 2, "variants": 2, "rejected": 0, "warnings": 0,
+                                      "unlisted": 0}
     assert [(r["institution"], r["reason"], r["row"]) for r in doc["rejects"]] == [
         ("lapas-a", "catalog_unreadable", None)]
 

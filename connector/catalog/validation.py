@@ -1,4 +1,5 @@
-"""Reading every configured catalog: products, variants and refused rows per institution."""
+"""Reading every configured catalog: products, variants, refused rows and warnings per institution
+(`connector/sync/check.py` adds what each channel will refuse, for `pasindo validate`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class InstitutionSummary:
     variants: int = 0
     rejected: int = 0  # refused rows (a catalog that cannot be read counts as one)
     warnings: int = 0  # notices: read, but staff should look
+    unlisted: int = 0  # products some configured channel cannot list (`pasindo validate` checks the channels)
 
 
 @dataclass
@@ -75,24 +77,10 @@ class Catalogs:
         return [i for i in self.config.institutions if not wanted or i.code in wanted]
 
 
-def validate(catalogs: Catalogs, codes: Iterable[str] | None = None, *, keep_products: bool = False) -> Validation:
-    result = Validation()
-    for entry in catalogs.selected(codes):
-        summary = InstitutionSummary(entry.code)
-        refused_rows: set[int | None] = set()
-        for item in catalogs.read(entry):
-            if isinstance(item, Reject):
-                result.rejects.append(item)
-                refused_rows.add(item.row)
-                continue
-            if isinstance(item, Notice):
-                result.notices.append(item)
-                summary.warnings += 1
-                continue
-            summary.products += 1
-            summary.variants += len(item.variants)
-            if keep_products:
-                result.products.append(item)
-        summary.rejected = len(refused_rows)
-        result.institutions.append(summary)
-    return result
+def tally(code: str, products: Iterable[Product], rejects: Iterable[Reject], notices: Iterable[Notice]
+          ) -> InstitutionSummary:
+    """An institution's counts: products, variants, refused rows (a row refused for several reasons counts once)
+    and warnings."""
+    listed = list(products)
+    return InstitutionSummary(code, products=len(listed), variants=sum(len(p.variants) for p in listed),
+                              rejected=len({r.row for r in rejects}), warnings=len(list(notices)))

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from connector.adapters.base import Image
-from connector.catalog.rejects import Notice, Reject
+from connector.catalog.rejects import Finding, Notice, Reject
 from connector.catalog.validation import Catalogs
 from connector.config import ChannelConfig, InstitutionConfig
 from connector.schema import Product
 from connector.sync.desired import ProductParts, product_parts
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.model import RejectRow
+from connector.sync.ledger.model import Origin, RejectRow, Severity
 
 # A catalog refused as a whole (or a column it needs): none of its products can be told apart from missing ones.
 UNREADABLE = frozenset({"catalog_unreadable", "column_missing", "column_ambiguous", "header_rows_unclear"})
@@ -82,12 +82,14 @@ def _read_one(catalogs: Catalogs, entry: InstitutionConfig, on: tuple[str, ...],
     return rejects
 
 
-def report_rejects(rejects: dict[str, list[Reject]], ledger: Ledger, log: Any, run_id: str | None) -> None:
-    """Log the refused rows and, in a real run, keep them as each institution's latest reading. A row is a
-    warning when it is new; one the previous reading refused too is debug, so a schedule running every few
-    minutes does not repeat the same warnings all day (the run's summary counts them)."""
+def report_rejects(rejects: dict[str, list[Reject]], ledger: Ledger, log: Any, run_id: str | None, *,
+                   notices: dict[str, list[Notice]] | None = None) -> None:
+    """Log the refused rows and, in a real run, keep them (and `notices`, the warnings, when given) as each
+    institution's latest reading. A row is a warning when it is new; one the previous reading refused too is
+    debug, so a schedule running every few minutes does not repeat the same warnings all day (the run's summary
+    counts them)."""
     known = {(k.institution, k.file, k.row, k.column, k.reason, k.value)
-             for k in ledger.rejects.all()} if rejects else set()
+             for k in ledger.rejects.all() if k.channel is None} if rejects else set()
     for institution, refused in rejects.items():
         for r in refused:
             seen = (institution, r.file, r.row, r.column, r.reason, r.value) in known
@@ -95,10 +97,18 @@ def report_rejects(rejects: dict[str, list[Reject]], ledger: Ledger, log: Any, r
                 "rejected", institution=institution, file=r.file, row=r.row, column=r.column, value=r.value,
                 reason=r.reason, message=r.message("en"))
     if run_id is not None:  # one transaction for all institutions: one disk sync, not one per catalog
-        ledger.rejects.replace(run_id, {institution: [
-            RejectRow(institution, r.file, r.row, r.column, r.value, r.reason, r.message("en"), r.message("id"),
-                      r.sku) for r in refused]
-            for institution, refused in rejects.items()})
+        found = {institution: [finding_row(r, Origin.SYNC) for r in refused]
+                 + [finding_row(n, Origin.SYNC) for n in (notices or {}).get(institution, ())]
+                 for institution, refused in rejects.items()}
+        ledger.rejects.replace(run_id, found, severities=(Severity.REFUSED, Severity.WARNING) if notices is not None
+                               else (Severity.REFUSED,))
+
+
+def finding_row(finding: Finding, origin: Origin) -> RejectRow:
+    """A catalog finding as the rejects store keeps it, with its texts in both languages."""
+    return RejectRow(finding.institution, finding.file, finding.row, finding.column, finding.value, finding.reason,
+                     finding.message("en"), finding.message("id"), finding.sku, severity=Severity(finding.severity),
+                     origin=origin)
 
 
 @contextmanager

@@ -35,7 +35,7 @@ from connector.sync.restore import check_restored, note_run
 from connector.sync.result import ChannelLink, SyncResult
 from connector.sync.rules import channel_rules
 from connector.sync.sold import sold_units
-from connector.sync.summary import log_summary, report_invalid, report_refused, run_summary, still_refused
+from connector.sync.summary import log_summary, product_rows, report_invalid, report_refused, run_summary, still_refused
 
 __all__ = ["LEDGER_FILE", "Sync", "SyncOptions", "SyncResult", "ledger_path"]
 
@@ -91,7 +91,9 @@ class Sync:
                 listables = self._listable(reading, urls, log)
             result.rejects = reading.all_rejects()
             result.invalid = [u for lst in listables.values() for u in lst.invalid]
-            report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox))
+            rows = product_rows(reading)
+            report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox),
+                           adapted=[u for lst in listables.values() for u in lst.adapted], rows=rows)
             sold = sold_units(self.channels, {name: lst.candidates for name, lst in listables.items()}, self.ledger,
                               lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log,
                               dry_run=self.options.dry_run)
@@ -104,7 +106,7 @@ class Sync:
                 if channel_result is not None:
                     result.channels.append(channel_result)
         result.refused = still_refused(result.plans)
-        report_refused(result.refused, self.ledger, result.run_id, log, sandbox=set(result.sandbox))
+        report_refused(result.refused, self.ledger, result.run_id, log, sandbox=set(result.sandbox), rows=rows)
 
     def _channels(self, ctx: RunContext, urls: dict[str, str], desired: dict[str, dict[str, Desired]],
                   listables: dict[str, Listable]) -> list[ChannelOutcome]:
@@ -118,7 +120,7 @@ class Sync:
 
     def _read(self, log: Any, run_id: str | None) -> CatalogReading:
         reading = read_catalogs(self.catalogs, self.options.institutions, self.channels, Images(self.ledger))
-        report_rejects(reading.rejects, self.ledger, log, run_id)
+        report_rejects(reading.rejects, self.ledger, log, run_id, notices=reading.notices)
         return reading
 
     def _listable(self, reading: CatalogReading, urls: dict[str, str], log: Any) -> dict[str, Listable]:

@@ -82,6 +82,18 @@ MIGRATIONS: list[str] = [
         channel TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, fetched_at REAL NOT NULL,
         PRIMARY KEY (channel, kind, key))
     """,
+    # 7: the rejects store carries every finding staff should see, not only refused catalog rows: the channel
+    # (null for a catalog finding), refused or warning, who found it (validate, sync, or the marketplace during a
+    # sync), the product, and the marketplace's own code and message when it answered one
+    """
+    ALTER TABLE rejects ADD COLUMN channel TEXT;
+    ALTER TABLE rejects ADD COLUMN severity TEXT NOT NULL DEFAULT 'refused';
+    ALTER TABLE rejects ADD COLUMN origin TEXT NOT NULL DEFAULT 'sync';
+    ALTER TABLE rejects ADD COLUMN product_key TEXT;
+    ALTER TABLE rejects ADD COLUMN code TEXT;
+    ALTER TABLE rejects ADD COLUMN channel_message TEXT;
+    CREATE INDEX rejects_channel ON rejects (channel, product_key)
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

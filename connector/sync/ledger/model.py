@@ -107,9 +107,26 @@ class RunItem:
     id: int | None = None
 
 
+class Severity(StrEnum):
+    """How much a finding stops: refused (not listed there) or a warning (listed, staff should look)."""
+
+    REFUSED = "refused"
+    WARNING = "warning"
+
+
+class Origin(StrEnum):
+    """Who found it: `pasindo validate`, a sync before any call, or the marketplace answering a sync's call."""
+
+    VALIDATE = "validate"
+    SYNC = "sync"
+    MARKETPLACE = "marketplace"
+
+
 @dataclass(frozen=True)
 class RejectRow:
-    """A refused catalog row, as the latest reading of its institution's catalog left it."""
+    """Something staff should fix or look at, as the rejects store keeps it: a catalog finding (`channel` None) or
+    what one channel refuses or adapts (before any call, or the marketplace's answer: its own `code` and
+    `channel_message`). `message_en`/`message_id` are the reason's texts in English and Bahasa Indonesia."""
 
     institution: str
     file: str | None
@@ -121,6 +138,12 @@ class RejectRow:
     message_id: str | None
     sku: str | None
     run_id: str | None = None
+    channel: str | None = None
+    severity: Severity = Severity.REFUSED
+    origin: Origin = Origin.SYNC
+    product_key: str | None = None
+    code: str | None = None  # the marketplace's own error code
+    channel_message: str | None = None  # the marketplace's own message
 
     def message(self, lang: str) -> str | None:
         return self.message_id if lang == "id" else self.message_en

@@ -1,36 +1,88 @@
-"""Refused catalog rows: each institution's as its catalog's latest reading left them, for staff to fix."""
+"""What staff should fix or look at, for `pasindo report --rejects`: catalog findings, what each channel refuses or
+adapts before any call, and what a marketplace refused during a sync.
+
+Which findings replace which:
+- an institution's catalog findings (`channel` null: refused rows and warnings) are replaced by its latest
+  reading, `pasindo validate` or a sync, whichever came later (a sync that brings no warnings replaces only the
+  refused rows, and leaves the warnings the last reading found);
+- what a channel refuses or adapts before any call is replaced per (institution, channel) by the latest check of
+  that pair, validate or sync;
+- a marketplace's refusal of a product stays until the product is listed or its changed content is taken: while
+  the channel's binding still holds the refused content, and no longer. A newer refusal of the same product on
+  the same channel replaces it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from connector.sync.ledger.connection import LedgerFile
-from connector.sync.ledger.model import RejectRow
+from connector.sync.ledger.model import Origin, RejectRow, Severity
+
+_ORDER = "ORDER BY institution, channel IS NOT NULL, channel, row, product_key, id"
 
 
 def _reject(row: dict[str, Any]) -> RejectRow:
     return RejectRow(row["institution"], row["file"], row["row"], row["column"], row["value"], row["reason"],
-                     row["message_en"], row["message_id"], row["sku"], row["run_id"])
+                     row["message_en"], row["message_id"], row["sku"], row["run_id"], row["channel"],
+                     Severity(row["severity"]), Origin(row["origin"]), row["product_key"], row["code"],
+                     row["channel_message"])
 
 
 class Rejects:
     def __init__(self, file: LedgerFile):
         self._file = file
 
-    def replace(self, run_id: str, refused: Mapping[str, Sequence[RejectRow]]) -> None:
-        """Each institution's current refused rows (the latest reading of its catalog), in one transaction."""
+    def replace(self, run_id: str, refused: Mapping[str, Sequence[RejectRow]], *,
+                severities: Collection[Severity] = (Severity.REFUSED, Severity.WARNING)) -> None:
+        """Each institution's catalog findings of these severities, as its latest reading left them, in one
+        transaction."""
+        marks = ", ".join("?" * len(severities))
         with self._file.transaction() as conn:
             for institution, rejects in refused.items():
-                conn.execute("DELETE FROM rejects WHERE institution = ?", (institution,))
-                self._file.db["rejects"].insert_all(
-                    {**asdict(r), "run_id": run_id, "institution": institution} for r in rejects)
+                conn.execute(f"DELETE FROM rejects WHERE institution = ? AND channel IS NULL AND severity IN ({marks})",
+                             (institution, *severities))
+                self._insert(run_id, institution, rejects)
+
+    def replace_channels(self, run_id: str, checked: Mapping[str, Collection[str] | None], found: Sequence[RejectRow]
+                         ) -> None:
+        """What the channels refuse or adapt before any call, for every (institution, channel) checked (channel ->
+        its institutions; None: every institution), replacing what the previous check of each pair found."""
+        with self._file.transaction() as conn:
+            for channel, institutions in checked.items():
+                if institutions is None:
+                    conn.execute("DELETE FROM rejects WHERE channel = ? AND origin != ?", (channel, Origin.MARKETPLACE))
+                    continue
+                conn.executemany("DELETE FROM rejects WHERE channel = ? AND institution = ? AND origin != ?",
+                                 [(channel, i, Origin.MARKETPLACE) for i in institutions])
+            self._insert(run_id, None, found)
+
+    def record_refusals(self, run_id: str, refused: Sequence[RejectRow], waiting: Sequence[RejectRow]) -> None:
+        """A sync's marketplace refusals: `refused` answered in this run (each replaces the product's earlier one on
+        that channel), `waiting` refused earlier and not sent again (kept; added when none is kept). Then every
+        refusal whose binding no longer holds refused content goes: the product was listed or changed."""
+        with self._file.transaction() as conn:
+            conn.executemany("DELETE FROM rejects WHERE origin = ? AND channel = ? AND product_key = ?",
+                             [(Origin.MARKETPLACE, r.channel, r.product_key) for r in refused])
+            self._insert(run_id, None, refused)
+            kept = {(r[0], r[1]) for r in conn.execute(
+                "SELECT channel, product_key FROM rejects WHERE origin = ?", (Origin.MARKETPLACE,))}
+            self._insert(run_id, None, [r for r in waiting if (r.channel, r.product_key) not in kept])
+            conn.execute("""DELETE FROM rejects WHERE origin = ? AND NOT EXISTS (
+                SELECT 1 FROM bindings b WHERE b.channel = rejects.channel AND b.product_key = rejects.product_key
+                AND b.invalid_fp IS NOT NULL)""", (Origin.MARKETPLACE,))
+
+    def _insert(self, run_id: str, institution: str | None, rows: Sequence[RejectRow]) -> None:
+        self._file.db["rejects"].insert_all(
+            {**asdict(r), "run_id": run_id, "institution": institution or r.institution} for r in rows)
 
     def all(self, institution: str | None = None) -> list[RejectRow]:
-        """The stored refused rows: every institution's (by institution and row), or one institution's."""
+        """The stored findings: every institution's (by institution, catalog findings first, then by channel and
+        row), or one institution's."""
         if institution is None:
-            rows = self._file.query("SELECT * FROM rejects ORDER BY institution, row")
+            rows = self._file.query(f"SELECT * FROM rejects {_ORDER}")
         else:
-            rows = self._file.query("SELECT * FROM rejects WHERE institution = ? ORDER BY row", (institution,))
+            rows = self._file.query(f"SELECT * FROM rejects WHERE institution = ? {_ORDER}", (institution,))
         return [_reject(r) for r in rows]

@@ -1,0 +1,201 @@
+"""`pasindo validate`: what the catalogs hold and what every configured channel will refuse or adapt, found by the
+steps a sync takes before its first call — read the catalogs, each channel's category map and category rules
+(through its adapter, kept in the ledger for a day; `endpoint: sandbox` channels on the embedded sandbox), then
+what each channel can list — without writing anything to a marketplace.
+
+What it found is recorded in the ledger's rejects store for `pasindo report --rejects` (`ledger/rejects.py` says
+what replaces what). A channel whose rules cannot be read (a credential not set, the marketplace unreachable) is
+still checked against what needs no call, with a warning that its category attributes were not checked; a state
+directory that cannot be used leaves every channel so and records nothing, with a warning. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from connector.adapters.base import AdapterError
+from connector.adapters.registry import UnknownAdapter
+from connector.catalog.validation import Catalogs, Validation, tally
+from connector.category_maps import CategoryMap, CategoryMapError, load_category_map
+from connector.config import ChannelConfig, Config
+from connector.schema import Product, SourceRef
+from connector.sync.adapter import make_adapter
+from connector.sync.catalogs import CatalogReading, finding_row, read_catalogs
+from connector.sync.endpoints import channel_endpoints
+from connector.sync.images import Images
+from connector.sync.ledger import Ledger
+from connector.sync.ledger.model import Origin, Severity
+from connector.sync.listable import listable
+from connector.sync.result import Unlisted
+from connector.sync.rules import ChannelRules, load_rules
+from connector.sync.run import ledger_path
+from connector.sync.state import StateError
+from connector.sync.summary import at_row, product_rows, unlisted_row
+
+VALIDATE_RUN = "validate"  # the run id validate's findings are kept under: no run of its own
+
+
+@dataclass
+class ChannelCheck:
+    """What one channel will do with the catalogs' products: refuse (`refused`) or list changed (`adapted`)."""
+
+    channel: str
+    sandbox: bool
+    refused: list[Unlisted] = field(default_factory=list)
+    adapted: list[Unlisted] = field(default_factory=list)
+    unchecked: str | None = None  # why its category attributes were not checked; None: they were
+
+
+@dataclass
+class Checked:
+    """`pasindo validate`'s findings: the catalogs' (`validation`) and each channel's."""
+
+    validation: Validation
+    channels: list[ChannelCheck] = field(default_factory=list)
+    unrecorded: str | None = None  # why the findings were not kept in the ledger; None: they were
+
+    def problems(self) -> bool:
+        """A refused row, or a product some channel cannot list (adaptations and warnings alone are none)."""
+        return bool(self.validation.rejects or any(c.refused for c in self.channels))
+
+
+def check(config: Config, institutions: tuple[str, ...] = (), *, keep_products: bool = False,
+          today: date | None = None) -> Checked:
+    """The selected institutions' catalogs (all when none is named), checked against every configured channel;
+    what was found is kept in the ledger unless its state directory cannot be used."""
+    catalogs = Catalogs(config, today=today)
+    with _ledger(config) as (ledger, unusable):
+        usable = [] if unusable else [c for c in config.channels if not unset_credentials(c)]
+        with channel_endpoints(config, usable) as urls:
+            reading = read_catalogs(catalogs, institutions, config.channels, Images(ledger))
+            found = Checked(_validation(catalogs, institutions, reading, keep_products), unrecorded=unusable)
+            around = _Around({i.code: i.province for i in config.institutions}, product_rows(reading), unusable)
+            for channel in config.channels:
+                found.channels.append(_channel(config, channel, reading, ledger, urls.get(channel.name), around))
+        _count_unlisted(found)
+        if unusable is None:
+            _record(ledger, found, [e.code for e in catalogs.selected(institutions)])
+    return found
+
+
+@contextmanager
+def _ledger(config: Config) -> Iterator[tuple[Ledger, str | None]]:
+    """The ledger, and None; or, when the state directory cannot be used, a throwaway one and why."""
+    with ExitStack() as stack:
+        try:
+            ledger = Ledger(ledger_path(config))
+            unusable = None
+        except StateError as err:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="pasindo-validate-"))
+            ledger = Ledger(Path(folder) / ledger_path(config).name)
+            unusable = str(err)
+        stack.callback(ledger.close)
+        yield ledger, unusable
+
+
+def unset_credentials(channel: ChannelConfig) -> list[str]:
+    """The channel's credentials left empty (an environment variable not set: validate loads the config without
+    the secrets). A sandbox channel that gives none uses the sandbox's own."""
+    return [name for name, value in channel.credentials.items() if not value]
+
+
+def _validation(catalogs: Catalogs, institutions: tuple[str, ...], reading: CatalogReading, keep_products: bool
+                ) -> Validation:
+    out = Validation()
+    by_institution: dict[str, list[Product]] = {}
+    for offer in reading.offers:
+        by_institution.setdefault(offer.product.institution, []).append(offer.product)
+    for entry in catalogs.selected(institutions):
+        products = by_institution.get(entry.code, [])
+        rejects, notices = reading.rejects.get(entry.code, []), reading.notices.get(entry.code, [])
+        out.institutions.append(tally(entry.code, products, rejects, notices))
+        out.rejects.extend(rejects)
+        out.notices.extend(notices)
+        if keep_products:
+            out.products.extend(products)
+    return out
+
+
+@dataclass(frozen=True)
+class _Around:
+    """What every channel's check shares."""
+
+    provinces: dict[str, str | None]  # institution code -> its province
+    rows: dict[str, SourceRef]  # product key -> its catalog row
+    unusable: str | None  # why the state directory cannot be used, or None
+
+
+def _channel(config: Config, channel: ChannelConfig, reading: CatalogReading, ledger: Ledger, url: str | None,
+             around: _Around) -> ChannelCheck:
+    out = ChannelCheck(channel.name, channel.is_sandbox)
+    categories = _category_map(config, channel)
+    rules = None
+    if isinstance(categories, CategoryMapError):
+        out.unchecked = str(categories)
+    elif around.unusable is not None:
+        out.unchecked = f"the state directory cannot be used ({around.unusable})"
+    elif missing := unset_credentials(channel):
+        out.unchecked = (f"credentials not set: {', '.join(missing)} (their environment variables); validate reads "
+                         "the channel's category rules once they are set")
+    else:
+        used = {categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels}
+        rules, out.unchecked = channel_rules(channel, [i for i in used if i is not None], ledger, url or "")
+    found = listable(reading, channel, categories, rules, around.provinces)
+    out.refused = [at_row(u, around.rows) for u in found.invalid]
+    out.adapted = [at_row(u, around.rows) for u in found.adapted]
+    return out
+
+
+def channel_rules(channel: ChannelConfig, category_ids: list[int | str], ledger: Ledger, url: str
+                  ) -> tuple[ChannelRules | None, str | None]:
+    """The channel's rules for these categories, or None and why they cannot be had now."""
+    try:
+        adapter = make_adapter(channel, url, ledger)
+    except (UnknownAdapter, ValueError) as err:
+        return None, str(err)
+    try:
+        rules = load_rules(adapter, ledger.facts, category_ids)
+    except AdapterError as err:
+        return None, f"cannot read the category tree and attributes ({err.message})"
+    except Exception as err:  # a defect in one adapter must not take validate down: said, and the rest goes on
+        return None, f"cannot read the category tree and attributes (internal error: {type(err).__name__})"
+    finally:
+        adapter.close()
+    if rules is None:
+        return None, f"the {channel.adapter} adapter reads no categories"
+    return rules, None
+
+
+def _category_map(config: Config, channel: ChannelConfig) -> CategoryMap | CategoryMapError:
+    try:
+        return config.category_maps.get(channel.name) or load_category_map(channel)
+    except CategoryMapError as err:
+        return err
+
+
+def _count_unlisted(found: Checked) -> None:
+    """Per institution: the products some channel cannot list."""
+    keys: dict[str, set[str]] = {}
+    for c in found.channels:
+        for u in c.refused:
+            keys.setdefault(u.institution, set()).add(u.key)
+    for summary in found.validation.institutions:
+        summary.unlisted = len(keys.get(summary.code, ()))
+
+
+def _record(ledger: Ledger, found: Checked, institutions: list[str]) -> None:
+    """Validate's findings as the latest reading of each institution's catalog and the latest check of each
+    (institution, channel)."""
+    v = found.validation
+    catalog = {code: [] for code in institutions}
+    for finding in [*v.rejects, *v.notices]:
+        catalog.setdefault(finding.institution, []).append(finding_row(finding, Origin.VALIDATE))
+    ledger.rejects.replace(VALIDATE_RUN, catalog)
+    ledger.rejects.replace_channels(VALIDATE_RUN, {c.channel: institutions for c in found.channels}, [
+        *(unlisted_row(u, Origin.VALIDATE) for c in found.channels for u in c.refused),
+        *(unlisted_row(u, Origin.VALIDATE, Severity.WARNING) for c in found.channels for u in c.adapted)])
