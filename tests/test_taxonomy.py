@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from connector.catalog.mapping import MappingError, load_mapping
 from connector.catalog.parsers import ParseError
-from connector.catalog.validation import Catalogs, validate
 from connector.category_maps import read_category_map
 from connector.cli import main
 from connector.config import BUILTIN_MAPPINGS, load_config
@@ -168,10 +167,11 @@ def test_leather_craft_as_staff_write_it_validates_with_a_notice_for_the_new_sub
         "KLT-05": "craft"}
     assert {p["sku"]: (p["price"], p["weight_g"]) for p in doc["products"]}["KLT-04"] == (120_000, 300)
 
-    [notice] = validate(Catalogs(load_config(config, secrets=False))).notices
-    assert (notice.file, notice.row, notice.column, notice.value, notice.reason, notice.sku) == (
-        "katalog.xlsx", 7, "Kategori", "Kerajinan / Sesuatu Baru", "category_sub_unknown", "KLT-05")
-    english, indonesian = notice.message("en"), notice.message("id")
+    [notice] = doc["notices"]
+    assert (notice["file"], notice["row"], notice["column"], notice["value"], notice["reason"]) == (
+        "katalog.xlsx", 7, "Kategori", "Kerajinan / Sesuatu Baru", "category_sub_unknown")
+    english = notice["message"]
+    [indonesian] = [n["message"] for n in json.loads(run(config, "validate", "--lang", "id").output)["notices"]]
     assert "'Sesuatu Baru'" in english and "listed as Kerajinan (craft)" in english
     assert "Kerajinan / Kerajinan Kulit" in english and "mappings/taxonomy.yaml" in english
     assert "ditayangkan sebagai Kerajinan (craft)" in indonesian and english != indonesian
@@ -228,8 +228,9 @@ def test_a_deployment_taxonomy_next_to_the_config_adds_subcategories_and_synonym
     mapping = (BUILTIN_MAPPINGS / "standard.yaml").read_text(encoding="utf-8")
     (tmp_path / "mappings" / "mojokerto.yaml").write_text(
         mapping.replace("categories: {}", "categories:\n  craft/batu-akik: [Permata]"), encoding="utf-8")
-    (tmp_path / "kategori-shopee.yaml").write_text("categories:\n  craft: 101165\n  craft/batu-akik: 101260\n",
-                                                   encoding="utf-8")
+    (tmp_path / "kategori-shopee.yaml").write_text(  # validate checks the map's leaves: their mandatory attribute
+        "categories:\n  craft: 101165\n  craft/batu-akik: 101260\ndefaults:\n  craft: {Negara Asal: Indonesia}\n",
+        encoding="utf-8")
     write_catalog(tmp_path, [
         ["AKK-01", "Cincin Batu Akik Bacan Ikat Perak Asli", "Kerajinan / Batu Akik", "Rp350.000", 2, "30 gr"],
         ["AKK-02", "Liontin Batu Akik Kalimaya Banten Ikat Perak", "Akik", "Rp275.000", 3, "25 gr"],

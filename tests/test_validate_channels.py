@@ -86,8 +86,6 @@ def test_validate_names_the_row_a_channel_will_refuse_and_staff_get_it_in_indone
     assert [r for r in staff_csv(shops) if r["Kanal"] == channel and r["Baris"] == "2"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="depends on H2: listable() refusing a product without images on every "
-                   "channel (their listing rules); until then only the marketplace refuses it, at the sync")
 def test_validate_names_on_every_channel_the_row_without_an_image(tmp_path, sandbox):
     shops = Shops(tmp_path, sandbox.url)
     write_catalog(shops, WALLET, NO_IMAGE)
@@ -112,8 +110,8 @@ def test_a_marketplace_refusal_reaches_the_staff_csv_with_its_own_message_until_
     [row] = [r for r in staff_csv(shops) if r["Kanal"] == "shopee"]
     assert row["SKU"] == "DMP-00" and row["Ditemukan oleh"] == "marketplace" and row["Jenis"] == "ditolak"
     assert (row["File"], row["Baris"]) == ("katalog.csv", "2")  # the row staff change
-    assert row["Keterangan"] and row["Keterangan"] in row["Alasan"]  # the marketplace's own words, kept whole
-    assert row["Alasan"].startswith("shopee menolak produk ini")
+    assert "error_invalid_category" in row["Keterangan"]  # the marketplace's own words, kept whole
+    assert row["Alasan"].startswith("shopee menolak isi produk ini") and "Keterangan" in row["Alasan"]
     code, out = shops.cli("report", "--rejects", "--format", "json")
     [kept] = [r for r in json.loads(out) if r["channel"] == "shopee"]
     assert kept["origin"] == "marketplace" and kept["code"] and kept["channel_message"] == row["Keterangan"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from connector.adapters.base import AdapterError
 from connector.adapters.registry import UnknownAdapter
 from connector.catalog.validation import Catalogs, Validation, tally
-from connector.category_maps import CategoryMap, CategoryMapError, load_category_map
+from connector.category_maps import CategoryMapError
 from connector.config import ChannelConfig, Config
 from connector.schema import Product, SourceRef
 from connector.sync.adapter import make_adapter
@@ -33,7 +33,7 @@ from connector.sync.ledger.model import Origin, Severity
 from connector.sync.listable import listable
 from connector.sync.result import Unlisted
 from connector.sync.rules import ChannelRules, load_rules
-from connector.sync.run import ledger_path
+from connector.sync.run import channel_category_map, channel_listing_rules, ledger_path
 from connector.sync.state import StateError
 from connector.sync.summary import at_row, product_rows, unlisted_row
 
@@ -133,7 +133,7 @@ class _Around:
 def _channel(config: Config, channel: ChannelConfig, reading: CatalogReading, ledger: Ledger, url: str | None,
              around: _Around) -> ChannelCheck:
     out = ChannelCheck(channel.name, channel.is_sandbox)
-    categories = _category_map(config, channel)
+    categories = channel_category_map(config, channel)
     rules = None
     if isinstance(categories, CategoryMapError):
         out.unchecked = str(categories)
@@ -145,7 +145,7 @@ def _channel(config: Config, channel: ChannelConfig, reading: CatalogReading, le
     else:
         used = {categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels}
         rules, out.unchecked = channel_rules(channel, [i for i in used if i is not None], ledger, url or "")
-    found = listable(reading, channel, categories, rules, around.provinces)
+    found = listable(reading, channel, categories, rules, around.provinces, channel_listing_rules(channel))
     out.refused = [at_row(u, around.rows) for u in found.invalid]
     out.adapted = [at_row(u, around.rows) for u in found.adapted]
     return out
@@ -169,13 +169,6 @@ def channel_rules(channel: ChannelConfig, category_ids: list[int | str], ledger:
     if rules is None:
         return None, f"the {channel.adapter} adapter reads no categories"
     return rules, None
-
-
-def _category_map(config: Config, channel: ChannelConfig) -> CategoryMap | CategoryMapError:
-    try:
-        return config.category_maps.get(channel.name) or load_category_map(channel)
-    except CategoryMapError as err:
-        return err
 
 
 def _count_unlisted(found: Checked) -> None:

@@ -15,6 +15,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{channel}: {why}",
         "{channel} menolak produk ini: {why}",
     ),
+    "marketplace_refused": (  # the marketplace's own message is kept beside it (the CSV's Keterangan)
+        "{channel} refused the listing: {why}",
+        "{channel} menolak isi produk ini (pesan marketplace ada di kolom Keterangan); perbaiki baris ini, lalu "
+        "sinkronkan lagi",
+    ),
     # -- what the channel's category map and category rules say (listable.py) --
     "category_map_unreadable": (
         "{channel}: the channel's category map cannot be read: {why}",

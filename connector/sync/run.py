@@ -128,7 +128,7 @@ class Sync:
         provinces = {i.code: i.province for i in self.config.institutions}
         out = {}
         for channel in self.channels:
-            categories = _category_map(self.config, channel)
+            categories = channel_category_map(self.config, channel)
             # only the leaves this run's products use: a catalog of crafts never needs the shoes' attributes
             used = [] if isinstance(categories, CategoryMapError) else [
                 categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
@@ -208,7 +208,7 @@ def channel_listing_rules(channel: ChannelConfig) -> ListingRules | None:
         return None
 
 
-def _category_map(config: Config, channel: ChannelConfig) -> CategoryMap | CategoryMapError:
+def channel_category_map(config: Config, channel: ChannelConfig) -> CategoryMap | CategoryMapError:
     """The channel's category map as the config check loaded it (read here only for a config made in code)."""
     loaded = config.category_maps.get(channel.name)
     if loaded is not None:

@@ -100,7 +100,7 @@ def marketplace_row(channel: str, institution: str, key: str, message: str | Non
                     rows: Mapping[str, SourceRef] = NO_ROWS) -> RejectRow:
     """A marketplace's refusal of a product's content: the reason staff read, in both languages, around the
     marketplace's own message."""
-    u = at_row(Unlisted(channel, institution, key, message or "no message"), rows)
+    u = at_row(Unlisted(channel, institution, key, message or "no message", "marketplace_refused"), rows)
     return RejectRow(institution, u.file, u.row, None, None, u.reason, u.message("en"), u.message("id"),
                      key.split(":", 1)[-1], channel=channel, origin=Origin.MARKETPLACE, product_key=key, code=code,
                      channel_message=message)
