@@ -150,11 +150,18 @@ def download(url: str, *, address_check: AddressCheck = public_https, deadline: 
     started = time.monotonic()
     where = url
     for _ in range(MAX_REDIRECTS + 1):
-        addresses = address_check(where)
+        try:
+            addresses = address_check(where)
+        except ImageProblem as err:
+            if where == url:
+                raise
+            why = err.message.removeprefix(f"image {where[:200]}: ")
+            raise ImageProblem(f"image {url[:200]} (redirected to {where[:200]}): {why}", source=url,
+                               transient=err.error_class == ErrorClass.TRANSIENT) from None
         left = deadline - (time.monotonic() - started)
         if left <= 0:
             raise _too_slow(url, deadline)
-        status, location, body = _get(where, addresses[0], left, source=url)
+        status, location, body = _get(where, addresses[0], left, source=url, deadline=deadline)
         if status in (301, 302, 303, 307, 308) and location:
             where = urljoin(where, location)
             continue
@@ -176,22 +183,26 @@ def _image_body(url: str, where: str, status: int, body: bytes) -> bytes:
     return body
 
 
-def _get(url: str, address: str, seconds: float, *, source: str) -> tuple[int, str | None, bytes]:
-    """GET `url` from `address` within `seconds` in all: (status, redirect location, body up to the size cap)."""
+def _get(url: str, address: str, seconds: float, *, source: str, deadline: float) -> tuple[int, str | None, bytes]:
+    """GET `url` from `address` within `seconds` in all (what is left of the download's `deadline`): (status,
+    redirect location, body up to the size cap)."""
     parts = urlsplit(url)
     connection = _connection(parts.scheme, parts.hostname or "", parts.port, address, seconds)
     cut = threading.Event()
+    opened: list[socket.socket] = []  # the connected socket: http.client lets go of it once a response will close
 
     def cut_off() -> None:  # the deadline: a blocked read or handshake returns at once
         cut.set()
-        if connection.sock is not None:
+        for sock in {id(s): s for s in (connection.sock, *opened) if s is not None}.values():
             with contextlib.suppress(OSError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: TLS state is left alone
 
     watchdog = threading.Timer(seconds, cut_off)
     watchdog.daemon = True
     watchdog.start()
     try:
+        connection.connect()
+        opened.append(connection.sock)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request("GET", target, headers={"User-Agent": USER_AGENT,
                                                    "Accept": "image/jpeg, image/png, image/webp"})
@@ -204,14 +215,14 @@ def _get(url: str, address: str, seconds: float, *, source: str) -> tuple[int, s
         body = response.read(DOWNLOAD_MAX_BYTES + 1)
     except (OSError, http.client.HTTPException, ValueError) as err:
         if cut.is_set():
-            raise _too_slow(source, seconds) from None
+            raise _too_slow(source, deadline) from None
         raise ImageProblem(f"image {source[:200]}: cannot download: {_described(err)}", source=source,
                            transient=True) from None
     finally:
         watchdog.cancel()
         connection.close()
     if cut.is_set():  # a body cut short by the deadline is not the image
-        raise _too_slow(source, seconds)
+        raise _too_slow(source, deadline)
     return 200, None, body
 
 
