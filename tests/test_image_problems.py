@@ -193,7 +193,25 @@ def test_a_closed_port_is_a_transient_failure_naming_the_address() -> None:
     with pytest.raises(ImageProblem) as err:
         download(closed, address_check=_LetThrough(port))
     assert err.value.error_class == ErrorClass.TRANSIENT
-    assert err.value.message == f"image {closed}: cannot download: connection refused"
+    assert err.value.message == f"image {closed}: cannot connect: connection refused"
+
+
+def test_a_host_that_cannot_be_reached_is_not_tried_again_in_the_run(tmp_path: Path) -> None:
+    dead = dead_endpoint()
+    port = int(dead.rsplit(":", 1)[1])
+    ledger = Ledger(tmp_path / "state" / "ledger.sqlite")
+    try:
+        images = Images(ledger, address_check=_LetThrough(port))
+        with pytest.raises(ImageProblem) as first:
+            images(f"{dead}/dompet.jpg").load()
+        with pytest.raises(ImageProblem) as second:
+            images(f"{dead}/sepatu.jpg").load()
+    finally:
+        ledger.close()
+    assert first.value.message == f"image {dead}/dompet.jpg: cannot connect: connection refused"
+    assert second.value.message == (f"image {dead}/sepatu.jpg: {dead} could not be reached earlier in this run "
+                                    "(cannot connect: connection refused)")
+    assert second.value.error_class == ErrorClass.TRANSIENT
 
 
 @pytest.mark.parametrize("path", ["/pelan.png", "/pelan-kepala.png"])

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from connector.adapters.base import ErrorClass, Image, ImageProblem, image_format
@@ -52,6 +53,7 @@ class Images:
         self._check = address_check or public_https
         self._deadline = deadline
         self._made: dict[str, Image] = {}
+        self._unreachable: dict[str, str] = {}  # origin -> why it could not be reached, for the rest of the run
         self._kept = 0
         self._kept_lock = threading.Lock()
 
@@ -69,7 +71,16 @@ class Images:
         return Image(self.ledger.media.file_sha256(path), path.name, lambda: read_image_file(path), source=ref)
 
     def _download(self, url: str) -> bytes:
-        return download(url, address_check=self._check, deadline=self._deadline)
+        """`download`, but an origin (scheme, host, port) that could not be reached is not tried again in this
+        run: a dead or silent host costs its timeout once, not once per image it holds."""
+        earlier = self._unreachable.get(_origin(url))
+        if earlier is not None:
+            raise ImageProblem(f"image {url[:200]}: {earlier}", source=url, transient=True)
+        try:
+            return download(url, address_check=self._check, deadline=self._deadline)
+        except Unreachable as err:
+            self._unreachable[err.origin] = f"{err.origin} could not be reached earlier in this run ({err.why})"
+            raise
 
     def _keep(self, size: int) -> bool:
         """Whether `size` more downloaded bytes may be kept for the run (else a later channel downloads again)."""
@@ -78,6 +89,21 @@ class Images:
                 return False
             self._kept += size
             return True
+
+
+class Unreachable(ImageProblem):
+    """The image's host could not be reached at all (its name not resolved, no connection, no TLS handshake): every
+    image of that `origin` would fail the same way for now."""
+
+    def __init__(self, url: str, origin: str, why: str):
+        super().__init__(f"image {url[:200]}: {why}", source=url, transient=True)
+        self.origin = origin
+        self.why = why
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 class _Download:
@@ -135,8 +161,7 @@ def public_https(url: str) -> list[str]:
         found = [info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443,
                                                            type=socket.SOCK_STREAM)]
     except (OSError, UnicodeError, ValueError) as err:
-        raise ImageProblem(f"image {shown}: cannot resolve {parts.hostname}: {err}", source=url,
-                           transient=True) from None
+        raise Unreachable(url, _origin(url), f"cannot resolve {parts.hostname}: {err}") from None
     for address in found:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if not ip.is_global:
@@ -156,12 +181,14 @@ def download(url: str, *, address_check: AddressCheck = public_https, deadline: 
             if where == url:
                 raise
             why = err.message.removeprefix(f"image {where[:200]}: ")
+            if isinstance(err, Unreachable):
+                raise Unreachable(url, err.origin, f"redirected to {where[:200]}: {err.why}") from None
             raise ImageProblem(f"image {url[:200]} (redirected to {where[:200]}): {why}", source=url,
                                transient=err.error_class == ErrorClass.TRANSIENT) from None
         left = deadline - (time.monotonic() - started)
         if left <= 0:
             raise _too_slow(url, deadline)
-        status, location, body = _get(where, addresses[0], left, source=url, deadline=deadline)
+        status, location, body = _get(where, addresses, left, source=url, deadline=deadline)
         if status in (301, 302, 303, 307, 308) and location:
             where = urljoin(where, location)
             continue
@@ -183,11 +210,12 @@ def _image_body(url: str, where: str, status: int, body: bytes) -> bytes:
     return body
 
 
-def _get(url: str, address: str, seconds: float, *, source: str, deadline: float) -> tuple[int, str | None, bytes]:
+def _get(url: str, addresses: list[str], seconds: float, *, source: str,
+         deadline: float) -> tuple[int, str | None, bytes]:
     """GET `url` from `address` within `seconds` in all (what is left of the download's `deadline`): (status,
     redirect location, body up to the size cap)."""
     parts = urlsplit(url)
-    connection = _connection(parts.scheme, parts.hostname or "", parts.port, address, seconds)
+    connection = _connection(parts.scheme, parts.hostname or "", parts.port, addresses, seconds)
     cut = threading.Event()
     opened: list[socket.socket] = []  # the connected socket: http.client lets go of it once a response will close
 
@@ -201,7 +229,11 @@ def _get(url: str, address: str, seconds: float, *, source: str, deadline: float
     watchdog.daemon = True
     watchdog.start()
     try:
-        connection.connect()
+        try:
+            connection.connect()
+        except OSError as err:  # no connection, or no TLS handshake (a certificate refused is one too)
+            why = f"took longer than {deadline:g} s to connect" if cut.is_set() else _described(err)
+            raise Unreachable(source, _origin(url), f"cannot connect: {why}") from None
         opened.append(connection.sock)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request("GET", target, headers={"User-Agent": USER_AGENT,
@@ -226,20 +258,27 @@ def _get(url: str, address: str, seconds: float, *, source: str, deadline: float
     return 200, None, body
 
 
-def _connection(scheme: str, host: str, port: int | None, address: str,
+def _connection(scheme: str, host: str, port: int | None, addresses: list[str],
                 seconds: float) -> http.client.HTTPConnection:
-    """A connection to `host` that connects to `address` (the one the check approved), verifying the host's
-    certificate and name over https."""
+    """A connection to `host` that connects to one of `addresses` (those the check approved, each tried in turn
+    within a share of `seconds`), verifying the host's certificate and name over https."""
     connection: http.client.HTTPConnection
     if scheme == "https":
         connection = http.client.HTTPSConnection(host, port or 443, timeout=seconds,
                                                  context=ssl.create_default_context())
     else:  # only when a test's address check lets plain http through
         connection = http.client.HTTPConnection(host, port or 80, timeout=seconds)
+    def connect(target: tuple[str, int], timeout: float, source_address: Any = None) -> socket.socket:
+        failure: OSError = OSError("no address")
+        for address in addresses:
+            try:
+                return socket.create_connection((address, target[1]), timeout / len(addresses), source_address)
+            except OSError as err:
+                failure = err
+        raise failure
+
     # http.client resolves the host itself through this hook; TLS still checks the certificate against `host`.
-    connection._create_connection = (  # type: ignore[attr-defined]
-        lambda target, timeout, source_address: socket.create_connection((address, target[1]), timeout,
-                                                                           source_address))
+    connection._create_connection = connect  # type: ignore[attr-defined]
     return connection
 
 
