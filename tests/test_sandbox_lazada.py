@@ -224,9 +224,11 @@ def test_upload_gives_a_lazada_url_named_by_the_content(lazada: Lazada) -> None:
     assert first == again and other.endswith(".jpg") and other != first
 
 
-@pytest.mark.parametrize("data", [b"GIF89a" + bytes(10), PNG + bytes(3 * 1024 * 1024)])
-def test_upload_refuses_other_formats_and_big_files(lazada: Lazada, data: bytes) -> None:
-    assert lazada.call("/image/upload", files={"image": data})["code"] == "500"
+@pytest.mark.parametrize(("data", "code"), [(b"GIF89a" + bytes(10), "300"), (b"RIFF\0\0\0\0WEBPVP8 ", "300"),
+                                           (PNG + bytes(3 * 1024 * 1024), "303")])
+def test_upload_refuses_other_formats_and_big_files(lazada: Lazada, data: bytes, code: str) -> None:
+    # uploadimage.json: JPG and PNG only (E300 "Upload Image Failed"); E303 for a file of 3145728 bytes or more
+    assert lazada.call("/image/upload", files={"image": data})["code"] == code
 
 
 def test_migrate_mints_a_lazada_url_but_refuses_ip_hosts(lazada: Lazada) -> None:

@@ -242,8 +242,10 @@ def test_the_same_image_uploaded_twice_gets_two_ids(shopee: Shopee) -> None:
     assert shopee.upload(JPEG) != shopee.upload(JPEG)
 
 
-def test_upload_refuses_what_is_not_jpg_or_png(shopee: Shopee) -> None:
-    answer = shopee.call("POST", "media_space/upload_image", public=True, files={"image": ("a.gif", b"GIF89a...")})
+@pytest.mark.parametrize("data", [b"GIF89a...", b"RIFF\x24\0\0\0WEBPVP8 " + bytes(24), b"<html>not found</html>"])
+def test_upload_refuses_what_is_not_jpg_or_png(shopee: Shopee, data: bytes) -> None:
+    # v2.media_space.upload_image.json: "Image format accepted: JPG, JPEG, PNG", whatever the file is called
+    answer = shopee.call("POST", "media_space/upload_image", public=True, files={"image": ("a.jpg", data)})
     assert answer.status_code == 200 and answer.json()["error"] == "error_param"
 
 

@@ -238,8 +238,12 @@ def test_upload_answers_a_uri_and_url_and_refuses_what_it_cannot_take(tiktok: Ti
     assert tiktok.upload() != tiktok.upload()  # the same bytes twice: two uris
     assert error(tiktok.call("POST", upload, {}, cipher=None)) == (400, 36009023)
     assert tiktok.call("POST", upload, cipher=None, files={"data": ("x.gif", b"GIF89a")}).json()["code"] == 12038004
-    too_big = PNG + bytes(5 * 1024 * 1024)
+    too_big = PNG + bytes(10 * 1024 * 1024)  # upload-product-image.spec.json: "Max size: 10MB"
     assert tiktok.call("POST", upload, cipher=None, files={"data": ("p.png", too_big)}).json()["code"] == 12038005
+    webp = b"RIFF\x24\0\0\0WEBPVP8 " + bytes(24)  # "Supported formats: JPG, JPEG, PNG, WEBP, HEIC, BMP"
+    assert tiktok.call("POST", upload, cipher=None, files={"data": ("p.webp", webp)}).json()["code"] == 0
+    html = b"<!DOCTYPE html><title>Not found</title>"
+    assert tiktok.call("POST", upload, cipher=None, files={"data": ("p.jpg", html)}).json()["code"] == 12038004
     odd_use = {"data": ("p.png", PNG), "use_case": (None, "BANNER")}
     assert tiktok.call("POST", upload, cipher=None, files=odd_use).json()["code"] == 11050001
 

@@ -74,12 +74,13 @@ def test_no_secret_or_token_shows_anywhere_but_the_token_table(tmp_path):
                                  "https://[::1]/a.png", "https://192.168.0.10:8443/a.png", "http://cdn.contoh.id/a.png",
                                  "file:///etc/passwd"])
 def test_an_image_address_that_is_internal_or_not_https_is_never_fetched(url):
-    from connector.adapters.base import Invalid
+    from connector.adapters.base import ErrorClass, ImageProblem
     from connector.sync.images import download
 
-    with pytest.raises(Invalid) as err:
+    with pytest.raises(ImageProblem) as err:
         download(url)
     assert "only" in err.value.message and url[:30] in err.value.message
+    assert err.value.error_class == ErrorClass.INVALID and err.value.source == url
 
 
 def test_a_refreshed_token_is_redacted_from_logs_once_the_ledger_keeps_it(tmp_path):

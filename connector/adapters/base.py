@@ -95,16 +95,44 @@ class Pending(AdapterError):
     error_class: ErrorClass = ErrorClass.PENDING
 
 
+class ImageProblem(AdapterError):
+    """An image of a listing cannot be had (an address that will not do, a download that failed, a file gone or
+    unreadable) or is not a format the channel takes. Found before any write, so it is that one product's failure
+    for this run and nothing of it is sent; a later run tries again (the channel refused nothing).
+
+    `source` is the image as the catalog gives it (its address or file); `transient` when it may work later
+    (timeouts, connection failures, a server error), which the run records as failed rather than invalid."""
+
+    def __init__(self, message: str, *, source: str, transient: bool = False):
+        super().__init__(message)
+        self.source = source
+        self.error_class = ErrorClass.TRANSIENT if transient else ErrorClass.INVALID
+
+
 # -- what the sync engine hands an adapter -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Image:
-    """An image to show. `sha256` identifies it for the media cache; `load()` gives the bytes to upload."""
+    """An image to show. `sha256` identifies it for the media cache; `load()` gives the bytes to upload and raises
+    `ImageProblem` when they cannot be had; `source` is the image as the catalog gives it (address or file)."""
 
     sha256: str
     filename: str
     load: Callable[[], bytes] = field(compare=False, repr=False)
+    source: str = field(default="", compare=False)
+
+
+# Image formats by their first bytes (the file's magic number): what a channel's `image_formats` names.
+_MAGIC = (("JPG", b"\xff\xd8\xff", 0), ("PNG", b"\x89PNG\r\n\x1a\n", 0), ("WEBP", b"WEBP", 8))
+
+
+def image_format(data: bytes) -> str | None:
+    """"JPG", "PNG" or "WEBP" as the bytes' magic number says (a WEBP file is a RIFF file of form WEBP), or None."""
+    for name, magic, offset in _MAGIC:
+        if data[offset:offset + len(magic)] == magic and (name != "WEBP" or data.startswith(b"RIFF")):
+            return name
+    return None
 
 
 @dataclass(frozen=True)
@@ -463,21 +491,51 @@ class Adapter(ABC):
     def set_active(self, remotes: Sequence[tuple[str, Remote]], active: bool) -> list[Outcome]:
         """Delist (False) or relist (True) at most `capabilities.status_batch` listings, given as (key, remote)."""
 
+    # the image formats the marketplace's upload takes (of those `image_format` recognises); each adapter names
+    # its documentation. Every built-in marketplace takes JPG and PNG.
+    image_formats: ClassVar[frozenset[str]] = frozenset({"JPG", "PNG"})
+
     @abstractmethod
     def upload_image(self, image: Image) -> str:
-        """Upload one image; returns the channel's image id. Callers go through `image_id`, which caches."""
+        """Upload one image; returns the channel's image id. Callers go through `image_id`, which caches and
+        hands this method an `Image` whose bytes are loaded and checked already."""
 
     def image_id(self, image: Image) -> str:
+        """The channel's id of `image`, uploaded first if the channel does not have it. Raises `ImageProblem`,
+        before any call, when the bytes cannot be had or are not a format the channel takes."""
         cached = self.media.get(self.channel, image.sha256)
         if cached is not None:
             return cached
-        image_id = self.upload_image(image)
+        data = _loaded(image)
+        found = image_format(data)
+        if found not in self.image_formats:
+            takes = " or ".join(sorted(self.image_formats))
+            what = f"a {found} image" if found else f"not an image (it starts {data[:12]!r})"
+            raise ImageProblem(f"image {_shown(image)}: {what}; {self.marketplace or self.name} takes {takes}",
+                               source=image.source or image.filename)
+        image_id = self.upload_image(replace(image, load=lambda: data))
         self.media.put(self.channel, image.sha256, image_id)
         return image_id
 
     def close(self) -> None:
         """Release connections; adapters holding more than the shared transport close theirs too."""
         self.transport.close()
+
+
+def _loaded(image: Image) -> bytes:
+    """The image's bytes. A loader is the edge where a file or a download is read: whatever it raises is that
+    image's problem (a plug-in's loader may raise OSError, a decoder's ValueError, an HTTP client's own errors)."""
+    try:
+        return image.load()
+    except ImageProblem:
+        raise
+    except Exception as err:  # one image's failure, never the channel's (see the docstring)
+        raise ImageProblem(f"image {_shown(image)} cannot be read: {type(err).__name__}: {str(err)[:200]}",
+                           source=image.source or image.filename) from None
+
+
+def _shown(image: Image) -> str:
+    return (image.source or image.filename)[:200]
 
 
 M = TypeVar("M", bound=BaseModel)

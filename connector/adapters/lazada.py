@@ -250,6 +250,9 @@ class LazadaAdapter(Adapter):
         max_variants=MAX_VARIANTS,
         max_images=MAX_IMAGES,
     )
+    # UploadImage: "Allowed image formats are JPG and PNG" (lazykern/ecommerce-api-docs
+    # data/raw/lazada/apis/product-api/uploadimage.json, desc; its error 303 allows files under 3145728 bytes)
+    image_formats = frozenset({"JPG", "PNG"})
     credentials: Credentials
     options: Options
 

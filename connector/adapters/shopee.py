@@ -244,6 +244,9 @@ class ShopeeAdapter(Adapter):
         max_variants=50,
         max_images=9,
     )
+    # media_space/upload_image: "Image format accepted: JPG, JPEG, PNG", max 10.0 MB each
+    # (congminh1254/shopee-sdk schemas/v2.media_space.upload_image.json, request param `image`)
+    image_formats = frozenset({"JPG", "PNG"})
     credentials: Credentials
     options: Options
     _checked_at = float("-inf")  # when check() last vouched for the credentials (time.monotonic)

@@ -317,6 +317,10 @@ class TikTokShopAdapter(Adapter):
         max_variants=100,
         max_images=9,
     )
+    # Upload Product Image: "Supported formats: JPG, JPEG, PNG, WEBP, HEIC, BMP", max 10MB (lazykern/ecommerce-api-docs
+    # data/raw/tiktok/api-reference/products/upload-product-image.spec.json, body param `data`). HEIC and BMP are
+    # left out: the sync recognises JPG, PNG and WEBP only, the formats the catalogs hold.
+    image_formats = frozenset({"JPG", "PNG", "WEBP"})
     credentials: Credentials
     options: Options
 

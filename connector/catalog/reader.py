@@ -47,6 +47,8 @@ from connector.schema import (
 _WHITESPACE = re.compile(r"\s")
 _JPEG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
+_WEBP = (b"RIFF", b"WEBP")  # at 0 and at 8: a RIFF file of form WEBP (TikTok Shop takes WEBP; Shopee and Lazada
+# refuse it, each channel for itself, when the sync uploads it)
 PRODUCT_FIELDS = (
     "name", "description", "category", "unit", "weight_g", "length_cm", "width_cm", "height_cm", "images",
     "material", "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent",
@@ -581,10 +583,11 @@ class _Reading:
                 if not self._inside(path):
                     return "image_outside_folder", item
             with open(path, "rb") as fh:
-                magic = fh.read(8)
+                magic = fh.read(12)
         except OSError:  # missing, a folder, unreadable
             return "image_missing", item
-        if not (magic.startswith(_JPEG) or magic.startswith(_PNG)):
+        webp = magic.startswith(_WEBP[0]) and magic[8:12] == _WEBP[1]
+        if not (magic.startswith(_JPEG) or magic.startswith(_PNG) or webp):
             return "image_format", item
         return None, path
 

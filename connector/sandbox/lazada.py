@@ -433,17 +433,24 @@ class LazadaDialect:
     # --- images ----------------------------------------------------------------------------------
 
     def _upload_image(self, call: _Call) -> _Reply:
+        """UploadImage (lazykern/ecommerce-api-docs data/raw/lazada/apis/product-api/uploadimage.json): "Allowed image
+        formats are JPG and PNG", told here by the bytes' magic number; too large is E303 "Please make sure your image
+        size is less than 5000*5000px and file size is less than 3145728B" (the page's summary says 1MB; the error
+        table's figure is taken). A format it does not take has no code of its own: the table's E300 "Upload Image
+        Failed" is answered (its 1000 "Internal Application Error" also asks for a JPG or PNG, but an internal error
+        reads as one worth retrying)."""
         data = call.files.get("image")
         if data is None:
             raise _missing("image")
         if len(data) > IMAGE_BYTES_MAX:
-            raise _refused("image", f"the image is {len(data)} bytes; at most {IMAGE_BYTES_MAX} are accepted")
+            raise _refused("image", "The image is too large: please make sure your image size is less than "
+                           f"5000*5000px and file size is less than {IMAGE_BYTES_MAX}B.", code="303")
         if data.startswith(_JPEG_MAGIC):
             extension = "jpg"
         elif data.startswith(_PNG_MAGIC):
             extension = "png"
         else:
-            raise _refused("image", "unsupported image format: upload a JPG or PNG")
+            raise _refused("image", "Upload Image Failed: the image is not a JPG or PNG", code="300")
         digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
         return self._hosted(digest, extension, hashlib.sha256(data).hexdigest(), len(data))
 

@@ -540,7 +540,13 @@ class ShopeeDialect:
     # --- media -----------------------------------------------------------------------------------
 
     def _upload_image(self, call: _Call) -> tuple[dict[str, Any], bool]:
-        """Every upload gets a new image id, even for bytes uploaded before (as Shopee does)."""
+        """Every upload gets a new image id, even for bytes uploaded before (as Shopee does).
+
+        The rules: "image files. Max 10.0 MB each. Image format accepted: JPG, JPEG, PNG. image number should be less
+        than 9" (congminh1254/shopee-sdk schemas/v2.media_space.upload_image.json, request param `image`); the format
+        is told by the bytes' magic number, whatever the file name says. The page's error_list gives no text for a
+        refused format or size, only the generic error_param "Wrong parameters, detail: {msg}": these details are
+        the sandbox's own."""
         images = _multipart_files(call.request, "image")
         if not images:
             raise _param_error("image is required")

@@ -102,7 +102,7 @@ TITLE_MIN = 25
 TITLE_MAX = 255
 DESCRIPTION_MAX = 10_000
 IMAGES_MAX = 9
-IMAGE_BYTES_MAX = 5 * 1024 * 1024
+IMAGE_BYTES_MAX = 10 * 1024 * 1024  # Upload Product Image: "Max size: 10MB" (see `_upload_image`)
 SELLER_SKU_MAX = 50
 PRICE_MIN = 100
 PRICE_MAX = 100_000_000
@@ -132,6 +132,7 @@ _LISTED = ("active", "inactive")
 _UNSIGNED_PARAMS = ("sign", "access_token")
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_HEIF_BRANDS = (b"heic", b"heix", b"mif1", b"msf1")  # an ISO media file's brand (bytes 8-12, after "ftyp")
 # The sandbox app's IP allow list: loopback and the private networks (RFC 1918, unique local IPv6).
 _ALLOWED_NETWORKS = tuple(ipaddress.ip_network(network) for network in (
     "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
@@ -521,7 +522,12 @@ class TikTokShopDialect:
     # --- media -----------------------------------------------------------------------------------
 
     def _upload_image(self, call: _Call) -> tuple[dict[str, Any], bool]:
-        """One image per call; every upload gets a new uri, even for bytes uploaded before."""
+        """One image per call; every upload gets a new uri, even for bytes uploaded before.
+
+        The rules of the `data` part: "Supported formats: JPG, JPEG, PNG, WEBP, HEIC, BMP", "Max size: 10MB", with
+        the page's codes 12038005 (too large), 12038004 (format or content not supported) and 12038002 (no file)
+        (lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/products/upload-product-image.spec.json). The
+        format is told by the bytes' magic number; pixel sizes are not checked."""
         parts = _multipart_parts(call.request)
         images = parts.get("data", [])
         if len(images) != 1:
@@ -529,7 +535,7 @@ class TikTokShopDialect:
         data = images[0]
         if len(data) > IMAGE_BYTES_MAX:
             raise TikTokError(12038005, "The file size exceeds the maximum allowed size.")
-        if not (data.startswith(_JPEG_MAGIC) or data.startswith(_PNG_MAGIC)):
+        if not _supported_image(data):
             raise TikTokError(12038004, "Failed to process the image. The format or content is not supported.")
         use_case = parts["use_case"][0].decode() if parts.get("use_case") else "MAIN_IMAGE"
         if use_case not in USE_CASES:
@@ -1315,6 +1321,13 @@ def _not_this_products_sku(sku_id: int, product_id: int) -> TikTokError:
 
 def _has_variants(skus: list[Model]) -> bool:
     return any(sku.options.get("sales_attributes") for sku in skus)
+
+
+def _supported_image(data: bytes) -> bool:
+    """JPG, PNG, WEBP (RIFF of form WEBP), HEIC (an ISO media file of a HEIF brand) or BMP, by the first bytes."""
+    return (data.startswith((_JPEG_MAGIC, _PNG_MAGIC, b"BM"))
+            or (data.startswith(b"RIFF") and data[8:12] == b"WEBP")
+            or (data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS))
 
 
 def _image_url(uri: str) -> str:

@@ -5,6 +5,11 @@ variants have ids, relist before stock because some marketplaces (TikTok Shop) u
 listings; creates last because they are the slowest. One item's failure never stops the others; an
 authentication failure stops the channel for this run. Creation is idempotent: an intent is committed before
 the call, and any doubt about the outcome is settled by looking the seller SKU up, never by a blind retry.
+
+A create or a content update first has every image of the listing on the channel (uploaded, or known from the
+media cache): an image that cannot be had, or that the channel refuses, fails that product before any write, so
+no listing is created without its images or left half-updated, and its message names the catalog file, the row
+and the image. The channel refused nothing of the product itself, so a later run tries again.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from connector.adapters.base import (
     AdapterError,
     AuthError,
     Change,
+    ErrorClass,
     Invalid,
     NotFound,
     Outcome,
@@ -178,6 +184,8 @@ class ChannelExecutor:
         want = op.desired
         assert want is not None
         listing = want.listing
+        if not self._images_ready(op, want):
+            return
         intent = self.ledger.bindings.begin_intent(self.channel, op.key, op.institution, listing.seller_sku,
                                                    OpKind.CREATE, self.run_id, [v.seller_sku for v in listing.variants])
         try:
@@ -258,6 +266,8 @@ class ChannelExecutor:
             have = self._current(op)
             if have is None or have.external_id is None or op.desired is None:
                 continue
+            if not self._images_ready(op, op.desired):
+                continue
             try:
                 remote = self.adapter.update_content(_remote(have), op.desired.listing)
             except AuthError as err:
@@ -278,6 +288,24 @@ class ChannelExecutor:
                                         variant_ids=dict(remote.variant_ids), seller_sku=op.desired.listing.seller_sku,
                                         invalid_fp=None, last_error=None)
             self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.OK)
+
+    def _images_ready(self, op: Op, want: Desired) -> bool:
+        """Every image of the listing on the channel before its create or content update; else the item's failure
+        is recorded (invalid, or failed when it may work later), naming the catalog row, and nothing is sent."""
+        try:
+            for image in want.listing.images:
+                self.adapter.image_id(image)
+        except AuthError as err:
+            self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, err)
+            raise ChannelStopped(err.message) from err
+        except AdapterError as err:
+            source = want.parts.product.source
+            outcome = ItemOutcome.INVALID if err.error_class == ErrorClass.INVALID else ItemOutcome.FAILED
+            left = "not listed in this run" if op.kind == OpKind.CREATE else "the listing stays as it was"
+            self.record(op.kind, op.institution, op.key, outcome, err,
+                        message=f"{source.file} row {source.row}: {err.message}; {left}")
+            return False
+        return True
 
     def _gone(self, op: Op, have: Binding, err: AdapterError) -> None:
         """The channel says the listing is gone: re-bind if the SKU is still there, else forget the binding
