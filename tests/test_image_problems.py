@@ -9,7 +9,9 @@ through (`_LetThrough`) and sends every other address to the real check; nothing
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import socket
 import subprocess
@@ -362,6 +364,14 @@ class Catalog:
                        for item in sandbox_items(self.url, name)} for name in CHANNELS}
 
 
+def _staff_csv(catalog: Catalog) -> list[dict[str, str]]:
+    """`report --rejects --lang id --format csv` as a spreadsheet reads it: one dict per row, by its header."""
+    target = catalog.folder / "ditolak.csv"
+    code, out = catalog.cli("report", "--rejects", "--lang", "id", "--format", "csv", "--output", str(target))
+    assert code == 0, out
+    return list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
 def test_an_unreachable_image_fails_its_product_only_on_every_channel(tmp_path: Path, sandbox: SandboxServer) -> None:
     catalog = Catalog(tmp_path, sandbox.url)
     closed = dead_endpoint().replace("http://", "https://") + "/foto-dompet.jpg"
@@ -380,6 +390,10 @@ def test_an_unreachable_image_fails_its_product_only_on_every_channel(tmp_path: 
         assert problem["message"].endswith("; not listed in this run")
     code, table = catalog.cli("report", "--last")
     assert code == 0 and "lapas-uji:DMP-09" in table and f"katalog.csv row 7: image {closed}" in table
+    staff = _staff_csv(catalog)  # what staff open in a spreadsheet: the row to fix, on every channel
+    assert {(r["Kanal"], r["File"], r["Baris"], r["SKU"]) for r in staff} == {
+        (name, "katalog.csv", "7", "DMP-09") for name in CHANNELS}
+    assert all(closed in r["Keterangan"] and r["Alasan"].startswith(f"{r['Kanal']} menolak") for r in staff)
 
     code, _ = catalog.cli("sync", "--format", "json")  # tried again at the next run, not parked for good
     assert code == 1 and {p["op"] for p in catalog.problems()} == {"create"}

@@ -62,7 +62,7 @@ class Rejects:
     def record_refusals(self, run_id: str, refused: Sequence[RejectRow], waiting: Sequence[RejectRow]) -> None:
         """A sync's marketplace refusals: `refused` answered in this run (each replaces the product's earlier one on
         that channel), `waiting` refused earlier and not sent again (kept; added when none is kept). Then every
-        refusal whose binding no longer holds refused content goes: the product was listed or changed."""
+        earlier refusal whose binding no longer holds refused content goes: the product was listed or changed."""
         with self._file.transaction() as conn:
             conn.executemany("DELETE FROM rejects WHERE origin = ? AND channel = ? AND product_key = ?",
                              [(Origin.MARKETPLACE, r.channel, r.product_key) for r in refused])
@@ -70,9 +70,12 @@ class Rejects:
             kept = {(r[0], r[1]) for r in conn.execute(
                 "SELECT channel, product_key FROM rejects WHERE origin = ?", (Origin.MARKETPLACE,))}
             self._insert(run_id, None, [r for r in waiting if (r.channel, r.product_key) not in kept])
-            conn.execute("""DELETE FROM rejects WHERE origin = ? AND NOT EXISTS (
+            # An earlier run's refusal goes once the binding holds no refused content; one answered in this run
+            # stays until the next answer, also where no binding keeps it (a create refused, an image that could
+            # not be had: both tried again next run).
+            conn.execute("""DELETE FROM rejects WHERE origin = ? AND run_id IS NOT ? AND NOT EXISTS (
                 SELECT 1 FROM bindings b WHERE b.channel = rejects.channel AND b.product_key = rejects.product_key
-                AND b.invalid_fp IS NOT NULL)""", (Origin.MARKETPLACE,))
+                AND b.invalid_fp IS NOT NULL)""", (Origin.MARKETPLACE, run_id))
 
     def _insert(self, run_id: str, institution: str | None, rows: Sequence[RejectRow]) -> None:
         self._file.db["rejects"].insert_all(
