@@ -11,6 +11,7 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -158,17 +159,24 @@ def test_wait_says_what_it_waits_for(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     lock = SyncLock(tmp_path / "state")
     lock.acquire()
+    said = f"another sync holds the lock {tmp_path / 'state' / 'sync.lock'} (pid {os.getpid()}): waiting for it " \
+           "to finish"
+    lines: list[str] = []
     try:
         waiting = subprocess.Popen([str(PASINDO), "--config", str(shop.config), "sync", "--wait"],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2)
+        reader = threading.Thread(target=lambda: lines.extend(waiting.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 60  # however long this machine takes to start the process
+        while not any(said in line for line in lines) and time.monotonic() < deadline and waiting.poll() is None:
+            time.sleep(0.05)
         assert waiting.poll() is None, "it did not wait"
+        assert any(said in line for line in lines), "".join(lines)
     finally:
         lock.release()
-    out, err = waiting.communicate(timeout=60)
-    assert waiting.returncode == 0, err
-    assert f"another sync holds the lock {tmp_path / 'state' / 'sync.lock'} (pid {os.getpid()}): waiting for it " \
-           "to finish" in err
+    waiting.stdout.read()
+    assert waiting.wait(timeout=60) == 0, "".join(lines)
+    reader.join(timeout=10)
 
 
 def test_a_channel_whose_orders_carry_no_price_has_no_amount_rather_than_zero():
