@@ -224,11 +224,14 @@ MAX_ANSWER_ID = 2**63 - 1
 MAX_ANSWER_AMOUNT = 10**12
 
 
-def answer_id(value: Any, documented: type[int] | type[str]) -> str | None:
+def answer_id(value: Any, documented: type[int] | type[str], *, digits: bool = False) -> str | None:
     """An id from a marketplace's answer as the text the ledger keeps, or None when it is not what the
-    marketplace documents: a positive int64 where an int is documented (never a bool, a text or a float), a short
+    marketplace documents: a positive int64 where an int is documented (never a bool, a text or a float; with
+    `digits`, also that number written in digits, where the documentation's own samples write it so), a short
     printable text without spaces where a string is documented (never a number)."""
     if documented is int:
+        if digits and type(value) is str and value.isascii() and value.isdigit() and not value.startswith("0"):
+            value = int(value) if len(value) <= 19 else 0
         if type(value) is int and 0 < value <= MAX_ANSWER_ID:
             return str(value)
         return None

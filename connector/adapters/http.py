@@ -190,38 +190,14 @@ def call(
     `parse`: turns the response into a result or raises an `AdapterError` subclass (see `status_error`).
     `sign`: called before every attempt for extra query parameters, so a retry carries a fresh timestamp.
     """
-    where = f"{method} {safe_url(url)}"
     ends = time.monotonic() + retry.total_seconds  # the call's total deadline, every attempt and wait included
 
     def attempt() -> T:
         limiter.acquire()
         query = {**(sign() if sign is not None else {}), **(params or {})}
-        left = max(0.001, ends - time.monotonic())
-        with _Deadline(left) as deadline:
-            try:
-                # Never redirected: a redirect would carry the signed query, the token headers and the body (a
-                # single-use refresh token among them) to wherever the answer points.
-                response = session.request(method, url, params=query, json=json, files=files, stream=True,
-                                           timeout=(min(timeout[0], left), min(timeout[1], left)),
-                                           allow_redirects=False)
-                if not (response.is_redirect or 300 <= response.status_code < 400):
-                    _read_body(response, max_bytes)
-            except _TooLarge as too_large:
-                failure = _too_large_error(where, write, too_large.size, max_bytes)
-            except (requests.RequestException, OSError) as exc:
-                failure = (_past_deadline(where, write, retry.total_seconds) if deadline.cut.is_set()
-                           else _transport_error(exc, where, write, timeout))
-            else:
-                if response.is_redirect or 300 <= response.status_code < 400:
-                    response.close()
-                    target = safe_url(urljoin(url, response.headers.get("location", "")))
-                    raise AdapterError(f"{where} answered HTTP {response.status_code}, a redirect to {target}: API "
-                                       "calls are never followed elsewhere; check the channel's endpoint",
-                                       code=str(response.status_code))
-                return _parsed(response, parse, limiter)
-        # Raised outside the except block, so the original is not even its context: requests' messages quote the
-        # full URL, query (sign, access_token) and all.
-        raise failure
+        response = _answer(session, method, url, write=write, query=query, json=json, files=files, timeout=timeout,
+                           left=max(0.001, ends - time.monotonic()), budget=retry.total_seconds, max_bytes=max_bytes)
+        return _parsed(response, parse, limiter)
 
     retrying = Retrying(
         retry=retry_if_exception_type((Throttled, Transient) if retry.transient else Throttled),
@@ -230,6 +206,37 @@ def call(
         reraise=True,
     )
     return retrying(attempt)
+
+
+def _answer(session: requests.Session, method: str, url: str, *, write: bool, query: Mapping[str, Any], json: Any,
+            files: Mapping[str, Any] | None, timeout: Timeout, left: float, budget: float,
+            max_bytes: int) -> requests.Response:
+    """One attempt: the response with its whole body read, within `left` seconds of the call's `budget`."""
+    where = f"{method} {safe_url(url)}"
+    with _Deadline(left) as deadline:
+        try:
+            # Never redirected: a redirect would carry the signed query, the token headers and the body (a
+            # single-use refresh token among them) to wherever the answer points.
+            response = session.request(method, url, params=query, json=json, files=files, stream=True,
+                                       timeout=(min(timeout[0], left), min(timeout[1], left)), allow_redirects=False)
+            if not (response.is_redirect or 300 <= response.status_code < 400):
+                _read_body(response, max_bytes)
+        except _TooLarge as too_large:
+            failure = _too_large_error(where, write, too_large.size, max_bytes)
+        except (requests.RequestException, OSError) as exc:
+            failure = (_past_deadline(where, write, budget) if deadline.cut.is_set()
+                       else _transport_error(exc, where, write, timeout))
+        else:
+            if response.is_redirect or 300 <= response.status_code < 400:
+                response.close()
+                target = safe_url(urljoin(url, response.headers.get("location", "")))
+                raise AdapterError(f"{where} answered HTTP {response.status_code}, a redirect to {target}: API "
+                                   "calls are never followed elsewhere; check the channel's endpoint",
+                                   code=str(response.status_code))
+            return response
+    # Raised outside the except block, so the original is not even its context: requests' messages quote the
+    # full URL, query (sign, access_token) and all.
+    raise failure
 
 
 @dataclass(frozen=True)
