@@ -320,9 +320,11 @@ class LazadaAdapter(Adapter):
                 data = self._request("GET", "/products/get", write=False, params=params)["data"]
                 products = data.get("products") or []
                 for product in products:
-                    # An item_id that is no id (see `_lazada_id`) is no product to bind.
+                    # An item_id that is no id (see `_lazada_id`) fails the lookup: dropping it could make a
+                    # product that exists look absent, and a create would follow.
                     if _lazada_id(product.get("item_id")) is None:
-                        continue
+                        raise AdapterError(f"Lazada GetProducts answered {str(product.get('item_id'))[:40]!r} where "
+                                           "an item_id belongs; the lookup settles nothing")
                     remote = _remote(product)
                     # Lazada matches whole seller SKUs; deleted products are no listing to bind.
                     if set(remote.variant_ids) & set(chunk) and str(product.get("status")).lower() != "deleted":

@@ -270,8 +270,9 @@ class ShopeeAdapter(Adapter):
             answer = self._request("GET", "/product/get_item_base_info", write=False, params={"item_id_list": batch})
             for info in answer["response"].get("item_list", []):
                 # search_item may match loosely; deleted items are no listing to bind.
-                if (info.get("item_sku") == seller_sku and "DELETE" not in str(info.get("item_status"))
-                        and answer_id(info.get("item_id"), int) is not None):
+                if answer_id(info.get("item_id"), int) is None:
+                    raise _unusable_id("get_item_base_info", info.get("item_id"))
+                if info.get("item_sku") == seller_sku and "DELETE" not in str(info.get("item_status")):
                     remotes.append(self._remote(info))
         return remotes
 
@@ -574,8 +575,12 @@ class ShopeeAdapter(Adapter):
             if offset:
                 params["offset"] = offset
             answer = self._request("GET", "/product/search_item", write=False, params=params)["response"]
-            # v2.product.search_item.json: item_id_list of int64; anything else is no item to look at.
-            item_ids.extend(i for i in answer.get("item_id_list") or [] if answer_id(i, int) is not None)
+            # v2.product.search_item.json: item_id_list of int64. Anything else fails the lookup: dropping it could
+            # make a listing that exists look absent, and a create would follow.
+            for item_id in answer.get("item_id_list") or []:
+                if answer_id(item_id, int) is None:
+                    raise _unusable_id("search_item", item_id)
+                item_ids.append(item_id)
             offset = str(answer.get("next_offset") or "")
             if not offset:
                 return item_ids
@@ -960,6 +965,11 @@ def _stock_of(stock_info: Any) -> int | None:
     figures = ([answer_amount(entry.get("stock") or 0) for entry in sellers] if sellers
                else [answer_amount((info.get("summary_info") or {}).get("total_available_stock") or 0)])
     return None if None in figures else sum(f for f in figures if f is not None)
+
+
+def _unusable_id(api: str, value: Any) -> AdapterError:
+    return AdapterError(f"Shopee {api} answered {str(value)[:40]!r} ({type(value).__name__}) where an item_id "
+                        "(int64) belongs; the lookup settles nothing")
 
 
 def _known(values: Mapping[str, int | None]) -> dict[str, int]:

@@ -581,9 +581,13 @@ class TikTokShopAdapter(Adapter):
         for start in range(0, len(seller_skus), SEARCH_SKUS_MAX):
             body = {"seller_skus": list(seller_skus[start:start + SEARCH_SKUS_MAX])}
             for product in self._pages(body):
-                # Search Products: id is a string; anything else is no product to look at.
-                if answer_id(product.get("id"), str) is not None:
-                    found[product["id"]] = product
+                # Search Products: id is a string. Anything else fails the lookup: dropping it could make a product
+                # that exists look absent, and a create would follow.
+                if answer_id(product.get("id"), str) is None:
+                    raise AdapterError(f"TikTok Shop search answered {str(product.get('id'))[:40]!r} "
+                                       f"({type(product.get('id')).__name__}) where a product id (string) belongs; "
+                                       "the lookup settles nothing")
+                found[product["id"]] = product
         return [found[product_id] for product_id in sorted(found, key=lambda i: (len(i), i))]
 
     def _pages(self, body: dict[str, Any], api: str = "search", key: str = "products",
