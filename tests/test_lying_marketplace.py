@@ -447,3 +447,25 @@ def test_an_error_echoing_the_access_token_leaves_no_token_in_the_ledger_or_the_
     stored = b"".join(p.read_bytes() for p in (tmp_path / "state").glob("ledger.sqlite*"))
     assert token not in output and token not in report
     assert token.encode() not in stored
+
+
+CONTENT = {"shopee": ("POST", r"/product/update_item$"), "lazada": ("POST", r"/product/update$"),
+           "tiktokshop": ("PUT", r"/products/\d+$")}
+EMPTY_CONTENT_SUCCESS = {"shopee": {"error": "", "message": "", "response": {}}, "lazada": {},
+                         "tiktokshop": {"code": 0, "message": "Success", "data": {}}}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_content_update_answered_with_an_empty_success_is_sent_again(tmp_path, proxy, dialect):
+    market = Market(tmp_path, proxy, dialect, products=1)
+    market.sync()
+    catalog = tmp_path / "katalog.csv"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace("Model 0", "Model Baru 0"), encoding="utf-8")
+    lie = Lie(*CONTENT[dialect], forward=False, raw=json.dumps(EMPTY_CONTENT_SUCCESS[dialect]).encode())
+    proxy.lies.append(lie)
+    assert not market.sync().get("stopped")
+    assert lie.hits >= 1
+    proxy.lies.clear()
+    market.sync()  # not recorded as done, so sent again
+    items = requests.get(f"{proxy.upstream}/_sandbox/items", params={"dialect": dialect}, timeout=10).json()["items"]
+    assert ["Model Baru 0" in item["name"] for item in items] == [True]
