@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -16,8 +17,9 @@ from typing import Any
 import pytest
 import requests
 
-from connector.adapters.base import AuthError, Invalid, Throttled, Transient, UnknownOutcome
+from connector.adapters.base import AdapterError, AuthError, Invalid, Throttled, Transient, UnknownOutcome
 from connector.adapters.http import (
+    MAX_ANSWER_BYTES,
     ChannelTransport,
     RateLimiter,
     RetryPolicy,
@@ -38,6 +40,8 @@ class Answer:
     body: str = "ok"
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the body's bytes
+    endless: bool = False  # no Content-Length, and bytes until the client hangs up
 
 
 class Script:
@@ -74,9 +78,27 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(answer.status)
         for name, value in answer.headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if answer.endless:
+            self._endless()
+            return
+        if all(name != "Content-Length" for name, _ in answer.headers):
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not answer.trickle:
+            self.wfile.write(body)
+        for byte in body if answer.trickle else b"":
+            if self.server.stopping.wait(answer.trickle):
+                return
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+
+    def _endless(self) -> None:
+        self.send_header("Connection", "close")  # the body ends when the connection does: never
+        self.end_headers()
+        chunk = b"[" * 65536
+        with contextlib.suppress(OSError):
+            while not self.server.stopping.is_set():
+                self.wfile.write(chunk)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
@@ -354,3 +376,47 @@ def test_a_redirect_is_never_followed_so_tokens_never_travel_elsewhere(session: 
             s.stopping.set()
             s.shutdown()
             s.server_close()
+
+
+# --- hostile answers: trickled, endless, huge ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_an_answer_trickled_a_byte_at_a_time_ends_at_the_calls_deadline(server: Server, session: requests.Session,
+                                                                         write: bool) -> None:
+    # A byte every 0.1 s never trips the 2 s read timeout; the whole answer would take 6 s.
+    server.script.answers["/slow"] = [Answer(body="x" * 60, trickle=0.1)]
+    started = time.monotonic()
+    with pytest.raises(UnknownOutcome if write else AdapterError) as caught:
+        send(session, f"{server.url}/slow", write=write, retry=replace(QUICK, total_seconds=1.0))
+    assert time.monotonic() - started < 2.0
+    assert "within the call's 1 s" in str(caught.value)
+    assert server.script.requests["/slow"] == 1  # the call's time is spent: not asked again
+    assert_no_secrets(caught.value)
+
+
+def test_the_connection_a_deadline_cut_is_not_used_again(server: Server, session: requests.Session) -> None:
+    server.script.answers["/slow"] = [Answer(body="x" * 60, trickle=0.1)]
+    with pytest.raises(AdapterError):
+        send(session, f"{server.url}/slow", retry=replace(QUICK, total_seconds=0.5))
+    assert send(session, f"{server.url}/ok") == "ok"
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_an_endless_answer_is_refused_past_the_size_limit(server: Server, session: requests.Session,
+                                                          write: bool) -> None:
+    server.script.answers["/huge"] = [Answer(endless=True)]
+    started = time.monotonic()
+    with pytest.raises(UnknownOutcome if write else AdapterError) as caught:
+        send(session, f"{server.url}/huge", write=write)
+    assert time.monotonic() - started < 5.0
+    assert f"larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MB" in str(caught.value)
+    assert not isinstance(caught.value, Transient)  # not fetched again
+    assert server.script.requests["/huge"] == 1
+
+
+def test_a_declared_gigabyte_is_refused_before_any_of_it_is_read(server: Server, session: requests.Session) -> None:
+    # The header says 1 GB; the body never comes, so waiting for it would hang until the read timeout.
+    server.script.answers["/huge"] = [Answer(headers=(("Content-Length", str(2**30)),), body="")]
+    with pytest.raises(AdapterError, match="1,073,741,824 bytes declared"):
+        send(session, f"{server.url}/huge", timeout=(1.0, 30.0))

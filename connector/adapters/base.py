@@ -215,6 +215,47 @@ class OrderLine:
     unit_price: int | None = None  # whole rupiah per unit, as the marketplace reported it; None: not read
 
 
+# -- answers are verified, never trusted -------------------------------------------------------------------------
+
+# The highest listing, model or SKU id an answer may carry: the marketplaces document int64 ids.
+MAX_ANSWER_ID = 2**63 - 1
+# The highest price (whole rupiah) or stock an answer may carry before it is taken for garbage, not a value: far
+# above any price or stock a PASINDO product has, far below where arithmetic on it misbehaves.
+MAX_ANSWER_AMOUNT = 10**12
+
+
+def answer_id(value: Any, documented: type[int] | type[str], *, digits: bool = False) -> str | None:
+    """An id from a marketplace's answer as the text the ledger keeps, or None when it is not what the
+    marketplace documents: a positive int64 where an int is documented (never a bool, a text or a float; with
+    `digits`, also that number written in digits, where the documentation's own samples write it so), a short
+    printable text without spaces where a string is documented (never a number)."""
+    if documented is int:
+        if digits and type(value) is str and value.isascii() and value.isdigit() and not value.startswith("0"):
+            value = int(value) if len(value) <= 19 else 0
+        if type(value) is int and 0 < value <= MAX_ANSWER_ID:
+            return str(value)
+        return None
+    if (type(value) is str and 0 < len(value) <= 64 and value.isprintable()
+            and not any(c.isspace() for c in value)):
+        return value
+    return None
+
+
+def answer_amount(value: Any) -> int | None:
+    """A price (whole rupiah) or a stock figure from a marketplace's answer, or None when it is no plausible one:
+    not a number (a bool is none), not finite, negative, or past `MAX_ANSWER_AMOUNT`. Numeric texts are read,
+    since the marketplaces send prices as texts."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not 0 <= number <= MAX_ANSWER_AMOUNT:  # NaN fails both comparisons
+        return None
+    return int(round(number))
+
+
 # -- what a channel says about its categories -----------------------------------------------------------------
 
 

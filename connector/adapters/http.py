@@ -13,12 +13,19 @@ write that timed out after it was sent may have happened, so it becomes `Unknown
 here (the sync engine resolves it by looking the SKU up). Failures before anything was sent (connect timeout,
 connection refused) are `Transient` for both.
 
+Every call has a total deadline (its retry policy's `total_seconds`, all attempts together): at the deadline the
+connection is shut down, so an answer trickled one byte at a time cannot hold the call past it however short each
+read's wait is. Every answer body is read in chunks up to `MAX_ANSWER_BYTES` and refused past it, unread: a marketplace
+(or whatever answers in its place) cannot make the process hold a body of any size.
+
 Messages never carry a URL's query string: marketplaces put signatures and access tokens there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -32,6 +39,8 @@ from pydantic import BaseModel, ConfigDict, Field, with_config
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_random_exponential
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
 from connector.adapters.base import AdapterError, AuthError, Invalid, Throttled, Transient, UnknownOutcome
@@ -41,13 +50,17 @@ T = TypeVar("T")
 Timeout = tuple[float, float]  # (connect, read) seconds
 DEFAULT_TIMEOUT: Timeout = (5.0, 30.0)
 USER_AGENT = "pasindo-connector"
+# The largest answer body read: Shopee's and TikTok Shop's whole category trees, the largest answers we ask for, are
+# a few MB; anything past this is no answer of theirs.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 def new_session(pool_size: int = 10) -> requests.Session:
     """A session for one channel: kept-alive connections, up to `pool_size` of them for concurrent callers."""
     session = requests.Session()
     # max_retries=0: urllib3 must never repeat a request on its own; `call` decides what may be repeated.
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+    adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -168,35 +181,23 @@ def call(
     files: Mapping[str, Any] | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
     retry: RetryPolicy = DEFAULT_RETRY,
+    max_bytes: int = MAX_ANSWER_BYTES,
 ) -> T:
-    """Send one request (retried as needed) and return what `parse` makes of the answer.
+    """Send one request (retried as needed) and return what `parse` makes of the answer, all within
+    `retry.total_seconds`; an answer body longer than `max_bytes` is refused.
 
     `write`: the request changes marketplace state, so a timeout after sending is `UnknownOutcome`, not retried.
     `parse`: turns the response into a result or raises an `AdapterError` subclass (see `status_error`).
     `sign`: called before every attempt for extra query parameters, so a retry carries a fresh timestamp.
     """
-    where = f"{method} {safe_url(url)}"
+    ends = time.monotonic() + retry.total_seconds  # the call's total deadline, every attempt and wait included
 
     def attempt() -> T:
         limiter.acquire()
         query = {**(sign() if sign is not None else {}), **(params or {})}
-        try:
-            # Never redirected: a redirect would carry the signed query, the token headers and the body (a
-            # single-use refresh token among them) to wherever the answer points.
-            response = session.request(method, url, params=query, json=json, files=files, timeout=timeout,
-                                       allow_redirects=False)
-        except requests.RequestException as exc:
-            failure = _transport_error(exc, where, write, timeout)
-        else:
-            if response.is_redirect or 300 <= response.status_code < 400:
-                target = safe_url(urljoin(url, response.headers.get("location", "")))
-                raise AdapterError(f"{where} answered HTTP {response.status_code}, a redirect to {target}: API calls "
-                                   "are never followed elsewhere; check the channel's endpoint",
-                                   code=str(response.status_code))
-            return _parsed(response, parse, limiter)
-        # Raised outside the except block, so the original is not even its context: requests' messages quote the
-        # full URL, query (sign, access_token) and all.
-        raise failure
+        response = _answer(session, method, url, write=write, query=query, json=json, files=files, timeout=timeout,
+                           left=max(0.001, ends - time.monotonic()), budget=retry.total_seconds, max_bytes=max_bytes)
+        return _parsed(response, parse, limiter)
 
     retrying = Retrying(
         retry=retry_if_exception_type((Throttled, Transient) if retry.transient else Throttled),
@@ -205,6 +206,37 @@ def call(
         reraise=True,
     )
     return retrying(attempt)
+
+
+def _answer(session: requests.Session, method: str, url: str, *, write: bool, query: Mapping[str, Any], json: Any,
+            files: Mapping[str, Any] | None, timeout: Timeout, left: float, budget: float,
+            max_bytes: int) -> requests.Response:
+    """One attempt: the response with its whole body read, within `left` seconds of the call's `budget`."""
+    where = f"{method} {safe_url(url)}"
+    with _Deadline(left) as deadline:
+        try:
+            # Never redirected: a redirect would carry the signed query, the token headers and the body (a
+            # single-use refresh token among them) to wherever the answer points.
+            response = session.request(method, url, params=query, json=json, files=files, stream=True,
+                                       timeout=(min(timeout[0], left), min(timeout[1], left)), allow_redirects=False)
+            if not (response.is_redirect or 300 <= response.status_code < 400):
+                _read_body(response, max_bytes)
+        except _TooLarge as too_large:
+            failure = _too_large_error(where, write, too_large.size, max_bytes)
+        except (requests.RequestException, OSError) as exc:
+            failure = (_past_deadline(where, write, budget) if deadline.cut.is_set()
+                       else _transport_error(exc, where, write, timeout))
+        else:
+            if response.is_redirect or 300 <= response.status_code < 400:
+                response.close()
+                target = safe_url(urljoin(url, response.headers.get("location", "")))
+                raise AdapterError(f"{where} answered HTTP {response.status_code}, a redirect to {target}: API "
+                                   "calls are never followed elsewhere; check the channel's endpoint",
+                                   code=str(response.status_code))
+            return response
+    # Raised outside the except block, so the original is not even its context: requests' messages quote the
+    # full URL, query (sign, access_token) and all.
+    raise failure
 
 
 @dataclass(frozen=True)
@@ -357,3 +389,130 @@ def _reason(exc: requests.RequestException) -> str:
     if isinstance(inner, Exception) and inner.args and isinstance(inner.args[-1], Exception):
         inner = inner.args[-1]  # ProtocolError('Connection aborted.', RemoteDisconnected(...))
     return type(inner).__name__
+
+
+# -- the deadline and the size limit ---------------------------------------------------------------------------
+
+
+class _Watching(threading.local):
+    deadline: _Deadline | None = None
+
+
+_WATCHING = _Watching()  # the deadline of the call this thread is making, which its connections report to
+
+
+class _Deadline:
+    """One attempt's deadline: when it passes, every connection the attempt used is shut down, so a read blocked on
+    a trickling answer returns at once (a per-read timeout never fires while a byte comes every few seconds)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.cut = threading.Event()
+        self._connections: list[HTTPConnection] = []
+        self._timer = threading.Timer(seconds, self._cut_off)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _WATCHING.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _WATCHING.deadline = None
+
+    def watch(self, connection: HTTPConnection) -> None:
+        self._connections.append(connection)
+        if self.cut.is_set():  # connected after the deadline: cut at once
+            _shut(connection)
+
+    def _cut_off(self) -> None:
+        self.cut.set()
+        for connection in list(self._connections):
+            _shut(connection)
+
+
+def _shut(connection: HTTPConnection) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: TLS state is left alone
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """A connection that reports to the deadline of the call using it (pooled connections serve many calls)."""
+
+    def connect(self) -> None:
+        super().connect()
+        _report(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _report(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _report(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _report(self)
+        super().request(*args, **kwargs)
+
+
+def _report(connection: HTTPConnection) -> None:
+    deadline = _WATCHING.deadline
+    if deadline is not None:
+        deadline.watch(connection)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter with connections a call's deadline can cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int | None) -> None:
+        self.size = size
+
+
+def _read_body(response: requests.Response, max_bytes: int) -> None:
+    """Read the streamed body in chunks into the response (so `.json()` and `.text` work), refusing it as soon as it
+    is known to pass `max_bytes`: by its Content-Length before any of it is read, else by what has come."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        response.close()
+        raise _TooLarge(int(length))
+    body = bytearray()
+    for chunk in response.iter_content(_CHUNK):
+        body += chunk
+        if len(body) > max_bytes:
+            response.close()
+            raise _TooLarge(None)
+    response._content = bytes(body)  # what requests itself sets when it reads a body
+
+
+def _too_large_error(where: str, write: bool, size: int | None, max_bytes: int) -> AdapterError:
+    said = f" ({size:,} bytes declared)" if size is not None else ""
+    what = f"{where}: the answer is larger than {max_bytes // (1024 * 1024)} MB{said}, refused unread"
+    if write:
+        return UnknownOutcome(f"{what}; the write may or may not have happened")
+    return AdapterError(what)  # asking again would only fetch it again
+
+
+def _past_deadline(where: str, write: bool, seconds: float) -> AdapterError:
+    what = f"{where}: no complete answer within the call's {seconds:g} s"
+    if write:
+        return UnknownOutcome(f"{what}; the write may or may not have happened")
+    return AdapterError(what)  # the call's time is spent: no attempt is left

@@ -91,6 +91,9 @@ from connector.adapters.base import (
     Remote,
     Throttled,
     Transient,
+    UnknownOutcome,
+    answer_amount,
+    answer_id,
 )
 from connector.adapters.http import ChannelOptions, RetryPolicy, json_body, status_error
 from connector.adapters.tokens import ChannelCredentials
@@ -317,6 +320,11 @@ class LazadaAdapter(Adapter):
                 data = self._request("GET", "/products/get", write=False, params=params)["data"]
                 products = data.get("products") or []
                 for product in products:
+                    # An item_id that is no id (see `_lazada_id`) fails the lookup: dropping it could make a
+                    # product that exists look absent, and a create would follow.
+                    if _lazada_id(product.get("item_id")) is None:
+                        raise AdapterError(f"Lazada GetProducts answered {str(product.get('item_id'))[:40]!r} where "
+                                           "an item_id belongs; the lookup settles nothing")
                     remote = _remote(product)
                     # Lazada matches whole seller SKUs; deleted products are no listing to bind.
                     if set(remote.variant_ids) & set(chunk) and str(product.get("status")).lower() != "deleted":
@@ -334,7 +342,7 @@ class LazadaAdapter(Adapter):
             data = self._request("GET", "/products/get", write=False, params=params)["data"]
             products = data.get("products") or []
             for product in products:
-                if str(product.get("status")).lower() != "deleted":
+                if str(product.get("status")).lower() != "deleted" and _lazada_id(product.get("item_id")):
                     yield _listed(product)
             offset += len(products)
             if not products or offset >= int(data.get("total_products") or 0):
@@ -411,8 +419,15 @@ class LazadaAdapter(Adapter):
         }
         data = self._request("POST", "/product/create", write=True, params={"payload": _request_json(product)},
                              retry=replace(self.transport.retry, transient=False))["data"]
-        variant_ids = {str(entry["seller_sku"]): str(entry["sku_id"]) for entry in data.get("sku_list") or []}
-        return Remote(str(data["item_id"]), None if listing.variants else listing.seller_sku, variant_ids, active=True)
+        # CreateProduct answers data.item_id and sku_list[].sku_id (Numbers; its official sample writes them as
+        # texts of digits): a success without a usable item_id is no answer.
+        item_id = _lazada_id(data.get("item_id"))
+        if item_id is None:
+            raise UnknownOutcome("Lazada product/create answered success without a usable item_id; the product may "
+                                 "exist")
+        variant_ids = {str(entry.get("seller_sku")): sku_id for entry in data.get("sku_list") or []
+                       if (sku_id := _lazada_id(entry.get("sku_id"))) is not None and entry.get("seller_sku")}
+        return Remote(item_id, None if listing.variants else listing.seller_sku, variant_ids, active=True)
 
     def update_content(self, remote: Remote, listing: Listing) -> Remote:
         """Name, description, category, images, package and variants; SKUs are added next to an existing one
@@ -682,7 +697,11 @@ def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[st
     if body is None:
         # A load balancer's HTML page or a cut-off answer: nothing Lazada decided.
         raise status_error(response) or Transient(f"{where}: the answer is not JSON (HTTP {response.status_code})")
-    code = str(body.get("code", "0"))
+    if "code" not in body:
+        # Every Lazada answer carries `code` ("0" for success): a body without one says nothing was done.
+        raise status_error(response) or Transient(f"{where}: the answer is not Lazada's (no code, HTTP "
+                                                  f"{response.status_code})")
+    code = str(body["code"])
     if code != "0":
         if partial and code in _PER_SKU_CODES and body.get("detail"):
             return body
@@ -698,9 +717,17 @@ def _token_refused(err: AuthError) -> bool:
     return err.code in _TOKEN_ERRORS
 
 
+def _lazada_id(value: Any) -> str | None:
+    """An item or SKU id from an answer: a positive number, or its digits as text (CreateProduct's official sample,
+    lazykern/ecommerce-api-docs data/raw/lazada/apis/product-api/createproduct.json, writes them as texts); else
+    None (null, a bool, a negative, a name)."""
+    return answer_id(value, int, digits=True)
+
+
 def _remote(product: Mapping[str, Any]) -> Remote:
     """A Remote from a GetProducts / GetProductItem product."""
-    skus = [sku for sku in product.get("skus") or [] if sku.get("SellerSku")]
+    # SkuId is a Number (GetProducts): a SKU without one is no SKU to bind.
+    skus = [sku for sku in product.get("skus") or [] if sku.get("SellerSku") and _lazada_id(sku.get("SkuId"))]
     variant_ids = {str(sku["SellerSku"]): str(sku["SkuId"]) for sku in skus}
     plain = len(skus) == 1 and not skus[0].get("saleProp") and not product.get("variation")
     active = str(product.get("status", "")).lower() == "active"
@@ -714,11 +741,16 @@ def _listed(product: Mapping[str, Any]) -> Remote:
     stock: dict[str, int] = {}
     for sku in product.get("skus") or []:
         seller_sku = str(sku.get("SellerSku") or "")
-        if seller_sku in remote.variant_ids:
+        if seller_sku not in remote.variant_ids:
+            continue
+        price = answer_amount(sku.get("price") or 0)
+        if price is not None:  # an implausible price is not known, so no guard compares with it
             prices[seller_sku] = int(Decimal(str(sku.get("price") or 0)).to_integral_value(ROUND_HALF_UP))
-            warehouses = sku.get("multiWarehouseInventories") or []
-            stock[seller_sku] = (sum(int(w.get("sellableQuantity") or 0) for w in warehouses) if warehouses
-                                 else int(sku.get("quantity") or 0))
+        warehouses = sku.get("multiWarehouseInventories") or []
+        figures = ([answer_amount(w.get("sellableQuantity") or 0) for w in warehouses] if warehouses
+                   else [answer_amount(sku.get("quantity") or 0)])
+        if None not in figures:
+            stock[seller_sku] = sum(f for f in figures if f is not None)
     return replace(remote, prices=prices, stock=stock)
 
 

@@ -86,6 +86,9 @@ from connector.adapters.base import (
     Remote,
     Throttled,
     Transient,
+    UnknownOutcome,
+    answer_amount,
+    answer_id,
 )
 from connector.adapters.http import ChannelOptions, RetryPolicy, json_body, status_error
 from connector.adapters.tokens import ChannelCredentials
@@ -267,6 +270,8 @@ class ShopeeAdapter(Adapter):
             answer = self._request("GET", "/product/get_item_base_info", write=False, params={"item_id_list": batch})
             for info in answer["response"].get("item_list", []):
                 # search_item may match loosely; deleted items are no listing to bind.
+                if answer_id(info.get("item_id"), int) is None:
+                    raise _unusable_id("get_item_base_info", info.get("item_id"))
                 if info.get("item_sku") == seller_sku and "DELETE" not in str(info.get("item_status")):
                     remotes.append(self._remote(info))
         return remotes
@@ -278,13 +283,14 @@ class ShopeeAdapter(Adapter):
         while True:
             params = {"offset": offset, "page_size": PAGE_SIZE, "item_status": ["NORMAL", "UNLIST"]}
             answer = self._request("GET", "/product/get_item_list", write=False, params=params)["response"]
-            item_ids = [entry["item_id"] for entry in answer.get("item") or []]
+            item_ids = [entry.get("item_id") for entry in answer.get("item") or []
+                        if answer_id(entry.get("item_id"), int) is not None]
             for start in range(0, len(item_ids), BASE_INFO_BATCH):
                 batch = ",".join(str(item_id) for item_id in item_ids[start : start + BASE_INFO_BATCH])
                 info = self._request("GET", "/product/get_item_base_info", write=False,
                                      params={"item_id_list": batch})["response"]
                 for item in info.get("item_list") or []:
-                    if "DELETE" not in str(item.get("item_status")):
+                    if "DELETE" not in str(item.get("item_status")) and answer_id(item.get("item_id"), int):
                         yield self._listed(item)
             if not answer.get("has_next_page") or not item_ids:
                 return
@@ -323,9 +329,14 @@ class ShopeeAdapter(Adapter):
             "attribute_list": _attribute_list(listing.attributes),
             "condition": "NEW",
         }
-        item_id = self._request("POST", "/product/add_item", write=True, body=body,
-                                retry=replace(self.transport.retry, transient=False))["response"]["item_id"]
-        remote = Remote(str(item_id), listing.seller_sku, {}, active=True)
+        answer = self._request("POST", "/product/add_item", write=True, body=body,
+                               retry=replace(self.transport.retry, transient=False))
+        # v2.product.add_item.json: response.item_id, int64. A success without one is no answer: look it up.
+        shown = answer_id((answer.get("response") or {}).get("item_id"), int)
+        if shown is None:
+            raise UnknownOutcome("Shopee add_item answered success without a usable item_id; the item may exist")
+        item_id = int(shown)
+        remote = Remote(shown, listing.seller_sku, {}, active=True)
         if tiers is None:
             return remote
         try:
@@ -377,7 +388,11 @@ class ShopeeAdapter(Adapter):
         body = {"item_id": item_id, **self._content(listing)}
         if listing.attributes:  # else keep what the seller set in Seller Centre
             body["attribute_list"] = _attribute_list(listing.attributes)
-        self._request("POST", "/product/update_item", write=True, body=body)
+        answer = self._request("POST", "/product/update_item", write=True, body=body)
+        # v2.product.update_item.json answers the item it updated (response.item_id): an empty "success" is none.
+        if (answer.get("response") or {}).get("item_id") != item_id:
+            raise UnknownOutcome("Shopee update_item answered success without naming the item; sent again at the "
+                                 "next sync")
         variant_ids: dict[str, str] = {}
         if tiers is not None or remote.variant_ids:
             variant_ids = self._align_variants(item_id, listing, tiers)
@@ -560,7 +575,12 @@ class ShopeeAdapter(Adapter):
             if offset:
                 params["offset"] = offset
             answer = self._request("GET", "/product/search_item", write=False, params=params)["response"]
-            item_ids.extend(answer.get("item_id_list") or [])
+            # v2.product.search_item.json: item_id_list of int64. Anything else fails the lookup: dropping it could
+            # make a listing that exists look absent, and a create would follow.
+            for item_id in answer.get("item_id_list") or []:
+                if answer_id(item_id, int) is None:
+                    raise _unusable_id("search_item", item_id)
+                item_ids.append(item_id)
             offset = str(answer.get("next_offset") or "")
             if not offset:
                 return item_ids
@@ -578,12 +598,12 @@ class ShopeeAdapter(Adapter):
         active = info.get("item_status") == "NORMAL"
         if not info.get("has_model"):
             values = {sku: (_first_price(info.get("price_info")), _stock_of(info.get("stock_info_v2")))} if sku else {}
-            return Remote(str(info["item_id"]), sku, {}, active, prices={k: p for k, (p, _) in values.items()},
-                          stock={k: n for k, (_, n) in values.items()})
+            return Remote(str(info["item_id"]), sku, {}, active, prices=_known({k: p for k, (p, _) in values.items()}),
+                          stock=_known({k: n for k, (_, n) in values.items()}))
         models = [m for m in self._model_list(info["item_id"]).get("model") or [] if m.get("model_sku")]
         return Remote(str(info["item_id"]), sku, _ids_by_sku(models), active,
-                      prices={m["model_sku"]: _first_price(m.get("price_info")) for m in models},
-                      stock={m["model_sku"]: _stock_of(m.get("stock_info_v2")) for m in models})
+                      prices=_known({m["model_sku"]: _first_price(m.get("price_info")) for m in models}),
+                      stock=_known({m["model_sku"]: _stock_of(m.get("stock_info_v2")) for m in models}))
 
     def _model_list(self, item_id: int) -> dict[str, Any]:
         """get_model_list's answer: the item's tier_variation and its models."""
@@ -611,10 +631,16 @@ class ShopeeAdapter(Adapter):
                 raise  # the credentials failed the check too: the whole channel is stopped, not this item
             except AdapterError as err:
                 return Outcome(change.key, err)
-            for failure in answer.get("failure_list") or []:
+            failed = answer.get("failure_list") or []
+            for failure in failed:
                 model_id = failure.get("model_id")
                 sku = targets[model_id][0] if model_id in targets else f"model {model_id}"
                 problems.append(f"{sku}: {failure.get('failed_reason') or 'refused'}")
+            unconfirmed = _unconfirmed(targets, answer.get("success_list"), failed)
+            if unconfirmed and not problems:
+                return Outcome(change.key, UnknownOutcome(
+                    f"Shopee {api.rsplit('/', 1)[-1]} answered success without confirming {', '.join(unconfirmed)};"
+                    " sent again at the next sync"))
         if not problems:
             return Outcome(change.key)
         return Outcome(change.key, Invalid(f"Shopee {api.rsplit('/', 1)[-1]}: " + "; ".join(problems)))
@@ -913,21 +939,42 @@ def _models_of(change: Change) -> tuple[dict[int, tuple[str, int]], list[str]]:
 
 
 def _ids_by_sku(models: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    return {model["model_sku"]: str(model["model_id"]) for model in models if model.get("model_sku")}
+    """Seller SKU -> model id; a model whose id is no int64 (v2.product.get_model_list.json) is left out."""
+    ids = {model["model_sku"]: answer_id(model.get("model_id"), int) for model in models if model.get("model_sku")}
+    return {sku: model_id for sku, model_id in ids.items() if model_id is not None}
 
 
-def _first_price(price_info: Any) -> int:
+def _unconfirmed(targets: Mapping[int, tuple[str, int]], successes: Any, failures: Sequence[Any]) -> list[str]:
+    """The SKUs an update_stock / update_price answer neither confirmed (`success_list`, model_id int64) nor
+    refused (`failure_list`): v2.product.update_stock.json lists every model in one of the two."""
+    answered = {entry.get("model_id") for entry in [*(successes if isinstance(successes, list) else []), *failures]
+                if isinstance(entry, Mapping) and type(entry.get("model_id")) is int}
+    return [sku for model_id, (sku, _) in targets.items() if model_id not in answered]
+
+
+def _first_price(price_info: Any) -> int | None:
+    """The original price, or None when the answer's is no plausible price."""
     entries = price_info if isinstance(price_info, list) else [price_info or {}]
-    return int(round(float((entries[0] if entries else {}).get("original_price") or 0)))
+    return answer_amount((entries[0] if entries else {}).get("original_price") or 0)
 
 
-def _stock_of(stock_info: Any) -> int:
-    """Seller stock from stock_info_v2 (summed over locations)."""
+def _stock_of(stock_info: Any) -> int | None:
+    """Seller stock from stock_info_v2 (summed over locations), or None when a figure is no plausible stock."""
     info = stock_info or {}
     sellers = info.get("seller_stock") or []
-    if sellers:
-        return sum(int(entry.get("stock") or 0) for entry in sellers)
-    return int((info.get("summary_info") or {}).get("total_available_stock") or 0)
+    figures = ([answer_amount(entry.get("stock") or 0) for entry in sellers] if sellers
+               else [answer_amount((info.get("summary_info") or {}).get("total_available_stock") or 0)])
+    return None if None in figures else sum(f for f in figures if f is not None)
+
+
+def _unusable_id(api: str, value: Any) -> AdapterError:
+    return AdapterError(f"Shopee {api} answered {str(value)[:40]!r} ({type(value).__name__}) where an item_id "
+                        "(int64) belongs; the lookup settles nothing")
+
+
+def _known(values: Mapping[str, int | None]) -> dict[str, int]:
+    """The values an answer gave plausibly: an implausible one is not known, so nothing compares with it."""
+    return {sku: value for sku, value in values.items() if value is not None}
 
 
 def _item_failure(message: str) -> AdapterError:

@@ -104,6 +104,8 @@ from connector.adapters.base import (
     TokenStore,
     Transient,
     UnknownOutcome,
+    answer_amount,
+    answer_id,
 )
 from connector.adapters.http import ChannelOptions, json_body, new_session, status_error
 from connector.adapters.tokens import ChannelCredentials
@@ -355,7 +357,7 @@ class TikTokShopAdapter(Adapter):
         own = None if variant_skus else seller_sku
         remotes = []
         for product in self._search(wanted):
-            skus = {sku.get("seller_sku"): str(sku.get("id")) for sku in product.get("skus") or []}
+            skus = _sku_ids(product.get("skus"))
             # Search may match loosely; deleted products are no listing to bind.
             if product.get("status") != "DELETED" and set(wanted) & set(skus):
                 remotes.append(Remote(str(product["id"]), own if own in skus else None,
@@ -367,15 +369,17 @@ class TikTokShopAdapter(Adapter):
         """products/search without a SKU filter (status ALL, 100 a page by page_token): every product but the
         deleted, with its SKUs' prices and stock (summed over warehouses)."""
         for product in self._pages({"status": "ALL"}):
-            if product.get("status") == "DELETED":
+            if product.get("status") == "DELETED" or answer_id(product.get("id"), str) is None:
                 continue
-            skus = [sku for sku in product.get("skus") or [] if sku.get("seller_sku")]
+            skus = [sku for sku in product.get("skus") or [] if sku.get("seller_sku")
+                    and answer_id(sku.get("id"), str)]
             own = skus[0]["seller_sku"] if len(product.get("skus") or []) == 1 and skus else None
+            prices = {sku["seller_sku"]: answer_amount(_amount(sku.get("price"))) for sku in skus}
+            stock = {sku["seller_sku"]: _stock(sku.get("inventory")) for sku in skus}
             yield Remote(str(product["id"]), own, {sku["seller_sku"]: str(sku.get("id")) for sku in skus},
                          product.get("status") == "ACTIVATE",
-                         prices={sku["seller_sku"]: _amount(sku.get("price")) for sku in skus},
-                         stock={sku["seller_sku"]: sum(int(w.get("quantity") or 0) for w in sku.get("inventory") or [])
-                                for sku in skus})
+                         prices={k: v for k, v in prices.items() if v is not None},
+                         stock={k: v for k, v in stock.items() if v is not None})
 
     def orders(self, since_cursor: str | None) -> tuple[list[OrderLine], str]:
         """Orders, returns and cancellations updated since the cursor (each search paged by page_token), as one
@@ -548,9 +552,13 @@ class TikTokShopAdapter(Adapter):
         return skus
 
     def _remote(self, data: Mapping[str, Any], listing: Listing, *, active: bool) -> Remote:
-        """A Remote from create's or edit's answer: the product id and its SKU ids by seller SKU."""
-        sku_ids = {sku["seller_sku"]: str(sku["id"]) for sku in data.get("skus") or [] if sku.get("seller_sku")}
-        return Remote(str(data["product_id"]), None if listing.variants else listing.seller_sku, sku_ids, active)
+        """A Remote from create's or edit's answer: the product id and its SKU ids by seller SKU. Both are strings
+        (202309 Create Product / Edit Product): an answer without a usable product id is an unknown outcome."""
+        product_id = answer_id(data.get("product_id"), str)
+        if product_id is None:
+            raise UnknownOutcome("TikTok Shop answered success without a usable product_id; the write may or may "
+                                 "not have happened")
+        return Remote(product_id, None if listing.variants else listing.seller_sku, _sku_ids(data.get("skus")), active)
 
     def _warehouse(self) -> str:
         """options.warehouse_id, else the shop's default sales warehouse (read once)."""
@@ -573,7 +581,13 @@ class TikTokShopAdapter(Adapter):
         for start in range(0, len(seller_skus), SEARCH_SKUS_MAX):
             body = {"seller_skus": list(seller_skus[start:start + SEARCH_SKUS_MAX])}
             for product in self._pages(body):
-                found[str(product["id"])] = product
+                # Search Products: id is a string. Anything else fails the lookup: dropping it could make a product
+                # that exists look absent, and a create would follow.
+                if answer_id(product.get("id"), str) is None:
+                    raise AdapterError(f"TikTok Shop search answered {str(product.get('id'))[:40]!r} "
+                                       f"({type(product.get('id')).__name__}) where a product id (string) belongs; "
+                                       "the lookup settles nothing")
+                found[product["id"]] = product
         return [found[product_id] for product_id in sorted(found, key=lambda i: (len(i), i))]
 
     def _pages(self, body: dict[str, Any], api: str = "search", key: str = "products",
@@ -591,8 +605,8 @@ class TikTokShopAdapter(Adapter):
     def _sku_ids(self, product_id: str, seller_skus: set[str]) -> dict[str, str]:
         """The product's current SKU ids by seller SKU (none when no wanted SKU is on it yet)."""
         for product in self._search(sorted(seller_skus)):
-            if str(product["id"]) == product_id:
-                return {sku["seller_sku"]: str(sku["id"]) for sku in product.get("skus") or [] if sku.get("seller_sku")}
+            if product.get("id") == product_id:
+                return _sku_ids(product.get("skus"))
         return {}
 
     # -- price and stock ---------------------------------------------------------------------------------------
@@ -764,6 +778,18 @@ def _unit_prices(items: Sequence[Mapping[str, Any]]) -> dict[str, int]:
         if item.get("seller_sku") and price.is_finite():
             paid.setdefault(str(item["seller_sku"]), []).append(price)
     return {sku: int((sum(values) / len(values)).to_integral_value(ROUND_HALF_UP)) for sku, values in paid.items()}
+
+
+def _sku_ids(skus: Any) -> dict[str, str]:
+    """Seller SKU -> SKU id from an answer's `skus`; an id that is no string (the documented type) is left out."""
+    return {sku["seller_sku"]: sku["id"] for sku in skus or []
+            if isinstance(sku, Mapping) and sku.get("seller_sku") and answer_id(sku.get("id"), str) is not None}
+
+
+def _stock(inventory: Any) -> int | None:
+    """A SKU's stock summed over warehouses, or None when a figure is no plausible stock."""
+    figures = [answer_amount(w.get("quantity") or 0) for w in inventory or []]
+    return None if None in figures else sum(f for f in figures if f is not None)
 
 
 def _amount(price: Any) -> int:

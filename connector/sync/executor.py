@@ -10,13 +10,20 @@ A create or a content update first has every image of the listing on the channel
 media cache): an image that cannot be had, or that the channel refuses, fails that product before any write, so
 no listing is created without its images or left half-updated, and its message names the catalog file, the row
 and the image. The channel refused nothing of the product itself, so a later run tries again.
+
+A marketplace's answer is verified, never trusted: an id a lookup or a create answers is bound only if it is a
+usable id that no other product's binding holds; a lookup that answers only unusable ids settles nothing (the
+intent stays open, the binding stays as it was), since taking it for "absent" would create a duplicate. An answer
+the adapter cannot read at all (a field missing, a value of the wrong type) fails that item, never the channel:
+for a create it is an unknown outcome, settled by lookup like a lost answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -108,7 +115,12 @@ class ChannelExecutor:
         for intent in self.ledger.bindings.open_intents(self.channel):
             key, institution = intent.product_key, intent.institution
             try:
-                found = self.adapter.find(intent.seller_sku, list(intent.variant_skus))
+                with _unreadable_answer():
+                    found = self.adapter.find(intent.seller_sku, list(intent.variant_skus))
+                if not found:
+                    self.ledger.bindings.resolve_intent(intent.intent_id, IntentOutcome.ABSENT)
+                    continue
+                remote = self._adopt(found, institution, key)
             except AuthError as err:
                 self.record(OpKind.RESOLVE, institution, key, ItemOutcome.FAILED, err)
                 raise ChannelStopped(err.message) from err
@@ -116,10 +128,6 @@ class ChannelExecutor:
                 self.record(OpKind.RESOLVE, institution, key, ItemOutcome.FAILED, err)
                 unresolved.add(key)
                 continue
-            if not found:
-                self.ledger.bindings.resolve_intent(intent.intent_id, IntentOutcome.ABSENT)
-                continue
-            remote = self._adopt(found, institution, key)
             self.ledger.bindings.save(
                 Binding(self.channel, key, institution, intent.seller_sku, remote.external_id,
                         dict(remote.variant_ids), _status(remote.active)),
@@ -129,7 +137,14 @@ class ChannelExecutor:
         return unresolved
 
     def _adopt(self, found: list[Remote], institution: str, key: str) -> Remote:
-        found = sorted(found, key=lambda r: (len(r.external_id), r.external_id))
+        """The listing a lookup found to bind `key` to: of those with usable ids no other binding holds, the oldest
+        (shortest, then lowest id); the others are reported. None usable: `UnknownOutcome`, nothing is settled."""
+        refused = {id(r): self._implausible(r, key) for r in found}
+        usable = [r for r in found if refused[id(r)] is None]
+        if not usable:
+            why = "; ".join(sorted({str(problem) for problem in refused.values()}))
+            raise UnknownOutcome(f"the lookup's answer cannot be bound ({why}); looked up again at the next run")
+        found = sorted(usable, key=lambda r: (len(r.external_id), r.external_id))
         if len(found) > 1:
             ids = ", ".join(r.external_id for r in found)
             self.record(OpKind.RESOLVE, institution, key, ItemOutcome.FAILED,
@@ -189,7 +204,8 @@ class ChannelExecutor:
         intent = self.ledger.bindings.begin_intent(self.channel, op.key, op.institution, listing.seller_sku,
                                                    OpKind.CREATE, self.run_id, [v.seller_sku for v in listing.variants])
         try:
-            remote = self.adapter.create(listing, intent)
+            with _unreadable_answer(UnknownOutcome):
+                remote = self.adapter.create(listing, intent)
         except AdapterError as err:
             if err.remote is not None:  # the listing exists, part of the create failed: bind it, updates finish it
                 self._bind(op, want, err.remote, intent, acknowledged=False)
@@ -217,8 +233,8 @@ class ChannelExecutor:
         self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.OK)
 
     def _implausible(self, remote: Any, key: str) -> str | None:
-        """Why a create's answer cannot be bound as it is, or None: its ids must be short printable texts, and the
-        listing id must not be bound to another product already."""
+        """Why a create's or a lookup's answer cannot be bound as it is, or None: its ids must be short printable
+        texts, and the listing id must not be bound to another product already."""
         ids = [getattr(remote, "external_id", None), *(getattr(remote, "variant_ids", None) or {}).values()]
         if not isinstance(remote, Remote) or not all(_plausible_id(i) for i in ids):
             return f"carries no usable listing id ({str(ids[0])[:40]!r})"
@@ -229,17 +245,20 @@ class ChannelExecutor:
 
     def _settle_by_lookup(self, op: Op, want: Desired, intent: str, err: AdapterError) -> None:
         try:
-            found = self.adapter.find(want.listing.seller_sku, [v.seller_sku for v in want.listing.variants])
+            with _unreadable_answer():
+                found = self.adapter.find(want.listing.seller_sku, [v.seller_sku for v in want.listing.variants])
+            if not found:
+                self.ledger.bindings.resolve_intent(intent, IntentOutcome.ABSENT)
+                self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err)
+                return
+            remote = self._adopt(found, op.institution, op.key)
         except AdapterError as lookup_err:
             self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err,
                         message=f"{err.message}; outcome unknown, lookup failed too ({lookup_err.message}):"
                                 " resolved at the next run")
+            if isinstance(lookup_err, AuthError):
+                raise ChannelStopped(lookup_err.message) from lookup_err
             return
-        if not found:
-            self.ledger.bindings.resolve_intent(intent, IntentOutcome.ABSENT)
-            self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err)
-            return
-        remote = self._adopt(found, op.institution, op.key)
         self._bind(op, want, remote, intent, acknowledged=False)
         self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.OK,
                     message=f"created; confirmed by lookup after: {err.message}")
@@ -269,7 +288,8 @@ class ChannelExecutor:
             if not self._images_ready(op, op.desired):
                 continue
             try:
-                remote = self.adapter.update_content(_remote(have), op.desired.listing)
+                with _unreadable_answer():
+                    remote = self.adapter.update_content(_remote(have), op.desired.listing)
             except AuthError as err:
                 self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.FAILED, err)
                 raise ChannelStopped(err.message) from err
@@ -293,8 +313,9 @@ class ChannelExecutor:
         """Every image of the listing on the channel before its create or content update; else the item's failure
         is recorded (invalid, or failed when it may work later), naming the catalog row, and nothing is sent."""
         try:
-            for image in want.listing.images:
-                self.adapter.image_id(image)
+            with _unreadable_answer():
+                for image in want.listing.images:
+                    self.adapter.image_id(image)
         except AuthError as err:
             self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, err)
             raise ChannelStopped(err.message) from err
@@ -311,12 +332,15 @@ class ChannelExecutor:
         """The channel says the listing is gone: re-bind if the SKU is still there, else forget the binding
         so the next plan creates it again."""
         try:
-            found = self.adapter.find(have.seller_sku, list(have.variant_ids))
+            with _unreadable_answer():
+                found = self.adapter.find(have.seller_sku, list(have.variant_ids))
+                remote = self._adopt(found, op.institution, op.key) if found else None
         except AdapterError as lookup_err:
             self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, lookup_err)
+            if isinstance(lookup_err, AuthError):
+                raise ChannelStopped(lookup_err.message) from lookup_err
             return
-        if found:
-            remote = self._adopt(found, op.institution, op.key)
+        if remote is not None:
             self.ledger.bindings.update(self.channel, op.key, external_id=remote.external_id,
                                         variant_ids=dict(remote.variant_ids), content_fp=None, prices=None, stock=None)
             self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, err,
@@ -363,7 +387,8 @@ class ChannelExecutor:
     def _call_batch(self, kind: OpKind, batch: Sequence[tuple[Op, Any]], call: Callable[..., list[Outcome]],
                     *args: Any) -> list[Outcome]:
         try:
-            outcomes = call(*args)
+            with _unreadable_answer():
+                outcomes = call(*args)
         except AuthError as err:
             for op, _ in batch:
                 self.record(kind, op.institution, op.key, ItemOutcome.FAILED, err)
@@ -396,6 +421,17 @@ class ChannelExecutor:
                     self.record(kind, op.institution, op.key, ItemOutcome.OK, message="already gone from the channel")
                 else:
                     self.record(kind, op.institution, op.key, _failure(outcome.error), outcome.error)
+
+
+@contextlib.contextmanager
+def _unreadable_answer(failure: type[AdapterError] = AdapterError) -> Iterator[None]:
+    """An answer the adapter could not read (a field missing, a value of the wrong type) as that item's `failure`:
+    one bad answer never stops the channel. A create passes `UnknownOutcome`: the listing may exist all the same."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        raise failure(f"the marketplace's answer could not be read ({type(err).__name__}: {str(err)[:80]})"
+                      + ("; the write may or may not have happened" if failure is UnknownOutcome else "")) from None
 
 
 def _status(active: bool) -> ListingStatus:
