@@ -33,6 +33,7 @@ from connector.catalog.sources import (
     CatalogUnreadable,
     RawRow,
     Unreadable,
+    bounded,
     detect_format,
     escape_surrogates,
     iter_rows,
@@ -132,10 +133,10 @@ class _Reading:
         if _empty_file(self.spec.path):
             yield self.notice(None, None, "catalog_empty_file")
             return
-        rows = iter_rows(
+        rows = bounded(self.spec.path, iter_rows(
             self.spec.path, format=self.spec.format, sheet=self.spec.sheet,
             table=self.spec.table, query=self.spec.query,
-        )
+        ))
         first = next(rows, None)
         if first is None:
             records = (self.spec.format or detect_format(self.spec.path)) in RECORD_FORMATS
@@ -621,9 +622,11 @@ class _Reading:
 
     def _cell_problems(self, rec: Record) -> list[Reject]:
         out = []
-        for found in rec.cells.values():
+        for name, found in rec.cells.items():
             for col, value in found:
                 reason, params = _cell_problem(value)
+                if reason == "cell_binary" and name == "sku":  # the SKU's own check says so (sku_not_text)
+                    continue
                 if reason:
                     out.append(self.reject(rec.number, col.header, _shown_cell(value), reason, **params))
         return out

@@ -212,7 +212,7 @@ def iter_rows(
                 rows = _read_jsonl(path)
             case "sqlite":
                 rows = _read_sqlite(path, table, query)
-        yield from _bounded(path, rows)
+        yield from rows
     except OSError as error:
         raise CatalogUnreadable(path, _os_problem(error)) from error
 
@@ -230,8 +230,9 @@ def _check_file(path: Path) -> None:
                                 reason="limit_file_size", size=f"{info.st_size:,}", limit=f"{FILE_BYTES_MAX:,}")
 
 
-def _bounded(path: Path, rows: Iterator[RawRow]) -> Iterator[RawRow]:
-    """The rows, refusing the file at the first row past ROWS_MAX or wider than COLUMNS_MAX."""
+def bounded(path: Path, rows: Iterator[RawRow]) -> Iterator[RawRow]:
+    """The rows, refusing the file (CatalogUnreadable) at the first row past ROWS_MAX or wider than COLUMNS_MAX.
+    The reader applies it to every catalog; ``iter_rows`` itself streams a file of any length."""
     for count, row in enumerate(rows, 1):
         if count > ROWS_MAX:
             raise CatalogUnreadable(path, f"has more than {ROWS_MAX:,} rows (row {row.number}); split it",
@@ -430,6 +431,9 @@ def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
 _SPAN_REF = re.compile(rb'<(?:\w+:)?(?:c|row|dimension)\b[^>]*?\b(?:r|ref)="([A-Z]{0,3})([0-9]{1,7})'
                        rb'(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _XML_CHUNK = 1024 * 1024
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>]")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_REFERENCED_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=")
 
 
 def _check_workbook(path: Path) -> None:
@@ -455,10 +459,13 @@ def _check_workbook(path: Path) -> None:
 def _check_sheet_span(path: Path, name: str, archive: zipfile.ZipFile) -> None:
     rows: list[int] = []
     columns: list[int] = []
+    unreferenced = 0  # the most cells without a reference in one row: the reader counts those from column A
     tail = b""
     with archive.open(name) as part:
         while chunk := part.read(_XML_CHUNK):
             text = tail + chunk
+            unreferenced = max(unreferenced, *(len(_CELL.findall(piece)) - len(_REFERENCED_CELL.findall(piece))
+                                               for piece in _ROW_START.split(text)))
             for match in _SPAN_REF.finditer(text):
                 for letters, digits in (match.group(1, 2), match.group(3, 4)):
                     if digits:
@@ -471,7 +478,7 @@ def _check_sheet_span(path: Path, name: str, archive: zipfile.ZipFile) -> None:
     if not rows:
         return
     height = rows[1] - rows[0] + 1
-    width = columns[1] - columns[0] + 1 if columns else 1
+    width = max(columns[1] - columns[0] + 1 if columns else 1, unreferenced)
     if height * width > XLSX_CELLS_MAX:
         raise CatalogUnreadable(
             path, f"sheet part {name} spans {height:,} rows by {width:,} columns; a sheet may span at most "
