@@ -21,6 +21,11 @@ Decisions a caller relies on:
   JSON Lines, the record number (from 1) for JSON arrays and SQLite.
 - Options that do not apply to the format (``sheet`` for a CSV, say) are ignored, so one mapping can
   follow an institution from one file format to another.
+- Hostile files are refused before they can block or exhaust the process (the limits below, README "Limits on a
+  catalog file"): the file is stat-ed before it is opened (a pipe or a device is refused), its size checked, a
+  workbook's unpacked size and each sheet's span read from the zip before python-calamine allocates the sheet.
+  A value a source cannot read as it is (a JSON number of thousands of digits, SQLite text that is not UTF-8)
+  stays in its cell as an ``Unreadable``, so only that record is refused.
 """
 
 from __future__ import annotations
