@@ -656,3 +656,136 @@ def test_csv_quote_never_closed_refuses_the_file_instead_of_swallowing_rows(tmp_
     quoted.write_text('SKU;Nama Produk;Deskripsi;Kategori\nDMP-01;Dompet;"Baris satu;\nbaris dua";Fashion\n',
                       encoding="utf-8")
     assert [r.cells[2] for r in iter_rows(quoted)][1] == "Baris satu;\nbaris dua"
+
+
+# --- hostile files: refused before they are opened or allocated (issue 15) ---
+
+
+def test_a_fifo_named_like_a_catalog_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / "katalog.csv"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes, for ever
+    with pytest.raises(CatalogUnreadable, match="not a regular file") as caught:
+        list(iter_rows(fifo))
+    assert caught.value.reason == "catalog_not_regular"
+
+
+def test_a_device_linked_as_a_catalog_is_refused(tmp_path):
+    (tmp_path / "katalog.json").symlink_to("/dev/zero")
+    with pytest.raises(CatalogUnreadable, match="not a regular file"):
+        list(iter_rows(tmp_path / "katalog.json"))
+
+
+def test_a_catalog_past_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "FILE_BYTES_MAX", 1000)
+    path = tmp_path / "katalog.csv"
+    path.write_text("SKU;Nama\n" + "A;B\n" * 500)
+    with pytest.raises(CatalogUnreadable) as caught:
+        list(iter_rows(path))
+    assert caught.value.reason == "limit_file_size" and caught.value.params["size"] == "2,009"
+
+
+def test_rows_and_columns_past_their_limits_refuse_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "ROWS_MAX", 3)
+    path = tmp_path / "katalog.csv"
+    path.write_text("SKU;Nama\n" + "A;B\n" * 3)
+    with pytest.raises(CatalogUnreadable) as caught:
+        list(sources.bounded(path, iter_rows(path)))
+    assert caught.value.reason == "limit_rows" and caught.value.params["at"] == 4
+    assert len(list(iter_rows(path))) == 4  # the source alone streams any length
+    wide = tmp_path / "lebar.csv"
+    wide.write_text(";".join(["x"] * (sources.COLUMNS_MAX + 1)) + "\n")
+    with pytest.raises(CatalogUnreadable) as caught:
+        list(sources.bounded(wide, iter_rows(wide)))
+    assert caught.value.reason == "limit_columns"
+
+
+def _workbook_with_sheet(path: Path, sheet_xml: bytes) -> None:
+    tmp = path.with_suffix(".tmp.xlsx")
+    wb = openpyxl.Workbook()
+    wb.active.append(["SKU", "Nama Produk"])
+    wb.save(tmp)
+    with zipfile.ZipFile(tmp) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, sheet_xml if item.filename == "xl/worksheets/sheet1.xml" else data)
+
+
+SHEET = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+         b'%s<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c></row>%s</sheetData></worksheet>')
+
+
+@pytest.mark.parametrize("dimension, far", [
+    (b'<dimension ref="A1:XFD1048576"/>', b""),
+    (b"", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'),  # aborted the process in the sheet reader
+    (b"", b'<row r="900000">' + b"<c><v>1</v></c>" * 30 + b"</row>"),  # cells without a reference, far down
+])
+def test_a_sheet_spanning_too_many_cells_is_refused_before_the_sheet_reader(tmp_path, dimension, far):
+    path = tmp_path / "katalog.xlsx"
+    _workbook_with_sheet(path, SHEET % (dimension, far))
+    with pytest.raises(CatalogUnreadable) as caught:
+        list(iter_rows(path))
+    assert caught.value.reason == "limit_sheet_cells"
+
+
+def test_a_sheet_with_its_cells_near_the_top_is_read(tmp_path):
+    path = tmp_path / "katalog.xlsx"
+    _workbook_with_sheet(path, SHEET % (b'<dimension ref="A1:B2"/>', b'<row r="2"><c r="B2"><v>7</v></c></row>'))
+    assert [r.cells for r in iter_rows(path)] == [["SKU", ""], ["", 7]]
+
+
+def test_a_workbook_unpacking_past_the_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "XLSX_UNPACKED_MAX", 100_000)
+    path = tmp_path / "katalog.xlsx"
+    _workbook_with_sheet(path, SHEET % (b"", b"<!--" + b" " * 200_000 + b"-->"))
+    with pytest.raises(CatalogUnreadable) as caught:
+        list(iter_rows(path))
+    assert caught.value.reason == "limit_unpacked"
+
+
+def test_a_json_number_of_5001_digits_stays_in_its_cell_as_unreadable(tmp_path):
+    path = tmp_path / "katalog.json"
+    path.write_text('[{"SKU": "A", "Harga": ' + "9" * 5001 + '}, {"SKU": "B", "Harga": 150000}]')
+    first, second = iter_rows(path)
+    assert isinstance(first.cells["Harga"], sources.Unreadable) and "5,001 digits" in first.cells["Harga"].why
+    assert second.cells == {"SKU": "B", "Harga": 150000}
+
+
+def test_json_nested_past_python_s_reach_is_refused_not_crashed(tmp_path):
+    path = tmp_path / "katalog.json"
+    path.write_text('[{"SKU": ' + "[" * 100_000 + "]" * 100_000 + "}]")
+    with pytest.raises(CatalogUnreadable) as caught:
+        list(iter_rows(path))
+    assert caught.value.reason == "json_too_deep"
+    lines = tmp_path / "katalog.jsonl"
+    lines.write_text('{"SKU": ' + "[" * 100_000 + "]" * 100_000 + '}\n{"SKU": "B"}\n')
+    first, second = iter_rows(lines)
+    assert "nest" in first.cells["__invalid__"] and second.cells == {"SKU": "B"}
+
+
+def test_json_nested_past_the_depth_limit_is_an_invalid_record(tmp_path):
+    path = tmp_path / "katalog.json"
+    path.write_text('[{"SKU": ' + "[" * 35 + '"x"' + "]" * 35 + "}]")
+    assert "nested 35 levels deep" in next(iter_rows(path)).cells["__invalid__"]
+
+
+def test_a_lone_surrogate_in_a_json_field_name_is_shown_escaped(tmp_path):
+    path = tmp_path / "katalog.jsonl"
+    path.write_text('{"Nama\\ud800": "x", "SKU": "A\\udc00"}\n')
+    cells = next(iter_rows(path)).cells
+    assert list(cells) == ["Nama\\ud800", "SKU"] and cells["SKU"] == "A\udc00"  # the value is the reader's to refuse
+
+
+def test_sqlite_text_that_is_not_utf8_is_unreadable_in_its_cell_only(tmp_path):
+    path = tmp_path / "katalog.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE produk (SKU, Nama)")
+        db.execute("INSERT INTO produk VALUES ('A', CAST(X'436166E9' AS TEXT)), ('B', 'Kopi')")
+    db.close()
+    first, second = iter_rows(path)
+    assert isinstance(first.cells["Nama"], sources.Unreadable) and second.cells == {"SKU": "B", "Nama": "Kopi"}
+
+
+def test_csv_with_records_ended_by_cr_alone_is_split_on_its_delimiter(tmp_path):
+    path = tmp_path / "katalog.csv"
+    path.write_bytes(b"SKU;Nama;Harga\rA;Dompet;150.000\r")
+    assert [r.cells for r in iter_rows(path)] == [["SKU", "Nama", "Harga"], ["A", "Dompet", "150.000"]]

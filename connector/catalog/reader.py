@@ -13,6 +13,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +27,17 @@ from connector.catalog.mapping import HEADER_SEARCH_ROWS, Column, ColumnPlan, Ma
 from connector.catalog.parsers import ParseError
 from connector.catalog.permits import PermitExpired, PermitImplausible, parse_food_permit
 from connector.catalog.rejects import Notice, Reject, shown
-from connector.catalog.sources import RECORD_FORMATS, CatalogUnreadable, RawRow, detect_format, iter_rows
+from connector.catalog.sources import (
+    CELL_CHARS_MAX,
+    RECORD_FORMATS,
+    CatalogUnreadable,
+    RawRow,
+    Unreadable,
+    bounded,
+    detect_format,
+    escape_surrogates,
+    iter_rows,
+)
 from connector.catalog.text import plain_text, safe_description
 from connector.schema import (
     IMAGES_MAX,
@@ -97,7 +108,8 @@ def read_catalog(spec: CatalogSpec, *, today: date) -> Iterator[Product | Reject
     try:
         yield from reading.run()
     except CatalogUnreadable as err:
-        yield reading.reject(None, None, None, "catalog_unreadable", detail=str(err))
+        problem = {"problem": err.reason, **err.params} if err.reason else {}
+        yield reading.reject(None, None, None, "catalog_unreadable", detail=str(err), **problem)
 
 
 class _Reading:
@@ -121,10 +133,10 @@ class _Reading:
         if _empty_file(self.spec.path):
             yield self.notice(None, None, "catalog_empty_file")
             return
-        rows = iter_rows(
+        rows = bounded(self.spec.path, iter_rows(
             self.spec.path, format=self.spec.format, sheet=self.spec.sheet,
             table=self.spec.table, query=self.spec.query,
-        )
+        ))
         first = next(rows, None)
         if first is None:
             records = (self.spec.format or detect_format(self.spec.path)) in RECORD_FORMATS
@@ -176,7 +188,7 @@ class _Reading:
             # JSON can nest lists and objects where a value belongs: say so, and read them as their text.
             nested = [(c, v) for found in record_cells.values() for c, v in found if isinstance(v, (dict, list))]
             if nested:
-                record_cells = {name: [(c, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+                record_cells = {name: [(c, _json_text(v) if isinstance(v, (dict, list)) else v)
                                        for c, v in found] for name, found in record_cells.items()}
             yield Record(
                 row.number,
@@ -317,12 +329,12 @@ class _Reading:
 
     def _refuse_group(self, parent: str, recs: list[Record], rejects: list[Reject]) -> Iterator[Reject]:
         """The group's own rejects, then a reject naming them for each of its rows they do not already name."""
-        refused_rows = sorted({r.row for r in rejects if r.row is not None})
+        refused = {r.row for r in rejects if r.row is not None}
+        rows = _numbers(sorted(refused))
         yield from rejects
         for rec in recs:
-            if rec.number not in refused_rows:
-                yield self.reject(rec.number, None, parent, "variant_parent_refused",
-                                  rows=", ".join(map(str, refused_rows)))
+            if rec.number not in refused:
+                yield self.reject(rec.number, None, parent, "variant_parent_refused", rows=rows)
 
     def _variants(self, recs: list[Record], variants: list[Record], head: Record | None,
                   duplicates: dict[str, list[int]]) -> Generator[Reject, None, list[tuple[Record, Variant]]]:
@@ -352,13 +364,13 @@ class _Reading:
         seen: dict[tuple[str, ...], list[Record]] = {}
         for rec, variant in built:
             seen.setdefault(tuple(variant.options.values()), []).append(rec)
-        clashes = {key: rows for key, rows in seen.items() if len(rows) > 1}
+        clashes = {key: _numbers([r.number for r in rows]) for key, rows in seen.items() if len(rows) > 1}
         kept = []
         for rec, variant in built:
             rows = clashes.get(tuple(variant.options.values()))
             if rows:
                 yield self.reject(rec.number, None, " / ".join(variant.options.values()), "variant_duplicate",
-                                  parent=parent, rows=", ".join(str(r.number) for r in rows))
+                                  parent=parent, rows=rows)
             else:
                 kept.append(variant)
         return kept
@@ -513,7 +525,7 @@ class _Reading:
             return [self.reject(rec.number, _header(col), shown(sku), "sku_not_text")]
         if sku.casefold() in duplicates:
             return [self.reject(rec.number, _header(col), shown(sku), "sku_duplicate",
-                                rows=", ".join(map(str, duplicates[sku.casefold()])))]
+                                rows=_numbers(duplicates[sku.casefold()]))]
         return self._sku_shape(rec.number, _header(col), sku)
 
     def _parent_sku_problems(self, rec: Record, parent: str) -> list[Reject]:
@@ -563,6 +575,8 @@ class _Reading:
         return found
 
     def _check_image(self, item: str) -> tuple[str | None, str]:
+        if not item.isprintable():  # a NUL or a control character is in no file's name (os.stat would raise)
+            return "image_name_invalid", item
         lowered = item.lower()
         if lowered.startswith("https://"):
             return None, "https://" + item[len("https://"):]  # `HTTPS://` is an address too, never a file name
@@ -582,9 +596,12 @@ class _Reading:
                 path = os.path.realpath(path)
                 if not self._inside(path):
                     return "image_outside_folder", item
+            # Stat before opening: a pipe (FIFO) named like a photo would block the reading for ever.
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return "image_not_a_file", item
             with open(path, "rb") as fh:
                 magic = fh.read(12)
-        except OSError:  # missing, a folder, unreadable
+        except (OSError, ValueError):  # missing, unreadable, a name the system cannot take
             return "image_missing", item
         webp = magic.startswith(_WEBP[0]) and magic[8:12] == _WEBP[1]
         if not (magic.startswith(_JPEG) or magic.startswith(_PNG) or webp):
@@ -595,11 +612,24 @@ class _Reading:
         return path.startswith(self.folder + os.sep)
 
     def _ambiguity(self, rec: Record) -> list[Reject]:
-        """Row problems found while reading the record: ambiguous columns, nested JSON values."""
-        return [self.reject(rec.number, ", ".join(c.header for c in cols), None, "column_ambiguous",
-                            field=name, columns=", ".join(c.header for c in cols)) for name, cols in rec.ambiguous] + [
-            self.reject(rec.number, c.header, shown(json.dumps(v, ensure_ascii=False)), "cell_nested")
+        """Row problems found while reading the record: ambiguous columns, nested JSON values, cells that cannot
+        be read as they are (too long, binary, not Unicode, a value the source could not read)."""
+        return self._cell_problems(rec) + [
+            self.reject(rec.number, ", ".join(c.header for c in cols), None, "column_ambiguous",
+                        field=name, columns=", ".join(c.header for c in cols)) for name, cols in rec.ambiguous] + [
+            self.reject(rec.number, c.header, shown(_json_text(v)), "cell_nested")
             for c, v in rec.nested]
+
+    def _cell_problems(self, rec: Record) -> list[Reject]:
+        out = []
+        for name, found in rec.cells.items():
+            for col, value in found:
+                reason, params = _cell_problem(value)
+                if reason == "cell_binary" and name == "sku":  # the SKU's own check says so (sku_not_text)
+                    continue
+                if reason:
+                    out.append(self.reject(rec.number, col.header, _shown_cell(value), reason, **params))
+        return out
 
     def _parse(self, rec: Record, col: Column | None, value: Any, rejects: list[Reject], parse, *args):
         try:
@@ -634,6 +664,46 @@ def _empty_file(path: Path) -> bool:
     except OSError:  # missing or unreadable: the source says so
         return False
     return stat.S_ISREG(info.st_mode) and info.st_size == 0
+
+
+_NUMBERS_SHOWN = 10  # a SKU repeated on 30,000 rows names ten of them, not 30,000 in each of 30,000 rejects
+
+
+def _numbers(rows: list[int]) -> str:
+    """Row numbers as a reject names them: all of a few; the first ten and how many of many."""
+    shown_rows = ", ".join(map(str, rows[:_NUMBERS_SHOWN]))
+    return shown_rows if len(rows) <= _NUMBERS_SHOWN else f"{shown_rows} … ({len(rows):,} rows)"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _cell_problem(value: Any) -> tuple[str | None, dict[str, Any]]:
+    """Why a cell cannot be read as it is, with the reason's params; (None, {}) for a readable cell."""
+    if isinstance(value, str):
+        if len(value) > CELL_CHARS_MAX:
+            return "cell_too_long", {"length": f"{len(value):,}", "limit": f"{CELL_CHARS_MAX:,}"}
+        if _SURROGATE.search(value):
+            return "cell_not_unicode", {}
+        return None, {}
+    if isinstance(value, Unreadable):
+        return "cell_unreadable", {"why": value.why}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "cell_binary", {"size": f"{len(value):,}"}
+    return None, {}
+
+
+def _json_text(value: dict | list) -> str:
+    """A nested JSON value as its text (a value the source could not read shown as what it is)."""
+    return escape_surrogates(json.dumps(value, ensure_ascii=False, default=repr))
+
+
+def _shown_cell(value: Any) -> str | None:
+    if isinstance(value, Unreadable):
+        return None
+    if isinstance(value, str):
+        return shown(escape_surrogates(value[:200]))
+    return shown(value if not isinstance(value, memoryview) else bytes(value))
 
 
 def _filled(cells: list[Any]) -> int:
@@ -674,7 +744,12 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     try:
-        return parsers.parse_text(value)
+        text = parsers.parse_text(value)
     except ParseError:
         return str(value)
+    # NFD "é" (e + combining accent, as macOS writes) reads the same as NFC "é"; a lone surrogate is shown escaped.
+    if not text.isascii():
+        text = escape_surrogates(unicodedata.normalize("NFC", text) if not unicodedata.is_normalized("NFC", text)
+                                 else text)
+    return text
 

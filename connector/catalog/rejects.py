@@ -193,6 +193,67 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "every variant of product {value} was refused, so the product is not listed",
         "semua varian produk {value} ditolak, jadi produk tidak ditayangkan",
     ),
+    # A whole file past a limit is refused as "catalog_unreadable" (so a sync keeps its listings as they are); these
+    # are its problem texts, chosen by the reject's "problem" param. The limits are in catalog/sources.py.
+    "catalog_not_regular": (
+        "{file} is not a regular file (a pipe, a device or a socket); give the path of the catalog file itself",
+        "{file} bukan file biasa (pipa, perangkat atau soket); tulis jalur file katalognya sendiri",
+    ),
+    "limit_file_size": (
+        "{file} is {size} bytes; a catalog may be at most {limit} bytes: split it, or remove what is not the "
+        "product list (pictures pasted in, other sheets)",
+        "{file} berukuran {size} byte; katalog paling besar {limit} byte: pecah filenya, atau hapus yang bukan "
+        "daftar produk (gambar yang ditempel, lembar lain)",
+    ),
+    "limit_rows": (
+        "{file} has more than {limit} rows (row {at}); split it into files of at most {limit} rows",
+        "{file} berisi lebih dari {limit} baris (baris {at}); pecah menjadi file berisi paling banyak {limit} baris",
+    ),
+    "limit_columns": (
+        "{file}: row {at} has {count} columns; a catalog has at most {limit}",
+        "{file}: baris {at} berisi {count} kolom; katalog paling banyak {limit} kolom",
+    ),
+    "limit_unpacked": (
+        "{file} unpacks to {size} bytes; a workbook may unpack to at most {limit}: save only the product sheet",
+        "{file} setelah dibuka berukuran {size} byte; buku kerja paling besar {limit}: simpan lembar produk saja",
+    ),
+    "limit_sheet_cells": (
+        "{file}: the sheet ({part}) spans {rows} rows by {columns} columns; a sheet may span at most {limit} cells: "
+        "delete the empty rows and columns far below or to the right of the table and save again",
+        "{file}: lembar ({part}) membentang {rows} baris kali {columns} kolom; paling banyak {limit} sel: hapus "
+        "baris dan kolom kosong jauh di bawah atau di kanan tabel, lalu simpan lagi",
+    ),
+    "json_too_deep": (
+        "{file} nests lists or objects deeper than can be read; a record's values nest at most {limit} levels",
+        "{file} bersarang (daftar atau objek) terlalu dalam untuk dibaca; nilai sebuah data paling dalam {limit} "
+        "tingkat",
+    ),
+    "cell_too_long": (
+        "the cell has {length} characters; a cell holds at most {limit} (a description is cut at 3,000): "
+        "shorten it",
+        "sel berisi {length} karakter; satu sel paling banyak {limit} karakter (deskripsi dipotong pada 3.000): "
+        "persingkat",
+    ),
+    "cell_not_unicode": (
+        "'{value}' holds a broken character (a lone surrogate, no letter at all); type the text again",
+        "'{value}' memuat karakter rusak (surrogate tunggal, bukan huruf); ketik ulang teksnya",
+    ),
+    "cell_unreadable": (
+        "the cell holds {why}; write a plain value",
+        "sel berisi nilai yang tidak dapat dibaca ({why}); tulis nilai biasa",
+    ),
+    "cell_binary": (
+        "the cell holds binary data ({size} bytes), not text or a number; write the value as text",
+        "sel berisi data biner ({size} byte), bukan teks atau angka; tulis nilainya sebagai teks",
+    ),
+    "image_not_a_file": (
+        "image '{value}' is not a regular file (a folder, a pipe or a device); give a JPG or PNG file",
+        "foto '{value}' bukan file biasa (folder, pipa atau perangkat); beri file JPG atau PNG",
+    ),
+    "image_name_invalid": (
+        "image name '{value}' holds a control character (such as NUL), which no file name has; write the name again",
+        "nama foto '{value}' memuat karakter kendali (mis. NUL), yang tidak ada di nama file; tulis ulang namanya",
+    ),
 }
 
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -226,6 +287,9 @@ class Finding:
             params = dict(self.params)
             if "field" in params:
                 params["field"] = field_label(params["field"], lang)
+            if params.get("problem") in MESSAGES:  # a file past a limit: its problem in the same language
+                params["detail"] = MESSAGES[params["problem"]][1 if lang == "id" else 0].format(
+                    value=self.value, file=self.file, **params)
             return template.format(value=self.value, **params)
         return parsers.message(self.reason, self.value, lang)
 

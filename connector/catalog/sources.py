@@ -21,6 +21,11 @@ Decisions a caller relies on:
   JSON Lines, the record number (from 1) for JSON arrays and SQLite.
 - Options that do not apply to the format (``sheet`` for a CSV, say) are ignored, so one mapping can
   follow an institution from one file format to another.
+- Hostile files are refused before they can block or exhaust the process (the limits below, README "Limits on a
+  catalog file"): the file is stat-ed before it is opened (a pipe or a device is refused), its size checked, a
+  workbook's unpacked size and each sheet's span read from the zip before python-calamine allocates the sheet.
+  A value a source cannot read as it is (a JSON number of thousands of digits, SQLite text that is not UTF-8)
+  stays in its cell as an ``Unreadable``, so only that record is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import itertools
 import json
 import re
 import sqlite3
+import stat
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,16 +76,49 @@ _SNIFF_LINES = 50
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f")
 _NON_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 
+# --- limits: one place for what a catalog file may be; each is checked before (or while) the file is read, and
+# a file past one is that institution's reject, with a reason, never the run's. The largest institution keeps a
+# few thousand rows (DOMAIN.md); these leave ten times that room and stay far below 1 GB of memory.
+FILE_BYTES_MAX = 64 * 1024 * 1024  # a few thousand rows with 3,000-character descriptions is under 20 MB
+ROWS_MAX = 50_000  # non-blank rows (records) per file
+COLUMNS_MAX = 16_384  # Excel's own limit (column XFD); a wider row was not written by a spreadsheet
+CELL_CHARS_MAX = 32_767  # Excel's own limit for one cell; a longer cell is refused (descriptions are cut at 3,000)
+JSON_DEPTH_MAX = 32  # lists and objects inside a record's value (any of them is refused as cell_nested)
+NUMBER_DIGITS_MAX = 40  # a JSON number longer than this is never a price, stock or code (Python stops at 4,300)
+# python-calamine allocates a sheet's used range densely (rows x columns) before giving one row: a sheet whose
+# cells sit at A1 and XFD1048576 needs 500 GB and aborts the process. So the span is measured from the zip first.
+XLSX_CELLS_MAX = 2_000_000  # 50,000 rows of 40 columns
+XLSX_UNPACKED_MAX = 256 * 1024 * 1024  # the workbook's parts, unpacked (a zip bomb is refused unopened)
+
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 # A CSV row of one cell holding only delimiters is blank: an empty sheet exported from Excel is lines of ";;;;",
 # which no delimiter splits into anything, so the sniffer falls back on "," and reads ";;;;" as one cell.
 _DELIMITERS = ";,\t "
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """Text with each lone surrogate (JSON's "\\ud800", which is no character and cannot be written as UTF-8) shown
+    as its escape, so a report or the ledger can hold the text that is refused."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _json_int(digits: str) -> int | Unreadable:
+    # Python refuses to convert more than 4,300 digits with a ValueError that would end the whole file's reading.
+    if len(digits) > NUMBER_DIGITS_MAX:
+        return Unreadable(f"a number of {len(digits):,} digits; at most {NUMBER_DIGITS_MAX}")
+    return int(digits)
+
+
 def _object(pairs: list[tuple[str, object]]) -> dict:
     """A JSON object, refusing a repeated field: `{"Harga": 150000, "Harga": 1500}` would otherwise list the last
     one silently. The record then carries why it is refused (headers match ignoring case, so do these keys)."""
     record: dict = {}
     seen: dict[str, str] = {}
     for key, value in pairs:
+        key = escape_surrogates(key)
         folded = str(key).casefold()
         if folded in seen and "__invalid__" not in record:
             record["__invalid__"] = (f"the field {seen[folded]!r} appears twice in this record "
@@ -89,7 +129,7 @@ def _object(pairs: list[tuple[str, object]]) -> dict:
     return record
 
 
-_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_json_int)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +151,25 @@ class CatalogUnreadable(Exception):
     ``.problem`` the message without the file name.
     """
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path, problem: str, reason: str | None = None, **params: object) -> None:
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+        self.reason = reason  # for a limit or a kind of file: its code in rejects.MESSAGES (English, Indonesian)
+        self.params = params
+
+
+class Unreadable:
+    """A value the source could not read as it is (a JSON number of 5,001 digits, SQLite text that is not UTF-8):
+    kept in its cell, so the reader refuses that cell with ``why`` instead of the source guessing a value."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def __repr__(self) -> str:
+        return f"<{self.why}>"
 
 
 def detect_format(path: Path) -> str:
@@ -150,21 +205,48 @@ def iter_rows(
     if table is not None and query is not None:
         raise ValueError("give table= or query=, not both")
     try:
-        if not path.is_file():
-            raise CatalogUnreadable(path, "is a folder, not a file" if path.is_dir() else "file not found")
+        _check_file(path)
         match format or detect_format(path):
             case "csv":
-                yield from _read_csv(path)
+                rows = _read_csv(path)
             case "xlsx":
-                yield from _read_xlsx(path, sheet)
+                rows = _read_xlsx(path, sheet)
             case "json":
-                yield from _read_json(path)
+                rows = _read_json(path)
             case "jsonl":
-                yield from _read_jsonl(path)
+                rows = _read_jsonl(path)
             case "sqlite":
-                yield from _read_sqlite(path, table, query)
+                rows = _read_sqlite(path, table, query)
+        yield from rows
     except OSError as error:
         raise CatalogUnreadable(path, _os_problem(error)) from error
+
+
+def _check_file(path: Path) -> None:
+    """Stat before opening: a pipe (FIFO) or a device named like a catalog would block or never end on read."""
+    info = path.stat()  # follows a link; a missing file is an OSError, said as "file not found"
+    if stat.S_ISDIR(info.st_mode):
+        raise CatalogUnreadable(path, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CatalogUnreadable(path, "is not a regular file (a pipe, a device or a socket); give the catalog file "
+                                "itself", reason="catalog_not_regular")
+    if info.st_size > FILE_BYTES_MAX:
+        raise CatalogUnreadable(path, f"is {info.st_size:,} bytes; a catalog is at most {FILE_BYTES_MAX:,} bytes",
+                                reason="limit_file_size", size=f"{info.st_size:,}", limit=f"{FILE_BYTES_MAX:,}")
+
+
+def bounded(path: Path, rows: Iterator[RawRow]) -> Iterator[RawRow]:
+    """The rows, refusing the file (CatalogUnreadable) at the first row past ROWS_MAX or wider than COLUMNS_MAX.
+    The reader applies it to every catalog; ``iter_rows`` itself streams a file of any length."""
+    for count, row in enumerate(rows, 1):
+        if count > ROWS_MAX:
+            raise CatalogUnreadable(path, f"has more than {ROWS_MAX:,} rows (row {row.number}); split it",
+                                    reason="limit_rows", limit=f"{ROWS_MAX:,}", at=row.number)
+        if len(row.cells) > COLUMNS_MAX:
+            raise CatalogUnreadable(path, f"row {row.number} has {len(row.cells):,} columns; at most "
+                                    f"{COLUMNS_MAX:,}", reason="limit_columns", at=row.number,
+                                    count=f"{len(row.cells):,}", limit=f"{COLUMNS_MAX:,}")
+        yield row
 
 
 # --- sniffing ----------------------------------------------------------------------------------------
@@ -200,7 +282,7 @@ def _sniff_format(head: bytes) -> str | None:
         # One complete object on the first line is JSON Lines; anything else is a pretty-printed object.
         try:
             return "jsonl" if isinstance(json.loads(text.split(b"\n", 1)[0]), dict) else "json"
-        except ValueError:
+        except (ValueError, RecursionError):
             return "json"
     if head and not _looks_binary(head):
         return "csv"
@@ -302,7 +384,8 @@ def _sniff_delimiter(sample: str) -> str:
     # On a tie ';' wins: in Indonesian exports commas are decimal marks inside ';'-separated cells.
     for delimiter in (";", ",", "\t"):
         widths: Counter[int] = Counter()
-        reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+        # newline="": records may end in CR alone (old Mac exports), as the real read takes them
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
         try:
             for cells in reader:
                 text = "".join(cells).strip()
@@ -332,6 +415,7 @@ def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
         )
     if not head.startswith(_ZIP_MAGIC):
         raise CatalogUnreadable(path, "is not an Excel .xlsx workbook")
+    _check_workbook(path)
     try:
         with CalamineWorkbook.from_path(path) as workbook:
             sheet = workbook.get_sheet_by_name(_choose_sheet(path, workbook, sheet_name))
@@ -347,6 +431,72 @@ def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
         cells = [int(v) if type(v) is float and v.is_integer() else v for v in row]
         if any(v.strip() if isinstance(v, str) else True for v in cells):
             yield RawRow(number, left_pad + cells if left_pad else cells)
+
+
+_SPAN_REF = re.compile(rb'<(?:\w+:)?(?:c|row|dimension)\b[^>]*?\b(?:r|ref)="([A-Z]{0,3})([0-9]{1,7})'
+                       rb'(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+_XML_CHUNK = 1024 * 1024
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>]")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_REFERENCED_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=")
+
+
+def _check_workbook(path: Path) -> None:
+    """Refuse, before python-calamine sees it, a workbook whose parts unpack past XLSX_UNPACKED_MAX or one of
+    whose worksheets spans more than XLSX_CELLS_MAX cells, by the cell references its XML declares (dimension,
+    rows, cells), read as a stream from the zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            unpacked = sum(part.file_size for part in parts)
+            if unpacked > XLSX_UNPACKED_MAX:
+                raise CatalogUnreadable(
+                    path, f"unpacks to {unpacked:,} bytes; a workbook may unpack to at most {XLSX_UNPACKED_MAX:,}",
+                    reason="limit_unpacked", size=f"{unpacked:,}", limit=f"{XLSX_UNPACKED_MAX:,}")
+            for part in parts:
+                if "worksheets/" in part.filename and part.filename.endswith(".xml"):
+                    _check_sheet_span(path, part.filename, archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as error:
+        raise CatalogUnreadable(
+            path, f"the workbook is damaged ({error}); open it in Excel and save it again") from error
+
+
+def _check_sheet_span(path: Path, name: str, archive: zipfile.ZipFile) -> None:
+    rows: list[int] = []
+    columns: list[int] = []
+    unreferenced = 0  # the most cells without a reference in one row: the reader counts those from column A
+    tail = b""
+    with archive.open(name) as part:
+        while chunk := part.read(_XML_CHUNK):
+            text = tail + chunk
+            unreferenced = max(unreferenced, *(len(_CELL.findall(piece)) - len(_REFERENCED_CELL.findall(piece))
+                                               for piece in _ROW_START.split(text)))
+            for match in _SPAN_REF.finditer(text):
+                for letters, digits in (match.group(1, 2), match.group(3, 4)):
+                    if digits:
+                        rows.append(int(digits))
+                        if letters:
+                            columns.append(_column_number(letters))
+            rows[:] = [min(rows), max(rows)] if rows else []
+            columns[:] = [min(columns), max(columns)] if columns else []
+            tail = text[-256:]  # a reference cut in two by the chunk is read whole with the next one
+    if not rows:
+        return
+    height = rows[1] - rows[0] + 1
+    width = max(columns[1] - columns[0] + 1 if columns else 1, unreferenced)
+    if height * width > XLSX_CELLS_MAX:
+        raise CatalogUnreadable(
+            path, f"sheet part {name} spans {height:,} rows by {width:,} columns; a sheet may span at most "
+                  f"{XLSX_CELLS_MAX:,} cells (delete the empty rows and columns far below or right of the table)",
+            reason="limit_sheet_cells", part=name, rows=f"{height:,}", columns=f"{width:,}",
+            limit=f"{XLSX_CELLS_MAX:,}")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _choose_sheet(path: Path, workbook: CalamineWorkbook, wanted: str | None) -> str:
@@ -408,8 +558,29 @@ def _read_json(path: Path) -> Iterator[RawRow]:
 
 def _as_record(value: object) -> dict:
     if isinstance(value, dict):
+        deepest = max((_depth(v) for v in value.values() if isinstance(v, (dict, list))), default=0)
+        if deepest > JSON_DEPTH_MAX:
+            return {"__invalid__": f"a value is nested {deepest} levels deep; at most {JSON_DEPTH_MAX}, and a cell "
+                                   "holds one plain value"}
         return value
-    return {"__invalid__": f"record is not an object: {json.dumps(value, ensure_ascii=False)[:40]}"}
+    return {"__invalid__": "record is not an object: "
+                           + escape_surrogates(json.dumps(value, ensure_ascii=False, default=repr)[:40])}
+
+
+def _depth(value: object) -> int:
+    """How deep lists and objects nest in ``value`` (1 for a flat list), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _too_deep(path: Path) -> CatalogUnreadable:
+    return CatalogUnreadable(path, f"nests lists or objects deeper than Python can read; a record's values nest at "
+                             f"most {JSON_DEPTH_MAX} levels", reason="json_too_deep", limit=JSON_DEPTH_MAX)
 
 
 class _JsonStream:
@@ -446,6 +617,8 @@ class _JsonStream:
             self.peek()
             try:
                 value, end = _JSON_DECODER.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise _too_deep(self.path) from None
             except json.JSONDecodeError as error:
                 cut_off = error.msg.startswith("Unterminated string") or error.pos >= len(self.buf) - 8
                 if cut_off and self._read_more(size):
@@ -493,9 +666,12 @@ def _read_jsonl(path: Path) -> Iterator[RawRow]:
             if not line.strip():
                 continue
             try:
-                record = _as_record(json.loads(line.rstrip(), object_pairs_hook=_object))
+                record = _as_record(_JSON_DECODER.decode(line.rstrip().decode("utf-8-sig")))
             except UnicodeDecodeError:
                 record = {"__invalid__": "line is not UTF-8 text"}
+            except RecursionError:
+                record = {"__invalid__": f"lists or objects nest deeper than Python can read; a record's values "
+                                         f"nest at most {JSON_DEPTH_MAX} levels"}
             except json.JSONDecodeError as error:
                 record = {"__invalid__": f"not valid JSON at column {error.colno}: {error.msg}"}
             yield RawRow(number, record)
@@ -511,6 +687,7 @@ def _read_sqlite(path: Path, table: str | None, query: str | None) -> Iterator[R
     # (`VACUUM INTO` writes a copy even on a read-only connection): only reading is authorised.
     connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     connection.set_authorizer(_reading_only)
+    connection.text_factory = _sqlite_text
     try:
         cursor = connection.execute(query if query is not None else _table_query(path, connection, table))
         if cursor.description is None:
@@ -525,6 +702,15 @@ def _read_sqlite(path: Path, table: str | None, query: str | None) -> Iterator[R
         raise CatalogUnreadable(path, problem) from error
     finally:
         connection.close()
+
+
+def _sqlite_text(data: bytes) -> str | Unreadable:
+    """SQLite TEXT as str; text that is not UTF-8 stays in its cell as unreadable, so that one record is refused
+    (sqlite3 would otherwise stop the whole table with "Could not decode to UTF-8")."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Unreadable(f"text that is not UTF-8 (byte {error.start})")
 
 
 _READING = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,

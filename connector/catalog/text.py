@@ -48,15 +48,23 @@ def _strip_controls(text: str) -> str:
     )
 
 
+def _nfc(text: str) -> str:
+    """Composed accents: "é" typed on a Mac (e + combining accent) is the same text as "é" typed on Windows."""
+    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def plain_text(text: str) -> str:
-    """One line of text (names): no HTML, no control characters, single spaces."""
+    """One line of text (names): NFC, no HTML, no control characters, single spaces."""
+    text = _nfc(text)
     if "<" in text or "&" in text:
         text = _html_to_text(text)
     return " ".join(_strip_controls(text).split())
 
 
 def safe_description(text: str, limit: int = DESCRIPTION_MAX) -> str:
-    """A description safe to publish: HTML reduced to text, control characters removed, at most `limit` chars."""
+    """A description safe to publish: NFC, HTML reduced to text, control characters removed, at most `limit`
+    chars."""
+    text = _nfc(text)
     if "<" in text or "&" in text:
         text = _html_to_text(text)
     text = _strip_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
