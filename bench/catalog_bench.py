@@ -1,9 +1,11 @@
 """Read + normalise throughput and peak memory for large CSV and XLSX catalogs.
 
-    python bench/catalog_bench.py                 # 25k, 50k, 100k rows, CSV and XLSX
-    python bench/catalog_bench.py --rows 100000 --formats csv
+    python bench/catalog_bench.py                 # 25k, 50k, 100k rows, CSV and XLSX, 5 repeats
+    python bench/catalog_bench.py --rows 100000 --formats csv --repeats 9
 
-Each measurement runs in a fresh process so its peak RSS is its own. 10% of the products have 3 variants.
+Each measurement runs in a fresh process so its peak RSS is its own (see bench/figures.py). The formats are
+interleaved (csv xlsx csv xlsx ...) for `--repeats` rounds; the figures are medians with their spread, and the
+XLSX/CSV time ratio is taken within each round. 10% of the products have 3 variants.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import argparse
 import csv
 import json
 import random
-import resource
-import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import header, in_child, peak_rss_mb, ratios, spread  # noqa: E402
 
 HEADER = ["SKU", "Nama Produk", "Deskripsi", "Kategori", "Harga", "Stok", "Berat (gram)", "SKU Induk",
           "Nama Variasi", "Varian"]
@@ -78,8 +81,8 @@ def measure(path: Path) -> dict:
         else:
             rejects += 1
     seconds = time.perf_counter() - start
-    return {"products": products, "rejects": rejects, "seconds": round(seconds, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {"products": products, "rejects": rejects, "seconds": seconds,
+            "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
 def main() -> None:
@@ -87,23 +90,33 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="*", default=[25_000, 50_000, 100_000])
     parser.add_argument("--formats", nargs="*", default=["csv", "xlsx"])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds of every measurement (medians are printed)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     args.out.mkdir(parents=True, exist_ok=True)
-    print(f"{'format':6} {'rows':>8} {'products':>9} {'rejects':>8} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}")
-    for fmt in args.formats:
-        for n in args.rows:
+    print(header("read + normalise, one catalog file", args.repeats))
+    for n in args.rows:
+        runs: dict[str, list[dict]] = {fmt: [] for fmt in args.formats}
+        for fmt in args.formats:
             path = args.out / f"catalog-{n}.{fmt}"
             if not path.exists():
                 make(path, n)
-            proc = subprocess.run([sys.executable, __file__, "--measure", str(path)], capture_output=True,
-                                  text=True, check=True)
-            r = json.loads(proc.stdout)
-            print(f"{fmt:6} {n:>8} {r['products']:>9} {r['rejects']:>8} {r['seconds']:>8} "
-                  f"{n / r['seconds']:>9,.0f} {r['peak_rss_mb']:>8}")
+        for _ in range(args.repeats):
+            for fmt in args.formats:
+                runs[fmt].append(in_child(Path(__file__), "--measure", str(args.out / f"catalog-{n}.{fmt}")))
+        for fmt, results in runs.items():
+            seconds = [r["seconds"] for r in results]
+            print(f"{fmt:5} {n:>8} rows: {results[-1]['products']} products, {results[-1]['rejects']} rejects; "
+                  f"{spread(seconds, 's')}, {spread(ratios([n] * len(seconds), seconds), 'rows/s', 0)}; "
+                  f"peak RSS {spread([r['peak_rss_mb'] for r in results], 'MB', 0)}")
+        if "csv" in runs and "xlsx" in runs:
+            slower = ratios([r["seconds"] for r in runs["xlsx"]], [r["seconds"] for r in runs["csv"]])
+            print(f"xlsx / csv {n:>8} rows: time {spread(slower, 'x')}")
 
 
 if __name__ == "__main__":

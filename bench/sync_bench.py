@@ -4,8 +4,18 @@
     python bench/sync_bench.py --paced --products 5000 --rate 20            # first listing under N req/s, 3 channels
     python bench/sync_bench.py --read-only --products 500000 --institutions 500   # read + normalise alone
 
-The sandbox runs in its own process (`pasindo sandbox serve`), so the connector and the marketplace do not share
-an interpreter. Figures are printed; nothing is asserted (the tests assert behaviour).
+Every mode takes `--repeats N` (default 5) and prints medians with their spread (see bench/figures.py): each round
+runs a fresh first sync (the sandbox reset, the ledger removed), then read + normalise and a no-change sync (the
+pair whose ratio is printed), then a 1% stock change and the naive push of every price and stock (the other pair).
+Each phase runs in its own child process, which reports its time and peak RSS. The sandbox runs in its own process
+(`pasindo sandbox serve`), so the connector and the marketplace do not share an interpreter.
+
+`--paced` measures each channel's rate over its own active time: the parent polls the sandbox's request counters
+every POLL_SECONDS while the sync runs, and a channel's active time runs from the poll that first saw one of its
+requests to the poll that saw its last (so each figure is within about POLL_SECONDS of the truth), and its rate is
+(calls - 1) / active time. The sandbox's bucket lets a burst of N requests through on top of N/s, so a short run can
+show more than 100% of N; its throttled answers are counted as calls (the sandbox counts a request before it
+throttles it). Figures are printed; nothing is asserted (the tests assert behaviour).
 """
 
 from __future__ import annotations
@@ -13,32 +23,33 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import header, in_child, peak_rss_mb, ratios, spread  # noqa: E402
 from workload import generate  # noqa: E402
 
-from connector.adapters.base import Change, Remote, batched  # noqa: E402
-from connector.catalog.validation import Catalogs  # noqa: E402
-from connector.config import load_config  # noqa: E402
-from connector.logs import configure, get_logger  # noqa: E402
-from connector.sync.adapter import make_adapter  # noqa: E402
-from connector.sync.kinds import OpKind  # noqa: E402
-from connector.sync.ledger.model import Binding  # noqa: E402
-from connector.sync.plan import Op  # noqa: E402
-from connector.sync.run import Sync, SyncOptions  # noqa: E402
+SCRIPT = Path(__file__).resolve()
+POLL_SECONDS = 0.1
+CHANNELS = ["shopee", "lazada", "tiktokshop"]
+# What each marketplace documents as its limit (the sandbox's --rate-limit N is what the paced run enforces):
+DOCUMENTED_LIMITS = {
+    "shopee": "none published",  # connector/adapters/shopee.py DEFAULT_RATE_LIMIT
+    "lazada": "per API; inventory 50/s per seller",  # connector/adapters/lazada.py DEFAULT_RATE_LIMIT
+    "tiktokshop": "50/s per API, app and shop",  # connector/adapters/tiktokshop.py DEFAULT_RATE_LIMIT
+}
 
 
 class Sandbox:
@@ -56,6 +67,9 @@ class Sandbox:
     def stats(self) -> dict:
         return requests.get(f"{self.url}/_sandbox/stats", timeout=30).json()
 
+    def reset(self) -> None:
+        requests.post(f"{self.url}/_sandbox/reset", timeout=60).raise_for_status()
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait()
@@ -68,33 +82,6 @@ def calls(before: dict, after: dict) -> Counter:
         if n - before["requests"].get(path, 0):
             out[re.sub(r"/\d{9,}(?=/|$)", "/{id}", path)] += n - before["requests"].get(path, 0)
     return out
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def read_only(config_path: Path) -> tuple[float, int]:
-    config = load_config(config_path)
-    start = time.perf_counter()
-    products = 0
-    catalogs = Catalogs(config, today=date.today())
-    for entry in config.institutions:
-        for item in catalogs.read(entry):
-            products += hasattr(item, "key")
-    return time.perf_counter() - start, products
-
-
-def run_sync(config_path: Path, **options) -> tuple[float, dict]:
-    config = load_config(config_path)
-    sync = Sync(config, SyncOptions(**options), log=get_logger())
-    start = time.perf_counter()
-    try:
-        result = sync.run()
-    finally:
-        sync.close()
-    return time.perf_counter() - start, {"status": result.status, "counts": dict(Counter(
-        {f"{ch} {op} {outcome}": n for (_, ch, op, outcome), n in result.counts().items()}))}
 
 
 def change_stock(out: Path, share: float, seed: int) -> int:
@@ -117,38 +104,238 @@ def change_stock(out: Path, share: float, seed: int) -> int:
     return changed
 
 
-def naive(config_path: Path) -> tuple[float, int]:
-    """The baseline: push every product's price and stock on every run, whatever changed."""
+# -- the phases, each run in a child process (`--phase NAME --config FILE`) ------------------------------------------
+
+
+def phase_read(config_path: Path) -> dict:
+    from connector.catalog.validation import Catalogs
+    from connector.config import load_config
+
+    config = load_config(config_path)
+    start = time.perf_counter()
+    products = 0
+    catalogs = Catalogs(config, today=date.today())
+    for entry in config.institutions:
+        for item in catalogs.read(entry):
+            products += hasattr(item, "key")
+    return {"seconds": time.perf_counter() - start, "products": products}
+
+
+def phase_sync(config_path: Path) -> dict:
+    from connector.config import load_config
+    from connector.logs import get_logger
+    from connector.sync.run import Sync, SyncOptions
+
     config = load_config(config_path)
     sync = Sync(config, SyncOptions(), log=get_logger())
-    total_calls = 0
+    start = time.perf_counter()
+    try:
+        result = sync.run()
+    finally:
+        sync.close()
+    return {"seconds": time.perf_counter() - start, "status": str(result.status)}
+
+
+def phase_naive(config_path: Path) -> dict:
+    """The baseline: push every product's price and stock on every run, whatever changed."""
+    from connector.adapters.base import Change, Remote, batched
+    from connector.config import load_config
+    from connector.logs import get_logger
+    from connector.sync.adapter import make_adapter
+    from connector.sync.run import Sync, SyncOptions
+
+    config = load_config(config_path)
+    sync = Sync(config, SyncOptions(), log=get_logger())
     start = time.perf_counter()
     for channel in config.channels:
-        bindings = sync.ledger.bindings.all(channel.name)
-        ops = [Op(kind, channel.name, key, b.institution, None, b) for key, b in bindings.items() for kind in
-               (OpKind.PRICE, OpKind.STOCK)]
         adapter = make_adapter(channel, channel.endpoint, sync.ledger)
-        for kind in (OpKind.PRICE, OpKind.STOCK):
-            changes = [op for op in ops if op.kind == kind]
-            caps = adapter.capabilities
-            limit = caps.price_batch if kind == OpKind.PRICE else caps.stock_batch
-            items = [Change(op.key, executor_remote(op.binding), (op.binding.prices if kind == OpKind.PRICE else
-                                                                  op.binding.stock) or {}) for op in changes]
-            size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
+        caps = adapter.capabilities
+        size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
+        bindings = [b for b in sync.ledger.bindings.all(channel.name).values() if b.external_id]
+        for limit, update, values in ((caps.price_batch, adapter.update_prices, "prices"),
+                                      (caps.stock_batch, adapter.update_stock, "stock")):
+            # No acknowledged values on the Remote: an adapter that skips unchanged SKUs sends them all here.
+            items = [Change(b.product_key, Remote(b.external_id, b.seller_sku, dict(b.variant_ids), b.active),
+                            getattr(b, values) or {}) for b in bindings]
             for batch in batched(items, limit, size):
-                (adapter.update_prices if kind == OpKind.PRICE else adapter.update_stock)(batch)
-                total_calls += 1
+                update(batch)
         adapter.close()
     sync.close()
-    return time.perf_counter() - start, total_calls
+    return {"seconds": time.perf_counter() - start}
 
 
-def executor_remote(binding: Binding) -> Remote:
-    return Remote(binding.external_id, binding.seller_sku, dict(binding.variant_ids), binding.active)
+PHASES = {"read": phase_read, "sync": phase_sync, "naive": phase_naive}
 
 
-def minimum_stock_calls(channel: str, products: int, skus: int) -> int:
-    return math.ceil(skus / 50) if channel == "lazada" else products
+def run_phase(name: str, config_path: Path, sandbox: Sandbox | None = None) -> dict:
+    """One phase in a child process: its figures, plus the marketplace calls it made (when a sandbox is given)."""
+    before = sandbox.stats() if sandbox else None
+    figures = in_child(SCRIPT, "--phase", name, "--config", str(config_path))
+    if sandbox is not None:
+        figures["calls"] = dict(calls(before, sandbox.stats()))
+    return figures
+
+
+# -- the national benchmark ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rounds:
+    """Each phase's figures, one entry per repeat, in the order they ran."""
+
+    phases: dict[str, list[dict]] = field(default_factory=dict)
+    changed: list[int] = field(default_factory=list)
+
+    def add(self, name: str, figures: dict) -> None:
+        self.phases.setdefault(name, []).append(figures)
+
+    def values(self, name: str, key: str) -> list[float]:
+        return [f[key] for f in self.phases.get(name, [])]
+
+    def call_totals(self, name: str) -> list[float]:
+        return [sum(f["calls"].values()) for f in self.phases.get(name, [])]
+
+
+def national(args: argparse.Namespace) -> None:
+    work = args.out / f"national-{args.products}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    sandbox = Sandbox(work / "sandbox.sqlite")
+    config_path = generate(work, args.institutions, args.products, 1, args.channels, sandbox.url)
+    text = config_path.read_text()
+    config_path.write_text(text.replace("credentials:", "options: {rate_limit: 5000}, credentials:"))
+    rounds = Rounds()
+    try:
+        for repeat in range(args.repeats):
+            sandbox.reset()
+            shutil.rmtree(work / "state", ignore_errors=True)
+            rounds.add("first", run_phase("sync", config_path, sandbox))
+            rounds.add("read", run_phase("read", config_path))
+            rounds.add("nochange", run_phase("sync", config_path, sandbox))
+            rounds.changed.append(change_stock(work, 0.01, 7 + repeat))
+            rounds.add("onepct", run_phase("sync", config_path, sandbox))
+            rounds.add("naive", run_phase("naive", config_path, sandbox))
+    finally:
+        sandbox.stop()
+    print_national(args, rounds)
+
+
+def print_national(args: argparse.Namespace, r: Rounds) -> None:
+    products = r.values("read", "products")
+    print(header(f"national workload: {args.products} products, {args.institutions} institutions, channels "
+                 f"{' '.join(args.channels)}", args.repeats))
+    print(f"read + normalise: {spread(r.values('read', 'seconds'), 's')}, "
+          f"{spread(ratios(products, r.values('read', 'seconds')), 'products/s', 0)}; "
+          f"peak RSS {spread(r.values('read', 'peak_rss_mb'), 'MB', 0)}")
+    for name, title in (("first", "first sync"), ("nochange", "no-change sync"), ("onepct", "1% stock change"),
+                        ("naive", "naive push of every price and stock")):
+        last = r.phases[name][-1]
+        print(f"{title}: {spread(r.values(name, 'seconds'), 's')}, calls {spread(r.call_totals(name), digits=0)}; "
+              f"peak RSS {spread(r.values(name, 'peak_rss_mb'), 'MB', 0)}; last round's calls {last['calls']}"
+              + (f"; status {last['status']}" if "status" in last else ""))
+    print(f"products changed by the 1% stock change: {spread(r.changed, digits=0)}")
+    print(f"no-change sync / read + normalise: "
+          f"{spread(ratios(r.values('nochange', 'seconds'), r.values('read', 'seconds')), 'x')}")
+    print(f"naive push / 1% stock change: time "
+          f"{spread(ratios(r.values('naive', 'seconds'), r.values('onepct', 'seconds')), 'x')}, calls "
+          f"{spread(ratios(r.call_totals('naive'), r.call_totals('onepct')), 'x', 1)}")
+
+
+# -- read + normalise alone ------------------------------------------------------------------------------------------
+
+
+def read_only(args: argparse.Namespace) -> None:
+    work = args.out / f"read-{args.products}"
+    if not (work / "pasindo.yaml").exists():
+        generate(work, args.institutions, args.products, 1, [], "sandbox")
+    runs = [run_phase("read", work / "pasindo.yaml") for _ in range(args.repeats)]
+    seconds = [f["seconds"] for f in runs]
+    print(header(f"read + normalise: {runs[0]['products']} products ({args.institutions} catalogs, 70% CSV / 30% "
+                 "XLSX)", args.repeats))
+    print(f"read + normalise: {spread(seconds, 's')}, "
+          f"{spread(ratios([f['products'] for f in runs], seconds), 'products/s', 0)}; "
+          f"peak RSS {spread([f['peak_rss_mb'] for f in runs], 'MB', 0)}")
+
+
+# -- first listing under a rate limit --------------------------------------------------------------------------------
+
+
+class Activity:
+    """Polls the sandbox's request counters: when each dialect was first and last seen making progress."""
+
+    def __init__(self, sandbox: Sandbox):
+        self.sandbox = sandbox
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+        self._seen: Counter = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> Activity:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._look()  # the requests after the last poll
+
+    def _poll(self) -> None:
+        while not self._stop.wait(POLL_SECONDS):
+            self._look()
+
+    def _look(self) -> None:
+        now = time.perf_counter()
+        per_dialect: Counter = Counter()
+        for path, n in self.sandbox.stats()["requests"].items():
+            per_dialect[path.split(" ", 1)[0]] += n
+        for dialect, n in per_dialect.items():
+            if n > self._seen[dialect]:
+                self.first.setdefault(dialect, now)
+                self.last[dialect] = now
+                self._seen[dialect] = n
+
+    def active_seconds(self, dialect: str) -> float:
+        return max(self.last.get(dialect, 0.0) - self.first.get(dialect, 0.0), POLL_SECONDS)
+
+
+def paced(args: argparse.Namespace) -> None:
+    work = args.out / f"paced-{args.products}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    sandbox = Sandbox(work / "sandbox.sqlite", rate_limit=args.rate)
+    rates: dict[str, list[float]] = {c: [] for c in CHANNELS}
+    counts: dict[str, list[float]] = {c: [] for c in CHANNELS}
+    active: dict[str, list[float]] = {c: [] for c in CHANNELS}
+    whole: list[float] = []
+    try:
+        config_path = generate(work, max(1, args.products // 100), args.products, 2, CHANNELS, sandbox.url)
+        text = config_path.read_text()
+        config_path.write_text(text.replace("credentials:", f"options: {{rate_limit: {args.rate}}}, credentials:"))
+        for _ in range(args.repeats):
+            sandbox.reset()
+            shutil.rmtree(work / "state", ignore_errors=True)
+            with Activity(sandbox) as activity:
+                figures = run_phase("sync", config_path, sandbox)
+            whole.append(figures["seconds"])
+            for dialect in CHANNELS:
+                n = sum(v for k, v in figures["calls"].items() if k.split(" ", 1)[0] == dialect)
+                counts[dialect].append(n)
+                active[dialect].append(activity.active_seconds(dialect))
+                rates[dialect].append(max(n - 1, 0) / activity.active_seconds(dialect))
+        faults = sandbox.stats()["faults"]
+    finally:
+        sandbox.stop()
+    print(header(f"first listing of {args.products} products to 3 channels side by side, sandbox limit N = "
+                 f"{args.rate:g} req/s per channel", args.repeats))
+    print(f"  whole sync: {spread(whole, 's', 1)}; each rate below is over that channel's own active time "
+          f"(its first to its last request, polled every {POLL_SECONDS:g} s)")
+    for dialect in CHANNELS:
+        share = [100 * rate / args.rate for rate in rates[dialect]]
+        print(f"  {dialect:11} calls {spread(counts[dialect], digits=0)} in {spread(active[dialect], 's', 1)} = "
+              f"{spread(rates[dialect], 'req/s', 1)} = {spread(share, '%', 0)} of N; documented limit: "
+              f"{DOCUMENTED_LIMITS[dialect]}")
+    print(f"  throttled answers in the last round: {faults}")
 
 
 def main() -> None:
@@ -157,84 +344,28 @@ def main() -> None:
     parser.add_argument("--institutions", type=int, default=500)
     parser.add_argument("--channels", nargs="*", default=["shopee"])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds of every phase (medians are printed)")
     parser.add_argument("--paced", action="store_true", help="first listing under a per-channel rate limit")
     parser.add_argument("--rate", type=float, default=20, help="the sandbox's requests/s per channel (--paced)")
-    parser.add_argument("--read-only", action="store_true", help="only read + normalise, with this process's peak")
+    parser.add_argument("--read-only", action="store_true", help="only read + normalise")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    configure(json=True, level="error", stream=open("/dev/null", "w"))  # noqa: SIM115 - the bench's own output
+    if args.phase:
+        from connector.logs import configure
+
+        configure(json=True, level="error", stream=open("/dev/null", "w"))  # noqa: SIM115 - the bench's own output
+        figures = PHASES[args.phase](args.config)
+        print(json.dumps({**figures, "peak_rss_mb": peak_rss_mb()}))
+        return
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     if args.paced:
         paced(args)
-        return
-    if args.read_only:
-        work = args.out / f"read-{args.products}"
-        if not (work / "pasindo.yaml").exists():
-            generate(work, args.institutions, args.products, 1, [], "sandbox")
-        seconds, products = read_only(work / "pasindo.yaml")
-        print(f"read + normalise: {products} products ({args.institutions} catalogs, 70% CSV / 30% XLSX) in "
-              f"{seconds:.1f}s = {products / seconds:,.0f} products/s; peak memory {peak_mb():.0f} MB")
-        return
-    work = args.out / f"national-{args.products}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
-    sandbox = Sandbox(work / "sandbox.sqlite")
-    config_path = generate(work, args.institutions, args.products, 1, args.channels, sandbox.url)
-    text = config_path.read_text()
-    config_path.write_text(text.replace("credentials:", "options: {rate_limit: 5000}, credentials:"))
-    try:
-        seconds, products = read_only(config_path)
-        print(f"read + normalise: {products} products in {seconds:.1f}s = {products / seconds:,.0f} products/s")
-
-        before = sandbox.stats()
-        first, result = run_sync(config_path)
-        first_calls = calls(before, sandbox.stats())
-        print(f"first sync: {first:.1f}s, status {result['status']}, calls {sum(first_calls.values())}: "
-              f"{dict(first_calls)}")
-
-        before = sandbox.stats()
-        nochange, result = run_sync(config_path)
-        print(f"no-change sync: {nochange:.1f}s ({nochange / seconds:.2f}x read + normalise), "
-              f"marketplace calls {sum(calls(before, sandbox.stats()).values())}, status {result['status']}")
-
-        changed = change_stock(work, 0.01, 7)
-        before = sandbox.stats()
-        one_percent, result = run_sync(config_path)
-        made = calls(before, sandbox.stats())
-        print(f"1% stock change: {changed} products changed, {sum(made.values())} calls "
-              f"(minimum {changed} for one-item-per-call channels), {one_percent:.1f}s: {dict(made)}")
-
-        before = sandbox.stats()
-        naive_seconds, naive_calls = naive(config_path)
-        print(f"naive push of every price and stock: {naive_calls} calls, {naive_seconds:.1f}s "
-              f"(vs {sum(made.values())} calls, {one_percent:.1f}s)")
-        print(f"peak memory of this process: {peak_mb():.0f} MB")
-    finally:
-        sandbox.stop()
-
-
-def paced(args: argparse.Namespace) -> None:
-    channels = ["shopee", "lazada", "tiktokshop"]
-    work = args.out / f"paced-{args.products}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    sandbox = Sandbox(work / "sandbox.sqlite", rate_limit=args.rate)
-    try:
-        config_path = generate(work, max(1, args.products // 100), args.products, 2, channels, sandbox.url)
-        text = config_path.read_text()
-        config_path.write_text(text.replace("credentials:", f"options: {{rate_limit: {args.rate}}}, credentials:"))
-        before = sandbox.stats()
-        seconds, result = run_sync(config_path)
-        made = calls(before, sandbox.stats())
-        per_channel = Counter()
-        for path, n in made.items():
-            per_channel[path.split(" ", 1)[0]] += n
-        print(f"first listing of {args.products} products to 3 channels, sandbox limit {args.rate:g} req/s each:")
-        for dialect, n in sorted(per_channel.items()):
-            rate = n / seconds
-            share = 100 * rate / args.rate
-            print(f"  {dialect:11} {n:6} calls in {seconds:.1f}s = {rate:.1f} req/s ({share:.0f}% of N)")
-        print(f"  throttled answers: {json.dumps(sandbox.stats()['faults'])}; status {result['status']}")
-    finally:
-        sandbox.stop()
+    elif args.read_only:
+        read_only(args)
+    else:
+        national(args)
 
 
 if __name__ == "__main__":

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import http.server
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import requests
 
 from connector.adapters.base import (
     AttributeValue,
@@ -394,3 +397,71 @@ def test_pasindo_sync_lists_everything_then_writes_nothing(tmp_path: Path, sandb
     writes = sandbox_stats(sandbox)["writes"]
     assert sync_report(config)["counts"] == []
     assert sandbox_stats(sandbox)["writes"] == writes
+
+
+class RecordingProxy:
+    """A loopback HTTP proxy in front of the sandbox that keeps every request body it forwards, by path: what the
+    sandbox received, as it received it."""
+
+    def __init__(self, target: str):
+        self.bodies: dict[str, list[bytes]] = {}
+        proxy = self
+
+        class Forward(http.server.BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                proxy.bodies.setdefault(self.path.split("?", 1)[0], []).append(body)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = requests.request(self.command, target + self.path, data=body, headers=headers, timeout=10)
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = _forward
+
+            def log_message(self, *args: object) -> None:  # the test's output stays quiet
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def skus_sent(self, path: str) -> list[int]:
+        """The number of `<Sku>` entries in each request to `path` (the XML payload of a per-SKU update)."""
+        return [body.count(b"<Sku>") for body in self.bodies.get(path, [])]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_change_of_one_variants_stock_sends_that_sku_only(tmp_path: Path, sandbox: SandboxServer) -> None:
+    (tmp_path / "foto.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+
+    def catalog(stock_41: int, price_42: str) -> None:
+        rows = [HEADER, *(f"SPT-{size};Sepatu Pantofel Kulit Pria Hitam;Fashion/Sepatu;"
+                          f"{price_42 if size == 42 else '275.000'};{stock_41 if size == 41 else 3};900;foto.png;SPT;"
+                          f"Ukuran;{size}" for size in (40, 41, 42))]
+        (tmp_path / "katalog.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    proxy = RecordingProxy(sandbox.url)
+    try:
+        config = one_channel_config(tmp_path, f"""\
+  - name: lazada
+    adapter: lazada
+    endpoint: {proxy.url}
+    credentials: {json.dumps(CREDENTIALS)}""")
+        catalog(stock_41=3, price_42="275.000")
+        sync_report(config)
+        catalog(stock_41=9, price_42="Rp 280.000")
+        assert {(c["op"], c["outcome"]) for c in sync_report(config)["counts"]} == {
+            ("update_stock", "ok"), ("update_price", "ok")}
+        assert proxy.skus_sent("/rest/product/stock/sellable/update") == [1]
+        assert proxy.skus_sent("/rest/product/price_quantity/update") == [1]
+    finally:
+        proxy.close()
+    [shoe] = inspect(sandbox)
+    assert [(v["seller_sku"], v["price"], v["stock"]) for v in shoe["variants"]] == [
+        ("LPUJI-SPT-40", 275000, 3), ("LPUJI-SPT-41", 275000, 9), ("LPUJI-SPT-42", 280000, 3)]

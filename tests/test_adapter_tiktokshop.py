@@ -414,3 +414,25 @@ def test_pasindo_sync_lists_everything_once_and_a_second_sync_writes_nothing(tmp
     after = sandbox_stats(sandbox)
     assert {**after["requests"], **reads} == {**before["requests"], **reads} and after["writes"] == before["writes"]
     assert all(after["requests"][read] == before["requests"][read] + 1 for read in reads)
+
+
+def test_two_syncs_read_the_shops_warehouse_list_once(tmp_path: Path, sandbox: SandboxServer) -> None:
+    (tmp_path / "a.png").write_bytes(png(1))
+
+    def catalog(stock: int) -> None:
+        row = f"DMP-0;Dompet Kulit Sapi Asli Pria Model 0;Fashion / Dompet;Rp150.000;{stock};120;a.png;;;"
+        (tmp_path / "katalog.csv").write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
+
+    config = one_channel_config(tmp_path, f"""\
+  - name: tiktok
+    adapter: tiktokshop
+    endpoint: {sandbox.url}
+    credentials: {json.dumps(CREDENTIALS)}""")
+    catalog(4)
+    assert [(c["op"], c["outcome"]) for c in sync_report(config)["counts"]] == [("create", "ok")]
+    catalog(9)
+    assert [(c["op"], c["outcome"]) for c in sync_report(config)["counts"]] == [("update_stock", "ok")]
+    assert requests_to(sandbox, "/logistics/202309/warehouses") == 1
+    assert requests_to(sandbox, r"/product/202309/products/\d+/inventory/update") == 1
+    [item] = inspect(sandbox)
+    assert item["stock"] == 9

@@ -404,6 +404,15 @@ class MediaCache(Protocol):
     def put(self, channel: str, sha256: str, image_id: str) -> None: ...
 
 
+class FactStore(Protocol):
+    """What a channel said about itself, kept across runs (the ledger's facts): a body by (channel, kind, key), with
+    when it was read (Unix seconds), so the adapter decides what is too old."""
+
+    def get(self, channel: str, kind: str, key: str = "") -> tuple[Any, float] | None: ...
+
+    def put(self, channel: str, kind: str, key: str, body: Any, fetched_at: float) -> None: ...
+
+
 class AdapterSettingsError(ValueError):
     """A channel's credentials or options do not fit the adapter's models: every problem, as `loc: message`
     (never a value: credentials are secrets)."""
@@ -439,7 +448,9 @@ class Adapter(ABC):
     token_holder: ClassVar[str] = "shop"  # who authorises the app ("seller" on Lazada), for messages
 
     def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,
-                 media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0):
+                 media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0,
+                 facts: FactStore | None = None):
+        """`facts`: where what the shop says about itself is kept across runs; without it, kept by this instance."""
         # http and tokens raise this module's failure classes, so they import it: imported here, not at the top.
         from connector.adapters.http import ChannelOptions, ChannelTransport
         from connector.adapters.tokens import ChannelCredentials, TokenKeeper
@@ -448,6 +459,7 @@ class Adapter(ABC):
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.media = media
+        self.facts = facts
         self.timeout = timeout
         found: list[str] = []
         self.credentials: Any = _validated(self.Credentials, credentials, "credentials", found)

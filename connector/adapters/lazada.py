@@ -33,9 +33,11 @@ SkuId, the key of every SKU update (seller SKUs are unique within a product only
 Calls: a first listing is one `/image/upload` per image not uploaded before (cached by content hash) and one
 `/product/create` with every SKU, price and quantity; a stock change is one `/product/stock/sellable/update` for up
 to 50 SKUs of any products (sellable stock: what buyers can order); prices go through
-`/product/price_quantity/update` the same way. Delist is `/product/deactivate` (one product per call); Lazada has no
-activate API, so relist is `/product/update` with every SKU's Status active. Variants are added by
-`/product/update` with `AssociatedSku` and removed by `/product/remove` (`sku_id_list`).
+`/product/price_quantity/update` the same way. Either sends only the SKUs whose value differs from what the channel
+acknowledged (`Remote.prices` / `Remote.stock`): one variant's new stock is one SKU, not the whole product.
+Delist is `/product/deactivate` (one product per call); Lazada has no activate API, so relist is `/product/update`
+with every SKU's Status active. Variants are added by `/product/update` with `AssociatedSku` and removed by
+`/product/remove` (`sku_id_list`).
 
 Orders: GetOrders by update_after, then GetOrderItems per order (one entry per unit). Times come in two documented
 forms, GetOrders' ISO 8601 with offset and GetOrderItems' `2014-10-15 19:12:15 +0800`; both are read, and an order
@@ -481,10 +483,12 @@ class LazadaAdapter(Adapter):
         return current, adding, removing
 
     def update_prices(self, changes: Sequence[Change]) -> list[Outcome]:
-        return self._set_skus(changes, "/product/price_quantity/update", "Price")
+        return self._set_skus([_changed(c, c.remote.prices) for c in changes], "/product/price_quantity/update",
+                              "Price")
 
     def update_stock(self, changes: Sequence[Change]) -> list[Outcome]:
-        return self._set_skus(changes, "/product/stock/sellable/update", "SellableQuantity")
+        return self._set_skus([_changed(c, c.remote.stock) for c in changes], "/product/stock/sellable/update",
+                              "SellableQuantity")
 
     def set_active(self, remotes: Sequence[tuple[str, Remote]], active: bool) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -899,6 +903,16 @@ def _kilograms(grams: int) -> str:
     """Lazada takes package weights in kg with at most two decimals (at least 0.01)."""
     kilograms = (Decimal(grams) / 1000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return str(max(kilograms, Decimal("0.01")))
+
+
+def _changed(change: Change, shown: Mapping[str, int]) -> Change:
+    """The change without the SKUs already showing their new value (`shown`: what the channel acknowledged).
+
+    UpdatePriceQuantity and UpdateSellableQuantity take a list of `Skus.Sku` entries, each naming one SKU by
+    ItemId + SkuId, up to 50 per request (lazykern/ecommerce-api-docs data/raw/lazada/apis/product-api/
+    updatepricequantity.json and updatesellablequantity.json, error 4171); nothing there asks for a product's other
+    SKUs, so a SKU whose value did not change is left out. A SKU whose acknowledged value is unknown is sent."""
+    return replace(change, values={sku: value for sku, value in change.values.items() if shown.get(sku) != value})
 
 
 def _sku_failure(message: str) -> AdapterError:

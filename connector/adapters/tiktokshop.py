@@ -19,6 +19,7 @@ Calls (each path's version is `options.versions[<api>]`, defaults in `DEFAULT_VE
 - categories GET /product/202309/categories (the whole tree, `is_leaf`), GET /product/202309/categories/{id}/attributes
            (product attributes only: `type` PRODUCT_PROPERTY; mandatory is `is_requried`, so spelt on the page)
 - the warehouse: `options.warehouse_id`, else the shop's default sales warehouse from GET /logistics/202309/warehouses
+  (the list kept in the ledger's facts for a day: read once, not once per run)
 
 Every call carries `app_key`, `timestamp`, `shop_cipher` (where the API takes one) and `sign` in the query and the
 access token in the `x-tts-access-token` header. `_Signature` signs the prepared request, so the signature covers
@@ -90,6 +91,7 @@ from connector.adapters.base import (
     CategoryAttribute,
     Change,
     ChannelCategory,
+    FactStore,
     Image,
     Invalid,
     Listing,
@@ -158,6 +160,11 @@ _RETURNED = frozenset({"RETURN_OR_REFUND_REQUEST_SUCCESS", "RETURN_OR_REFUND_REQ
 _CANCELLED = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
 _RETURNS_AFTER = frozenset({"DELIVERED", "COMPLETED"})  # get-order-list: the order statuses a return can follow
 TOKEN_REFRESH_MARGIN = 3600.0  # refresh this many seconds before the stored expiry
+# The shop's warehouse list, kept in the ledger's facts for a day (as the category rules are, connector/sync/rules.py):
+# a shop's warehouses change in Seller Center, rarely, and a run should not read them again (`options.warehouse_id`
+# pins one). Keyed by a digest of the shop_cipher, so a channel pointed at another shop reads its own.
+WAREHOUSES = "warehouses"
+WAREHOUSES_MAX_AGE = 86400.0
 ACCESS_TOKEN_TTL = 7 * 24 * 3600  # if a refresh answer lacks access_token_expire_in
 
 _THROTTLE_CODES = frozenset({"36009002", "12052109"})
@@ -327,8 +334,10 @@ class TikTokShopAdapter(Adapter):
     options: Options
 
     def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,
-                 media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0):
-        super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout)
+                 media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0,
+                 facts: FactStore | None = None):
+        super().__init__(channel, base_url, credentials, tokens=tokens, media=media, options=options, timeout=timeout,
+                         facts=facts)
         default_auth = AUTH_HOST if self.base_url == API_HOST else self.base_url + SANDBOX_AUTH_MOUNT
         self._auth_base = (self.options.auth_base or default_auth).rstrip("/")
         self.transport.session.auth = _Signature(self.credentials.app_secret,
@@ -561,17 +570,22 @@ class TikTokShopAdapter(Adapter):
         return Remote(product_id, None if listing.variants else listing.seller_sku, _sku_ids(data.get("skus")), active)
 
     def _warehouse(self) -> str:
-        """options.warehouse_id, else the shop's default sales warehouse (read once)."""
+        """options.warehouse_id, else the shop's default sales warehouse: from the warehouse list kept in `facts`
+        while it is younger than WAREHOUSES_MAX_AGE, else read (and kept) once."""
         with self._warehouse_lock:
             if self._warehouse_id is None:
-                warehouses = self._request("GET", "warehouses", write=False)["data"].get("warehouses") or []
-                sales = [w for w in warehouses if w.get("type") == "SALES_WAREHOUSE"
-                         and w.get("effect_status", "ENABLED") == "ENABLED"]
-                if not sales:
-                    raise AdapterError("the TikTok Shop shop has no enabled sales warehouse: add one in Seller Center "
-                                       "or set options.warehouse_id")
-                self._warehouse_id = str(next((w for w in sales if w.get("is_default")), sales[0])["id"])
+                self._warehouse_id = _sales_warehouse(self._warehouses())
             return self._warehouse_id
+
+    def _warehouses(self) -> list[Any]:
+        shop = hashlib.sha256(self.credentials.shop_cipher.encode()).hexdigest()[:16]
+        kept = self.facts.get(self.channel, WAREHOUSES, shop) if self.facts is not None else None
+        if kept is not None and _sales(kept[0]) and time.time() - kept[1] < WAREHOUSES_MAX_AGE:
+            return kept[0]
+        warehouses = self._request("GET", "warehouses", write=False)["data"].get("warehouses") or []
+        if self.facts is not None and _sales(warehouses):
+            self.facts.put(self.channel, WAREHOUSES, shop, warehouses, time.time())
+        return warehouses
 
     # -- reads -------------------------------------------------------------------------------------------------
 
@@ -676,6 +690,23 @@ class TikTokShopAdapter(Adapter):
 
 
 # -- pure helpers --------------------------------------------------------------------------------------------
+
+
+def _sales(warehouses: Any) -> list[Mapping[str, Any]]:
+    """The enabled sales warehouses of a warehouse list (GET /logistics/202309/warehouses `data.warehouses`)."""
+    if not isinstance(warehouses, list):
+        return []
+    return [w for w in warehouses if isinstance(w, Mapping) and w.get("type") == "SALES_WAREHOUSE"
+            and w.get("effect_status", "ENABLED") == "ENABLED"]
+
+
+def _sales_warehouse(warehouses: list[Any]) -> str:
+    """The default sales warehouse's id, else the first sales warehouse's."""
+    sales = _sales(warehouses)
+    if not sales:
+        raise AdapterError("the TikTok Shop shop has no enabled sales warehouse: add one in Seller Center "
+                           "or set options.warehouse_id")
+    return str(next((w for w in sales if w.get("is_default")), sales[0])["id"])
 
 
 def _parse(response: requests.Response, *, where: str) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """A channel's adapter, made from its config: the adapter class installed under its name, its credentials (the
-sandbox's own when a sandbox channel gives none) and the ledger as its token store and media cache."""
+sandbox's own when a sandbox channel gives none) and the ledger as its token store, media cache and fact store."""
 
 from __future__ import annotations
 
@@ -18,4 +18,5 @@ def make_adapter(channel: ChannelConfig, base_url: str, ledger: Ledger) -> Adapt
 
         credentials = default_credentials(channel.adapter)
     cls = adapter_class(channel.adapter)
-    return cls(channel.name, base_url, credentials, tokens=ledger.tokens, media=ledger.media, options=channel.options)
+    return cls(channel.name, base_url, credentials, tokens=ledger.tokens, media=ledger.media, options=channel.options,
+               facts=ledger.facts)

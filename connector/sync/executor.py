@@ -450,5 +450,8 @@ def _failure(error: AdapterError | None) -> ItemOutcome:
 
 
 def _remote(b: Binding) -> Remote:
+    """The listing as the channel acknowledged it: ids, status, and the prices and stock it last took (so an adapter
+    that updates SKU by SKU can leave out those that did not change)."""
     assert b.external_id is not None
-    return Remote(b.external_id, b.seller_sku, dict(b.variant_ids), b.active)
+    return Remote(b.external_id, b.seller_sku, dict(b.variant_ids), b.active, prices=dict(b.prices or {}),
+                  stock=dict(b.stock or {}))

@@ -1,4 +1,5 @@
-"""What each channel said about its categories (the tree, each leaf's attributes), cached as read.
+"""What each channel said about its categories (the tree, each leaf's attributes) and about itself (a shop's
+warehouses, kept by its adapter through `connector.adapters.base.FactStore`), cached as read.
 
 Bodies are plain JSON of the adapter's answer; `fetched_at` is Unix seconds, so the caller decides what is too old.
 """
