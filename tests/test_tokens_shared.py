@@ -99,7 +99,7 @@ def test_threads_with_their_own_ledger_connections_refresh_once(tmp_path):
             try:
                 start.wait()
                 adapter.check()
-            except BaseException as err:  # noqa: BLE001 - collected for the assertion
+            except BaseException as err:  # collected for the assertion
                 failures.append(err)
             finally:
                 adapter.close()
