@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from connector.problems import join, problems, suggestion
 from connector.schema import TAXONOMY, Taxonomy, top_category
+from connector.yamlfile import YamlFileError, read_yaml
 
 
 class CategoryMapError(Exception):
@@ -95,8 +95,8 @@ def read_category_map(path: Path, taxonomy: Taxonomy = TAXONOMY) -> CategoryMap:
     loaded a deployment's), or CategoryMapError listing every problem as `FILE: loc: message`."""
     label = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raw = read_yaml(path)
+    except YamlFileError as err:
         raise CategoryMapError(f"{label}: cannot read the category map: {err}") from None
     try:
         parsed = CategoryMapFile.model_validate(raw if raw is not None else {})

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from connector.adapters.registry import adapter_class
@@ -34,6 +33,7 @@ from connector.schema import (
     TaxonomyError,
     read_taxonomy,
 )
+from connector.yamlfile import YamlFileError, read_yaml
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _CREDENTIAL = re.compile(r"^channels\[\d+\]\.credentials\.")
@@ -408,15 +408,9 @@ def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets:
 
 def _read_yaml(path: Path, label: str) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError([f"{label}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError([f"{label}: cannot read: {err}"]) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError([f"{label}: not valid YAML{where}: {getattr(err, 'problem', err)}"]) from None
+        raw = read_yaml(path)
+    except YamlFileError as err:
+        raise ConfigError([f"{label}: {err}"]) from None
     if not isinstance(raw, dict):
         raise ConfigError([f"{label}: expected a mapping of settings at the top level"])
     return raw

@@ -15,10 +15,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, computed_field
 
 from connector.problems import problems
+from connector.yamlfile import YamlFileError, read_yaml
 
 PRICE_MIN = 100
 PRICE_MAX = 150_000_000
@@ -136,17 +136,14 @@ class TaxonomyFile(BaseModel):
     categories: dict[Code, _TopEntry | None]
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: read at every start-up
-
-
 def read_taxonomy(path: Path, base: Taxonomy | None = None) -> Taxonomy:
     """The taxonomy in `path` (`base` None), or `base` extended by it: new categories and subcategories added,
     synonyms added to the ones `base` has, names given replacing `base`'s; nothing of `base` is lost. Raises
     TaxonomyError listing every problem."""
     label = str(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raw = read_yaml(path)
+    except YamlFileError as err:
         raise TaxonomyError([f"{label}: cannot read the taxonomy: {err}"]) from None
     try:
         parsed = TaxonomyFile.model_validate(raw if raw is not None else {})

@@ -127,7 +127,7 @@ def test_a_second_sync_lock_is_refused_and_released_when_the_holder_dies(tmp_pat
 def written_before(tmp_path: Path) -> Path:
     """A ledger file as the connector wrote it before its stores were split (tests/data, dumped as SQL)."""
     path = tmp_path / "state" / "ledger.sqlite"
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, mode=0o700)  # a state directory others may open is refused
     conn = sqlite3.connect(path)
     conn.executescript(WRITTEN_BEFORE.read_text(encoding="utf-8"))
     conn.execute("PRAGMA journal_mode=WAL")

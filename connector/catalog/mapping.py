@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from connector.catalog.parsers import ParseError
 from connector.problems import problems, suggestion
 from connector.schema import TAXONOMY, Taxonomy, category_word, top_category
+from connector.yamlfile import YamlFileError, read_yaml
 
 # The parsers a mapping's (ignored) `parser:` key may name.
 PARSERS = ("text", "price", "int", "weight", "dimension", "date", "bool", "list", "category")
@@ -387,8 +387,8 @@ def load_mapping(path: Path, taxonomy: Taxonomy = TAXONOMY) -> Mapping:
     """The mapping in `path`, its category words read against `taxonomy` (the shipped one unless the config
     check loaded a deployment's), or MappingError listing every problem as `FILE: loc: message`."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raw = read_yaml(path)
+    except YamlFileError as err:
         raise MappingError(f"{path}: cannot read the mapping: {err}") from None
     try:
         parsed = MappingFile.model_validate(raw if raw is not None else {})

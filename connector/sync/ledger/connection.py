@@ -63,7 +63,6 @@ class LedgerFile:
         ensure_state_dir(path.parent)
         conn = None
         try:
-            os.chmod(path.parent, 0o700)  # tokens live here: owner only
             os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # owner-only from the start: SQLite gives its
             os.chmod(path, 0o600)  # -wal and -shm files the database file's mode (an older file is tightened)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30,

@@ -1,18 +1,56 @@
-"""Refreshed access tokens per channel (the adapters' `TokenStore`), and when they expire (never the tokens)."""
+"""Refreshed access tokens per channel (the adapters' `TokenStore`), and when they expire (never the tokens).
+
+Several processes share the stored pairs (a sync, `pasindo check`, `pasindo link`, the daemon), and a refresh token
+is single use: `refreshing` is the lock a TokenKeeper holds from re-reading the pair to storing the one it traded it
+for. It is a lock file beside the ledger (flock), not a ledger transaction: a transaction held through the
+marketplace call would stall every other writer of the ledger (a sync's progress) for as long as the call takes.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from connector.adapters.tokens import RefreshWaitExpired
 from connector.logs import REDACTOR
 from connector.sync.ledger.connection import LedgerFile, now
 from connector.sync.ledger.model import TokenExpiry
+
+# How long a refresh waits for another process's: its token call, retried, ends well before this.
+REFRESH_WAIT = 120.0
+_POLL = 0.05
 
 
 class Tokens:
     def __init__(self, file: LedgerFile):
         self._file = file
+        self._lock_path = file.path.with_name(file.path.name + "-tokens.lock")
+
+    @contextmanager
+    def refreshing(self, channel: str) -> Iterator[None]:
+        """Held by one refresh at a time, across processes and threads (each holder opens the file: flock is per
+        open file). One lock for every channel: refreshes are rare, and a channel name needs no file of its own.
+        Raises RefreshWaitExpired after REFRESH_WAIT seconds."""
+        fd = os.open(self._lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            deadline = time.monotonic() + REFRESH_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise RefreshWaitExpired(f"another process has been refreshing the {channel} token for "
+                                           f"{REFRESH_WAIT:.0f} s") from None
+                    time.sleep(_POLL)
+            yield  # closing the file below releases the lock, also when the holder dies
+        finally:
+            os.close(fd)
 
     def load(self, channel: str) -> dict[str, Any] | None:
         rows = self._file.rows("SELECT data FROM tokens WHERE channel = ?", (channel,))
