@@ -16,9 +16,9 @@ import click
 
 from connector.config import Config
 from connector.sync.check import Checked
-from connector.sync.kinds import ItemOutcome, OpKind
+from connector.sync.kinds import ItemOutcome, OpKind, Origin, Severity
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.model import Origin, RejectRow, Run, RunItem, SaleLine, Severity
+from connector.sync.ledger.model import RejectRow, Run, RunItem, SaleLine
 from connector.sync.link import Linking
 from connector.sync.result import Unlisted
 from connector.sync.run import SyncResult, ledger_path

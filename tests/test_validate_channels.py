@@ -16,8 +16,8 @@ from connector.catalog.validation import Validation, tally
 from connector.reports import print_validation, rejects_output, validation_document
 from connector.sync.catalogs import finding_row
 from connector.sync.check import Checked
+from connector.sync.kinds import Origin
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.model import Origin
 from tests.helpers import CHANNELS, HEADER, Shops, dead_endpoint
 from tests.test_category_rules import bare_map, mandatory, use_map
 

@@ -438,7 +438,7 @@ def _shut(connection: HTTPConnection) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: TLS state is left alone
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
     """A connection that reports to the deadline of the call using it (pooled connections serve many calls)."""
 
     def connect(self) -> None:
@@ -450,14 +450,12 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _report(self)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _report(self)
-        super().request(*args, **kwargs)
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 def _report(connection: HTTPConnection) -> None:

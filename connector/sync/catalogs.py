@@ -19,8 +19,9 @@ from connector.catalog.validation import Catalogs
 from connector.config import ChannelConfig, InstitutionConfig
 from connector.schema import Product
 from connector.sync.desired import ProductParts, product_parts
+from connector.sync.kinds import Origin, Severity
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.model import Origin, RejectRow, Severity
+from connector.sync.ledger.model import RejectRow
 
 # A catalog refused as a whole (or a column it needs): none of its products can be told apart from missing ones.
 UNREADABLE = frozenset({"catalog_unreadable", "column_missing", "column_ambiguous", "header_rows_unclear"})

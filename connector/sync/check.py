@@ -28,8 +28,8 @@ from connector.sync.adapter import make_adapter
 from connector.sync.catalogs import CatalogReading, finding_row, read_catalogs
 from connector.sync.endpoints import channel_endpoints
 from connector.sync.images import Images
+from connector.sync.kinds import Origin, Severity
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.model import Origin, Severity
 from connector.sync.listable import listable
 from connector.sync.result import Unlisted
 from connector.sync.rules import ChannelRules, load_rules

@@ -89,3 +89,18 @@ class RunStatus(StrEnum):
 class Trigger(StrEnum):
     MANUAL = "manual"
     SCHEDULE = "schedule"
+
+
+class Severity(StrEnum):
+    """How much a finding stops: refused (not listed there) or a warning (listed, staff should look)."""
+
+    REFUSED = "refused"
+    WARNING = "warning"
+
+
+class Origin(StrEnum):
+    """Who found it: `pasindo validate`, a sync before any call, or the marketplace answering a sync's call."""
+
+    VALIDATE = "validate"
+    SYNC = "sync"
+    MARKETPLACE = "marketplace"

@@ -9,9 +9,9 @@ from typing import Any
 
 from connector.schema import SourceRef
 from connector.sync.catalogs import CatalogReading
-from connector.sync.kinds import ItemOutcome, OpKind, RunStatus
+from connector.sync.kinds import ItemOutcome, OpKind, Origin, RunStatus, Severity
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.model import Origin, RejectRow, RunItem, Severity
+from connector.sync.ledger.model import RejectRow, RunItem
 from connector.sync.plan import Plan
 from connector.sync.result import SyncResult, Unlisted
 

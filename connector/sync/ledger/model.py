@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from connector.adapters.base import ErrorClass
-from connector.sync.kinds import ItemOutcome, ListingStatus, OpKind, RunStatus, Trigger
+from connector.sync.kinds import ItemOutcome, ListingStatus, OpKind, Origin, RunStatus, Severity, Trigger
 
 
 @dataclass(frozen=True)
@@ -105,21 +105,6 @@ class RunItem:
     run_id: str | None = None
     at: str | None = None
     id: int | None = None
-
-
-class Severity(StrEnum):
-    """How much a finding stops: refused (not listed there) or a warning (listed, staff should look)."""
-
-    REFUSED = "refused"
-    WARNING = "warning"
-
-
-class Origin(StrEnum):
-    """Who found it: `pasindo validate`, a sync before any call, or the marketplace answering a sync's call."""
-
-    VALIDATE = "validate"
-    SYNC = "sync"
-    MARKETPLACE = "marketplace"
 
 
 @dataclass(frozen=True)

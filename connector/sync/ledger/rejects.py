@@ -18,8 +18,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from connector.sync.kinds import Origin, Severity
 from connector.sync.ledger.connection import LedgerFile
-from connector.sync.ledger.model import Origin, RejectRow, Severity
+from connector.sync.ledger.model import RejectRow
 
 _ORDER = "ORDER BY institution, channel IS NOT NULL, channel, row, product_key, id"
 
