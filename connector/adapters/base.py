@@ -136,6 +136,14 @@ def image_format(data: bytes) -> str | None:
 
 
 @dataclass(frozen=True)
+class ListingLink:
+    """Where a buyer sees one listing: the label a buyer knows ("Shopee", "Tokopedia") and the page's address."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class ListingVariant:
     seller_sku: str
     price: int
@@ -446,6 +454,14 @@ class Adapter(ABC):
     Options: ClassVar[type[BaseModel] | None] = None
     marketplace: ClassVar[str] = ""  # how messages name it ("TikTok Shop"); default: `name`
     token_holder: ClassVar[str] = "shop"  # who authorises the app ("seller" on Lazada), for messages
+
+    @classmethod
+    def listing_links(cls, credentials: Mapping[str, Any], external_id: str, *,
+                      sandbox: str | None = None) -> tuple[ListingLink, ...]:
+        """The buyer-facing pages of one listing, from its id on the channel and the channel's credentials, in the
+        marketplace's documented product-page form; for a channel on the sandbox (`sandbox`: the sandbox's base
+        URL), the sandbox's page of that listing. Never calls the marketplace. Default: none known."""
+        return ()
 
     def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,
                  media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0,
