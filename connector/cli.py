@@ -384,6 +384,45 @@ def status(obj: _Context, fmt: str) -> None:
 
 
 @main.command()
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the site into (default: the config's site.output); replaced at each build.")
+@click.option("--base-url", help="Where the site is published, e.g. https://pasindo.example.go.id (default: the "
+              "config's site.base_url, else the output folder as a file:// address).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def site(obj: _Context, output: Path | None, base_url: str | None, fmt: str) -> None:
+    """The landing page: every product live on some channel, with links to its listings (no marketplace called).
+    Exit 1 when something is missing from it (an image, a channel's links), 2 when it cannot be built."""
+    from connector.config import SiteConfig
+    from connector.site.build import SiteError, build_site
+
+    config = obj.config(secrets=False)
+    output = output or config.site.output
+    if output is None:
+        _usage("give --output DIR, or set site.output in the config")
+    try:
+        base_url = SiteConfig(base_url=base_url).base_url
+    except ValueError:
+        _usage(f"--base-url {base_url}: must be an http(s) URL, e.g. https://pasindo.example.go.id")
+    ledger = _open_ledger(config)
+    if ledger is None:
+        _usage(f"no ledger yet in {config.state_dir}: run pasindo sync first, the site shows what is listed")
+    try:
+        built = build_site(config, ledger, output, base_url=base_url)
+    except SiteError as err:
+        _usage(str(err))
+    finally:
+        ledger.close()
+    if fmt == "json":
+        click.echo(json.dumps(built.document(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(built.summary())
+        for warning in built.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    sys.exit(EXIT_PROBLEMS if built.warnings else EXIT_OK)
+
+
+@main.command()
 @click.pass_obj
 def daemon(obj: _Context) -> None:
     """Run the config's schedule in the foreground (for systemd): SIGTERM stops, SIGHUP reloads the config."""

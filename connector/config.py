@@ -245,6 +245,25 @@ class LoggingConfig(_Strict):
         return value.lower()
 
 
+SANDBOX_SITE_URL = "http://127.0.0.1:8765"  # the port README's "Looking at the sandbox" serves it on
+
+
+class SiteConfig(_Strict):
+    """`pasindo site`: where the landing page is written (the daemon builds it after every full sync when set),
+    where it is published, and where a sandbox channel's listings are looked at."""
+
+    output: Path | None = None
+    base_url: str | None = None  # default: the output folder as a file:// address
+    sandbox_url: str = SANDBOX_SITE_URL
+
+    @field_validator("base_url", "sandbox_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not _URL.match(value):
+            raise ValueError("must be an http(s) URL, e.g. https://pasindo.example.go.id")
+        return value.rstrip("/") if value else value
+
+
 class Config(_Strict):
     state_dir: Path = Path("var")
     environment: Literal["development", "production"] = "development"  # production: no channel on the sandbox
@@ -255,6 +274,7 @@ class Config(_Strict):
     guards: GuardsConfig = GuardsConfig()
     logging: LoggingConfig = LoggingConfig()
     retention_days: Annotated[int, Field(ge=1)] = 90
+    site: SiteConfig = SiteConfig()
     source: Path | None = Field(default=None, exclude=True)  # the file this was read from
     _taxonomy: Taxonomy = PrivateAttr(default=TAXONOMY)
     _mappings: dict[Path, Mapping] = PrivateAttr(default_factory=dict)
@@ -478,6 +498,8 @@ def _resolve_paths(config: Config, base: Path) -> list[str]:
     config.state_dir = (base / config.state_dir).resolve()
     if config.logging.file is not None:
         config.logging.file = (base / config.logging.file).resolve()
+    if config.site.output is not None:
+        config.site.output = (base / config.site.output).resolve()
     for i, inst in enumerate(config.institutions):
         inst.catalog.path = (base / inst.catalog.path).resolve()
         if not inst.catalog.path.is_file():

@@ -48,6 +48,7 @@ class SiteProduct:
     brand: str = "PASINDO"
     condition: str = "new"
     gtin: str | None = None  # a barcode number where the catalog gives one
+    thumbnails: tuple[str, ...] = ()  # small copies of `images`, one each, same order: "gambar/kecil/<slug>-1.jpg"
 
 
 @dataclass(frozen=True)
