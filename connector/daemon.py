@@ -41,6 +41,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from connector import logs
 from connector.config import Config, ConfigError, load_config, schedule_trigger
 from connector.sync.kinds import Aspect, Trigger
+from connector.sync.ledger import Ledger
 from connector.sync.lock import Locked, SyncLock
 from connector.sync.run import Sync, SyncOptions
 from connector.sync.state import StateError, ensure_state_dir, state_error
@@ -295,6 +296,8 @@ class Daemon:
                                                   trigger=Trigger.SCHEDULE, job=job_id), log=log, stop=self.stop)
                 try:
                     engine.run()
+                    if job.kind == "full" and config.site.output is not None:
+                        build_site_after_sync(config, engine.ledger, log)
                 finally:
                     engine.close()
             except StateError as err:  # an operator's mistake (permissions, a full disk): one line, no traceback
@@ -379,3 +382,19 @@ class Daemon:
         warn_sandbox(config)
         self._schedule(jobs)
 
+
+
+def build_site_after_sync(config: Config, ledger: Ledger, log: Any) -> None:
+    """The landing page after a full sync (`site.output` set), under the sync lock, so it shows what the run left
+    in the ledger. A build that fails is logged; the daemon carries on."""
+    from connector.site.build import build_site
+
+    try:
+        built = build_site(config, ledger, config.site.output)
+    except Exception:
+        log.exception("site_failed", output=str(config.site.output))
+        return
+    for warning in built.warnings:
+        log.warning("site_warning", message=warning)
+    log.info("site_built", **{k: v for k, v in built.document().items() if k != "warnings"},
+             warnings=len(built.warnings))

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -321,3 +325,51 @@ def test_a_folder_the_builder_did_not_make_is_never_replaced(synced, tmp_path):
     assert code == 2 and "did not write" in err
     assert (tmp_path / "mine" / "catatan.txt").read_text(encoding="utf-8") == "jangan dihapus"
     assert cli(synced["config"], "site")[0] == 2  # no --output and no site.output: usage
+
+
+def test_the_daemon_builds_the_site_after_each_full_sync_and_a_failed_build_never_stops_it(tmp_path):
+    with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as server:
+        config = write_shop(tmp_path, server.url)
+        config.write_text(config.read_text(encoding="utf-8") + "schedule: {full: every 1s}\nsite: {output: public}\n",
+                          encoding="utf-8")
+        (tmp_path / "public").mkdir()
+        (tmp_path / "public" / "catatan.txt").write_text("bukan situs", encoding="utf-8")  # refused: not ours
+        log = tmp_path / "daemon.log"
+        with log.open("w") as out:
+            daemon = subprocess.Popen([str(Path(sys.executable).parent / "pasindo"), "--config", str(config),
+                                       "daemon"], stdout=out, stderr=out)
+        try:
+            wait_until(lambda: log.read_text().count('"site_failed"') >= 2, daemon, "two failed builds")
+            (tmp_path / "public" / "catatan.txt").unlink()
+            wait_until(lambda: (tmp_path / "public" / "index.html").is_file(), daemon, "a built site")
+            wait_until(lambda: '"site_built"' in log.read_text(), daemon, "the build's log event")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=30)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    built = next(e for e in events if e["event"] == "site_built")
+    assert built["products"] == 4 and built["institutions"] == 2 and built["warnings"] == 0
+    assert any(e["event"] == "site_failed" and "did not write" in e.get("exception", "") for e in events)
+    assert page(tmp_path / "public" / "produk" / "lapas-uji-dmp-01.html").all("main")
+
+
+def wait_until(condition, daemon: subprocess.Popen, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        assert daemon.poll() is None, f"the daemon exited with {daemon.returncode}"
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_site_section_of_the_config_is_checked_and_its_output_is_relative_to_the_file(tmp_path):
+    config = write_shop(tmp_path, "http://127.0.0.1:9")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "site: {output: publik/situs, base_url: https://pasindo.example.id/}\n", encoding="utf-8")
+    loaded = load_config(config)
+    assert loaded.site.output == tmp_path / "publik" / "situs" and loaded.site.base_url == "https://pasindo.example.id"
+    assert loaded.site.sandbox_url == "http://127.0.0.1:8765"
+    config.write_text(text + "site: {outptu: x, base_url: pasindo.example.id}\n", encoding="utf-8")
+    code, out, err = cli(config, "site")
+    assert code == 2 and "site.outptu" in err and "site.base_url" in err and "http(s) URL" in err

@@ -121,3 +121,23 @@ def test_imports_point_down_the_data_flow():
             wrong += [f"{path.relative_to(ROOT)} imports {name}" for name in sorted(_connector_imports(path))
                       if name.startswith(forbidden)]
     assert not wrong, "\n".join(wrong)
+
+
+# The landing page's room reads the catalogs and the ledger through the same interfaces as the reports, links through
+# the adapters' classes, and the sandbox's default credentials; nothing but the command and the daemon imports it.
+SITE_MAY_IMPORT = ("connector.site", "connector.catalog", "connector.config", "connector.schema",
+                   "connector.adapters.base", "connector.adapters.registry", "connector.sync.ledger",
+                   "connector.sync.catalogs", "connector.sync.images", "connector.sync.desired", "connector.sandbox")
+SITE_IMPORTED_BY = {PACKAGE / "cli.py", PACKAGE / "daemon.py"}
+
+
+def test_the_site_reads_through_the_reports_interfaces_and_only_the_command_and_daemon_import_it():
+    site = sorted((PACKAGE / "site").rglob("*.py"))
+    assert site, "connector/site is where the landing page lives"
+    wrong = [f"{path.relative_to(ROOT)} imports {name}" for path in site for name in sorted(_connector_imports(path))
+             if not any(name == allowed or name.startswith(f"{allowed}.") for allowed in SITE_MAY_IMPORT)]
+    wrong += [f"{path.relative_to(ROOT)} imports {name}" for path in _sources()
+              if path not in SITE_IMPORTED_BY and not path.is_relative_to(PACKAGE / "site")
+              for name in sorted(_connector_imports(path)) if name == "connector.site" or
+              name.startswith("connector.site.")]
+    assert not wrong, "\n".join(wrong)
