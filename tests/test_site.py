@@ -23,10 +23,12 @@ from connector.cli import main
 from connector.config import load_config
 from connector.sandbox import SandboxServer
 from connector.site.build import build_site
+from connector.site.data import slug_text
 from connector.site.pages import rupiah
 from connector.sync.ledger import Ledger
 from connector.sync.run import ledger_path
 from tests.helpers import png
+from tests.test_examples import example_config
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "SKU;Nama Produk;Deskripsi;Kategori;Harga;Stok;Berat (gram);Foto;SKU Induk;Nama Variasi;Varian"
@@ -373,3 +375,38 @@ def test_the_site_section_of_the_config_is_checked_and_its_output_is_relative_to
     config.write_text(text + "site: {outptu: x, base_url: pasindo.example.id}\n", encoding="utf-8")
     code, out, err = cli(config, "site")
     assert code == 2 and "site.outptu" in err and "site.base_url" in err and "http(s) URL" in err
+
+
+def test_the_example_config_shows_all_205_products_under_their_seven_institutions(tmp_path):
+    config = example_config(tmp_path)  # the state in tmp_path: the checkout's var/ is untouched
+    code, out, err = cli(config, "sync", "--format", "json")
+    assert code == 0, out + err
+    code, out, err = cli(config, "site", "--output", str(tmp_path / "public"), "--format", "json")
+    assert code == 0, out + err
+    doc = json.loads(out)
+    assert (doc["products"], doc["institutions"], doc["placeholders"]) == (205, 7, 0)
+    site = tmp_path / "public"
+    assert len(list((site / "produk").glob("*.html"))) == 205
+    loaded = load_config(config, secrets=False)
+    home = page(site / "index.html")
+    listed = [a["href"] for a in home.all("a") if (a["href"] or "").startswith("produk/")]
+    assert len(listed) == len(set(listed)) == 205
+    pages = 0
+    for inst in loaded.institutions:
+        shown = page(site / "lembaga" / f"{inst.code}.html")
+        assert inst.name in shown.words
+        pages += len({a["href"] for a in shown.all("a") if (a["href"] or "").startswith("../produk/")})
+    assert pages == 205
+    ledger = Ledger(ledger_path(loaded))
+    try:
+        bound = {c.name: ledger.bindings.all(c.name) for c in loaded.channels}
+    finally:
+        ledger.close()
+    for channel in loaded.channels:  # every product is live on the three channels
+        assert len([b for b in bound[channel.name].values() if b.active]) == 205
+    for key in bound[loaded.channels[0].name]:  # and its page links to what each channel's adapter says
+        institution, sku = key.split(":", 1)
+        hrefs = [a["href"] for a in page(site / "produk" / f"{slug_text(f'{institution}-{sku}')}.html").all(
+            "a", **{"class": "tombol"})]
+        assert hrefs == [link.url for c in loaded.channels for link in adapter_class(c.adapter).listing_links(
+            c.credentials, bound[c.name][key].external_id, sandbox=loaded.site.sandbox_url)]
