@@ -21,9 +21,9 @@ from connector.adapters.base import ListingLink
 from connector.adapters.registry import adapter_class
 from connector.cli import main
 from connector.config import load_config
-from connector.sandbox import SandboxServer
+from connector.sandbox import SandboxServer, default_credentials
 from connector.site.build import build_site
-from connector.site.data import slug_text
+from connector.site.data import read_site, slug_text
 from connector.site.pages import rupiah
 from connector.sync.ledger import Ledger
 from connector.sync.run import ledger_path
@@ -410,3 +410,82 @@ def test_the_example_config_shows_all_205_products_under_their_seven_institution
             "a", **{"class": "tombol"})]
         assert hrefs == [link.url for c in loaded.channels for link in adapter_class(c.adapter).listing_links(
             c.credentials, bound[c.name][key].external_id, sandbox=loaded.site.sandbox_url)]
+
+
+class Unlinkable:
+    """A plug-in whose links need a credential the config leaves unset: its error even quotes a secret."""
+
+    @staticmethod
+    def lookup(name: str) -> type:
+        base = adapter_class(name)
+
+        class Failing(base):  # type: ignore[misc, valid-type]
+            @classmethod
+            def listing_links(cls, credentials, external_id, *, sandbox=None):
+                if name == "lazada":
+                    raise ValueError(f"no seller page for app_secret={credentials['app_secret']}")
+                return (ListingLink("Toko A", f"https://toko.example/a/{external_id}"),)
+
+        return Failing
+
+
+def test_a_channel_whose_links_cannot_be_made_gives_none_and_one_warning_without_its_secrets(synced, tmp_path):
+    config = load_config(synced["config"], secrets=False)
+    ledger = Ledger(ledger_path(config))
+    try:
+        reading = read_site(config, ledger, base_url="https://pasindo.example.id", adapters=Unlinkable.lookup)
+    finally:
+        ledger.close()
+    assert [w for w in reading.warnings if "toko-b" in w] == reading.warnings and len(reading.warnings) == 1
+    assert "sandbox-lazada-secret" not in reading.warnings[0] and "[redacted]" in reading.warnings[0]
+    wallet = next(p for p in reading.catalog.products if p.key == "lapas-uji:DMP-01")
+    assert [(link.channel, link.label, link.price) for link in wallet.links] == [("toko-a", "Toko A", 150000)]
+    assert wallet.links[0].url.startswith("https://toko.example/a/")
+
+
+def test_a_live_channel_with_its_secrets_unset_still_builds(synced, tmp_path, monkeypatch):
+    """`site` reads the config without the secrets, like `report`: unset credentials are no config error."""
+    text = synced["config"].read_text(encoding="utf-8")
+    live = tmp_path / "pasindo.yaml"
+    live.write_text(text.replace("state_dir: state", f"state_dir: {synced['dir'] / 'state'}").replace(
+        "lapas.csv", str(synced["dir"] / "lapas.csv")).replace("bapas.csv", str(synced["dir"] / "bapas.csv")).replace(
+        "app_secret: sandbox-lazada-secret", "app_secret: \"${PASINDO_TEST_UNSET_SECRET}\""), encoding="utf-8")
+    monkeypatch.delenv("PASINDO_TEST_UNSET_SECRET", raising=False)
+    code, out, err = cli(live, "site", "--output", str(tmp_path / "out"), "--format", "json")
+    assert code in (0, 1), out + err  # 1: the adapter needs that credential for its links, and says so
+    doc = json.loads(out)
+    assert doc["products"] == 4 and all("Traceback" not in w for w in doc["warnings"])
+    assert all("toko-b" in w for w in doc["warnings"])
+
+
+def test_a_sandbox_channel_without_credentials_links_with_the_sandboxs_own_into_the_sandbox(synced, tmp_path):
+    text = synced["config"].read_text(encoding="utf-8")
+    head, toko_b = text.split("  - name: toko-b", 1)
+    head = re.sub(r"    endpoint: \S+\n    credentials: \{[^}]*\}\n", "    endpoint: sandbox\n", head)
+    moved = tmp_path / "pasindo.yaml"
+    moved.write_text((head + "  - name: toko-b" + toko_b)
+                     .replace("state_dir: state", f"state_dir: {synced['dir']}/state")
+                     .replace("path: lapas.csv", f"path: {synced['dir']}/lapas.csv")
+                     .replace("path: bapas.csv", f"path: {synced['dir']}/bapas.csv")
+                     + "site: {sandbox_url: http://127.0.0.1:9999}\n", encoding="utf-8")
+    config = load_config(moved, secrets=False)
+    assert config.channels[0].is_sandbox and config.channels[0].credentials == {}
+    asked: list[tuple[str, dict, str | None]] = []
+
+    def lookup(name: str) -> type:
+        class Recording(adapter_class(name)):  # type: ignore[misc]
+            @classmethod
+            def listing_links(cls, credentials, external_id, *, sandbox=None):
+                asked.append((name, dict(credentials), sandbox))
+                return ()
+
+        return Recording
+
+    ledger = Ledger(ledger_path(config))
+    try:
+        read_site(config, ledger, base_url="https://pasindo.example.id", adapters=lookup)
+    finally:
+        ledger.close()
+    shopee = {(tuple(sorted(c.items())), s) for n, c, s in asked if n == "shopee"}
+    assert shopee == {(tuple(sorted(default_credentials("shopee").items())), "http://127.0.0.1:9999")}
+    assert {s for n, _, s in asked if n == "lazada"} == {None}  # toko-b is on its own endpoint URL
