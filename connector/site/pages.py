@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,18 @@ from connector.site.model import SiteCatalog
 
 STATIC = ("gaya.css", "cari.js")  # copied into aset/
 INDEX = "cari.json"
+
+
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+
+
+def tanggal(iso: str) -> str:
+    """"2026-12-03T02:27:07+07:00" -> "3 Desember 2026 pukul 02.27 (UTC+07:00)"."""
+    moment = datetime.fromisoformat(iso)
+    offset = moment.strftime("%z")
+    return (f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} pukul {moment:%H.%M}"
+            + (f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""))
 
 
 def rupiah(amount: int) -> str:
@@ -61,6 +74,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["rupiah"] = rupiah
+    env.filters["tanggal"] = tanggal
     env.filters["paragraphs"] = lambda text: [p.strip() for p in text.split("\n\n") if p.strip()]
     return env
 
