@@ -37,7 +37,7 @@ class SiteBuild:
     institutions: int = 0
     links: int = 0
     images_made: int = 0  # resized in this build
-    images_reused: int = 0  # unchanged since an earlier build: taken from the cache
+    images_reused: int = 0  # taken from the cache: unchanged since an earlier build, or shared with another product
     placeholders: int = 0  # products shown without any image
     files: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -50,7 +50,7 @@ class SiteBuild:
     def summary(self) -> str:
         return (f"site written to {self.output}: {self.products} products, {self.institutions} institutions, "
                 f"{self.links} links to listings; images: {self.images_made} resized, {self.images_reused} "
-                f"unchanged, {self.placeholders} products with a placeholder; {len(self.warnings)} warnings")
+                f"from the cache, {self.placeholders} products with a placeholder; {len(self.warnings)} warnings")
 
 
 def build_site(config: Config, ledger: Ledger, output: Path, *, base_url: str | None = None,
