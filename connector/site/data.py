@@ -53,11 +53,15 @@ class SiteReading:
 
 
 def site_catalog(config: Config, ledger: Ledger, *, base_url: str) -> SiteCatalog:
+    """The site's data; each product's `images` and `thumbnails` are where the builder puts its resized copies
+    (`build.py` leaves out, with a warning, any it cannot make)."""
     return read_site(config, ledger, base_url=base_url).catalog
 
 
 def read_site(config: Config, ledger: Ledger, *, base_url: str, adapters: AdapterLookup = adapter_class
               ) -> SiteReading:
+    """`site_catalog`, with the catalog images to resize and the warnings. `adapters`: the adapter classes by name
+    (the installed ones; a test passes a plug-in's)."""
     warnings: list[str] = []
     reading = read_catalogs(Catalogs(config), (), config.channels, Images(ledger))
     live = _live_bindings(config, ledger)
