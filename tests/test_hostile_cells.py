@@ -1,0 +1,164 @@
+"""Hostile and clumsy cells in workbooks and catalogs (issue 15): numbers that lose their leading zeros, sheets
+without cell references, a parent row's price, a catalog path that is not a regular file."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+from test_hostile import HEADER, PNG, row, sheet_rows, sheet_xml, sheet_zip, write_csv
+
+from connector.cli import main
+
+
+def config(folder: Path, *catalogs: str) -> Path:
+    (folder / "foto.png").write_bytes(PNG)
+    lines = [f"  - {{code: lapas-{i}, name: Lapas {i}, type: lapas, sku_prefix: L{i}, catalog: {{path: {path}}}}}"
+             for i, path in enumerate(catalogs, 1)]
+    path = folder / "pasindo.yaml"
+    path.write_text("institutions:\n" + "\n".join(lines) + "\nstate_dir: state\n", encoding="utf-8")
+    return path
+
+
+def validate(path: Path) -> tuple[int, dict]:
+    result = CliRunner().invoke(main, ["--config", str(path), "validate", "--format", "json", "--products"])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def by_sku(doc: dict) -> dict[str, dict]:
+    return {p["sku"]: p for p in doc["products"]}
+
+
+# --- 1. a number under a zero-padding format reads as Excel shows it ---------------------------------
+
+
+def padded_workbook(path: Path, rows: list[list[object]], padded: dict[str, str]) -> Path:
+    """Staff's workbook: the SKU column (and here the price and stock columns too) formatted "00000" before typing,
+    so Excel shows 00123 for the number 123."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Produk"
+    ws.append(HEADER)
+    for values in rows:
+        ws.append(values)
+    for number in range(2, len(rows) + 2):
+        for header, code in padded.items():
+            ws.cell(number, HEADER.index(header) + 1).number_format = code
+    wb.save(path)
+    return path
+
+
+def test_a_sku_typed_as_a_number_under_a_zero_padded_format_is_what_excel_shows(tmp_path):
+    padded_workbook(tmp_path / "a.xlsx", [row(123, Harga=150000, Stok=5), row(4567, Harga=75000, Stok=12),
+                                          row("KT-9", Harga=99000, Stok=3)],
+                    {"SKU": "00000", "Harga": "00000", "Stok": "000"})
+    code, doc = validate(config(tmp_path, "a.xlsx"))
+    assert code == 0, doc["rejects"]
+    products = by_sku(doc)
+    assert set(products) == {"00123", "04567", "KT-9"}
+    # numeric columns keep their number: 150000 is wider than the format, 5 is shown 005 and is still 5
+    assert (products["00123"]["price"], products["00123"]["stock"]) == (150000, 5)
+    assert (products["04567"]["price"], products["04567"]["stock"]) == (75000, 12)
+
+
+def test_the_workbook_reads_as_its_own_csv_export(tmp_path):
+    padded_workbook(tmp_path / "a.xlsx", [row(123, Harga=150000, Stok=5)], {"SKU": "00000"})
+    write_csv(tmp_path / "b.csv", [row("00123", Harga="150000", Stok="5")])  # Excel's "Save as CSV" writes 00123
+    _, doc = validate(config(tmp_path, "a.xlsx", "b.csv"))
+    keys = sorted(p["key"] for p in doc["products"])
+    assert keys == ["lapas-1:00123", "lapas-2:00123"]
+
+
+def test_only_a_format_of_zeros_alone_pads(tmp_path):
+    padded_workbook(tmp_path / "a.xlsx", [row(123, Harga=150000), row(77, Harga=80000)],
+                    {"SKU": "#,##0", "Harga": '"Rp"#,##0'})
+    _, doc = validate(config(tmp_path, "a.xlsx"))
+    assert set(by_sku(doc)) == {"123", "77"}
+
+
+def test_the_chosen_sheet_reads_its_own_cell_formats(tmp_path):
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "Lama"
+    first.append(HEADER)
+    first.append(row(55, Harga=150000))
+    first["A2"].number_format = "00000"
+    other = wb.create_sheet("Produk")
+    other.append(HEADER)
+    other.append(row(55, Harga=150000))
+    other.append(row(66, Harga=150000))
+    other["A3"].number_format = "0000"
+    wb.save(tmp_path / "a.xlsx")
+    path = config(tmp_path, "a.xlsx")
+    path.write_text(path.read_text().replace("path: a.xlsx", "path: a.xlsx, sheet: Produk"))
+    _, doc = validate(path)
+    assert set(by_sku(doc)) == {"55", "0066"}
+
+
+def test_a_workbook_part_declaring_entities_is_refused_unparsed(tmp_path):
+    padded_workbook(tmp_path / "good.xlsx", [row(123)], {"SKU": "00000"})
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as source, zipfile.ZipFile(tmp_path / "a.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/styles.xml":
+                # declared, not yet used: the sheet reader passes over it; a parser that expands entities must not
+                data = (b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "00000"><!ENTITY b "&a;&a;&a;&a;">]>'
+                        + data.split(b"?>", 1)[-1])
+            target.writestr(item, data)
+    write_csv(tmp_path / "b.csv", [row("B-1")])
+    code, doc = validate(config(tmp_path, "a.xlsx", "b.csv"))
+    assert code == 1
+    refused = [r for r in doc["rejects"] if r["institution"] == "lapas-1"]
+    assert [r["reason"] for r in refused] == ["catalog_unreadable"]
+    assert "xl/styles.xml declares a DTD" in refused[0]["message"]
+    assert set(by_sku(doc)) == {"B-1"}  # the other institution carries on
+
+
+# --- 2. a sheet whose cells carry no reference ---------------------------------------------------------
+
+
+def unreferenced(rows: list[list[object]]) -> bytes:
+    """Rows and cells as some generators write them: no r= at all, each one after the one before."""
+    return b"".join(b"<row>" + b"".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>'.encode() for v in cells)
+                    + b"</row>" for cells in rows)
+
+
+def test_cells_without_references_are_numbered_where_a_spreadsheet_shows_them(tmp_path):
+    sheet_zip(tmp_path / "a.xlsx", sheet_xml(unreferenced([HEADER, row("NR-1"), row("NR-2", Harga="murah")])))
+    code, doc = validate(config(tmp_path, "a.xlsx"))
+    assert code == 1
+    assert set(by_sku(doc)) == {"NR-1"}
+    assert by_sku(doc)["NR-1"]["source"]["row"] == 2
+    [refused] = [r for r in doc["rejects"] if r["reason"] != "catalog_empty"]
+    assert (refused["row"], refused["column"], refused["value"]) == (3, "Harga", "murah")
+
+
+def test_cells_without_references_after_referenced_ones_continue_from_them(tmp_path):
+    # row 4 is referenced, the row after it is not (row 5); in row 5 the cells after E5 have no reference (F5...)
+    cells = "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in row("NR-4", Harga="gratis")[5:])
+    body = (sheet_rows([HEADER]) + sheet_rows([row("NR-3")], start=4)
+            + b"<row>" + b"".join(f'<c r="{chr(65 + i)}5" t="inlineStr"><is><t>{v}</t></is></c>'.encode()
+                                  for i, v in enumerate(row("NR-4", Harga="gratis")[:5])) + cells.encode()
+            + b"</row>")
+    sheet_zip(tmp_path / "a.xlsx", sheet_xml(body))
+    _, doc = validate(config(tmp_path, "a.xlsx"))
+    assert by_sku(doc)["NR-3"]["source"]["row"] == 4
+    [refused] = doc["rejects"]
+    assert (refused["row"], refused["column"], refused["value"]) == (5, "Harga", "gratis")
+
+
+def test_rows_without_references_far_down_are_refused_before_the_sheet_is_allocated(tmp_path):
+    # 19 KB on disk: header and one product, two million `<row/>`, then a row of twenty cells far below
+    body = (sheet_rows([HEADER, row("NR-5")]) + b"<row/>" * 2_000_000
+            + b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * 20 + b"</row>")
+    sheet_zip(tmp_path / "a.xlsx", sheet_xml(body))
+    write_csv(tmp_path / "b.csv", [row("B-2")])
+    code, doc = validate(config(tmp_path, "a.xlsx", "b.csv"))
+    assert code == 1
+    [refused] = [r for r in doc["rejects"] if r["institution"] == "lapas-1"]
+    assert refused["reason"] == "catalog_unreadable" and "2,000,003 rows by 28 columns" in refused["message"]
+    assert set(by_sku(doc)) == {"B-2"}
