@@ -4,14 +4,17 @@ without cell references, a parent row's price, a catalog path that is not a regu
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
+from helpers import sandbox_items
 from test_hostile import HEADER, PNG, row, sheet_rows, sheet_xml, sheet_zip, write_csv
 
 from connector.cli import main
+from connector.sandbox import SandboxServer
 
 
 def config(folder: Path, *catalogs: str) -> Path:
@@ -162,3 +165,49 @@ def test_rows_without_references_far_down_are_refused_before_the_sheet_is_alloca
     [refused] = [r for r in doc["rejects"] if r["institution"] == "lapas-1"]
     assert refused["reason"] == "catalog_unreadable" and "2,000,003 rows by 28 columns" in refused["message"]
     assert set(by_sku(doc)) == {"B-2"}
+
+
+# --- 4. a catalog path that is not a regular file ---------------------------------------------------
+
+
+def with_shopee(path: Path, url: str) -> Path:
+    path.write_text(path.read_text(encoding="utf-8") + (
+        f"channels:\n  - {{name: shopee, adapter: shopee, endpoint: '{url}', options: {{rate_limit: 500}},"
+        " credentials: {partner_id: '100001', partner_key: sandbox-shopee-key, shop_id: '200001',"
+        " access_token: sandbox-shopee-token}}\n"), encoding="utf-8")
+    return path
+
+
+def test_a_pipe_as_a_catalog_is_that_institutions_reject_and_the_others_carry_on(tmp_path):
+    os.mkfifo(tmp_path / "a.csv")
+    write_csv(tmp_path / "b.csv", [row("B-3")])
+    code, doc = validate(config(tmp_path, "a.csv", "b.csv"))
+    assert code == 1
+    [refused] = [r for r in doc["rejects"] if r["institution"] == "lapas-1"]
+    assert refused["reason"] == "catalog_unreadable" and "not a regular file" in refused["message"]
+    assert set(by_sku(doc)) == {"B-3"}
+
+
+def test_a_missing_catalog_is_still_a_config_error(tmp_path):
+    write_csv(tmp_path / "b.csv", [row("B-4")])
+    result = CliRunner().invoke(main, ["--config", str(config(tmp_path, "hilang.csv", "b.csv")), "validate"])
+    assert result.exit_code == 2 and "catalog.path: no such file" in result.output
+
+
+def test_a_sync_whose_catalog_became_a_pipe_keeps_its_listings_and_lists_the_others(tmp_path):
+    write_csv(tmp_path / "a.csv", [row("A-1")])
+    write_csv(tmp_path / "b.csv", [row("B-5")])
+    with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as sandbox:
+        path = with_shopee(config(tmp_path, "a.csv", "b.csv"), sandbox.url)
+        first = CliRunner().invoke(main, ["--config", str(path), "sync"])
+        assert first.exit_code == 0, first.output
+        (tmp_path / "a.csv").unlink()
+        os.mkfifo(tmp_path / "a.csv")  # the share now hands over a pipe where the file was
+        write_csv(tmp_path / "b.csv", [row("B-5"), row("B-6")])
+        second = CliRunner().invoke(main, ["--config", str(path), "sync", "--format", "json"])
+        assert second.exit_code == 1, second.output
+        items = sandbox_items(sandbox, "shopee")
+    listed = {item["seller_sku"]: item for item in items}
+    assert set(listed) == {"L1-A-1", "L2-B-5", "L2-B-6"}
+    assert listed["L1-A-1"]["status"] == "active"  # the pipe delisted nothing
+    assert "not a regular file" in second.output
