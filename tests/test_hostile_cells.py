@@ -211,3 +211,53 @@ def test_a_sync_whose_catalog_became_a_pipe_keeps_its_listings_and_lists_the_oth
     assert set(listed) == {"L1-A-1", "L2-B-5", "L2-B-6"}
     assert listed["L1-A-1"]["status"] == "active"  # the pipe delisted nothing
     assert "not a regular file" in second.output
+
+
+# --- 3. a parent row's price ---------------------------------------------------------------------------
+
+VAR_HEADER = HEADER + ["SKU Induk", "Nama Variasi", "Varian"]
+
+
+def shoe_rows(parent_price: object, *variant_prices: object) -> list[list[object]]:
+    """Staff's way: a parent row with the product's fields and a price, then one row per size under SKU Induk
+    with only what differs."""
+    parent = row("SPT-01", Kategori="Fashion/Sepatu", Harga=parent_price, Stok="",
+                 **{"Nama Produk": "Sepatu Pantofel Kulit Pria Hitam Asli"}) + ["", "", ""]
+    sizes = [[f"SPT-01-{40 + i}", "", "", "", price, "3", "", "", "SPT-01", "Ukuran", str(40 + i)]
+             for i, price in enumerate(variant_prices)]
+    return [parent, *sizes]
+
+
+def test_a_variant_without_a_price_takes_the_parent_rows_price_without_a_warning(tmp_path):
+    write_csv(tmp_path / "a.csv", shoe_rows("Rp300.000", "", ""), header=VAR_HEADER)
+    code, doc = validate(config(tmp_path, "a.csv"))
+    assert (code, doc["rejects"], doc["notices"]) == (0, [], [])
+    [shoe] = doc["products"]
+    assert [(v["sku"], v["price"]) for v in shoe["variants"]] == [("SPT-01-40", 300_000), ("SPT-01-41", 300_000)]
+
+
+def test_a_variant_price_that_differs_from_the_parent_rows_is_a_warning_on_the_parent_cell(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(VAR_HEADER)
+    for values in shoe_rows(300000, 325000, None, 300000):
+        wb.active.append(values)
+    wb.save(tmp_path / "a.xlsx")
+    code, doc = validate(config(tmp_path, "a.xlsx"))
+    assert code == 0  # a warning refuses nothing
+    [shoe] = doc["products"]
+    assert [(v["sku"], v["price"]) for v in shoe["variants"]] == [
+        ("SPT-01-40", 325_000), ("SPT-01-41", 300_000), ("SPT-01-42", 300_000)]
+    assert doc["rejects"] == []
+    [warning] = doc["notices"]
+    assert (warning["severity"], warning["reason"], warning["row"], warning["column"], warning["value"]) == (
+        "warning", "variant_price_own", 2, "Harga", "300000")
+    assert "rows 3" in warning["message"] and "300000" in warning["message"]
+
+
+def test_a_parent_price_that_does_not_parse_is_said_when_every_variant_has_its_own(tmp_path):
+    write_csv(tmp_path / "a.csv", shoe_rows("tiga ratus ribu", "Rp300.000", "Rp310.000"), header=VAR_HEADER)
+    code, doc = validate(config(tmp_path, "a.csv"))
+    assert code == 0
+    [warning] = doc["notices"]
+    assert (warning["reason"], warning["row"], warning["value"]) == ("variant_price_own", 2, "tiga ratus ribu")
+    assert "rows 3, 4:" in warning["message"]

@@ -10,9 +10,9 @@ Decisions a caller relies on:
   The delimiter (``;``, ``,`` or tab) is the one that splits the first records most consistently.
 - XLSX cells come as python-calamine gives them, except that a whole float becomes an ``int``: xlsx stores
   every number as a float, and ``150000.0`` would otherwise leak into prices and SKUs; and a whole number under a
-  number format of zeros alone (``00000``) is the text Excel shows (``00123``), as Excel's CSV export writes it. Formula cells give
-  their cached value; error cells (``#DIV/0!``) and formulas without a cached value read as ``""`` because
-  python-calamine does not expose them.
+  number format of zeros alone (``00000``) is the text Excel shows (``00123``), as Excel's CSV export writes it.
+  Formula cells give their cached value; error cells (``#DIV/0!``) and formulas without a cached value read as
+  ``""`` because python-calamine does not expose them.
 - A JSON array element or a JSON Lines line that is not an object, or a JSON Lines line that is not valid
   JSON, is still yielded, as ``{"__invalid__": "<reason>"}``, so the caller rejects that one record
   with a reason and goes on.
