@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -261,3 +262,17 @@ def test_a_parent_price_that_does_not_parse_is_said_when_every_variant_has_its_o
     [warning] = doc["notices"]
     assert (warning["reason"], warning["row"], warning["value"]) == ("variant_price_own", 2, "tiga ratus ribu")
     assert "rows 3, 4:" in warning["message"]
+
+
+def test_a_zero_padded_format_on_cells_without_references_pads_the_right_cells(tmp_path):
+    padded_workbook(tmp_path / "good.xlsx", [row(123, Harga=150000), row(77, Harga=80000)], {"SKU": "00000"})
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as source, zipfile.ZipFile(tmp_path / "a.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":  # the same sheet as a generator without references
+                data = re.sub(rb' r="[A-Z]*[0-9]+"', b"", data)
+                data = re.sub(rb'<dimension ref="[^"]*"\s*/>', b"", data)
+            target.writestr(item, data)
+    _, doc = validate(config(tmp_path, "a.xlsx"))
+    assert {(p["sku"], p["price"], p["source"]["row"]) for p in doc["products"]} == {
+        ("00123", 150_000, 2), ("00077", 80_000, 3)}
