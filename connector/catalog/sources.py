@@ -454,6 +454,7 @@ _SMALL_PART_MAX = 32 * 1024 * 1024  # styles, workbook and relationships parts; 
 _TAG_MAX = 64 * 1024  # a row or cell tag's attributes (r, s, t, ...) take a few dozen bytes
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
 _ATTR_REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{0,7})"')
+_ROOT_PREFIX = re.compile(rb"<(\w+:)?worksheet[\s>]")
 _ATTR_STYLE = re.compile(rb'\ss="([0-9]{1,9})"')
 
 
@@ -535,33 +536,59 @@ def _padded_styles(path: Path, archive: zipfile.ZipFile, name: str) -> dict[int,
 
 def _padded_positions(path: Path, archive: zipfile.ZipFile, part: str, widths: dict[int, int]
                       ) -> dict[int, dict[int, int]]:
-    """Where the cells styled with a padding format are, read as a stream of row and cell tags. A tag without a
+    """Where the cells styled with a padding format are. Only those cells' tags are matched while each names its
+    own place (r="B5", as every spreadsheet program writes it); a styled cell without a reference is placed by
+    counting every row and cell tag before it (`_positions_by_order`)."""
+    styles = b"|".join(str(index).encode() for index in widths)
+    with archive.open(part) as stream:  # the sheet's own prefix ("x:" in some generators): a literal is fast
+        root = _ROOT_PREFIX.search(stream.read(_HEAD_SIZE))
+    prefix = re.escape(root.group(1)) if root and root.group(1) else b""
+    styled = re.compile(b"<" + prefix + rb'c\s[^>]*?\bs="(?:' + styles + rb')"[^>]*>')
+    found: dict[int, dict[int, int]] = {}
+    for match in _tags(path, archive, part, styled):
+        ref = _ATTR_REF.search(match.group(0))
+        if not (ref and ref.group(1) and ref.group(2)):
+            return _positions_by_order(path, archive, part, widths)
+        style = _ATTR_STYLE.search(match.group(0))
+        found.setdefault(int(ref.group(2)), {})[_column_number(ref.group(1)) - 1] = widths[int(style.group(1))]
+    return found
+
+
+def _positions_by_order(path: Path, archive: zipfile.ZipFile, part: str, widths: dict[int, int]
+                        ) -> dict[int, dict[int, int]]:
+    """`_padded_positions` for a sheet whose cells do not all say where they are: a row or cell tag without a
     reference is the one after the one before it (the next row; the next column, from A in a row), as
     python-calamine places it."""
     found: dict[int, dict[int, int]] = {}
     row = column = 0
+    for match in _tags(path, archive, part, _ROW_OR_CELL):
+        ref = _ATTR_REF.search(match.group(2))
+        if match.group(1) == b"row":
+            row, column = (int(ref.group(2)) if ref and ref.group(2) else row + 1), 0
+            continue
+        column = _column_number(ref.group(1)) if ref and ref.group(1) else column + 1
+        style = _ATTR_STYLE.search(match.group(2))
+        if style and int(style.group(1)) in widths:
+            at = int(ref.group(2)) if ref and ref.group(2) else row
+            found.setdefault(at, {})[column - 1] = widths[int(style.group(1))]
+    return found
+
+
+def _tags(path: Path, archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
+    """The tags `pattern` matches in a sheet part, read a chunk at a time; a tag cut by a chunk's end is matched
+    whole with the next chunk."""
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(_XML_CHUNK):
             text = tail + chunk
             cut = text.rfind(b"<")
-            end = len(text) if cut < 0 or b">" in text[cut:] else cut  # a tag cut by the chunk waits for the next
+            end = len(text) if cut < 0 or b">" in text[cut:] else cut
             tail = text[end:]
             if len(tail) > _TAG_MAX and _ROW_OR_CELL.match(tail + b">"):
                 raise CatalogUnreadable(path, f"sheet part {part} has a row or cell tag of more than {_TAG_MAX:,} "
                                         "bytes; open it in Excel and save it again")
-            tail = tail[:_TAG_MAX]
-            for match in _ROW_OR_CELL.finditer(text, 0, end):
-                ref = _ATTR_REF.search(match.group(2))
-                if match.group(1) == b"row":
-                    row, column = (int(ref.group(2)) if ref and ref.group(2) else row + 1), 0
-                    continue
-                column = _column_number(ref.group(1)) if ref and ref.group(1) else column + 1
-                style = _ATTR_STYLE.search(match.group(2))
-                if style and int(style.group(1)) in widths:
-                    at = int(ref.group(2)) if ref and ref.group(2) else row
-                    found.setdefault(at, {})[column - 1] = widths[int(style.group(1))]
-    return found
+            tail = tail[:_TAG_MAX]  # another tag's long attributes: what matters is never in them
+            yield from pattern.finditer(text, 0, end)
 
 
 _SPAN_REF = re.compile(rb'<(?:\w+:)?(?:c|row|dimension)\b[^>]*?\b(?:r|ref)="([A-Z]{0,3})([0-9]{1,7})'
