@@ -502,7 +502,9 @@ def _resolve_paths(config: Config, base: Path) -> list[str]:
         config.site.output = (base / config.site.output).resolve()
     for i, inst in enumerate(config.institutions):
         inst.catalog.path = (base / inst.catalog.path).resolve()
-        if not inst.catalog.path.is_file():
+        # Only a missing catalog is the config's problem; one that is there but cannot be read (a pipe, a device,
+        # a folder) is that institution's catalog_unreadable when it is read, and the others carry on.
+        if not inst.catalog.path.exists():
             found.append(f"institutions[{i}].catalog.path: no such file: {inst.catalog.path}")
         if mapping_path(base, inst.catalog.mapping) is None:
             found.append(f"institutions[{i}].catalog.mapping: no mapping named {inst.catalog.mapping!r}")

@@ -484,6 +484,23 @@ def c_xlsx_cells_without_references_far_down(d: Path):
 
 
 @case
+def c_xlsx_rows_without_references_far_down(d: Path):  # 19 KB; aborted the process allocating the sheet
+    body = sheet_rows([HEADER, row("X-5")]) + b"<row/>" * 2_000_000 + b"<row>" \
+        + b'<c t="inlineStr"><is><t>x</t></is></c>' * 20 + b"</row>"
+    sheet_zip(d / "a.xlsx", sheet_xml(body))
+    return "a.xlsx", {}
+
+
+@case
+def c_xlsx_sku_typed_as_a_number_under_a_zero_format(d: Path):  # read as 777, listed as a different SKU
+    write_xlsx(d / "a.xlsx", [row(777), row("Z-9")])
+    wb = openpyxl.load_workbook(d / "a.xlsx")
+    wb.active["A2"].number_format = "00000"
+    wb.save(d / "a.xlsx")
+    return "a.xlsx", {}
+
+
+@case
 def c_xlsx_dimension_of_whole_columns(d: Path):  # formatting whole columns A:H in some spreadsheet programs
     sheet_zip(d / "a.xlsx", sheet_xml(sheet_rows([HEADER, row("X-4")]), "A1:H1048576"))
     return "a.xlsx", {}
@@ -998,7 +1015,8 @@ CLEAN = {"cp1252-with-accents", "utf16-export", "emoji-and-right-to-left-text", 
          "hundred-thousand-empty-rows", "header-only", "empty-file", "empty-headers-with-data",
          "ten-thousand-columns", "merged-title-rows-above-the-header", "nfd-text-reads-as-nfc",
          "csv-crlf-bom-and-quotes", "csv-old-mac-line-endings", "xlsx-only-hidden-sheets-hold-products",
-         "jsonl-lone-surrogate-in-a-field-name"}  # that field matches none: a warning shows it escaped
+         "jsonl-lone-surrogate-in-a-field-name",  # that field matches none: a warning shows it escaped
+         "xlsx-sku-typed-as-a-number-under-a-zero-format"}
 
 # The reported attacks: the reason each is refused with, and the good rows beside it that are still read.
 REFUSED_AS = {
@@ -1010,6 +1028,7 @@ REFUSED_AS = {
     "sqlite-text-that-is-not-utf8": "cell_unreadable", "xlsx-declared-dimension-absurd": "catalog_unreadable",
     "xlsx-one-cell-at-the-far-corner": "catalog_unreadable",
     "xlsx-cells-without-references-far-down": "catalog_unreadable",
+    "xlsx-rows-without-references-far-down": "catalog_unreadable",
     "xlsx-dimension-of-whole-columns": "catalog_unreadable", "fifo-named-like-an-image": "image_not_a_file",
     "fifo-named-like-an-image-in-sqlite": "image_not_a_file",
     "cell-longer-than-excel-allows": "cell_too_long",
@@ -1017,7 +1036,7 @@ REFUSED_AS = {
     "csv-wider-than-excel": "catalog_unreadable", "sqlite-blob-cells": "cell_binary",
 }
 STILL_READ = {"N-2", "N-4", "D-1", "D-3", "D-5", "U-1", "U-3", "U-5", "Z-1", "Z-4", "Z-6", "Z-7", "F-1", "F-4",
-              "L-1", "L-3", "L-6", "B-1", "NFD-1"}
+              "L-1", "L-3", "L-6", "B-1", "NFD-1", "00777"}
 
 
 def check_findings(doc: dict, codes: list[str], clean: set[str], root: Path) -> None:

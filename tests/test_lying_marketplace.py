@@ -469,3 +469,85 @@ def test_a_content_update_answered_with_an_empty_success_is_sent_again(tmp_path,
     market.sync()  # not recorded as done, so sent again
     items = requests.get(f"{proxy.upstream}/_sandbox/items", params={"dialect": dialect}, timeout=10).json()["items"]
     assert ["Model Baru 0" in item["name"] for item in items] == [True]
+
+
+# --- a bare success ({"code": "0"} and nothing else): judged per call by what its documented answer carries -------
+# (the rules and the samples they come from: connector/adapters/lazada.py and tiktokshop.py `_parse`)
+
+BARE = {"lazada": {"code": "0", "request_id": "0ba2887315178178017221014"},
+        "tiktokshop": {"code": 0, "message": "Success", "request_id": "202203070749000101890810281E8C70B7"}}
+PRICE = {"lazada": ("POST", r"/product/price_quantity/update$"), "tiktokshop": ("POST", r"/prices/update$")}
+DEACTIVATE = {"tiktokshop": ("POST", r"/products/deactivate$")}
+
+
+def raise_price(market: Market) -> None:
+    catalog = market.dir / "katalog.csv"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace("Rp150.000", "Rp165.000"), encoding="utf-8")
+
+
+def shown_prices(market: Market) -> dict[str, int]:
+    items = requests.get(f"{market.proxy.upstream}/_sandbox/items", params={"dialect": market.dialect},
+                         timeout=10).json()["items"]
+    return {item["seller_sku"]: item["price"] for item in items}
+
+
+# Lazada UpdateSellableQuantity and UpdatePriceQuantity, TikTok Update Price: the documented answer is `data: {}`.
+@pytest.mark.parametrize(("dialect", "call"), [("lazada", "stock"), ("lazada", "price"), ("tiktokshop", "price")])
+def test_a_bare_success_where_the_documented_answer_has_no_item_data_is_a_success(tmp_path, proxy, dialect, call):
+    market = Market(tmp_path, proxy, dialect, products=1)
+    market.sync()
+    market.set_stock(7)
+    if call == "price":
+        raise_price(market)
+    lie = Lie(*(STOCK if call == "stock" else PRICE)[dialect], rewrite=lambda body, lie: dict(BARE[dialect]))
+    proxy.lies.append(lie)  # the marketplace does the update; its answer says no more than the documented one
+    assert not market.sync().get("stopped")
+    assert lie.hits == 1
+    assert market.shown_stock() == {"LPUJI-DMP-00": 7}
+    if call == "price":
+        assert shown_prices(market) == {"LPUJI-DMP-00": 165_000}
+    market.sync()
+    assert lie.calls == 1  # recorded as done: nothing sent again
+
+
+# Lazada UpdateProduct answers the product's item_status; TikTok Update Inventory answers data.errors per SKU.
+@pytest.mark.parametrize(("dialect", "call"), [("lazada", "content"), ("tiktokshop", "stock")])
+def test_a_bare_success_where_the_documented_answer_has_item_data_is_sent_again(tmp_path, proxy, dialect, call):
+    market = Market(tmp_path, proxy, dialect, products=1)
+    market.sync()
+    if call == "content":
+        catalog = tmp_path / "katalog.csv"
+        catalog.write_text(catalog.read_text(encoding="utf-8").replace("Model 0", "Model Baru 0"), encoding="utf-8")
+    else:
+        market.set_stock(7)
+    lie = Lie(*(CONTENT if call == "content" else STOCK)[dialect], forward=False,
+              raw=json.dumps(BARE[dialect]).encode())
+    proxy.lies.append(lie)  # "done", says the answer, and the update never reached the marketplace
+    summary = market.sync()
+    assert not summary.get("stopped") and lie.hits == 1
+    proxy.lies.clear()
+    market.sync()  # not recorded as done, so sent again
+    items = requests.get(f"{proxy.upstream}/_sandbox/items", params={"dialect": dialect}, timeout=10).json()["items"]
+    if call == "content":
+        assert ["Model Baru 0" in item["name"] for item in items] == [True]
+    else:
+        assert market.shown_stock() == {"LPUJI-DMP-00": 7}
+
+
+def test_a_delist_answered_with_a_bare_success_is_sent_again(tmp_path, proxy):
+    # TikTok Deactivate Products answers data.errors naming each product refused
+    market = Market(tmp_path, proxy, "tiktokshop", products=6)
+    market.sync()
+    market.products = 5  # one of six leaves the catalog: under the mass-delist guard
+    market.set_stock(3)
+    lie = Lie(*DEACTIVATE["tiktokshop"], forward=False, raw=json.dumps(BARE["tiktokshop"]).encode())
+    proxy.lies.append(lie)
+    assert not market.sync().get("stopped") and lie.hits == 1
+    statuses = {i["seller_sku"]: i["status"] for i in requests.get(
+        f"{proxy.upstream}/_sandbox/items", params={"dialect": "tiktokshop"}, timeout=10).json()["items"]}
+    assert statuses["LPUJI-DMP-05"] == statuses["LPUJI-DMP-00"]  # the lie reached nothing
+    proxy.lies.clear()
+    market.sync()
+    statuses = {i["seller_sku"]: i["status"] for i in requests.get(
+        f"{proxy.upstream}/_sandbox/items", params={"dialect": "tiktokshop"}, timeout=10).json()["items"]}
+    assert statuses["LPUJI-DMP-05"] != statuses["LPUJI-DMP-00"]  # sent again: delisted now

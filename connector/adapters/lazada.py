@@ -447,7 +447,8 @@ class LazadaAdapter(Adapter):
         product["Skus"] = {"Sku": skus}
         if adding:
             product["AssociatedSku"] = next(iter(current.values()))
-        self._request("POST", "/product/update", write=True, params={"payload": _request_json(product)})
+        self._request("POST", "/product/update", write=True, params={"payload": _request_json(product)},
+                      confirmed_by_data=True)
         for start in range(0, len(removing), BATCH_MAX):
             entries = [f"SkuId_{remote.external_id}_{current[sku]}" for sku in removing[start : start + BATCH_MAX]]
             self._request("POST", "/product/remove", write=True, params={"sku_id_list": json.dumps(entries)})
@@ -618,7 +619,8 @@ class LazadaAdapter(Adapter):
         # The SKU ids are read afresh: a stale one would refuse the whole update.
         sku_ids = _remote(self._item(remote.external_id)).variant_ids.values()
         product = {"ItemId": remote.external_id, "Skus": {"Sku": [{"SkuId": i, "Status": "active"} for i in sku_ids]}}
-        self._request("POST", "/product/update", write=True, params={"payload": _request_json(product)})
+        self._request("POST", "/product/update", write=True, params={"payload": _request_json(product)},
+                      confirmed_by_data=True)
 
     # -- requests and tokens -----------------------------------------------------------------------------------
 
@@ -632,12 +634,14 @@ class LazadaAdapter(Adapter):
         files: Mapping[str, Any] | None = None,
         partial: bool = False,
         retry: RetryPolicy | None = None,
+        confirmed_by_data: bool = False,
     ) -> dict[str, Any]:
-        """A seller call, signed with the access token; refreshed once if Lazada says the token is invalid."""
+        """A seller call, signed with the access token; refreshed once if Lazada says the token is invalid.
+        `confirmed_by_data`: the call's documented answer carries `data` about the item (see `_parse`)."""
 
         def send(access_token: str) -> dict[str, Any]:
             return self._send(method, self._api_url, api, write=write, access_token=access_token, params=params,
-                              files=files, partial=partial, retry=retry)
+                              files=files, partial=partial, retry=retry, confirmed_by_data=confirmed_by_data)
 
         return self.keeper.authorised(send, _token_refused)
 
@@ -653,6 +657,7 @@ class LazadaAdapter(Adapter):
         files: Mapping[str, Any] | None = None,
         partial: bool = False,
         retry: RetryPolicy | None = None,
+        confirmed_by_data: bool = False,
     ) -> dict[str, Any]:
         """One signed call; `access_token=None` for the token API. Returns the parsed answer body."""
         business = {name: str(value) for name, value in (params or {}).items()}
@@ -672,7 +677,8 @@ class LazadaAdapter(Adapter):
             method,
             base + api,
             write=write,
-            parse=functools.partial(_parse, where=f"Lazada {api}", partial=partial),
+            parse=functools.partial(_parse, where=f"Lazada {api}", partial=partial,
+                                    confirmed_by_data=confirmed_by_data),
             sign=system_params,
             params=business if method == "GET" else None,
             files=form,
@@ -694,9 +700,19 @@ class LazadaAdapter(Adapter):
 # -- pure helpers --------------------------------------------------------------------------------------------
 
 
-def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[str, Any]:
+def _parse(response: requests.Response, *, where: str, partial: bool, confirmed_by_data: bool = False
+           ) -> dict[str, Any]:
     """The answer body, or the failure it reports. With `partial`, a per-SKU failure answer (`501` with `detail`)
-    is returned for the caller to read SKU by SKU."""
+    is returned for the caller to read SKU by SKU.
+
+    A success is `code` "0". Whether a bare `{"code": "0"}` confirms the write depends on what the call's documented
+    answer carries (lazykern/ecommerce-api-docs data/raw/lazada/apis/product-api/, each page's
+    `examples[].responseCode`): UpdateSellableQuantity (updatesellablequantity.json), UpdatePriceQuantity
+    (updatepricequantity.json), RemoveSku (removesku.json) and DeactivateProduct (deactivateproduct.json) answer
+    `"data": {}`, so nothing more is there to check and a bare success is a success; UpdateProduct
+    (updateproduct.json) answers `data` with the product's `item_status` (and its variations), so with
+    `confirmed_by_data` a success without any `data` about the product is not a confirmation: an unknown outcome,
+    not recorded and sent again at the next sync."""
     body = json_body(response)
     if body is None:
         # A load balancer's HTML page or a cut-off answer: nothing Lazada decided.
@@ -713,6 +729,9 @@ def _parse(response: requests.Response, *, where: str, partial: bool) -> dict[st
     error = status_error(response)
     if error is not None:
         raise error
+    if confirmed_by_data and not (isinstance(body.get("data"), dict) and body["data"]):
+        raise UnknownOutcome(f"{where}: answered success without the product data its documented answer carries; "
+                             "not recorded, sent again at the next sync")
     return body
 
 

@@ -493,7 +493,7 @@ class TikTokShopAdapter(Adapter):
         # the Tokopedia listing live.
         body = {"product_ids": [remote.external_id for _, remote in remotes],
                 "listing_platforms": self.options.listing_platforms}
-        errors = self._request("POST", api, write=True, body=body)["data"].get("errors") or []
+        errors = self._request("POST", api, write=True, body=body, confirmed_by_data=True)["data"].get("errors") or []
         refused = {str((error.get("detail") or {}).get("product_id")): error for error in errors}
         outcomes = []
         for key, remote in remotes:
@@ -634,7 +634,8 @@ class TikTokShopAdapter(Adapter):
         if targets:
             body = {"skus": [entry(sku_id, int(value)) for sku_id, (_, value) in targets.items()]}
             try:
-                answer = self._request("POST", api, product_id=change.remote.external_id, write=True, body=body)
+                answer = self._request("POST", api, product_id=change.remote.external_id, write=True, body=body,
+                                       confirmed_by_data=api == "inventory")
             except AuthError:
                 raise  # the whole channel is stopped, not this item
             except AdapterError as err:
@@ -651,8 +652,9 @@ class TikTokShopAdapter(Adapter):
 
     def _request(self, method: str, api: str, *, write: bool, product_id: str | None = None, cipher: bool = True,
                  params: Mapping[str, Any] | None = None, body: dict[str, Any] | None = None,
-                 files: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """A shop call; refreshed once if TikTok says the access token expired or is invalid."""
+                 files: Mapping[str, Any] | None = None, confirmed_by_data: bool = False) -> dict[str, Any]:
+        """A shop call; refreshed once if TikTok says the access token expired or is invalid.
+        `confirmed_by_data`: the call's documented answer carries `data` about the items (see `_parse`)."""
         path = _PATHS[api].format(version=getattr(self.options.versions, api), id=product_id)
         where = f"TikTok Shop {api}"
 
@@ -665,7 +667,9 @@ class TikTokShopAdapter(Adapter):
         def send(_access_token: str) -> dict[str, Any]:
             # The token travels in the header `_Signature` adds: the one in force when the request is signed.
             return self.transport.call(method, self.base_url + path, write=write,
-                                        parse=functools.partial(_parse, where=where), sign=common_params,
+                                        parse=functools.partial(_parse, where=where,
+                                                                confirmed_by_data=confirmed_by_data),
+                                        sign=common_params,
                                         params=params, json=body, files=files)
 
         return self.keeper.authorised(send, _token_refused)
@@ -709,9 +713,18 @@ def _sales_warehouse(warehouses: list[Any]) -> str:
     return str(next((w for w in sales if w.get("is_default")), sales[0])["id"])
 
 
-def _parse(response: requests.Response, *, where: str) -> dict[str, Any]:
+def _parse(response: requests.Response, *, where: str, confirmed_by_data: bool = False) -> dict[str, Any]:
     """The answer body (with `data` always a dict), or the failure it reports: TikTok answers HTTP 200 with a
-    non-zero `code` for business errors."""
+    non-zero `code` for business errors.
+
+    Whether a bare `{"code": 0}` confirms a write depends on what the call's documented answer carries (the
+    official response samples in rymndcs/tiktok_shop_rb_api test/fixtures/): Update Price
+    (product_202309_products_id_prices_update.json) answers `"data": {}`, so a bare success is a success; Update
+    Inventory (product_202309_products_id_inventory_update.json) and Activate / Deactivate Products
+    (product_202309_products_activate.json, product_202309_products_deactivate.json) answer a `data` object whose
+    `errors` name each SKU or product refused, so with `confirmed_by_data` an answer without that `data` object
+    has not said which items were done: an unknown outcome, not recorded and sent again at the next sync (an empty
+    `errors` list, or none inside `data`, is every item done; the samples list refusals only)."""
     body = json_body(response)
     if body is None or "code" not in body:
         # A load balancer's page or a cut-off answer: nothing TikTok decided.
@@ -724,6 +737,9 @@ def _parse(response: requests.Response, *, where: str) -> dict[str, Any]:
     if error is not None:
         raise error
     if not isinstance(body.get("data"), dict):
+        if confirmed_by_data:
+            raise UnknownOutcome(f"{where}: answered success without the data its documented answer carries; not "
+                                 "recorded, sent again at the next sync")
         body["data"] = {}
     return body
 

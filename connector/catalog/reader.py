@@ -308,6 +308,7 @@ class _Reading:
         if len(kept) > VARIANTS_MAX:
             yield self.reject(first.number, None, parent, "variants_too_many", count=len(kept))
             return
+        self._parent_price_unused(head, variants, kept)
         # One parcel weight per listing on some marketplaces: the heaviest variant's, so postage is never short.
         weight = max([product["weight_g"], *(v.weight_g for v in kept if v.weight_g)])
         yield from self._build(first, dict(
@@ -357,6 +358,21 @@ class _Reading:
             built.append((rec, Variant(sku=sku, price=price, stock=stock, options=options, weight_g=weight,
                                        row=rec.number)))
         return built
+
+    def _parent_price_unused(self, head: Record | None, variants: list[Record], kept: list[Variant]) -> None:
+        """A parent row's price is the price of each variant row that has none (``_price``'s fallback); where a
+        listed variant has a price of its own that differs, the parent's figure is not listed for it, and staff
+        are told so on the parent's cell (a notice: both rows are read as written)."""
+        column, value = head.raw("price") if head is not None else (None, None)
+        if head is None or parsers.is_blank(value):
+            return
+        parent_price = self._price(head, [])  # a parent price that does not parse differs from every variant's
+        listed = {variant.row: variant.price for variant in kept}
+        differing = [rec.number for rec in variants if rec.number in listed
+                     and not parsers.is_blank(rec.raw("price")[1]) and listed[rec.number] != parent_price]
+        if differing:
+            self._notices.append(Notice(self.inst.code, self.spec.label, head.number, _header(column), shown(value),
+                                        "variant_price_own", {"rows": _numbers(differing)}, sku=self._sku))
 
     def _distinct_variants(self, parent: str, built: list[tuple[Record, Variant]]
                            ) -> Generator[Reject, None, list[Variant]]:

@@ -189,6 +189,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "product {value} is refused (row {rows}), so this variant is not listed either",
         "produk {value} ditolak (baris {rows}), jadi varian ini juga tidak ditayangkan",
     ),
+    "variant_price_own": (
+        "the parent row's price {value} is not listed for the variants in rows {rows}: they have prices of their "
+        "own; leave a variant's price empty to give it the parent's",
+        "harga baris induk {value} tidak dipakai untuk varian di baris {rows}: varian itu punya harga sendiri; "
+        "kosongkan harga varian agar memakai harga induk",
+    ),
     "variant_none_left": (
         "every variant of product {value} was refused, so the product is not listed",
         "semua varian produk {value} ditolak, jadi produk tidak ditayangkan",

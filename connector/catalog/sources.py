@@ -9,9 +9,10 @@ Decisions a caller relies on:
   (what Excel in the Indonesian locale writes); a file with a UTF-16 BOM (Excel's "Unicode Text") is UTF-16.
   The delimiter (``;``, ``,`` or tab) is the one that splits the first records most consistently.
 - XLSX cells come as python-calamine gives them, except that a whole float becomes an ``int``: xlsx stores
-  every number as a float, and ``150000.0`` would otherwise leak into prices and SKUs. Formula cells give
-  their cached value; error cells (``#DIV/0!``) and formulas without a cached value read as ``""`` because
-  python-calamine does not expose them.
+  every number as a float, and ``150000.0`` would otherwise leak into prices and SKUs; and a whole number under a
+  number format of zeros alone (``00000``) is the text Excel shows (``00123``), as Excel's CSV export writes it.
+  Formula cells give their cached value; error cells (``#DIV/0!``) and formulas without a cached value read as
+  ``""`` because python-calamine does not expose them.
 - A JSON array element or a JSON Lines line that is not an object, or a JSON Lines line that is not valid
   JSON, is still yielded, as ``{"__invalid__": "<reason>"}``, so the caller rejects that one record
   with a reason and goes on.
@@ -23,7 +24,8 @@ Decisions a caller relies on:
   follow an institution from one file format to another.
 - Hostile files are refused before they can block or exhaust the process (the limits below, README "Limits on a
   catalog file"): the file is stat-ed before it is opened (a pipe or a device is refused), its size checked, a
-  workbook's unpacked size and each sheet's span read from the zip before python-calamine allocates the sheet.
+  workbook's unpacked size and each sheet's span read from the zip before python-calamine allocates the sheet
+  (rows and cells without a reference counted where they land); a workbook part that declares a DTD is refused.
   A value a source cannot read as it is (a JSON number of thousands of digits, SQLite text that is not UTF-8)
   stays in its cell as an ``Unreadable``, so only that record is refused.
 """
@@ -35,6 +37,7 @@ import csv
 import io
 import itertools
 import json
+import posixpath
 import re
 import sqlite3
 import stat
@@ -43,6 +46,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -418,11 +422,13 @@ def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
     _check_workbook(path)
     try:
         with CalamineWorkbook.from_path(path) as workbook:
-            sheet = workbook.get_sheet_by_name(_choose_sheet(path, workbook, sheet_name))
+            chosen = _choose_sheet(path, workbook, sheet_name)
+            sheet = workbook.get_sheet_by_name(chosen)
     except CalamineError as error:
         raise CatalogUnreadable(
             path, f"the workbook is damaged ({error}); open it in Excel and save it again"
         ) from error
+    padded = _padded_cells(path, chosen)
 
     # calamine drops empty columns left of the used range; put them back so cells[i] is column i.
     left_pad = [""] * sheet.start[1] if sheet.start else []
@@ -430,7 +436,159 @@ def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
     for number, row in enumerate(sheet.iter_rows(), 1):
         cells = [int(v) if type(v) is float and v.is_integer() else v for v in row]
         if any(v.strip() if isinstance(v, str) else True for v in cells):
-            yield RawRow(number, left_pad + cells if left_pad else cells)
+            cells = left_pad + cells if left_pad else cells
+            if number in padded:
+                _show_padded(cells, padded[number])
+            yield RawRow(number, cells)
+
+
+# --- XLSX number formats: a whole number shown zero-padded ---------------------------------------------
+# Staff type a SKU such as 00123 into a cell formatted "00000": the cell holds the number 123 and Excel shows
+# 00123, and Excel's own "Save as CSV" writes 00123. The reader takes what staff see, so a catalog reads the same
+# as its CSV export; a price or stock cell under such a format still parses to its number ("00150" is 150).
+# Only a format made of zeros alone is read (ECMA-376 Part 1, 18.8.30 numFmt; 18.8.10 cellXfs): any other
+# format is how a number looks, not part of a code.
+
+_PADDED_FORMAT = re.compile(r"0{2,}")
+_SMALL_PART_MAX = 32 * 1024 * 1024  # styles, workbook and relationships parts; a bloated styles.xml is a few MB
+_TAG_MAX = 64 * 1024  # a row or cell tag's attributes (r, s, t, ...) take a few dozen bytes
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
+_ATTR_REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{0,7})"')
+_ROOT_PREFIX = re.compile(rb"<(\w+:)?worksheet[\s>]")
+_ATTR_STYLE = re.compile(rb'\ss="([0-9]{1,9})"')
+
+
+def _show_padded(cells: list, columns: dict[int, int]) -> None:
+    for column, width in columns.items():
+        value = cells[column] if column < len(cells) else None
+        if type(value) is int and value >= 0:  # a fraction or a negative number keeps its number
+            cells[column] = f"{value:0{width}d}"
+
+
+def _padded_cells(path: Path, sheet_name: str) -> dict[int, dict[int, int]]:
+    """Per sheet row, the columns (from 0) whose cell style is a zero-padding number format, with its width.
+    Empty (and the sheet not read) when the workbook has no such format, which is the usual case."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _workbook_parts(path, archive)
+            widths = _padded_styles(path, archive, parts.get("", "xl/styles.xml"))
+            part = parts.get(sheet_name)
+            return _padded_positions(path, archive, part, widths) if widths and part else {}
+    except (zipfile.BadZipFile, ET.ParseError, KeyError, ValueError) as error:
+        raise CatalogUnreadable(
+            path, f"the workbook is damaged ({error}); open it in Excel and save it again") from error
+
+
+def _small_xml(path: Path, archive: zipfile.ZipFile, name: str) -> ET.Element | None:
+    """A small part of the workbook parsed whole, or None when it is missing. A part that declares a DTD is
+    refused unparsed (a workbook never has one; entities in one could expand without bound)."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > _SMALL_PART_MAX:
+        raise CatalogUnreadable(path, f"the workbook part {name} is {info.file_size:,} bytes; at most "
+                                f"{_SMALL_PART_MAX:,}: open it in Excel and save it again")
+    data = archive.read(name)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise CatalogUnreadable(path, f"the workbook part {name} declares a DTD, which Excel never writes; "
+                                "open it in Excel and save it again")
+    return ET.fromstring(data)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _workbook_parts(path: Path, archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part in the zip (and "" -> the styles part), from xl/workbook.xml and its relationships."""
+    targets: dict[str, str] = {}
+    rels = _small_xml(path, archive, "xl/_rels/workbook.xml.rels")
+    for rel in rels.iter() if rels is not None else ():
+        target = rel.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+        targets[rel.get("Id", "")] = part
+        if rel.get("Type", "").endswith("/styles"):
+            targets[""] = part
+    parts = {"": targets[""]} if "" in targets else {}
+    workbook = _small_xml(path, archive, "xl/workbook.xml")
+    for sheet in workbook.iter() if workbook is not None else ():
+        if _local(sheet.tag) == "sheet":
+            rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+            if rid in targets:
+                parts[sheet.get("name", "")] = targets[rid]
+    return parts
+
+
+def _padded_styles(path: Path, archive: zipfile.ZipFile, name: str) -> dict[int, int]:
+    """Cell style index (a cell's s=) -> the width of its zero-padding number format, for those that have one."""
+    styles = _small_xml(path, archive, name)
+    if styles is None:
+        return {}
+    formats = {fmt.get("numFmtId"): len(code) for fmt in styles.iter()
+               if _local(fmt.tag) == "numFmt" and _PADDED_FORMAT.fullmatch(code := fmt.get("formatCode", ""))}
+    if not formats:
+        return {}
+    cell_xfs = next((e for e in styles.iter() if _local(e.tag) == "cellXfs"), None)
+    xfs = [xf for xf in cell_xfs if _local(xf.tag) == "xf"] if cell_xfs is not None else []
+    return {index: formats[xf.get("numFmtId")] for index, xf in enumerate(xfs) if xf.get("numFmtId") in formats}
+
+
+def _padded_positions(path: Path, archive: zipfile.ZipFile, part: str, widths: dict[int, int]
+                      ) -> dict[int, dict[int, int]]:
+    """Where the cells styled with a padding format are. Only those cells' tags are matched while each names its
+    own place (r="B5", as every spreadsheet program writes it); a styled cell without a reference is placed by
+    counting every row and cell tag before it (`_positions_by_order`)."""
+    styles = b"|".join(str(index).encode() for index in widths)
+    with archive.open(part) as stream:  # the sheet's own prefix ("x:" in some generators): a literal is fast
+        root = _ROOT_PREFIX.search(stream.read(_HEAD_SIZE))
+    prefix = re.escape(root.group(1)) if root and root.group(1) else b""
+    styled = re.compile(b"<" + prefix + rb'c\s[^>]*?\bs="(?:' + styles + rb')"[^>]*>')
+    found: dict[int, dict[int, int]] = {}
+    for match in _tags(path, archive, part, styled):
+        ref = _ATTR_REF.search(match.group(0))
+        if not (ref and ref.group(1) and ref.group(2)):
+            return _positions_by_order(path, archive, part, widths)
+        style = _ATTR_STYLE.search(match.group(0))
+        found.setdefault(int(ref.group(2)), {})[_column_number(ref.group(1)) - 1] = widths[int(style.group(1))]
+    return found
+
+
+def _positions_by_order(path: Path, archive: zipfile.ZipFile, part: str, widths: dict[int, int]
+                        ) -> dict[int, dict[int, int]]:
+    """`_padded_positions` for a sheet whose cells do not all say where they are: a row or cell tag without a
+    reference is the one after the one before it (the next row; the next column, from A in a row), as
+    python-calamine places it."""
+    found: dict[int, dict[int, int]] = {}
+    row = column = 0
+    for match in _tags(path, archive, part, _ROW_OR_CELL):
+        ref = _ATTR_REF.search(match.group(2))
+        if match.group(1) == b"row":
+            row, column = (int(ref.group(2)) if ref and ref.group(2) else row + 1), 0
+            continue
+        column = _column_number(ref.group(1)) if ref and ref.group(1) else column + 1
+        style = _ATTR_STYLE.search(match.group(2))
+        if style and int(style.group(1)) in widths:
+            at = int(ref.group(2)) if ref and ref.group(2) else row
+            found.setdefault(at, {})[column - 1] = widths[int(style.group(1))]
+    return found
+
+
+def _tags(path: Path, archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
+    """The tags `pattern` matches in a sheet part, read a chunk at a time; a tag cut by a chunk's end is matched
+    whole with the next chunk."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_XML_CHUNK):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            end = len(text) if cut < 0 or b">" in text[cut:] else cut
+            tail = text[end:]
+            if len(tail) > _TAG_MAX and _ROW_OR_CELL.match(tail + b">"):
+                raise CatalogUnreadable(path, f"sheet part {part} has a row or cell tag of more than {_TAG_MAX:,} "
+                                        "bytes; open it in Excel and save it again")
+            tail = tail[:_TAG_MAX]  # another tag's long attributes: what matters is never in them
+            yield from pattern.finditer(text, 0, end)
 
 
 _SPAN_REF = re.compile(rb'<(?:\w+:)?(?:c|row|dimension)\b[^>]*?\b(?:r|ref)="([A-Z]{0,3})([0-9]{1,7})'
@@ -439,6 +597,7 @@ _XML_CHUNK = 1024 * 1024
 _ROW_START = re.compile(rb"<(?:\w+:)?row[\s>]")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _REFERENCED_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=")
+_UNREFERENCED_ROW = re.compile(rb"<(?:\w+:)?row(?=[\s>/])(?![^>]*\br=)[^>]*>")
 
 
 def _check_workbook(path: Path) -> None:
@@ -465,12 +624,17 @@ def _check_sheet_span(path: Path, name: str, archive: zipfile.ZipFile) -> None:
     rows: list[int] = []
     columns: list[int] = []
     unreferenced = 0  # the most cells without a reference in one row: the reader counts those from column A
+    # rows without a reference: each is the row after the one before it, so `<row/>` repeated a million times
+    # (a few KB zipped) pushes the last row down as far as a reference would
+    unreferenced_rows = 0
     tail = b""
     with archive.open(name) as part:
         while chunk := part.read(_XML_CHUNK):
             text = tail + chunk
             unreferenced = max(unreferenced, *(len(_CELL.findall(piece)) - len(_REFERENCED_CELL.findall(piece))
                                                for piece in _ROW_START.split(text)))
+            # a tag ending in the tail was counted with the chunk before
+            unreferenced_rows += sum(1 for m in _UNREFERENCED_ROW.finditer(text) if m.end() > len(tail))
             for match in _SPAN_REF.finditer(text):
                 for letters, digits in (match.group(1, 2), match.group(3, 4)):
                     if digits:
@@ -480,10 +644,13 @@ def _check_sheet_span(path: Path, name: str, archive: zipfile.ZipFile) -> None:
             rows[:] = [min(rows), max(rows)] if rows else []
             columns[:] = [min(columns), max(columns)] if columns else []
             tail = text[-256:]  # a reference cut in two by the chunk is read whole with the next one
-    if not rows:
+    if not rows and not unreferenced_rows:
         return
-    height = rows[1] - rows[0] + 1
-    width = max(columns[1] - columns[0] + 1 if columns else 1, unreferenced)
+    # With rows or cells that have no reference, where they land depends on the ones before: count them on top
+    # of the referenced span, from row 1 and column A (a bound, never less than what python-calamine allocates).
+    height = (rows[1] if rows else 0) + unreferenced_rows if unreferenced_rows else rows[1] - rows[0] + 1
+    width = (columns[1] if columns else 0) + unreferenced if unreferenced else (
+        columns[1] - columns[0] + 1 if columns else 1)
     if height * width > XLSX_CELLS_MAX:
         raise CatalogUnreadable(
             path, f"sheet part {name} spans {height:,} rows by {width:,} columns; a sheet may span at most "

@@ -30,15 +30,16 @@ class Tokens:
     def __init__(self, file: LedgerFile):
         self._file = file
         self._lock_path = file.path.with_name(file.path.name + "-tokens.lock")
+        self.refresh_wait = REFRESH_WAIT  # seconds; a test shortens it
 
     @contextmanager
     def refreshing(self, channel: str) -> Iterator[None]:
         """Held by one refresh at a time, across processes and threads (each holder opens the file: flock is per
         open file). One lock for every channel: refreshes are rare, and a channel name needs no file of its own.
-        Raises RefreshWaitExpired after REFRESH_WAIT seconds."""
+        Raises RefreshWaitExpired after `refresh_wait` seconds (REFRESH_WAIT)."""
         fd = os.open(self._lock_path, os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            deadline = time.monotonic() + REFRESH_WAIT
+            deadline = time.monotonic() + self.refresh_wait
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -46,7 +47,7 @@ class Tokens:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise RefreshWaitExpired(f"another process has been refreshing the {channel} token for "
-                                           f"{REFRESH_WAIT:.0f} s") from None
+                                           f"{self.refresh_wait:g} s") from None
                     time.sleep(_POLL)
             yield  # closing the file below releases the lock, also when the holder dies
         finally:
