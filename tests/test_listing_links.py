@@ -47,7 +47,8 @@ def test_lazada_live_link_needs_a_sku_id():
 def test_tiktokshop_live_link_is_the_documented_detail_link_and_no_tokopedia_link_is_made_up():
     # lazykern/ecommerce-api-docs data/raw/tiktok/api-reference/affiliate-creator/
     # get-open-collaboration-product-list-by-product-ids.spec.json: detail_link
-    # "https://shop.tiktok.com/view/product/1729624807198591373?region=ID" (sale_region ID)
+    # "https://shop.tiktok.com/view/product/1729624807198591373?region=ID&local=en" (sale_region ID; the page
+    # language `local=en` is left out)
     links = TikTokShopAdapter.listing_links(default_credentials("tiktokshop"), "1729624807198591373")
     assert [(link.label, link.url) for link in links] == [
         ("TikTok Shop", "https://shop.tiktok.com/view/product/1729624807198591373?region=ID")]
@@ -164,3 +165,17 @@ def test_a_planted_inactive_listing_has_no_page_and_an_active_one_has(sandbox):
     assert shown.status_code == 200 and "Rp35.000" in shown.text and "LPCKR-EMB-01" in shown.text
     assert "<h1>Ember Plastik 20 Liter &lt;b&gt;Hijau&lt;/b&gt;</h1>" in shown.text  # escaped, never markup
     assert requests.get(f"{sandbox.url}/_sandbox/listing/shopee/{inactive}", timeout=10).status_code == 404
+
+
+def test_a_tiktok_shop_product_still_in_audit_has_no_page_yet(tmp_path):
+    """A new TikTok Shop product is PENDING while in review: no buyer sees it, so its link answers 404; the same
+    product on Shopee, which reviews nothing in the sandbox, is live at once."""
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a.png").write_bytes(png(1))
+    with SandboxServer(port=0, state_path=tmp_path / "sandbox.db", audit_seconds=3600) as server:
+        config = three_channel_config(tmp_path, server.url)
+        (tmp_path / "katalog.csv").write_text(f"{HEADER}\n{BAG}\n", encoding="utf-8")
+        _sync(config)
+        links = _links(server, tmp_path / "state")
+        assert requests.get(links[("tiktokshop", "lapas-uji:TAS-01")], timeout=10).status_code == 404
+        assert requests.get(links[("shopee", "lapas-uji:TAS-01")], timeout=10).status_code == 200

@@ -343,6 +343,7 @@ class TikTokShopAdapter(Adapter):
         which is used to get product details on mobile clients") in Get Open Collaboration Product List by Product
         IDs, whose official sample is an Indonesian product (lazykern/ecommerce-api-docs
         data/raw/tiktok/api-reference/affiliate-creator/get-open-collaboration-product-list-by-product-ids.spec.json).
+        The sample's link also carries `local=en`, the page's language; it is left out, so the buyer's own applies.
 
         Tokopedia: a product listed there too (`listing_platforms`) has a Tokopedia page, but no page of the docs
         copies says how it is addressed from a TikTok Shop product id (the Tokopedia one-pager, data/processed/tiktok/
