@@ -214,6 +214,18 @@ def test_the_rules_catch_a_broken_feed():
     assert "availability 'in_stock'" in problems and "price '150000'" in problems and "HTML" in problems
 
 
+def test_sizes_and_colours_are_read_from_variant_values_as_catalogs_write_them():
+    from connector.site.feeds import variant_attributes
+
+    def read(name: str) -> tuple[str | None, str | None]:
+        return variant_attributes(SiteVariant(name, "LPNK-X", 100_000, True))
+
+    assert read("Hitam / 42") == ("42", "Hitam")
+    assert read("XXL") == ("XXL", None) and read("All Size") == ("All Size", None)
+    assert read("Coklat Soga") == (None, "Coklat Soga") and read("Indigo / L") == ("L", "Indigo")
+    assert read("250 gr") == (None, None) and read("Motif Parang") == (None, None)  # neither is guessed
+
+
 def test_text_helpers_cut_on_words_and_strip_controls():
     assert cut("Kopi Robusta Bubuk Lampung", 20) == "Kopi Robusta Bubuk"
     assert cut("Supercalifragilistik", 5) == "Super"

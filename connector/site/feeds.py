@@ -71,7 +71,7 @@ _COLORS = frozenset({
     "hitam", "putih", "merah", "biru", "hijau", "kuning", "coklat", "cokelat", "abu", "abu-abu", "ungu", "oranye",
     "jingga", "pink", "merah muda", "krem", "cream", "navy", "emas", "perak", "maroon", "tosca", "toska", "salem",
     "hitam putih", "biru dongker", "natural", "black", "white", "red", "blue", "green", "yellow", "brown", "grey",
-    "gray", "purple", "orange", "gold", "silver"})
+    "gray", "purple", "orange", "gold", "silver", "indigo", "sogan", "soga", "marun", "nila"})
 
 Warning = tuple[str, str]
 
@@ -190,14 +190,15 @@ def _variant_title(name: str, variant: str) -> str:
 
 
 def variant_attributes(variant: SiteVariant) -> tuple[str | None, str | None]:
-    """(size, color) read from a variant's option values ("Hitam / 42"): a value that is a size or a colour as
-    catalogs write them; the catalog's option names do not reach the site, so nothing else is guessed."""
+    """(size, color) read from a variant's option values ("Hitam / 42"): a value that is a size, or a colour (or
+    starts with one), as catalogs write them; the catalog's option names do not reach the site, so nothing else is
+    guessed."""
     size = color = None
     for part in (p.strip() for p in variant.name.split("/")):
         if size is None and _SIZE.fullmatch(part):
             size = part
-        elif color is None and part.lower() in _COLORS:
-            color = part
+        elif color is None and (part.lower() in _COLORS or part.split(" ")[0].lower() in _COLORS):
+            color = part  # "Hijau Botol", "Coklat Soga": a colour word and its shade
     return size, color
 
 
