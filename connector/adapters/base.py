@@ -456,11 +456,12 @@ class Adapter(ABC):
     token_holder: ClassVar[str] = "shop"  # who authorises the app ("seller" on Lazada), for messages
 
     @classmethod
-    def listing_links(cls, credentials: Mapping[str, Any], external_id: str, *,
-                      sandbox: str | None = None) -> tuple[ListingLink, ...]:
+    def listing_links(cls, credentials: Mapping[str, Any], external_id: str, *, sandbox: str | None = None,
+                      variant_ids: Mapping[str, str] | None = None) -> tuple[ListingLink, ...]:
         """The buyer-facing pages of one listing, from its id on the channel and the channel's credentials, in the
         marketplace's documented product-page form; for a channel on the sandbox (`sandbox`: the sandbox's base
-        URL), the sandbox's page of that listing. Never calls the marketplace. Default: none known."""
+        URL), the sandbox's page of that listing. `variant_ids`: the binding's variant ids by seller SKU, for a
+        marketplace whose page address names a SKU (Lazada's). Never calls the marketplace. Default: none known."""
         return ()
 
     def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,

@@ -85,6 +85,7 @@ from connector.adapters.base import (
     Image,
     Invalid,
     Listing,
+    ListingLink,
     ListingRules,
     ListingVariant,
     NotFound,
@@ -127,6 +128,7 @@ _ITEM_STATUS = {
 }
 SKU_LIST_MAX = 100  # GetProducts sku_seller_list
 BATCH_MAX = 50  # SKUs per price/stock update, SKUs per removal
+PRODUCT_PAGE_HOST = "https://www.lazada.co.id"  # buyers' site in Indonesia (see LazadaAdapter.listing_links)
 MAX_SALE_PROPS = 2
 MAX_VARIANTS = 50  # Lazada: more than 50 SKUs in one create/update request time out
 MAX_IMAGES = 8
@@ -260,6 +262,23 @@ class LazadaAdapter(Adapter):
     image_formats = frozenset({"JPG", "PNG"})
     credentials: Credentials
     options: Options
+
+    @classmethod
+    def listing_links(cls, credentials: Mapping[str, Any], external_id: str, *, sandbox: str | None = None,
+                      variant_ids: Mapping[str, str] | None = None) -> tuple[ListingLink, ...]:
+        """On the sandbox, its page of the product. Live: the product page of its first SKU (lowest SkuId; the
+        page shows every variant), in the form each SKU's `Url` takes in GetProductItem's official response
+        sample for Indonesia, "www.lazada.co.id/-i<ItemId>-s<SkuId>.html" (lazykern/ecommerce-api-docs
+        data/raw/lazada/apis/product-api/getproductitem.json, examples; GetProducts' Malaysian sample in
+        getproducts.json has the same form over https). The form needs a SkuId: without `variant_ids`, none."""
+        if not (external_id.isascii() and external_id.isdigit()):
+            return ()
+        if sandbox is not None:
+            return (ListingLink("Lazada", f"{sandbox.rstrip('/')}/_sandbox/listing/{cls.name}/{external_id}"),)
+        sku_ids = sorted(int(i) for i in (variant_ids or {}).values() if str(i).isascii() and str(i).isdigit())
+        if not sku_ids:
+            return ()
+        return (ListingLink("Lazada", f"{PRODUCT_PAGE_HOST}/-i{external_id}-s{sku_ids[0]}.html"),)
 
     @property
     def _api_url(self) -> str:

@@ -78,6 +78,7 @@ from connector.adapters.base import (
     Image,
     Invalid,
     Listing,
+    ListingLink,
     ListingRules,
     ListingVariant,
     NotFound,
@@ -254,6 +255,17 @@ class ShopeeAdapter(Adapter):
     options: Options
     _checked_at = float("-inf")  # when check() last vouched for the credentials (time.monotonic)
     _enabled_logistics: list[int] | None = None  # get_channel_list's enabled channels, read once per adapter
+
+    @classmethod
+    def listing_links(cls, credentials: Mapping[str, Any], external_id: str, *, sandbox: str | None = None,
+                      variant_ids: Mapping[str, str] | None = None) -> tuple[ListingLink, ...]:
+        """On the sandbox, its page of the item. Live: none. The Open Platform pages kept in
+        congminh1254/shopee-sdk (schemas/, every v2 API's parameters and response samples) and the Shopee guides in
+        lazykern/ecommerce-api-docs (data/raw/shopee, data/processed/shopee) give no buyer-facing address of an
+        item in any form (no field, sample or guide holds one), so none is made up here."""
+        if sandbox is None or not (external_id.isascii() and external_id.isdigit()):
+            return ()
+        return (ListingLink("Shopee", f"{sandbox.rstrip('/')}/_sandbox/listing/{cls.name}/{external_id}"),)
 
     # -- the Adapter protocol ----------------------------------------------------------------------------------
 

@@ -95,6 +95,7 @@ from connector.adapters.base import (
     Image,
     Invalid,
     Listing,
+    ListingLink,
     ListingRules,
     MediaCache,
     NotFound,
@@ -114,6 +115,7 @@ from connector.adapters.tokens import ChannelCredentials
 
 API_HOST = "https://open-api.tiktokglobalshop.com"
 AUTH_HOST = "https://auth.tiktok-shops.com"
+PRODUCT_PAGE_URL = "https://shop.tiktok.com/view/product/"  # a product's detail page (TikTokShopAdapter.listing_links)
 SANDBOX_AUTH_MOUNT = "/authorization"
 TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
 
@@ -332,6 +334,26 @@ class TikTokShopAdapter(Adapter):
     image_formats = frozenset({"JPG", "PNG", "WEBP"})
     credentials: Credentials
     options: Options
+
+    @classmethod
+    def listing_links(cls, credentials: Mapping[str, Any], external_id: str, *, sandbox: str | None = None,
+                      variant_ids: Mapping[str, str] | None = None) -> tuple[ListingLink, ...]:
+        """On the sandbox, its page of the product. Live: the product's detail page on TikTok Shop,
+        "shop.tiktok.com/view/product/<product id>?region=ID", the form of `detail_link` ("Product's detail link
+        which is used to get product details on mobile clients") in Get Open Collaboration Product List by Product
+        IDs, whose official sample is an Indonesian product (lazykern/ecommerce-api-docs
+        data/raw/tiktok/api-reference/affiliate-creator/get-open-collaboration-product-list-by-product-ids.spec.json).
+        The sample's link also carries `local=en`, the page's language; it is left out, so the buyer's own applies.
+
+        Tokopedia: a product listed there too (`listing_platforms`) has a Tokopedia page, but no page of the docs
+        copies says how it is addressed from a TikTok Shop product id (the Tokopedia one-pager, data/processed/tiktok/
+        guides/changelog/other/id-market-tokopedia-shop-open-api-integration-one-pager.md, maps old Tokopedia
+        products through Tokopedia's own API only), so no Tokopedia link is made."""
+        if not (external_id.isascii() and external_id.isdigit()):
+            return ()
+        if sandbox is not None:
+            return (ListingLink("TikTok Shop", f"{sandbox.rstrip('/')}/_sandbox/listing/{cls.name}/{external_id}"),)
+        return (ListingLink("TikTok Shop", f"{PRODUCT_PAGE_URL}{external_id}?region=ID"),)
 
     def __init__(self, channel: str, base_url: str, credentials: dict[str, str], *, tokens: TokenStore,
                  media: MediaCache, options: dict[str, Any] | None = None, timeout: float = 30.0,

@@ -125,6 +125,10 @@ class Dialect(Protocol):
     def plant(self, listings: list[Planted]) -> list[int]:
         """Create listings directly, as a seller centre would (``POST /_sandbox/items``); returns their ids."""
 
+    def buyer_listing(self, item_id: int) -> dict[str, Any] | None:
+        """The listing a buyer sees on its product page (``GET /_sandbox/listing/<dialect>/<id>``), in the
+        inspection shape; None when no buyer can see it there (unknown, deleted, delisted, still in review)."""
+
 
 class PlantError(ValueError):
     """A ``POST /_sandbox/items`` body that does not have the inspection shape."""

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connector.sandbox import listing_page
 from connector.sandbox.dialect import Dialect, Planted, PlantError, Request, Response, Settings
 from connector.sandbox.faults import Fault, FaultInjector, TokenBucket
 from connector.sandbox.registry import DIALECTS
@@ -108,6 +109,8 @@ class Gateway:
             return _json(200, {"items": dialect.inspect()})
         if route == ("POST", "/_sandbox/items"):
             return self._plant(request)
+        if request.method == "GET" and request.path.startswith(listing_page.PREFIX):
+            return self._listing_page(request.path)
         if route == ("POST", "/_sandbox/orders"):
             return self._order(request)
         if request.method == "POST" and request.path.startswith("/_sandbox/orders/"):
@@ -124,6 +127,18 @@ class Gateway:
             self.reset()
             return _json(200, {"reset": True})
         return _json(404, {"error": "not_found", "message": f"no inspection endpoint {request.method} {request.path}"})
+
+    def _listing_page(self, path: str) -> Response:
+        """A buyer's view of one listing (``listing_page``): 200 while a buyer can see it, else 404."""
+        found = listing_page.parse(path)
+        if found is None:
+            return listing_page.gone("?", path.removeprefix(listing_page.PREFIX)[:80])
+        name, item_id = found
+        dialect = self._dialects.get(name)
+        listing = dialect.buyer_listing(item_id) if dialect is not None else None
+        if listing is None:
+            return listing_page.gone(name, item_id)
+        return listing_page.page(name, listing)
 
     def _plant(self, request: Request) -> Response:
         """Listings made by hand in a seller centre: ``{"dialect": D, "items": [...]}`` (or one item's fields next to

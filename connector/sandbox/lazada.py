@@ -351,6 +351,13 @@ class LazadaDialect:
         skus = self._skus_by_item(items)
         return [inspected(item, skus[item.item_id] if item.extra.get("sale_props") else []) for item in items]
 
+    def buyer_listing(self, item_id: int) -> dict[str, Any] | None:
+        """A product a buyer sees: an active one (a deactivated product's page is gone for buyers)."""
+        item = self._store.get_item(self.name, item_id)
+        if item is None or item.status != "active":
+            return None
+        return inspected(item, self._skus_by_item([item])[item_id] if item.extra.get("sale_props") else [])
+
     def plant(self, listings: list[Planted]) -> list[int]:
         """Products as Seller Center makes them: one SKU, or one SKU per variant with its sale properties."""
         ids = []

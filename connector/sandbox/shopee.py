@@ -421,6 +421,13 @@ class ShopeeDialect:
         models = self._models([item.item_id for item in items])
         return [inspected(item, models.get(item.item_id, [])) for item in items]
 
+    def buyer_listing(self, item_id: int) -> dict[str, Any] | None:
+        """An item a buyer sees: a NORMAL one (an unlisted item's page is gone for buyers)."""
+        item = self._store.get_item(self.name, item_id)
+        if item is None or item.status != "active":
+            return None
+        return inspected(item, self._models([item_id]).get(item_id, []))
+
     def plant(self, listings: list[Planted]) -> list[int]:
         """Items as Seller Centre makes them: item_sku, and for variants one tier per option name."""
         ids = []

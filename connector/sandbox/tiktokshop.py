@@ -370,6 +370,16 @@ class TikTokShopDialect:
         return [{**inspected(item, own if _has_variants(own := skus.get(item.item_id, [])) else []),
                  "platforms": _platform_states(item)} for item in items]
 
+    def buyer_listing(self, item_id: int) -> dict[str, Any] | None:
+        """A product a buyer sees on TikTok Shop: active there (a product live only on Tokopedia, deactivated,
+        or still in audit has no TikTok Shop page)."""
+        item = self._store.get_item(self.name, item_id)
+        if item is None or item.status != "active" or self._in_audit(item) \
+                or _platform_states(item).get("TIKTOK_SHOP") != "active":
+            return None
+        own = self._skus([item_id]).get(item_id, [])
+        return inspected(item, own if _has_variants(own) else [])
+
     def plant(self, listings: list[Planted]) -> list[int]:
         """Products as Seller Center makes them: one SKU, or one SKU per variant with its sales attributes."""
         ids = []
