@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 from PIL import Image as Picture
 
@@ -152,10 +153,11 @@ def page(path: Path) -> Page:
     return parsed
 
 
-def live_links(config: Path, channel: str, external_id: str) -> tuple[ListingLink, ...]:
+def live_links(config: Path, channel: str, binding) -> tuple[ListingLink, ...]:
     """What the channel's adapter says a buyer's page of that listing is (the adapters' `listing_links`)."""
     entry = next(c for c in load_config(config).channels if c.name == channel)
-    return adapter_class(entry.adapter).listing_links(entry.credentials, external_id, sandbox=None)
+    return adapter_class(entry.adapter).listing_links(entry.credentials, binding.external_id, sandbox=None,
+                                                      variant_ids=binding.variant_ids)
 
 
 def bindings(config: Path) -> dict[str, dict]:
@@ -228,8 +230,10 @@ def test_links_are_the_adapters_and_only_to_the_channels_a_product_is_live_on(sy
     for key, slug in (("lapas-uji:DMP-01", "lapas-uji-dmp-01"), ("bapas-uji:CKL-01", "bapas-uji-ckl-01")):
         buttons = [a["href"] for a in page(site / "produk" / f"{slug}.html").all("a", **{"class": "tombol"})]
         expected = [link.url for channel in ("toko-a", "toko-b") if key in bound[channel]
-                    for link in live_links(config, channel, bound[channel][key].external_id)]
+                    for link in live_links(config, channel, bound[channel][key])]
         assert buttons == expected
+        # toko-b's adapter documents a product-page form, toko-a's none: only toko-b's listing has a button
+        assert len(expected) == (1 if key in bound["toko-b"] else 0)
 
 
 class TestShop:
@@ -241,7 +245,7 @@ class TestShop:
 
         class Linked(base):  # type: ignore[misc, valid-type]
             @classmethod
-            def listing_links(cls, credentials, external_id, *, sandbox=None):
+            def listing_links(cls, credentials, external_id, *, sandbox=None, variant_ids=None):
                 return (ListingLink(f"Toko {name}", f"https://toko.example/{name}/{external_id}"),)
 
         return Linked
@@ -404,12 +408,23 @@ def test_the_example_config_shows_all_205_products_under_their_seven_institution
         ledger.close()
     for channel in loaded.channels:  # every product is live on the three channels
         assert len([b for b in bound[channel.name].values() if b.active]) == 205
+    links: dict[str, list[str]] = {}
     for key in bound[loaded.channels[0].name]:  # and its page links to what each channel's adapter says
         institution, sku = key.split(":", 1)
         hrefs = [a["href"] for a in page(site / "produk" / f"{slug_text(f'{institution}-{sku}')}.html").all(
             "a", **{"class": "tombol"})]
         assert hrefs == [link.url for c in loaded.channels for link in adapter_class(c.adapter).listing_links(
             c.credentials, bound[c.name][key].external_id, sandbox=loaded.site.sandbox_url)]
+        assert len(hrefs) == len(loaded.channels) == 3
+        links[key] = hrefs
+    # every link works: the sandbox served from the sync's own store answers each with the product's page
+    with SandboxServer(port=0, state_path=loaded.state_dir / "sandbox.sqlite") as server:
+        for key, hrefs in links.items():
+            for href in hrefs:
+                assert href.startswith(loaded.site.sandbox_url + "/_sandbox/listing/")
+                answer = requests.get(server.url + href[len(loaded.site.sandbox_url):], timeout=10)
+                assert answer.status_code == 200, (key, href)
+                assert key.split(":", 1)[1] in answer.text, (key, href)
 
 
 class Unlinkable:
@@ -421,7 +436,7 @@ class Unlinkable:
 
         class Failing(base):  # type: ignore[misc, valid-type]
             @classmethod
-            def listing_links(cls, credentials, external_id, *, sandbox=None):
+            def listing_links(cls, credentials, external_id, *, sandbox=None, variant_ids=None):
                 if name == "lazada":
                     raise ValueError(f"no seller page for app_secret={credentials['app_secret']}")
                 return (ListingLink("Toko A", f"https://toko.example/a/{external_id}"),)
@@ -475,7 +490,7 @@ def test_a_sandbox_channel_without_credentials_links_with_the_sandboxs_own_into_
     def lookup(name: str) -> type:
         class Recording(adapter_class(name)):  # type: ignore[misc]
             @classmethod
-            def listing_links(cls, credentials, external_id, *, sandbox=None):
+            def listing_links(cls, credentials, external_id, *, sandbox=None, variant_ids=None):
                 asked.append((name, dict(credentials), sandbox))
                 return ()
 

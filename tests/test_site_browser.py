@@ -112,7 +112,7 @@ def test_a_product_page_shows_name_price_credit_and_a_link_per_live_channel(serv
     assert page.get_by_role("img", name="Dompet Kulit Sapi Asli Pria Coklat").first.is_visible()
     bound = bindings(served["config"])
     expected = [link for channel in ("toko-a", "toko-b")
-                for link in live_links(served["config"], channel, bound[channel]["lapas-uji:DMP-01"].external_id)]
+                for link in live_links(served["config"], channel, bound[channel]["lapas-uji:DMP-01"])]
     buttons = page.locator("a.tombol")
     assert [b.get_attribute("href") for b in buttons.all()] == [link.url for link in expected]
     for link in expected:

@@ -127,7 +127,8 @@ def test_imports_point_down_the_data_flow():
 # the adapters' classes, and the sandbox's default credentials; nothing but the command and the daemon imports it.
 SITE_MAY_IMPORT = ("connector.site", "connector.catalog", "connector.config", "connector.schema",
                    "connector.adapters.base", "connector.adapters.registry", "connector.sync.ledger",
-                   "connector.sync.catalogs", "connector.sync.images", "connector.sync.desired", "connector.sandbox")
+                   "connector.sync.catalogs", "connector.sync.images", "connector.sync.desired", "connector.sandbox",
+                   "connector.yamlfile")
 SITE_IMPORTED_BY = {PACKAGE / "cli.py", PACKAGE / "daemon.py"}
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from connector.adapters.registry import adapter_class
 from connector.config import Config
 from connector.site.data import AdapterLookup, SiteReading, read_site
+from connector.site.feeds import web_address, write_feeds
 from connector.site.images import SIZES, ImageUnusable, ResizedImages, place
 from connector.site.model import SiteCatalog, SiteProduct
 from connector.site.pages import write_pages
@@ -40,17 +41,25 @@ class SiteBuild:
     images_reused: int = 0  # taken from the cache: unchanged since an earlier build, or shared with another product
     placeholders: int = 0  # products shown without any image
     files: int = 0
+    feeds: list[str] = field(default_factory=list)  # the feed files; none while the site has no web address
     warnings: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         return {"output": str(self.output), "products": self.products, "institutions": self.institutions,
                 "links": self.links, "images_made": self.images_made, "images_reused": self.images_reused,
-                "placeholders": self.placeholders, "files": self.files, "warnings": self.warnings}
+                "placeholders": self.placeholders, "files": self.files, "feeds": self.feeds,
+                "warnings": self.warnings}
 
     def summary(self) -> str:
         return (f"site written to {self.output}: {self.products} products, {self.institutions} institutions, "
                 f"{self.links} links to listings; images: {self.images_made} resized, {self.images_reused} "
-                f"from the cache, {self.placeholders} products with a placeholder; {len(self.warnings)} warnings")
+                f"from the cache, {self.placeholders} products with a placeholder; {self._feeds()}; "
+                f"{len(self.warnings)} warnings")
+
+    def _feeds(self) -> str:
+        if self.feeds:
+            return "product feeds: " + ", ".join(self.feeds)
+        return "no product feeds: they need the site's web address (site.base_url or --base-url)"
 
 
 def build_site(config: Config, ledger: Ledger, output: Path, *, base_url: str | None = None,
@@ -67,7 +76,11 @@ def build_site(config: Config, ledger: Ledger, output: Path, *, base_url: str | 
     try:
         catalog = _place_images(reading, cache, staging, built)
         written = write_pages(catalog, config.taxonomy, staging)
-        # FEEDS: from connector.site.feeds import write_feeds; written += write_feeds(catalog, staging)  # noqa: E702
+        if web_address(catalog.base_url):  # a feed's links must reach the site: without its address, no feeds
+            feeds, left_out = write_feeds(catalog, staging)
+            written += feeds
+            built.feeds = [path.relative_to(staging).as_posix() for path in feeds]
+            built.warnings += [f"{key}: {reason}" for key, reason in left_out]
         (staging / MARKER).write_text("built by pasindo site; the next build replaces this folder\n",
                                       encoding="utf-8")
         _swap(staging, output)

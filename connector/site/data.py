@@ -39,7 +39,7 @@ _WEB = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 
 # An adapter class by its name: the installed ones (`adapter_class`); a test passes a plug-in of its own.
 AdapterLookup = Callable[[str], type[Adapter]]
-ListingLinks = Callable[[str], tuple[ListingLink, ...]]
+ListingLinks = Callable[[Binding], tuple[ListingLink, ...]]
 
 
 @dataclass
@@ -102,16 +102,17 @@ def channel_links(channel: ChannelConfig, sandbox_url: str, adapters: AdapterLoo
     except Exception as err:  # an adapter that is gone or broken: the site is still built
         warnings.append(f"channel {channel.name}: the {channel.adapter} adapter cannot be loaded "
                         f"({type(err).__name__}): its listings have no links on the site")
-        return lambda external_id: ()
+        return lambda binding: ()
     credentials = _credentials(channel)
     sandbox = sandbox_url if channel.is_sandbox else None
     failed: list[str] = []
 
-    def links(external_id: str) -> tuple[ListingLink, ...]:
+    def links(binding: Binding) -> tuple[ListingLink, ...]:
         if failed:
             return ()
         try:
-            found = tuple(cls.listing_links(credentials, external_id, sandbox=sandbox))
+            found = tuple(cls.listing_links(credentials, binding.external_id or "", sandbox=sandbox,
+                                            variant_ids=binding.variant_ids))
         except Exception as err:  # a credential unset or unreadable: that channel gives no links, never a crash
             failed.append(channel.name)
             warnings.append(f"channel {channel.name}: links to its listings cannot be made "
@@ -175,7 +176,7 @@ def _links(bound: list[tuple[str, Binding]], links: dict[str, ListingLinks]) -> 
     out = []
     for channel, binding in bound:
         price = min(binding.prices.values()) if binding.prices else None
-        for link in links.get(channel, lambda external_id: ())(binding.external_id or ""):
+        for link in links.get(channel, lambda binding: ())(binding):
             out.append(ChannelLink(channel, link.label, link.url, price))
     return tuple(out)
 

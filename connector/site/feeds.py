@@ -106,7 +106,7 @@ class _Items:
 
 def write_feeds(catalog: SiteCatalog, output: Path) -> tuple[list[Path], list[Warning]]:
     """Both feeds under `output/feeds/`, from the catalog; the files written and what was left out, and why."""
-    if not _web_address(catalog.base_url):
+    if not web_address(catalog.base_url):
         return [], [("", f"the site's base URL {catalog.base_url[:200]!r} is not an http(s) address: the feeds need "
                          "absolute web links to the product pages (set site.base_url); no feed written")]
     categories, warnings = _category_map(CATEGORY_MAP)
@@ -240,7 +240,7 @@ def _url(catalog: SiteCatalog, path: str) -> str:
     return catalog.absolute(quote(path, safe="/-._~"))
 
 
-def _web_address(url: str) -> bool:
+def web_address(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and url.isascii()
 
