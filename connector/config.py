@@ -248,13 +248,40 @@ class LoggingConfig(_Strict):
 SANDBOX_SITE_URL = "http://127.0.0.1:8765"  # the port README's "Looking at the sandbox" serves it on
 
 
+LINK_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class SiteLinkForm(_Strict):
+    """A buyer's page address for a live channel whose adapter documents none: `url` with `{id}` (the listing's
+    id) and any of the channel's credentials whose name ends in `_id` (`{shop_id}`) — never a secret."""
+
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _form(cls, value: str) -> str:
+        if not value.startswith("https://") or not _URL.match(value):
+            raise ValueError("must be an https URL, e.g. https://shop.example/product/{shop_id}/{id}")
+        names = LINK_PLACEHOLDER.findall(value)
+        wrong = [n for n in names if n != "id" and not re.fullmatch(r"[a-z][a-z0-9_]*_id", n)]
+        if wrong:
+            raise ValueError(f"{{{wrong[0]}}} is not a placeholder it may hold: {{id}} (the listing's id) or a "
+                             "credential whose name ends in _id ({shop_id}); a secret never goes into a page")
+        if "id" not in names:
+            raise ValueError("must hold {id}, the listing's id on the channel")
+        return value
+
+
 class SiteConfig(_Strict):
     """`pasindo site`: where the landing page is written (the daemon builds it after every full sync when set),
-    where it is published, and where a sandbox channel's listings are looked at."""
+    where it is published, where a sandbox channel's listings are looked at, and page address forms the operator
+    gives for live channels whose adapter documents none (`links`, by channel name)."""
 
     output: Path | None = None
     base_url: str | None = None  # default: the output folder as a file:// address
     sandbox_url: str = SANDBOX_SITE_URL
+    links: dict[str, SiteLinkForm] = {}
 
     @field_validator("base_url", "sandbox_url")
     @classmethod
@@ -297,6 +324,9 @@ class Config(_Strict):
                 if name not in names:
                     raise ValueError(f"institution {inst.code} lists channel {name!r}, which is not configured")
         self._unique_prefixes(names)
+        for name in self.site.links:
+            if name not in names:
+                raise ValueError(f"site.links names channel {name!r}, which is not configured")
         codes = {i.code for i in self.institutions}
         for code in self.schedule.institutions:
             if code not in codes:

@@ -504,3 +504,35 @@ def test_a_sandbox_channel_without_credentials_links_with_the_sandboxs_own_into_
     shopee = {(tuple(sorted(c.items())), s) for n, c, s in asked if n == "shopee"}
     assert shopee == {(tuple(sorted(default_credentials("shopee").items())), "http://127.0.0.1:9999")}
     assert {s for n, _, s in asked if n == "lazada"} == {None}  # toko-b is on its own endpoint URL
+
+
+def _with_site_links(config: Path, links: str) -> Path:
+    given = config.with_name("links.yaml")
+    given.write_text(config.read_text(encoding="utf-8") + "site:\n  links:\n" + links, encoding="utf-8")
+    return given
+
+
+def test_an_operator_given_page_form_links_a_live_channel_whose_adapter_documents_none(synced, tmp_path):
+    """toko-a's adapter documents no buyer page: the operator's form, filled from the listing's id and the shop id,
+    gives its button; toko-b keeps its adapter's documented form."""
+    config = _with_site_links(synced["config"], '    toko-a: {label: "Toko A", url: '
+                                                '"https://toko-a.example/product/{shop_id}/{id}"}\n')
+    code, out, err = cli(config, "site", "--output", str(tmp_path / "public"), "--format", "json")
+    assert code == 0, out + err
+    bound = bindings(config)
+    buttons = page(tmp_path / "public" / "produk" / "lapas-uji-dmp-01.html").all("a", **{"class": "tombol"})
+    assert [a["href"] for a in buttons] == [
+        f"https://toko-a.example/product/200001/{bound['toko-a']['lapas-uji:DMP-01'].external_id}",
+        *[link.url for link in live_links(config, "toko-b", bound["toko-b"]["lapas-uji:DMP-01"])]]
+    assert "Beli di Toko A" in page(tmp_path / "public" / "produk" / "lapas-uji-dmp-01.html").words
+
+
+@pytest.mark.parametrize(("links", "says"), [
+    ('    toko-a: {label: A, url: "https://a.example/{partner_key}/{id}"}\n', "a secret never goes into a page"),
+    ('    toko-a: {label: A, url: "https://a.example/product/{shop_id}"}\n', "must hold {id}"),
+    ('    toko-a: {label: A, url: "http://a.example/{id}"}\n', "must be an https URL"),
+    ('    toko-z: {label: Z, url: "https://z.example/{id}"}\n', "site.links names channel 'toko-z'"),
+])
+def test_a_page_form_that_would_leak_a_secret_or_cannot_link_is_a_config_error(synced, links, says):
+    code, out, err = cli(_with_site_links(synced["config"], links), "site", "--output", "unused")
+    assert code == 2 and says in out + err, out + err

@@ -14,11 +14,12 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 from connector.adapters.base import Adapter, Image, ListingLink
 from connector.adapters.registry import adapter_class
 from connector.catalog.validation import Catalogs
-from connector.config import ChannelConfig, Config, InstitutionConfig
+from connector.config import LINK_PLACEHOLDER, ChannelConfig, Config, InstitutionConfig, SiteLinkForm
 from connector.schema import InstitutionType, Product, Taxonomy, top_category
 from connector.site.model import ChannelLink, SiteCatalog, SiteInstitution, SiteProduct, SiteVariant
 from connector.sync.catalogs import CatalogReading, Offer, read_catalogs
@@ -65,7 +66,8 @@ def read_site(config: Config, ledger: Ledger, *, base_url: str, adapters: Adapte
     warnings: list[str] = []
     reading = read_catalogs(Catalogs(config), (), config.channels, Images(ledger))
     live = _live_bindings(config, ledger)
-    links = {c.name: channel_links(c, config.site.sandbox_url, adapters, warnings) for c in config.channels}
+    links = {c.name: channel_links(c, config.site.sandbox_url, adapters, warnings, config.site.links)
+             for c in config.channels}
     products: list[SiteProduct] = []
     images: dict[str, tuple[Image, ...]] = {}
     slugs: set[str] = set()
@@ -93,8 +95,8 @@ def _live_bindings(config: Config, ledger: Ledger) -> dict[str, list[tuple[str, 
     return live
 
 
-def channel_links(channel: ChannelConfig, sandbox_url: str, adapters: AdapterLookup, warnings: list[str]
-                  ) -> ListingLinks:
+def channel_links(channel: ChannelConfig, sandbox_url: str, adapters: AdapterLookup, warnings: list[str],
+                  forms: Mapping[str, SiteLinkForm] | None = None) -> ListingLinks:
     """The links of one channel's listings by their id. A channel whose adapter or credentials cannot be used
     gives none, with one warning (the credential values never in it)."""
     try:
@@ -105,6 +107,7 @@ def channel_links(channel: ChannelConfig, sandbox_url: str, adapters: AdapterLoo
         return lambda binding: ()
     credentials = _credentials(channel)
     sandbox = sandbox_url if channel.is_sandbox else None
+    form = (forms or {}).get(channel.name)
     failed: list[str] = []
 
     def links(binding: Binding) -> tuple[ListingLink, ...]:
@@ -113,6 +116,8 @@ def channel_links(channel: ChannelConfig, sandbox_url: str, adapters: AdapterLoo
         try:
             found = tuple(cls.listing_links(credentials, binding.external_id or "", sandbox=sandbox,
                                             variant_ids=binding.variant_ids))
+            if not found and form is not None and not channel.is_sandbox:
+                found = (given_link(form, credentials, binding.external_id or ""),)
         except Exception as err:  # a credential unset or unreadable: that channel gives no links, never a crash
             failed.append(channel.name)
             warnings.append(f"channel {channel.name}: links to its listings cannot be made "
@@ -128,6 +133,13 @@ def channel_links(channel: ChannelConfig, sandbox_url: str, adapters: AdapterLoo
         return usable
 
     return links
+
+
+def given_link(form: SiteLinkForm, credentials: Mapping[str, str], external_id: str) -> ListingLink:
+    """The operator's form filled in: `{id}` the listing's id, `{x_id}` that credential (a KeyError when unset)."""
+    values = {"id": quote(external_id, safe="")}
+    return ListingLink(form.label, LINK_PLACEHOLDER.sub(lambda m: values.get(m[1]) or quote(credentials[m[1]], safe=""),
+                                                    form.url))
 
 
 def _credentials(channel: ChannelConfig) -> dict[str, str]:
