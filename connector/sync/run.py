@@ -36,7 +36,16 @@ from connector.sync.options import Progress, SyncOptions
 from connector.sync.restore import check_restored, note_run
 from connector.sync.result import ChannelLink, SyncResult
 from connector.sync.rules import channel_rules
-from connector.sync.skip import Inputs, clashing, new_marks, reading_record, skippable, sold_changed, taken_in_full
+from connector.sync.skip import (
+    Inputs,
+    clashing,
+    kept_rejects,
+    new_marks,
+    reading_record,
+    skippable,
+    sold_changed,
+    taken_in_full,
+)
 from connector.sync.sold import pull_all, sold_units
 from connector.sync.summary import log_summary, product_rows, report_invalid, report_refused, run_summary, still_refused
 
@@ -91,7 +100,8 @@ class Sync:
     def _steps(self, result: SyncResult, log: Any) -> None:
         with channel_endpoints(self.config, self.channels) as urls:
             reading, listables, skipped = self._catalogs(result.run_id, urls, log)
-            result.rejects = reading.all_rejects()
+            result.rejects = reading.all_rejects() + kept_rejects(self.ledger, skipped)
+            result.skipped = sorted(skipped)
             result.invalid = [u for lst in listables.values() for u in lst.invalid]
             rows = product_rows(reading)
             report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox),

@@ -24,6 +24,7 @@ from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from connector.catalog.rejects import Reject
 from connector.catalog.validation import Catalogs
 from connector.category_maps import CategoryMap, CategoryMapError
 from connector.config import ChannelConfig, Config, InstitutionConfig
@@ -174,6 +175,8 @@ def reading_record(reading: CatalogReading, institutions: Iterable[str]) -> list
         images[product.institution].update(ref for ref in product.images if "://" not in ref)
         if product.expiry is not None or product.food_permit is not None:
             dated.add(product.institution)
+    # a refused row may have been refused for the day (expired, a permit's year): such a catalog is read daily
+    dated.update(i for i, rejects in reading.rejects.items() if rejects and i in images)
     return [CatalogRead(i, tuple(sorted(refs)), i in dated) for i, refs in images.items()]
 
 
@@ -205,10 +208,10 @@ def clashing(ledger: Ledger, listables: Mapping[str, Listable], skipped: Collect
 
 def taken_in_full(result: SyncResult, reading: CatalogReading, listables: Mapping[str, Listable]
                   ) -> dict[str, set[str]]:
-    """Per channel of a real run: the institutions read this run whose every product the channel took — no
-    refused row, nothing it cannot list, nothing held, skipped (refused, unsettled) or failed, the channel not
+    """Per channel of a real run: the institutions read in full this run whose every product the channel took —
+    nothing it cannot list, nothing held, skipped (refused, unsettled) or failed, the channel not
     stopped. Only these are marked: every other is read again next run, and reported again."""
-    clean = {i for i in reading.read if not reading.rejects.get(i)}
+    clean = set(reading.readable)  # refused rows may stay: their findings are kept, and given back (`kept_rejects`)
     out: dict[str, set[str]] = {}
     plans = {p.channel: p for p in result.plans}
     for channel in result.channels:
@@ -221,3 +224,23 @@ def taken_in_full(result: SyncResult, reading: CatalogReading, listables: Mappin
         spoilt.update(c.institution for c in channel.counts if c.outcome != ItemOutcome.OK)
         out[channel.channel] = clean - spoilt
     return out
+
+
+@dataclass(slots=True)
+class KeptReject(Reject):
+    """A refused row of a skipped catalog, as its reading left it in the rejects store: its texts as stored."""
+
+    texts: tuple[str, str] = ("", "")
+
+    def message(self, lang: str = "en") -> str:
+        return self.texts[1 if lang == "id" else 0]
+
+
+def kept_rejects(ledger: Ledger, skipped: Collection[str]) -> list[Reject]:
+    """The refused rows of the skipped catalogs, as their latest reading found them: the run reports them as a
+    reading would (its status and summary count them), without reading the files again."""
+    if not skipped:
+        return []
+    return [KeptReject(r.institution, r.file or "", r.row, r.column, r.value, r.reason, {}, r.sku,
+                       texts=(r.message_en or r.reason, r.message_id or r.reason))
+            for r in ledger.rejects.catalog_refusals(skipped)]

@@ -92,6 +92,13 @@ class Rejects:
         self._file.db["rejects"].insert_all(
             {**asdict(r), "run_id": run_id, "institution": institution or r.institution} for r in rows)
 
+    def catalog_refusals(self, institutions: Collection[str]) -> list[RejectRow]:
+        """The refused catalog rows kept for these institutions (their latest reading's)."""
+        chosen = sorted(institutions)
+        rows = self._file.query(f"SELECT * FROM rejects WHERE channel IS NULL AND severity = ? AND institution IN"
+                                f" ({', '.join('?' * len(chosen))}) {_ORDER}", (Severity.REFUSED, *chosen))
+        return [_reject(r) for r in rows]
+
     def all(self, institution: str | None = None) -> list[RejectRow]:
         """The stored findings: every institution's (by institution, catalog findings first, then by channel and
         row), or one institution's."""
