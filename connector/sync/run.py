@@ -152,6 +152,8 @@ class Sync:
             log.debug("catalogs_read_again", institutions=sorted(late))
             with catalog_heap():
                 reading.merge(self._read(log, run_id, only=late, images=images))
+                order = {entry.code: n for n, entry in enumerate(selected)}  # as one reading would have them
+                reading.offers.sort(key=lambda offer: order[offer.product.institution])
                 listables = self._listable(reading, urls, log)
             late = clashing(self.ledger, listables, skipped)
         if skipped:
