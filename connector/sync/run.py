@@ -100,7 +100,11 @@ class Sync:
     def _steps(self, result: SyncResult, log: Any) -> None:
         with channel_endpoints(self.config, self.channels) as urls:
             reading, listables, skipped = self._catalogs(result.run_id, urls, log)
-            result.rejects = reading.all_rejects() + kept_rejects(self.ledger, skipped)
+            kept = kept_rejects(self.ledger, skipped)
+            for r in kept:  # as a reading logs a refusal it found before: debug
+                log.debug("rejected", institution=r.institution, file=r.file, row=r.row, column=r.column,
+                          value=r.value, reason=r.reason, message=r.message("en"))
+            result.rejects = reading.all_rejects() + kept
             result.skipped = sorted(skipped)
             result.invalid = [u for lst in listables.values() for u in lst.invalid]
             rows = product_rows(reading)
@@ -124,7 +128,7 @@ class Sync:
 
     def _inputs(self) -> Inputs:
         """What this run's readings depend on, fingerprinted once per run."""
-        return Inputs(self.config, self.catalogs, lambda ch: channel_category_map(self.config, ch))
+        return Inputs(self.config)
 
     def _connector(self, urls: dict[str, str]) -> Callable[[ChannelConfig], Adapter]:
         return lambda ch: make_adapter(ch, urls[ch.name], self.ledger)
@@ -157,7 +161,7 @@ class Sync:
                 listables = self._listable(reading, urls, log)
             late = clashing(self.ledger, listables, skipped)
         if skipped:
-            log.info("catalogs_unchanged", skipped=len(skipped), read=len(reading.read))
+            log.debug("catalogs_unchanged", skipped=len(skipped), read=len(reading.read))
         if not self.options.dry_run:  # what is worked on again is vouched for only when this run took it all
             self.ledger.marks.forget(reading.read, {c.name for c in self.channels})
         return reading, listables, skipped

@@ -18,16 +18,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from connector.catalog.rejects import Reject
-from connector.catalog.validation import Catalogs
-from connector.category_maps import CategoryMap, CategoryMapError
-from connector.config import ChannelConfig, Config, InstitutionConfig
+from connector.config import ChannelConfig, Config, InstitutionConfig, mapping_path, taxonomy_path
+from connector.schema import SHIPPED_TAXONOMY
 from connector.sync.catalogs import CatalogReading
 from connector.sync.kinds import ItemOutcome
 from connector.sync.ledger import Ledger
@@ -65,11 +64,8 @@ class Inputs:
     """The fingerprints of one run's inputs, worked out once per run and reused for every institution."""
 
     config: Config
-    catalogs: Catalogs
-    category_map: Callable[[ChannelConfig], CategoryMap | CategoryMapError]
     _channels: dict[str, str] = field(default_factory=dict)
     _stats: dict[str, object] = field(default_factory=dict)
-    _specs: dict[int, str] = field(default_factory=dict)
     _files: dict[Path, str | None] = field(default_factory=dict)
 
     def before_reading(self, entries: Iterable[InstitutionConfig]) -> None:
@@ -90,11 +86,18 @@ class Inputs:
         return self._files[path]
 
     def channel(self, channel: ChannelConfig) -> str:
+        """The channel's settings (credentials left out) and its category map file's bytes."""
         found = self._channels.get(channel.name)
         if found is None:
             found = self._channels[channel.name] = _digest((
-                channel.model_dump(mode="json", exclude={"credentials"}), repr(self.category_map(channel))))
+                sorted(channel.model_dump(mode="json", exclude={"credentials"}).items(), key=str),
+                self.file(channel.category_map_path)))
         return found
+
+    def taxonomy(self) -> tuple[str | None, str | None]:
+        """The shipped taxonomy file's bytes and the deployment's (next to the config), hashed."""
+        own = taxonomy_path(self.config.source.parent if self.config.source else Path.cwd())
+        return self.file(SHIPPED_TAXONOMY), self.file(own) if own is not None else None
 
     def image(self, ref: str) -> object:
         found = self._stats.get(ref)
@@ -108,20 +111,18 @@ class Inputs:
         return found
 
     def institution(self, entry: InstitutionConfig, read: CatalogRead, today: date) -> str | None:
-        """What a reading of the institution's catalog depends on, apart from the channel; None: read it."""
+        """What a reading of the institution's catalog depends on, apart from the channel, from the bytes of the
+        files it is read with (never from loaded objects, whose sets print in a different order in every
+        process); None: read it."""
         content = self.file(entry.catalog.path)
-        if content is None:
+        base = self.config.source.parent if self.config.source else Path.cwd()
+        where = mapping_path(base, entry.catalog.mapping)
+        mapping = self.file(where) if where is not None else None
+        if content is None or mapping is None:
             return None
-        try:
-            spec = self.catalogs.spec(entry)
-        except Exception:  # noqa: BLE001 - a mapping that cannot be had: the reading reports it
-            return None
-        mapping = self._specs.get(id(spec.mapping))
-        if mapping is None:
-            mapping = self._specs[id(spec.mapping)] = _digest(repr(spec.mapping))
-        where = (str(spec.path), spec.label, spec.format, spec.sheet, spec.table, spec.query, repr(spec.institution))
-        return _digest((_VERSION, content, mapping, where, entry.model_dump(mode="json"),
-                        repr(self.config.taxonomy), tuple((ref, self.image(ref)) for ref in read.images),
+        settings = sorted(entry.model_dump(mode="json").items(), key=str)
+        return _digest((_VERSION, content, mapping, settings, self.taxonomy(),
+                        tuple((ref, self.image(ref)) for ref in read.images),
                         today.isoformat() if read.dated else None))
 
     def mark(self, entry: InstitutionConfig, channel: ChannelConfig, read: CatalogRead, today: date) -> str | None:
