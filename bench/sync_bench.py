@@ -225,7 +225,8 @@ def national(args: argparse.Namespace) -> None:
             rounds.changed.append(change_stock(work, max(1, args.institutions // 10), 10, 7 + repeat))
             rounds.add("onepct", run_phase("sync", config_path, sandbox))
             rounds.add("readchanged", run_phase("readchanged", config_path))
-            rounds.add("naive", run_phase("naive", config_path, sandbox))
+            if not args.no_naive:
+                rounds.add("naive", run_phase("naive", config_path, sandbox))
     finally:
         sandbox.stop()
     print_national(args, rounds)
@@ -240,6 +241,8 @@ def print_national(args: argparse.Namespace, r: Rounds) -> None:
           f"peak RSS {spread(r.values('read', 'peak_rss_mb'), 'MB', 0)}")
     for name, title in (("first", "first sync"), ("nochange", "no-change sync"), ("onepct", "1% stock change"),
                         ("naive", "naive push of every price and stock")):
+        if name not in r.phases:
+            continue
         last = r.phases[name][-1]
         print(f"{title}: {spread(r.values(name, 'seconds'), 's')}, calls {spread(r.call_totals(name), digits=0)}; "
               f"peak RSS {spread(r.values(name, 'peak_rss_mb'), 'MB', 0)}; last round's calls {last['calls']}"
@@ -250,6 +253,8 @@ def print_national(args: argparse.Namespace, r: Rounds) -> None:
           f"{spread(ratios(r.values('onepct', 'seconds'), r.values('readchanged', 'seconds')), 'x')}")
     print(f"no-change sync / read + normalise: "
           f"{spread(ratios(r.values('nochange', 'seconds'), r.values('read', 'seconds')), 'x')}")
+    if "naive" not in r.phases:
+        return
     print(f"naive push / 1% stock change: time "
           f"{spread(ratios(r.values('naive', 'seconds'), r.values('onepct', 'seconds')), 'x')}, calls "
           f"{spread(ratios(r.call_totals('naive'), r.call_totals('onepct')), 'x', 1)}")
@@ -362,6 +367,7 @@ def main() -> None:
     parser.add_argument("--paced", action="store_true", help="first listing under a per-channel rate limit")
     parser.add_argument("--rate", type=float, default=20, help="the sandbox's requests/s per channel (--paced)")
     parser.add_argument("--read-only", action="store_true", help="only read + normalise")
+    parser.add_argument("--no-naive", action="store_true", help="leave out the naive push (the slowest phase)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
