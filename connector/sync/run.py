@@ -204,7 +204,8 @@ class Sync:
             # only the leaves this run's products use: a catalog of crafts never needs the shoes' attributes
             used = [] if isinstance(categories, CategoryMapError) else [
                 categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
-            rules = None if isinstance(categories, CategoryMapError) else channel_rules(
+            # nothing of this channel read (every catalog unchanged): no rules needed, no call, no ledger read
+            rules = None if isinstance(categories, CategoryMapError) or not used else channel_rules(
                 channel, [i for i in used if i is not None], self.ledger.facts,
                 lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log)
             out[channel.name] = listable(reading, channel, categories, rules, provinces, channel_listing_rules(channel))
