@@ -8,7 +8,7 @@ product keys of refused rows, whose listings stay as they are: a typo never deli
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -47,11 +47,28 @@ class CatalogReading:
     def all_rejects(self) -> list[Reject]:
         return [r for rejects in self.rejects.values() for r in rejects]
 
+    @property
+    def read(self) -> set[str]:
+        """The institutions whose catalog this reading read (in full or not)."""
+        return set(self.rejects)
+
+    def merge(self, other: CatalogReading) -> None:
+        """Add another reading of other institutions (read later in the same run)."""
+        self.offers.extend(other.offers)
+        self.rejects.update(other.rejects)
+        self.notices.update(other.notices)
+        self.readable |= other.readable
+        for channel, keys in other.untouchable.items():
+            self.untouchable.setdefault(channel, set()).update(keys)
+
 
 def read_catalogs(catalogs: Catalogs, institutions: tuple[str, ...], channels: list[ChannelConfig],
-                  image: Callable[[str], Image]) -> CatalogReading:
+                  image: Callable[[str], Image], *, leave: Collection[str] = ()) -> CatalogReading:
+    """`leave`: institutions not to read this time (their catalogs did not change: `skip.py`)."""
     reading = CatalogReading(untouchable={c.name: set() for c in channels})
     for entry in catalogs.selected(institutions):
+        if entry.code in leave:
+            continue
         on = tuple(c.name for c in channels if entry.channels is None or c.name in entry.channels)
         rejects = _read_one(catalogs, entry, on, image, reading.offers, reading.notices.setdefault(entry.code, []))
         if not any(r.reason in UNREADABLE for r in rejects):

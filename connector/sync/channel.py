@@ -39,6 +39,7 @@ class RunContext:
     readable: frozenset[str] = frozenset()  # institutions whose catalog was read in full
     stop: threading.Event | None = None
     progress: Progress | None = None
+    skipped: frozenset[str] = frozenset()  # institutions whose unchanged catalogs were not read: nothing planned
 
     @property
     def dry_run(self) -> bool:
@@ -155,7 +156,7 @@ def known_bindings(ctx: RunContext, channel: str, linking: Linking | None
                    ) -> tuple[dict[str, Binding], dict[str, str]]:
     """The channel's bindings and link conflicts (product key -> reason) the plan starts from. A dry run recorded
     nothing of its linking: it plans as if it had."""
-    bindings = ctx.ledger.bindings.all(channel)
+    bindings = ctx.ledger.bindings.all(channel, besides=ctx.skipped)
     conflicts = {key: c.reason for key, c in ctx.ledger.bindings.link_conflicts(channel).items()}
     if linking is not None and ctx.dry_run:
         bindings.update((b.product_key, b) for b in linking.bindings())

@@ -49,6 +49,7 @@ class SyncResult:
     outcome: RunStatus = RunStatus.OK  # ok, problems or held: what the run came to, interrupted or not
     seconds: float = 0.0
     sandbox: list[str] = field(default_factory=list)  # the channels of this run on the embedded sandbox
+    skipped: list[str] = field(default_factory=list)  # institutions whose unchanged catalogs were not read again
 
     @property
     def held(self) -> list[Held]:

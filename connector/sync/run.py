@@ -1,7 +1,8 @@
 """One sync run, as a short pipeline of named steps; the caller holds the sync lock.
 
-read catalogs -> what each channel can list -> units sold (orders pulled, ledger updated) -> desired state
-(made once, never changed) -> per channel, side by side: settle, link, plan, guards, execute, report -> one run
+skip unchanged catalogs (`skip.py`) -> read the others -> what each channel can list -> units sold (orders pulled,
+ledger updated; a skipped catalog whose units sold moved is read after all) -> desired state (made once, never
+changed) -> per channel, side by side: settle, link, plan, guards, execute, report -> one run
 record and summary. With `dry_run` the run stops at the plan and changes nothing anywhere: no run record, no
 order pull, no binding, no call that writes.
 """
@@ -11,12 +12,13 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from connector.adapters.base import AdapterError, ListingRules
+from connector.adapters.base import Adapter, AdapterError, ListingRules
 from connector.adapters.registry import UnknownAdapter, adapter_class
 from connector.catalog.validation import Catalogs
 from connector.category_maps import CategoryMap, CategoryMapError, load_category_map
@@ -34,7 +36,17 @@ from connector.sync.options import Progress, SyncOptions
 from connector.sync.restore import check_restored, note_run
 from connector.sync.result import ChannelLink, SyncResult
 from connector.sync.rules import channel_rules
-from connector.sync.sold import sold_units
+from connector.sync.skip import (
+    Inputs,
+    clashing,
+    kept_rejects,
+    new_marks,
+    reading_record,
+    skippable,
+    sold_changed,
+    taken_in_full,
+)
+from connector.sync.sold import pull_all, sold_units
 from connector.sync.summary import log_summary, product_rows, report_invalid, report_refused, run_summary, still_refused
 
 __all__ = ["LEDGER_FILE", "Sync", "SyncOptions", "SyncResult", "ledger_path"]
@@ -57,6 +69,7 @@ class Sync:
         self.catalogs = Catalogs(config, today=today)
         self.ledger = Ledger(ledger_path(config))
         self.channels = [c for c in config.channels if not options.channels or c.name in options.channels]
+        self.inputs = self._inputs()
 
     def close(self) -> None:
         self.ledger.close()
@@ -86,27 +99,83 @@ class Sync:
 
     def _steps(self, result: SyncResult, log: Any) -> None:
         with channel_endpoints(self.config, self.channels) as urls:
-            with catalog_heap():
-                reading = self._read(log, result.run_id)
-                listables = self._listable(reading, urls, log)
-            result.rejects = reading.all_rejects()
+            reading, listables, skipped = self._catalogs(result.run_id, urls, log)
+            kept = kept_rejects(self.ledger, skipped)
+            for r in kept:  # as a reading logs a refusal it found before: debug
+                log.debug("rejected", institution=r.institution, file=r.file, row=r.row, column=r.column,
+                          value=r.value, reason=r.reason, message=r.message("en"))
+            result.rejects = reading.all_rejects() + kept
+            result.skipped = sorted(skipped)
             result.invalid = [u for lst in listables.values() for u in lst.invalid]
             rows = product_rows(reading)
             report_invalid(result.invalid, self.ledger, result.run_id, log, sandbox=set(result.sandbox),
-                           adapted=[u for lst in listables.values() for u in lst.adapted], rows=rows)
+                           adapted=[u for lst in listables.values() for u in lst.adapted], rows=rows,
+                           read=reading.read if skipped else None)
             sold = sold_units(self.channels, {name: lst.candidates for name, lst in listables.items()}, self.ledger,
-                              lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log,
-                              dry_run=self.options.dry_run)
+                              self._connector(urls), log, dry_run=self.options.dry_run, pulled=True)
             with catalog_heap():
                 desired = {c.name: desired_state(listables[c.name].candidates, c, sold) for c in self.channels}
             ctx = RunContext(self.config, self.options, self.ledger, log, result.run_id, frozenset(reading.readable),
-                             self.stop, self.progress)
+                             self.stop, self.progress, frozenset(skipped))
             for plan, channel_result in self._channels(ctx, urls, desired, listables):
                 result.plans.append(plan)
                 if channel_result is not None:
                     result.channels.append(channel_result)
         result.refused = still_refused(result.plans)
         report_refused(result.refused, self.ledger, result.run_id, log, sandbox=set(result.sandbox), rows=rows)
+        if result.run_id is not None:
+            self._mark(result, reading, listables)
+
+    def _inputs(self) -> Inputs:
+        """What this run's readings depend on, fingerprinted once per run."""
+        return Inputs(self.config)
+
+    def _connector(self, urls: dict[str, str]) -> Callable[[ChannelConfig], Adapter]:
+        return lambda ch: make_adapter(ch, urls[ch.name], self.ledger)
+
+    def _catalogs(self, run_id: str | None, urls: dict[str, str], log: Any
+                  ) -> tuple[CatalogReading, dict[str, Listable], set[str]]:
+        """Read the catalogs that changed (`skip.py`), work out what each channel can list, pull the orders; then
+        read too the skipped catalogs whose units sold moved or that hold a seller SKU a changed one now uses, until
+        none is left. Returns the reading, the listables and the institutions still skipped."""
+        self.inputs, images = self._inputs(), Images(self.ledger)  # an image is checked once per run
+        selected = self.catalogs.selected(self.options.institutions)
+        self.inputs.before_reading(selected)
+        skipped = set() if self.options.force else skippable(self.inputs, self.ledger, selected, self.channels,
+                                                              self.catalogs.today)
+        with catalog_heap():
+            reading = self._read(log, run_id, leave=skipped, images=images)
+            listables = self._listable(reading, urls, log)
+        if not self.options.dry_run:
+            prefixes = {i.code: i.sku_prefix for i in self.config.institutions if i.code in skipped}
+            pull_all(self.channels, {name: lst.candidates for name, lst in listables.items()}, self.ledger,
+                     self._connector(urls), log, skipped=prefixes)
+        late = sold_changed(self.ledger, skipped, self.channels) | clashing(self.ledger, listables, skipped)
+        while late:
+            skipped -= late
+            log.debug("catalogs_read_again", institutions=sorted(late))
+            with catalog_heap():
+                reading.merge(self._read(log, run_id, only=late, images=images))
+                order = {entry.code: n for n, entry in enumerate(selected)}  # as one reading would have them
+                reading.offers.sort(key=lambda offer: order[offer.product.institution])
+                listables = self._listable(reading, urls, log)
+            late = clashing(self.ledger, listables, skipped)
+        if skipped:
+            log.debug("catalogs_unchanged", skipped=len(skipped), read=len(reading.read))
+        if not self.options.dry_run:  # what is worked on again is vouched for only when this run took it all
+            self.ledger.marks.forget(reading.read, {c.name for c in self.channels})
+        return reading, listables, skipped
+
+    def _mark(self, result: SyncResult, reading: CatalogReading, listables: dict[str, Listable]) -> None:
+        """Mark the readings every channel of this run took in full, so the next run can skip them."""
+        if self.options.only or self._interrupted(result):
+            return
+        taken = taken_in_full(result, reading, listables)
+        reads = reading_record(reading, {i for names in taken.values() for i in names})
+        sold = self.ledger.marks.sold({r.institution for r in reads})
+        entries = {i.code: i for i in self.config.institutions}
+        self.ledger.marks.record(result.run_id, reads, new_marks(self.inputs, entries, reads, taken, sold,
+                                                                 self.catalogs.today))
 
     def _channels(self, ctx: RunContext, urls: dict[str, str], desired: dict[str, dict[str, Desired]],
                   listables: dict[str, Listable]) -> list[ChannelOutcome]:
@@ -118,8 +187,11 @@ class Sync:
 
     # -- the steps before the channels ----------------------------------------------------------------------
 
-    def _read(self, log: Any, run_id: str | None) -> CatalogReading:
-        reading = read_catalogs(self.catalogs, self.options.institutions, self.channels, Images(self.ledger))
+    def _read(self, log: Any, run_id: str | None, *, leave: Collection[str] = (),
+              only: Collection[str] | None = None, images: Images | None = None) -> CatalogReading:
+        chosen = self.options.institutions if only is None else tuple(sorted(only))
+        reading = read_catalogs(self.catalogs, chosen, self.channels, images or Images(self.ledger), leave=leave)
+        self.inputs.after_reading(reading)
         report_rejects(reading.rejects, self.ledger, log, run_id, notices=reading.notices)
         return reading
 
@@ -132,7 +204,8 @@ class Sync:
             # only the leaves this run's products use: a catalog of crafts never needs the shoes' attributes
             used = [] if isinstance(categories, CategoryMapError) else [
                 categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
-            rules = None if isinstance(categories, CategoryMapError) else channel_rules(
+            # nothing of this channel read (every catalog unchanged): no rules needed, no call, no ledger read
+            rules = None if isinstance(categories, CategoryMapError) or not used else channel_rules(
                 channel, [i for i in used if i is not None], self.ledger.facts,
                 lambda ch: make_adapter(ch, urls[ch.name], self.ledger), log)
             out[channel.name] = listable(reading, channel, categories, rules, provinces, channel_listing_rules(channel))

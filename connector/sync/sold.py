@@ -18,17 +18,18 @@ from connector.adapters.base import Adapter, AdapterError, OrderLine
 from connector.adapters.registry import UnknownAdapter
 from connector.config import ChannelConfig
 from connector.logs import channel_logger
-from connector.sync.desired import Candidate, catalog_stock
+from connector.sync.desired import Candidate, catalog_stock, stock_key
 from connector.sync.ledger import Ledger
 from connector.sync.ledger.model import SaleLine
 
 
 def sold_units(channels: list[ChannelConfig], candidates: Mapping[str, Mapping[str, Candidate]], ledger: Ledger,
-               connect: Callable[[ChannelConfig], Adapter], log: Any, *, dry_run: bool) -> dict[str, int]:
-    """Units sold per stock key, for the stock keys of every channel's candidates (by channel name)."""
-    if not dry_run:
-        for channel in channels:
-            pull_orders(channel, candidates[channel.name], ledger, connect, log)
+               connect: Callable[[ChannelConfig], Adapter], log: Any, *, dry_run: bool, pulled: bool = False
+               ) -> dict[str, int]:
+    """Units sold per stock key, for the stock keys of every channel's candidates (by channel name); the orders
+    are pulled first unless `pulled` (the run pulled them already, `pull_all`)."""
+    if not dry_run and not pulled:
+        pull_all(channels, candidates, ledger, connect, log)
     catalog: dict[str, int] = {}
     for listed in candidates.values():
         for candidate in listed.values():
@@ -36,8 +37,18 @@ def sold_units(channels: list[ChannelConfig], candidates: Mapping[str, Mapping[s
     return ledger.orders.sold_since_basis(catalog, record=not dry_run) if catalog else {}
 
 
+def pull_all(channels: list[ChannelConfig], candidates: Mapping[str, Mapping[str, Candidate]], ledger: Ledger,
+             connect: Callable[[ChannelConfig], Adapter], log: Any, *, skipped: Mapping[str, str | None] | None = None
+             ) -> None:
+    """Every channel's new order lines, recorded. `skipped`: institutions whose catalog this run did not read
+    (code -> seller SKU prefix): a line of one of their products is attributed through its binding."""
+    for channel in channels:
+        pull_orders(channel, candidates[channel.name], ledger, connect, log, skipped=skipped or {})
+
+
 def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], ledger: Ledger,
-                connect: Callable[[ChannelConfig], Adapter], log: Any) -> None:
+                connect: Callable[[ChannelConfig], Adapter], log: Any, *,
+                skipped: Mapping[str, str | None] | None = None) -> None:
     """The channel's order lines since its cursor, recorded with the stock key each seller SKU sells."""
     log = channel_logger(log, sandbox=channel.is_sandbox)
     try:
@@ -57,10 +68,28 @@ def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], led
     lines = sane_lines(channel.name, lines, log)
     by_sku = {sku: (c.parts.product.institution, key) for c in candidates.values()
               for sku, key in c.stock_keys().items()} if lines else {}
+    if skipped:
+        by_sku.update(bound_stock_keys(ledger, channel.name, {ln.seller_sku for ln in lines} - by_sku.keys(),
+                                       skipped))
     ledger.orders.record(channel.name, [order_row(channel.name, line, *by_sku.get(line.seller_sku, (None, None)))
                                         for line in lines], cursor)  # no lines: the cursor moves all the same
     if lines:
         log.info("orders_pulled", channel=channel.name, lines=len(lines))
+
+
+def bound_stock_keys(ledger: Ledger, channel: str, skus: set[str], skipped: Mapping[str, str | None]
+                     ) -> dict[str, tuple[str, str]]:
+    """Seller SKU -> (institution, stock key) for the SKUs a binding of a skipped institution carries stock for
+    (its product's own SKU, or a variant's: the keys of its acknowledged prices), exactly as written. The stock
+    key is the catalog SKU under the institution's prefix, as `seller_sku` made it."""
+    out = {}
+    for institution, sku in ledger.bindings.seller_skus_of(channel, skus, skipped, products=False).values():
+        if sku not in skus:
+            continue  # another letter case: not the SKU the order names
+        prefix = skipped[institution]
+        own = sku[len(prefix) + 1:] if prefix and sku.startswith(f"{prefix}-") else sku
+        out[sku] = (institution, stock_key(institution, own))
+    return out
 
 
 MAX_LINE_UNITS = 99_999  # the marketplaces' own upper bound for a SKU's quantity (TikTok Shop documents [1, 99999])

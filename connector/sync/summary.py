@@ -24,7 +24,7 @@ def _marks(channel: str, sandbox: Collection[str]) -> dict[str, bool]:
 
 def report_invalid(invalid: list[Unlisted], ledger: Ledger, run_id: str | None, log: Any, *,
                    sandbox: Collection[str] = (), adapted: Sequence[Unlisted] = (),
-                   rows: Mapping[str, SourceRef] = NO_ROWS) -> None:
+                   rows: Mapping[str, SourceRef] = NO_ROWS, read: Collection[str] | None = None) -> None:
     """Products that cannot be listed on a channel at all (category map, image file, seller SKU clash), and
     (`adapted`) those listed changed to meet its rules. In a real run they become the run's items and the latest
     check of the run's (institution, channel) pairs in the rejects store, pointing at each product's catalog row
@@ -39,7 +39,9 @@ def report_invalid(invalid: list[Unlisted], ledger: Ledger, run_id: str | None, 
                                                 message=u.why) for u in invalid])
     run = ledger.runs.get(run_id)
     options = run.options if run is not None else {}
-    checked = {channel: options.get("institutions") or None for channel in options.get("channels", ())}
+    # `read`: when the run skipped unchanged catalogs, only the institutions it read were checked again
+    checked = {channel: (sorted(read) if read is not None else options.get("institutions") or None)
+               for channel in options.get("channels", ())}
     ledger.rejects.replace_channels(run_id, checked, [
         *(unlisted_row(at_row(u, rows), Origin.SYNC) for u in invalid),
         *(unlisted_row(at_row(u, rows), Origin.SYNC, Severity.WARNING) for u in adapted)])

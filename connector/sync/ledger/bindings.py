@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -45,9 +45,33 @@ class Bindings:
 
     # -- bindings ------------------------------------------------------------------------------------------
 
-    def all(self, channel: str) -> dict[str, Binding]:
-        """Every binding of the channel, by product key."""
-        return {row[1]: _binding(row) for row in self._file.rows(f"{_SELECT} WHERE channel = ?", (channel,))}
+    def all(self, channel: str, *, besides: Collection[str] = ()) -> dict[str, Binding]:
+        """Every binding of the channel, by product key; `besides`: institutions whose bindings are left out (their
+        catalogs were skipped, unchanged: nothing is planned for them)."""
+        if not besides:
+            return {row[1]: _binding(row) for row in self._file.rows(f"{_SELECT} WHERE channel = ?", (channel,))}
+        left = sorted(besides)
+        rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND institution NOT IN ({','.join('?' * len(left))})",
+                               (channel, *left))
+        return {row[1]: _binding(row) for row in rows}
+
+    def seller_skus_of(self, channel: str, skus: Collection[str], institutions: Collection[str], *,
+                       products: bool = True) -> dict[str, tuple[str, str]]:
+        """Which of `skus` (compared in lower case: SQLite's lower() folds ASCII letters only, and seller SKUs are
+        ASCII) a binding of one of `institutions` carries on the channel: as one that has a price (a variant's, or
+        the product's own when it has none) and, with `products`, as its product's own seller SKU. Lower-cased
+        SKU -> (institution, the SKU as bound). One query, whatever the number of SKUs; none asked, none run."""
+        if not skus or not institutions:
+            return {}
+        params = (json.dumps(sorted({s.lower() for s in skus})), json.dumps(sorted(institutions)), channel)
+        sql = ("WITH wanted(sku) AS (SELECT value FROM json_each(?)), chosen(code) AS (SELECT value FROM json_each(?))"
+               " SELECT b.institution, j.key FROM bindings b, json_each(b.prices) j WHERE b.channel = ?"
+               " AND b.prices IS NOT NULL AND b.institution IN chosen AND lower(j.key) IN wanted")
+        if products:
+            sql += (" UNION SELECT b.institution, b.seller_sku FROM bindings b WHERE b.channel = ?"
+                    " AND b.institution IN chosen AND lower(b.seller_sku) IN wanted")
+            params += (channel,)
+        return {sku.lower(): (institution, sku) for institution, sku in self._file.rows(sql, params)}
 
     def get(self, channel: str, key: str) -> Binding | None:
         rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND product_key = ?", (channel, key))
@@ -116,6 +140,7 @@ class Bindings:
         with self._file.transaction() as conn:
             channels = [row[0] for row in conn.execute("SELECT channel FROM links ORDER BY channel")]
             conn.execute("DELETE FROM links")
+            conn.execute("DELETE FROM catalog_marks")  # what they vouched for is to be linked again
         return channels
 
     def linked(self, channel: str) -> bool:
@@ -139,6 +164,7 @@ class Bindings:
             self._file.db["link_conflicts"].insert_all(
                 {"channel": channel, "product_key": c.key, "institution": c.institution, "reason": c.reason,
                  "listings": json.dumps(list(c.listings)), "found_at": stamp} for c in conflicts)
+            conn.execute("DELETE FROM catalog_marks WHERE channel = ?", (channel,))  # bindings moved: read again
             if complete:
                 self._file.db["links"].upsert({"channel": channel, "linked_at": stamp, "run_id": run_id,
                                                "adopted": len(adopted)}, pk="channel")

@@ -1,4 +1,5 @@
-"""The ledger file: one SQLite connection, one lock, explicit `BEGIN IMMEDIATE` transactions, the migrations.
+"""The ledger file: one SQLite connection that writes, one lock, explicit `BEGIN IMMEDIATE` transactions, the
+migrations; and a read connection per other thread (a channel's), so reads never queue behind the lock.
 
 WAL, synchronous=FULL (an acknowledged write survives power loss too), one writer at a time. The stores write
 only inside `transaction()`, so each of their changes is all or nothing.
@@ -69,6 +70,10 @@ class LedgerFile:
                                    factory=_Connection)
             self.db = sqlite_utils.Database(conn)
             self.lock = threading.RLock()
+            self._owner = threading.get_ident()
+            self._local = threading.local()  # per thread: its read connection, whether it is in a transaction
+            self._readers: list[sqlite3.Connection] = []
+            self._readers_lock = threading.Lock()
             with self.lock:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss too
@@ -83,7 +88,27 @@ class LedgerFile:
             raise state_error(path, "open the ledger", err) from None
 
     def close(self) -> None:
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
         self.db.conn.close()
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """This thread's own read connection, or None for the connection that writes: the thread that opened the
+        ledger, and any thread inside its own transaction (it must see what it has not committed yet). WAL lets
+        readers on their own connections run beside the writer and each other, so one channel's planning never
+        waits for another's writes."""
+        if threading.get_ident() == self._owner or getattr(self._local, "writing", False):
+            return None
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            reader.execute("PRAGMA query_only=ON")
+            self._local.reader = reader
+            with self._readers_lock:
+                self._readers.append(reader)
+        return reader
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -91,20 +116,32 @@ class LedgerFile:
         with self.lock:
             conn = self.db.conn
             conn.execute("BEGIN IMMEDIATE")
+            outer = getattr(self._local, "writing", False)
+            self._local.writing = True
             try:
                 yield conn
             except BaseException:
                 if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
                     conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._local.writing = outer
             conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
+        reader = self._reader()
+        if reader is not None:
+            cursor = reader.execute(sql, params)
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         with self.lock:
             return list(self.db.query(sql, params))
 
     def rows(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
         """Plain tuples, for the large reads (every binding of a channel) where dicts cost time."""
+        reader = self._reader()
+        if reader is not None:
+            return reader.execute(sql, params).fetchall()
         with self.lock:
             return self.db.conn.execute(sql, params).fetchall()
 

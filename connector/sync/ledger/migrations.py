@@ -94,6 +94,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE rejects ADD COLUMN channel_message TEXT;
     CREATE INDEX rejects_channel ON rejects (channel, product_key)
     """,
+    # 8: skipping what did not change: per institution, what its latest reading referenced (local image files)
+    # and whether any of its checks depend on the day; per (institution, channel), the fingerprint of every input
+    # of a reading whose products the channel then fully took, and of the units sold of the institution then
+    """
+    CREATE TABLE catalog_reads (
+        institution TEXT PRIMARY KEY, images TEXT NOT NULL, dated INTEGER NOT NULL, read_at TEXT NOT NULL);
+    CREATE TABLE catalog_marks (
+        institution TEXT NOT NULL, channel TEXT NOT NULL, inputs TEXT NOT NULL, sold TEXT NOT NULL,
+        run_id TEXT, marked_at TEXT NOT NULL,
+        PRIMARY KEY (institution, channel))
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

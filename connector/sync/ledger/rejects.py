@@ -39,25 +39,35 @@ class Rejects:
     def replace(self, run_id: str, refused: Mapping[str, Sequence[RejectRow]], *,
                 severities: Collection[Severity] = (Severity.REFUSED, Severity.WARNING)) -> None:
         """Each institution's catalog findings of these severities, as its latest reading left them, in one
-        transaction."""
+        transaction. An institution with none kept and none found costs no statement."""
         marks = ", ".join("?" * len(severities))
+        kept = {row[0] for row in self._file.rows(
+            f"SELECT DISTINCT institution FROM rejects WHERE channel IS NULL AND severity IN ({marks})",
+            tuple(severities))} if refused else set()
+        gone = sorted(i for i in refused if i in kept)
+        found = [(i, rows) for i, rows in refused.items() if rows]
+        if not gone and not found:
+            return
         with self._file.transaction() as conn:
-            for institution, rejects in refused.items():
-                conn.execute(f"DELETE FROM rejects WHERE institution = ? AND channel IS NULL AND severity IN ({marks})",
-                             (institution, *severities))
+            conn.executemany(f"DELETE FROM rejects WHERE institution = ? AND channel IS NULL AND severity IN ({marks})",
+                             [(institution, *severities) for institution in gone])
+            for institution, rejects in found:
                 self._insert(run_id, institution, rejects)
 
     def replace_channels(self, run_id: str, checked: Mapping[str, Collection[str] | None], found: Sequence[RejectRow]
                          ) -> None:
         """What the channels refuse or adapt before any call, for every (institution, channel) checked (channel ->
-        its institutions; None: every institution), replacing what the previous check of each pair found."""
+        its institutions; None: every institution), replacing what the previous check of each pair found. A pair
+        with none kept costs no statement."""
+        kept = set(self._file.rows("SELECT DISTINCT channel, institution FROM rejects WHERE channel IS NOT NULL"
+                                   " AND origin != ?", (Origin.MARKETPLACE,))) if checked else set()
+        gone = sorted((channel, institution) for channel, institution in kept if channel in checked
+                      and (checked[channel] is None or institution in checked[channel]))  # type: ignore[operator]
+        if not gone and not found:
+            return
         with self._file.transaction() as conn:
-            for channel, institutions in checked.items():
-                if institutions is None:
-                    conn.execute("DELETE FROM rejects WHERE channel = ? AND origin != ?", (channel, Origin.MARKETPLACE))
-                    continue
-                conn.executemany("DELETE FROM rejects WHERE channel = ? AND institution = ? AND origin != ?",
-                                 [(channel, i, Origin.MARKETPLACE) for i in institutions])
+            conn.executemany("DELETE FROM rejects WHERE channel = ? AND institution = ? AND origin != ?",
+                             [(channel, institution, Origin.MARKETPLACE) for channel, institution in gone])
             self._insert(run_id, None, found)
 
     def record_refusals(self, run_id: str, refused: Sequence[RejectRow], waiting: Sequence[RejectRow]) -> None:
@@ -81,6 +91,13 @@ class Rejects:
     def _insert(self, run_id: str, institution: str | None, rows: Sequence[RejectRow]) -> None:
         self._file.db["rejects"].insert_all(
             {**asdict(r), "run_id": run_id, "institution": institution or r.institution} for r in rows)
+
+    def catalog_refusals(self, institutions: Collection[str]) -> list[RejectRow]:
+        """The refused catalog rows kept for these institutions (their latest reading's)."""
+        chosen = sorted(institutions)
+        rows = self._file.query(f"SELECT * FROM rejects WHERE channel IS NULL AND severity = ? AND institution IN"
+                                f" ({', '.join('?' * len(chosen))}) {_ORDER}", (Severity.REFUSED, *chosen))
+        return [_reject(r) for r in rows]
 
     def all(self, institution: str | None = None) -> list[RejectRow]:
         """The stored findings: every institution's (by institution, catalog findings first, then by channel and

@@ -7,6 +7,7 @@ from pathlib import Path
 from connector.sync.ledger.bindings import Bindings
 from connector.sync.ledger.connection import LedgerFile
 from connector.sync.ledger.facts import Facts
+from connector.sync.ledger.marks import Marks
 from connector.sync.ledger.media import Media
 from connector.sync.ledger.orders import Orders
 from connector.sync.ledger.rejects import Rejects
@@ -26,3 +27,4 @@ class Ledger(LedgerFile):
         self.media = Media(self)
         self.tokens = Tokens(self)
         self.facts = Facts(self)
+        self.marks = Marks(self)

@@ -1,0 +1,247 @@
+"""The skip step: which catalogs need not be read again this run, and, after a run, which readings the channels
+fully took (their marks, kept in `ledger.marks`).
+
+An institution's catalog is skipped when, for every selected channel that lists it, the fingerprint of every input
+of a reading equals the one marked after the last run that read it and whose plan that channel took in full:
+the catalog file's bytes, its mapping, the taxonomy, the institution's settings (its seller SKU prefix, its
+channels), the channel's rules (price and stock rules, category map, options), the local image files the last
+reading referenced (size and modification time; a remote image's address is part of the file), the connector's
+version, and — when any of its checks depends on the day (an expiry date, a food permit) — today's date. The
+institution's units sold are compared apart (`sold_changed`), after the run has pulled its orders. A mark older
+than the channels' category rules' lifetime (`rules.MAX_AGE`) is not trusted, so a changed category tree or
+attribute list reaches every listing within a day. `--force`, a channel never linked, and a catalog with refused
+rows or products a channel refuses (reported again by every reading) are always read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from connector.catalog.rejects import Reject
+from connector.config import ChannelConfig, Config, InstitutionConfig, mapping_path, taxonomy_path
+from connector.schema import SHIPPED_TAXONOMY
+from connector.sync.catalogs import CatalogReading
+from connector.sync.kinds import ItemOutcome
+from connector.sync.ledger import Ledger
+from connector.sync.ledger.marks import CatalogRead, Mark
+from connector.sync.listable import Listable
+from connector.sync.result import SyncResult
+from connector.sync.rules import MAX_AGE
+
+try:
+    _VERSION = version("pasindo-connector")
+except PackageNotFoundError:  # a source tree without its metadata: never skip across what may be new rules
+    _VERSION = f"unknown-{time.time()}"
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+def file_sha256(path: Path) -> str | None:
+    """The file's bytes hashed; None when it is not a regular file that can be read (the reading says why)."""
+    try:
+        if not path.is_file():
+            return None
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class Inputs:
+    """The fingerprints of one run's inputs, worked out once per run and reused for every institution."""
+
+    config: Config
+    _channels: dict[str, str] = field(default_factory=dict)
+    _stats: dict[str, object] = field(default_factory=dict)
+    _files: dict[Path, str | None] = field(default_factory=dict)
+
+    def before_reading(self, entries: Iterable[InstitutionConfig]) -> None:
+        """Hash the catalog files before any is read, so a mark never vouches for bytes a later write brought."""
+        for entry in entries:
+            self.file(entry.catalog.path)
+
+    def after_reading(self, reading: CatalogReading) -> None:
+        """Look at the local image files a reading referenced, as soon as it is done."""
+        for offer in reading.offers:
+            for ref in offer.product.images:
+                if "://" not in ref:
+                    self.image(ref)
+
+    def file(self, path: Path) -> str | None:
+        if path not in self._files:
+            self._files[path] = file_sha256(path)
+        return self._files[path]
+
+    def channel(self, channel: ChannelConfig) -> str:
+        """The channel's settings (credentials left out) and its category map file's bytes."""
+        found = self._channels.get(channel.name)
+        if found is None:
+            found = self._channels[channel.name] = _digest((
+                sorted(channel.model_dump(mode="json", exclude={"credentials"}).items(), key=str),
+                self.file(channel.category_map_path)))
+        return found
+
+    def taxonomy(self) -> tuple[str | None, str | None]:
+        """The shipped taxonomy file's bytes and the deployment's (next to the config), hashed."""
+        own = taxonomy_path(self.config.source.parent if self.config.source else Path.cwd())
+        return self.file(SHIPPED_TAXONOMY), self.file(own) if own is not None else None
+
+    def image(self, ref: str) -> object:
+        found = self._stats.get(ref)
+        if found is None:
+            try:
+                st = os.stat(ref)
+                found = (st.st_size, st.st_mtime_ns)
+            except OSError as err:
+                found = type(err).__name__
+            self._stats[ref] = found
+        return found
+
+    def institution(self, entry: InstitutionConfig, read: CatalogRead, today: date) -> str | None:
+        """What a reading of the institution's catalog depends on, apart from the channel, from the bytes of the
+        files it is read with (never from loaded objects, whose sets print in a different order in every
+        process); None: read it."""
+        content = self.file(entry.catalog.path)
+        base = self.config.source.parent if self.config.source else Path.cwd()
+        where = mapping_path(base, entry.catalog.mapping)
+        mapping = self.file(where) if where is not None else None
+        if content is None or mapping is None:
+            return None
+        settings = sorted(entry.model_dump(mode="json").items(), key=str)
+        return _digest((_VERSION, content, mapping, settings, self.taxonomy(),
+                        tuple((ref, self.image(ref)) for ref in read.images),
+                        today.isoformat() if read.dated else None))
+
+    def mark(self, entry: InstitutionConfig, channel: ChannelConfig, read: CatalogRead, today: date) -> str | None:
+        base = self.institution(entry, read, today)
+        return None if base is None else _digest((base, self.channel(channel)))
+
+
+def on_channels(entry: InstitutionConfig, channels: Iterable[ChannelConfig]) -> list[ChannelConfig]:
+    return [c for c in channels if entry.channels is None or c.name in entry.channels]
+
+
+def skippable(inputs: Inputs, ledger: Ledger, entries: Iterable[InstitutionConfig], channels: list[ChannelConfig],
+              today: date) -> set[str]:
+    """The institutions whose catalog need not be read again (their units sold still to be compared)."""
+    if not all(ledger.bindings.linked(c.name) for c in channels):
+        return set()  # a channel is linked before anything is skipped: its link needs every catalog read
+    marks = ledger.marks.marks(since=time.time() - MAX_AGE)
+    if not marks:
+        return set()
+    reads = ledger.marks.reads()
+    out = set()
+    for entry in entries:
+        read = reads.get(entry.code)
+        on = on_channels(entry, channels)
+        if read is None or not on:
+            continue
+        wanted = [marks.get((entry.code, c.name)) for c in on]
+        if all(m is not None and m.inputs == inputs.mark(entry, c, read, today) for m, c in zip(wanted, on,
+                                                                                                 strict=True)):
+            out.add(entry.code)
+    return out
+
+
+def sold_changed(ledger: Ledger, skipped: Collection[str], channels: list[ChannelConfig]) -> set[str]:
+    """The skipped institutions whose units sold moved since their mark: their stock is to be worked out again."""
+    if not skipped:
+        return set()
+    marks = ledger.marks.marks(since=0.0)
+    now_sold = ledger.marks.sold(skipped)
+    return {i for i in skipped if any(m.sold != now_sold[i] for (code, _), m in marks.items() if code == i)}
+
+
+def reading_record(reading: CatalogReading, institutions: Iterable[str]) -> list[CatalogRead]:
+    """What each institution's reading referenced: its local image files, and whether it checks dates."""
+    images: dict[str, set[str]] = {i: set() for i in institutions}
+    dated: set[str] = set()
+    for offer in reading.offers:
+        product = offer.product
+        if product.institution not in images:
+            continue
+        images[product.institution].update(ref for ref in product.images if "://" not in ref)
+        if product.expiry is not None or product.food_permit is not None:
+            dated.add(product.institution)
+    # a refused row may have been refused for the day (expired, a permit's year): such a catalog is read daily
+    dated.update(i for i, rejects in reading.rejects.items() if rejects and i in images)
+    return [CatalogRead(i, tuple(sorted(refs)), i in dated) for i, refs in images.items()]
+
+
+def new_marks(inputs: Inputs, entries: Mapping[str, InstitutionConfig], reads: list[CatalogRead],
+              taken: Mapping[str, Collection[str]], sold: Mapping[str, str], today: date) -> list[Mark]:
+    """A mark for every (institution, channel) the channel took in full (`taken`: channel -> institutions)."""
+    out = []
+    for read in reads:
+        entry = entries[read.institution]
+        for channel in inputs.config.channels:
+            if read.institution in taken.get(channel.name, ()):
+                fp = inputs.mark(entry, channel, read, today)
+                if fp is not None:
+                    out.append(Mark(read.institution, channel.name, fp, sold[read.institution]))
+    return out
+
+
+def clashing(ledger: Ledger, listables: Mapping[str, Listable], skipped: Collection[str]) -> set[str]:
+    """The skipped institutions holding, on a channel, a seller SKU one of this run's candidates uses: both are to
+    be read, so the clash is seen (and both held back) as a full reading would."""
+    if not skipped:
+        return set()
+    out = set()
+    for channel, listed in listables.items():
+        skus = {s for c in listed.candidates.values() for s in c.seller_skus()}
+        out.update(i for i, _ in ledger.bindings.seller_skus_of(channel, skus, skipped).values())
+    return out
+
+
+def taken_in_full(result: SyncResult, reading: CatalogReading, listables: Mapping[str, Listable]
+                  ) -> dict[str, set[str]]:
+    """Per channel of a real run: the institutions read in full this run whose every product the channel took —
+    nothing it cannot list, nothing held, skipped (refused, unsettled) or failed, the channel not
+    stopped. Only these are marked: every other is read again next run, and reported again."""
+    clean = set(reading.readable)  # refused rows may stay: their findings are kept, and given back (`kept_rejects`)
+    out: dict[str, set[str]] = {}
+    plans = {p.channel: p for p in result.plans}
+    for channel in result.channels:
+        plan = plans.get(channel.channel)
+        if channel.stopped or channel.interrupted or plan is None:
+            continue
+        spoilt = {u.institution for u in listables[channel.channel].invalid}
+        spoilt.update(h.op.institution for h in plan.held)
+        spoilt.update(s.institution for s in plan.skipped)
+        spoilt.update(c.institution for c in channel.counts if c.outcome != ItemOutcome.OK)
+        out[channel.channel] = clean - spoilt
+    return out
+
+
+@dataclass(slots=True)
+class KeptReject(Reject):
+    """A refused row of a skipped catalog, as its reading left it in the rejects store: its texts as stored."""
+
+    texts: tuple[str, str] = ("", "")
+
+    def message(self, lang: str = "en") -> str:
+        return self.texts[1 if lang == "id" else 0]
+
+
+def kept_rejects(ledger: Ledger, skipped: Collection[str]) -> list[Reject]:
+    """The refused rows of the skipped catalogs, as their latest reading found them: the run reports them as a
+    reading would (its status and summary count them), without reading the files again."""
+    if not skipped:
+        return []
+    return [KeptReject(r.institution, r.file or "", r.row, r.column, r.value, r.reason, {}, r.sku,
+                       texts=(r.message_en or r.reason, r.message_id or r.reason))
+            for r in ledger.rejects.catalog_refusals(skipped)]
