@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -288,15 +289,59 @@ class Product(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+_MISSING = object()  # a required field
+_COPIED = object()  # a field whose default model_construct would copy (a list): built directly only when given
+_IMMUTABLE = (type(None), str, int, float, bool, tuple, frozenset)
+_SHAPES: dict[type, tuple[tuple[str, object], ...] | None] = {}  # model -> (field, default or _MISSING)
 
 
-def construct_checked(model: type[M], checked: Collection[str], values: dict) -> M:
+def _shape(model: type[BaseModel]) -> tuple[tuple[str, object], ...] | None:
+    """The model's fields with their defaults (_MISSING: required; _COPIED: a default factory or a mutable
+    default), or None when `construct_checked` cannot build it directly (private attributes, extras, post-init)."""
+    if model not in _SHAPES:
+        shape = tuple((name, _MISSING if info.is_required() else _COPIED if info.default_factory is not None
+                       or not isinstance(info.default, _IMMUTABLE) else info.default)
+                      for name, info in model.model_fields.items())
+        plain = (not model.__private_attributes__ and not model.__pydantic_post_init__
+                 and model.model_config.get("extra") != "allow")
+        _SHAPES[model] = shape if plain else None
+    return _SHAPES[model]
+
+
+def construct_checked(model: type[M], checked: AbstractSet[str], values: dict) -> M:
     """`model(**values)` without pydantic re-validating them, for a caller whose own checks already cover every
     field (`checked` names them; the catalog reader's `CHECKED` says which check covers which). A model with a
-    field the caller does not name is validated as usual, so a field added to the schema is never taken unchecked."""
-    if model.model_fields.keys() <= set(checked):
+    field the caller does not name is validated as usual, so a field added to the schema is never taken unchecked.
+
+    The model is made as `model_construct` makes it (its `__dict__` in field order with the defaults of the fields
+    not given, the fields set, no extras, no private values), directly: `model_construct` is plain Python and
+    slower than pydantic-core's validation, which would defeat the purpose."""
+    shape = _SHAPES[model] if model in _SHAPES else _shape(model)
+    fields = model.__pydantic_fields__
+    if not fields.keys() <= checked:
+        return model(**values)
+    if shape is None:
         return model.model_construct(**values)
-    return model(**values)
+    if values.keys() == fields.keys():  # every field given (the reader gives them all): no default to look up
+        return _made(model, {name: values[name] for name in fields}, set(fields))
+    data = {}
+    for name, default in shape:
+        value = values.get(name, default)
+        if value is _MISSING:
+            return model(**values)  # a required field left out: pydantic says which, as before
+        if value is _COPIED:
+            return model.model_construct(**values)
+        data[name] = value
+    return _made(model, data, set(values))
+
+
+def _made(model: type[M], data: dict, given: set[str]) -> M:
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", data)
+    object.__setattr__(built, "__pydantic_fields_set__", given)
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
 
 
 def json_schema(taxonomy: Taxonomy = TAXONOMY) -> dict:

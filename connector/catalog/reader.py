@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import stat
@@ -66,6 +67,7 @@ PRODUCT_FIELDS = (
     "name", "description", "category", "unit", "weight_g", "length_cm", "width_cm", "height_cm", "images",
     "material", "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent",
 )
+_OPTIONAL = ("length_cm", "width_cm", "height_cm", "food_permit", "expiry")
 VARIANT_FIELDS = ("sku", "price", "stock", "option_name_1", "option_value_1", "option_name_2", "option_value_2")
 
 
@@ -87,16 +89,33 @@ class Layout:
     """Which cells of a row feed which field: resolved once per file (list rows), or once per set of keys
     (records), never per row."""
 
-    __slots__ = ("columns", "first", "cells", "listed")
+    __slots__ = ("columns", "first", "cells", "listed", "keys", "widest", "names", "firsts", "first_keys",
+                 "widest_first")
 
     def __init__(self, columns: dict[str, list[Column]], *, listed: bool):
         self.columns = columns  # field -> its columns (several for numbered image columns)
         self.first = {name: cols[0] for name, cols in columns.items() if cols}  # the one `Record.raw` reads
         self.cells = tuple((name, c) for name, cols in columns.items() for c in cols)  # every mapped cell
         self.listed = listed  # list rows (by column index) rather than records (by key)
+        self.keys = operator.itemgetter(*[c.key for _, c in self.cells]) if len(self.cells) > 1 else None
+        self.widest = max((c.key for _, c in self.cells), default=-1) if listed else -1  # type: ignore[type-var]
+        self.names = tuple(self.first)
+        self.firsts = tuple(self.first.values())
+        self.first_keys = operator.itemgetter(*[c.key for c in self.firsts]) if len(self.firsts) > 1 else None
+        self.widest_first = max((c.key for c in self.firsts), default=-1) if listed else -1  # type: ignore[type-var]
+
+    def found(self, row: list | dict) -> dict[str, tuple[Column, Any]]:
+        """Each field's first column and its value in `row` (a field without a column is not there)."""
+        if self.first_keys is not None and self.listed and len(row) > self.widest_first:
+            return dict(zip(self.names, zip(self.firsts, self.first_keys(row), strict=True), strict=True))  # in C
+        if self.listed:
+            return {name: (c, row[c.key] if c.key < len(row) else None)  # type: ignore[operator]
+                    for name, c in self.first.items()}
+        return {name: (c, row[c.key]) for name, c in self.first.items()}  # type: ignore[call-overload]
 
 
 _NO_LAYOUT = Layout({}, listed=False)
+_NO_CELL: tuple[None, None] = (None, None)
 
 
 @dataclass(slots=True)
@@ -109,12 +128,13 @@ class Record:
     invalid: str | None = None  # a record the source could not read (JSON Lines)
     ambiguous: list[tuple[str, list[Column]]] = field(default_factory=list)
     nested: list[tuple[Column, Any]] = field(default_factory=list)  # JSON lists or objects given as cell values
+    _found: dict[str, tuple[Column, Any]] | None = None  # each field's first cell, read once when first asked
 
     def raw(self, name: str) -> tuple[Column | None, Any]:
-        col = self.layout.first.get(name)
-        if col is None:
-            return None, None
-        return col, self.value(col)
+        found = self._found
+        if found is None:
+            found = self._found = self.layout.found(self.row)
+        return found.get(name, _NO_CELL)
 
     def value(self, col: Column) -> Any:
         row = self.row
@@ -134,7 +154,7 @@ class Cleaners:
     (`read_catalog(..., fast=False)`), which must give the same products and rejects (tests/test_fast_paths.py)."""
 
     blank: Callable[[Any], bool]
-    text: Callable[[Any], str]
+    text: Callable[[Any], str]  # any cell as text (_text)
     price: Callable[[Any], int]
     weight: Callable[..., int]
     plain: Callable[[str], str]
@@ -142,9 +162,20 @@ class Cleaners:
     construct: bool  # build models without re-validating what the checks of CHECKED covered
 
 
-FAST = Cleaners(parsers.is_blank, parsers.parse_text, parsers.parse_price, parsers.parse_weight_g, plain_text,
+def _text_fast(value: Any) -> str:
+    """`_text`, with clean ASCII text (most cells) read in one C call."""
+    if type(value) is str and value.isascii():
+        return value.strip()
+    return _text(value)
+
+
+def _text_full(value: Any) -> str:
+    return _text(value, parsers.parse_text_full)
+
+
+FAST = Cleaners(parsers.is_blank, _text_fast, parsers.parse_price, parsers.parse_weight_g, plain_text,
                 safe_description, construct=True)
-FULL = Cleaners(parsers.is_blank_full, parsers.parse_text_full, parsers.parse_price_full,
+FULL = Cleaners(parsers.is_blank_full, _text_full, parsers.parse_price_full,
                 parsers.parse_weight_g_full, plain_text_full, safe_description_full, construct=False)
 
 # The one place that says which check of this reader covers each field of the models it builds without pydantic
@@ -244,6 +275,7 @@ class _Reading:
         self.folder = str(spec.path.resolve().parent)
         self.images = images
         self.c = cleaners
+        self._text = cleaners.text
         self._defaults = {name: f.default for name, f in spec.mapping.fields.items()}
         self._categories: dict[str, CategoryReading | None] = {}  # a category cell's text -> its reading
         self._real_dirs: dict[str, str] = {}
@@ -515,7 +547,7 @@ class _Reading:
 
     def _model(self, model: type, values: dict[str, Any]) -> Any:
         """A model of values the reader checked (CHECKED), without re-validation on the fast path."""
-        return construct_checked(model, CHECKED[model], values) if self.c.construct else model(**values)
+        return construct_checked(model, CHECKED[model].keys(), values) if self.c.construct else model(**values)
 
     def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject | Notice]:
         yield from self._notices  # what the reading of this product noticed (a refused product's are dropped)
@@ -540,7 +572,8 @@ class _Reading:
             column, value = rec.raw(name)
             return rec, column, value
 
-        out: dict[str, Any] = {}
+        # The optional fields are given as None when not read, so the model is built with every field named.
+        out: dict[str, Any] = dict.fromkeys(_OPTIONAL)
         self._naming(cell, rejects, out)
         self._parcel(cell, rejects, out)
         out["unit"] = self.c.plain(self._text(cell("unit")[2])) or self._defaults.get("unit") or "pcs"
@@ -776,6 +809,13 @@ class _Reading:
             for c, v in rec.nested]
 
     def _cell_problems(self, rec: Record) -> list[Reject]:
+        layout, row = rec.layout, rec.row
+        if layout.listed and layout.keys is not None and len(row) > layout.widest:
+            values = layout.keys(row)
+            if all(type(v) is str for v in values):  # a CSV row: ASCII text holds no surrogate, and no cell is long
+                joined = "".join(values)
+                if joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, values)) <= CELL_CHARS_MAX):
+                    return []
         out = []
         value_of = rec.value
         for name, col in rec.layout.cells:
@@ -801,8 +841,6 @@ class _Reading:
         label = _header(col) or self.spec.mapping.fields[name].display[0]
         return self.reject(rec.number, label, None, "value_missing", field=name)
 
-    def _text(self, value: Any) -> str:
-        return _text(value, self.c.text)
 
     def reject(self, row: int | None, column: str | None, value: str | None, reason: str, **params: Any) -> Reject:
         return Reject(self.inst.code, self.spec.label, row, column, value, reason, params, sku=self._sku)
