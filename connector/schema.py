@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
@@ -311,19 +311,41 @@ def _shape(model: type[BaseModel]) -> tuple[tuple[str, object], ...] | None:
 def construct_checked(model: type[M], checked: AbstractSet[str], values: dict) -> M:
     """`model(**values)` without pydantic re-validating them, for a caller whose own checks already cover every
     field (`checked` names them; the catalog reader's `CHECKED` says which check covers which). A model with a
-    field the caller does not name is validated as usual, so a field added to the schema is never taken unchecked.
+    field the caller does not name is validated as usual, so a field added to the schema is never taken unchecked."""
+    return checked_builder(model, checked)(values)
 
-    The model is made as `model_construct` makes it (its `__dict__` in field order with the defaults of the fields
-    not given, the fields set, no extras, no private values), directly: `model_construct` is plain Python and
-    slower than pydantic-core's validation, which would defeat the purpose."""
-    shape = _SHAPES[model] if model in _SHAPES else _shape(model)
+
+def checked_builder(model: type[M], checked: AbstractSet[str]) -> Callable[[dict], M]:
+    """`construct_checked` for one model, its checks looked at once: a function of the values.
+
+    It makes the model as `model_construct` makes it (its `__dict__` in field order with the defaults of the fields
+    not given, the fields set, no extras, no private values), directly when every field is given: `model_construct`
+    is plain Python and slower than pydantic-core's validation, which would defeat the purpose."""
     fields = model.__pydantic_fields__
     if not fields.keys() <= checked:
-        return model(**values)
+        return lambda values: model(**values)
+    shape = _shape(model)
     if shape is None:
-        return model.model_construct(**values)
-    if values.keys() == fields.keys():  # every field given (the reader gives them all): no default to look up
-        return _made(model, {name: values[name] for name in fields}, set(fields))
+        return lambda values: model.model_construct(**values)
+    names = tuple(fields)
+    every = frozenset(names)
+    defaults = tuple(shape)
+    new, put = model.__new__, object.__setattr__
+
+    def build(values: dict) -> M:
+        if values.keys() == every:
+            built = new(model)
+            put(built, "__dict__", dict(zip(names, map(values.__getitem__, names), strict=True)))
+            put(built, "__pydantic_fields_set__", set(every))
+            put(built, "__pydantic_extra__", None)
+            put(built, "__pydantic_private__", None)
+            return built
+        return _with_defaults(model, defaults, values)
+
+    return build
+
+
+def _with_defaults(model: type[M], shape: tuple[tuple[str, object], ...], values: dict) -> M:
     data = {}
     for name, default in shape:
         value = values.get(name, default)
@@ -332,13 +354,9 @@ def construct_checked(model: type[M], checked: AbstractSet[str], values: dict) -
         if value is _COPIED:
             return model.model_construct(**values)
         data[name] = value
-    return _made(model, data, set(values))
-
-
-def _made(model: type[M], data: dict, given: set[str]) -> M:
     built = model.__new__(model)
     object.__setattr__(built, "__dict__", data)
-    object.__setattr__(built, "__pydantic_fields_set__", given)
+    object.__setattr__(built, "__pydantic_fields_set__", set(values))
     object.__setattr__(built, "__pydantic_extra__", None)
     object.__setattr__(built, "__pydantic_private__", None)
     return built

@@ -55,7 +55,7 @@ from connector.schema import (
     Product,
     SourceRef,
     Variant,
-    construct_checked,
+    checked_builder,
 )
 
 _WHITESPACE = re.compile(r"\s")
@@ -218,6 +218,10 @@ CHECKED: dict[type, dict[str, str]] = {
 }
 
 
+_BUILDERS = {model: checked_builder(model, fields.keys()) for model, fields in CHECKED.items()}
+_VALIDATING = {model: checked_builder(model, frozenset()) for model in CHECKED}  # nothing taken as checked
+
+
 class ImageChecks:
     """What each image file was found to be, kept for one run: a file named by many products in many catalogs
     is opened once. Keyed by its resolved path and what `stat` says of it (mtime, size, inode), so a file that
@@ -276,6 +280,7 @@ class _Reading:
         self.images = images
         self.c = cleaners
         self._text = cleaners.text
+        self._builders = _BUILDERS if cleaners.construct else _VALIDATING
         self._defaults = {name: f.default for name, f in spec.mapping.fields.items()}
         self._categories: dict[str, CategoryReading | None] = {}  # a category cell's text -> its reading
         self._real_dirs: dict[str, str] = {}
@@ -446,17 +451,17 @@ class _Reading:
 
     # -- one product -----------------------------------------------------------------------------------
 
-    def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> Iterator[Product | Reject]:
-        rejects: list[Reject] = []
-        rejects += self._ambiguity(rec)
+    def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]
+                ) -> list[Product | Reject | Notice]:
+        rejects: list[Reject] = self._ambiguity(rec)
         rejects += self._sku_problems(rec, sku, duplicates)
         product = self._product_fields(dict.fromkeys(PRODUCT_FIELDS, rec), rejects)
         price = self._price(rec, rejects)
         stock = self._stock(rec, rejects)
         if rejects:
-            yield from rejects
-            return
-        yield from self._build(rec, dict(product, sku=sku, price=price, stock=stock, variants=[]))
+            return rejects  # type: ignore[return-value]
+        product.update(sku=sku, price=price, stock=stock, variants=[])
+        return self._build(rec, product)
 
     def _group(self, parent: str, recs: list[Record], duplicates: dict[str, list[int]]
                ) -> Iterator[Product | Reject]:
@@ -547,21 +552,21 @@ class _Reading:
 
     def _model(self, model: type, values: dict[str, Any]) -> Any:
         """A model of values the reader checked (CHECKED), without re-validation on the fast path."""
-        return construct_checked(model, CHECKED[model].keys(), values) if self.c.construct else model(**values)
+        return self._builders[model](values)
 
-    def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject | Notice]:
-        yield from self._notices  # what the reading of this product noticed (a refused product's are dropped)
-        values = dict(values, institution=self.inst.code,
-                      source=self._model(SourceRef, {"file": self.spec.label, "row": rec.number}))
+    def _build(self, rec: Record, values: dict[str, Any]) -> list[Product | Reject | Notice]:
+        """What the reading of this product noticed (a refused product's are dropped), then the product."""
+        values["institution"] = self.inst.code
+        values["source"] = self._model(SourceRef, {"file": self.spec.label, "row": rec.number})
         try:
             if len(values["description"]) > DESCRIPTION_MAX:  # the fallback text: let the schema say so
-                yield Product(**values)
-                return
-            yield self._model(Product, values)
+                return [*self._notices, Product(**values)]
+            return [*self._notices, self._model(Product, values)]
         except ValidationError as err:  # a rule the checks above missed: still a reason, never a crash
             first = err.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
-            yield self.reject(rec.number, loc, None, "row_invalid", detail=f"{loc}: {first['msg']}")
+            return [*self._notices, self.reject(rec.number, loc, None, "row_invalid",
+                                                detail=f"{loc}: {first['msg']}")]
 
     # -- fields ----------------------------------------------------------------------------------------
 
@@ -572,31 +577,39 @@ class _Reading:
             column, value = rec.raw(name)
             return rec, column, value
 
-        # The optional fields are given as None when not read, so the model is built with every field named.
+        # The optional fields are given as None when not read, so the model is built with every field named. A
+        # cell that is None (no such column) is blank and reads as "" on every path, so it skips the cleaning.
         out: dict[str, Any] = dict.fromkeys(_OPTIONAL)
+        defaults, line = self._defaults, self._line
         self._naming(cell, rejects, out)
         self._parcel(cell, rejects, out)
-        out["unit"] = self.c.plain(self._text(cell("unit")[2])) or self._defaults.get("unit") or "pcs"
+        out["unit"] = line(cell("unit")[2]) or defaults.get("unit") or "pcs"
         flags = {}
         for flag in ("ready_to_eat", "made_to_order", "maker_consent"):
             rec, col, value = cell(flag)
-            flags[flag] = bool(self._defaults.get(flag)) if self.c.blank(value) else bool(
+            flags[flag] = bool(defaults.get(flag)) if value is None or self.c.blank(value) else bool(
                 self._parse(rec, col, value, rejects, parsers.parse_bool))
         out["ready_to_eat"], out["made_to_order"] = flags["ready_to_eat"], flags["made_to_order"]
         self._food(cell, rejects, out)
-        out["halal"] = self._text(cell("halal")[2]) or None
-        material = self.c.plain(self._text(cell("material")[2])) or self._defaults.get("material") or ""
+        halal = cell("halal")[2]
+        out["halal"] = (self._text(halal) if halal is not None else "") or None
+        material = line(cell("material")[2]) or defaults.get("material") or ""
         out["material"] = material[:100] or None
         out["images"] = self._images(sources["images"], rejects)
 
-        maker = self.c.plain(self._text(cell("maker")[2]))
+        maker = line(cell("maker")[2])
         keep_name = bool(maker) and flags["maker_consent"] and self.inst.type != InstitutionType.lpka
         out["maker"] = self._model(Maker, {"name": maker if keep_name else None,
                                            "credit": maker if keep_name else self.credit})
 
-        description = self.c.description(self._text(cell("description")[2]))
+        description = cell("description")[2]
+        description = self.c.description(self._text(description)) if description is not None else ""
         out["description"] = description or f"{out['name']}. {out['maker'].credit}."
         return out
+
+    def _line(self, value: Any) -> str:
+        """A cell as one line of plain text ("" for no cell)."""
+        return self.c.plain(self._text(value)) if value is not None else ""
 
     def _naming(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
         """``name`` (always set) and ``category`` (set when known)."""
@@ -647,21 +660,21 @@ class _Reading:
 
         for dim in ("length_cm", "width_cm", "height_cm"):
             rec, col, value = cell(dim)
-            if not self.c.blank(value):
+            if value is not None and not self.c.blank(value):
                 out[dim] = self._parse(rec, col, value, rejects, parsers.parse_dimension_cm)
 
     def _food(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
         """``expiry`` and ``food_permit`` when given; a permit is required for culinary products that are neither
         ready to eat nor made to order (reads ``category``, ``ready_to_eat`` and ``made_to_order`` from ``out``)."""
         rec, col, value = cell("expiry")
-        if not self.c.blank(value):
+        if value is not None and not self.c.blank(value):
             expiry = self._parse(rec, col, value, rejects, parsers.parse_date)
             if expiry is not None and expiry < self.today:
                 rejects.append(self.reject(rec.number, _header(col), shown(value), "expired"))
             out["expiry"] = expiry
 
         rec, col, value = cell("food_permit")
-        if not self.c.blank(value):
+        if value is not None and not self.c.blank(value):
             out["food_permit"] = self._permit(rec, col, self._text(value), rejects)
         elif (out.get("category", "").startswith("culinary") and not out["ready_to_eat"]
               and not out["made_to_order"]):
@@ -802,6 +815,8 @@ class _Reading:
     def _ambiguity(self, rec: Record) -> list[Reject]:
         """Row problems found while reading the record: ambiguous columns, nested JSON values, cells that cannot
         be read as they are (too long, binary, not Unicode, a value the source could not read)."""
+        if not rec.ambiguous and not rec.nested:
+            return self._cell_problems(rec)
         return self._cell_problems(rec) + [
             self.reject(rec.number, ", ".join(c.header for c in cols), None, "column_ambiguous",
                         field=name, columns=", ".join(c.header for c in cols)) for name, cols in rec.ambiguous] + [
