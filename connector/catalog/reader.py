@@ -15,8 +15,8 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -126,8 +126,8 @@ class Record:
     row: list | dict
     layout: Layout
     invalid: str | None = None  # a record the source could not read (JSON Lines)
-    ambiguous: list[tuple[str, list[Column]]] = field(default_factory=list)
-    nested: list[tuple[Column, Any]] = field(default_factory=list)  # JSON lists or objects given as cell values
+    ambiguous: Sequence[tuple[str, list[Column]]] = ()
+    nested: Sequence[tuple[Column, Any]] = ()  # JSON lists or objects given as cell values
     _found: dict[str, tuple[Column, Any]] | None = None  # each field's first cell, read once when first asked
 
     def raw(self, name: str) -> tuple[Column | None, Any]:
@@ -574,7 +574,10 @@ class _Reading:
         """The product-level fields, each read from its source row; every problem goes to ``rejects``."""
         def cell(name: str) -> tuple[Record, Column | None, Any]:
             rec = sources[name]
-            column, value = rec.raw(name)
+            found = rec._found  # Record.raw, inlined: this runs for every field of every row
+            if found is None:
+                found = rec._found = rec.layout.found(rec.row)
+            column, value = found.get(name, _NO_CELL)
             return rec, column, value
 
         # The optional fields are given as None when not read, so the model is built with every field named. A
