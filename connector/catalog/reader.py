@@ -828,12 +828,8 @@ class _Reading:
 
     def _cell_problems(self, rec: Record) -> list[Reject]:
         layout, row = rec.layout, rec.row
-        if layout.listed and layout.keys is not None and len(row) > layout.widest:
-            values = layout.keys(row)
-            if all(type(v) is str for v in values):  # a CSV row: ASCII text holds no surrogate, and no cell is long
-                joined = "".join(values)
-                if joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, values)) <= CELL_CHARS_MAX):
-                    return []
+        if layout.listed and layout.keys is not None and len(row) > layout.widest and _readable(layout.keys(row)):
+            return []
         out = []
         value_of = rec.value
         for name, col in rec.layout.cells:
@@ -905,6 +901,20 @@ def _cell_problem(value: Any) -> tuple[str | None, dict[str, Any]]:
     if isinstance(value, bytes | bytearray | memoryview):
         return "cell_binary", {"size": f"{len(value):,}"}
     return None, {}
+
+
+def _readable(values: tuple) -> bool:
+    """Whether every cell of a row is readable as it is, checked in C for the common rows: ASCII text (which
+    holds no surrogate) no cell of which is too long, or only that and numbers; False means: look cell by cell."""
+    try:
+        joined = "".join(values)  # a CSV row: all text
+    except TypeError:  # a workbook row: numbers and empty cells among the text
+        texts = [v for v in values if type(v) is str]
+        if len(texts) + sum(1 for v in values if v is None or type(v) is int or type(v) is float) != len(values):
+            return False
+        joined = "".join(texts)
+        values = tuple(texts)
+    return joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, values), default=0) <= CELL_CHARS_MAX)
 
 
 def _json_text(value: dict | list) -> str:
