@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -285,6 +286,82 @@ class Product(BaseModel):
     @property
     def key(self) -> str:
         return f"{self.institution}:{self.sku}"
+
+
+M = TypeVar("M", bound=BaseModel)
+_MISSING = object()  # a required field
+_COPIED = object()  # a field whose default model_construct would copy (a list): built directly only when given
+_IMMUTABLE = (type(None), str, int, float, bool, tuple, frozenset)
+_SHAPES: dict[type, tuple[tuple[str, object], ...] | None] = {}  # model -> (field, default or _MISSING)
+
+
+def _shape(model: type[BaseModel]) -> tuple[tuple[str, object], ...] | None:
+    """The model's fields with their defaults (_MISSING: required; _COPIED: a default factory or a mutable
+    default), or None when `construct_checked` cannot build it directly (private attributes, extras, post-init)."""
+    if model not in _SHAPES:
+        shape = tuple((name, _MISSING if info.is_required() else _COPIED if info.default_factory is not None
+                       or not isinstance(info.default, _IMMUTABLE) else info.default)
+                      for name, info in model.model_fields.items())
+        plain = (not model.__private_attributes__ and not model.__pydantic_post_init__
+                 and model.model_config.get("extra") != "allow")
+        _SHAPES[model] = shape if plain else None
+    return _SHAPES[model]
+
+
+def construct_checked(model: type[M], checked: AbstractSet[str], values: dict) -> M:
+    """`model(**values)` without pydantic re-validating them, for a caller whose own checks already cover every
+    field (`checked` names them; the catalog reader's `CHECKED` says which check covers which). A model with a
+    field the caller does not name is validated as usual, so a field added to the schema is never taken unchecked."""
+    return checked_builder(model, checked)(values)
+
+
+def checked_builder(model: type[M], checked: AbstractSet[str]) -> Callable[[dict], M]:
+    """`construct_checked` for one model, its checks looked at once: a function of the values.
+
+    It makes the model as `model_construct` makes it (its `__dict__` in field order with the defaults of the fields
+    not given, the fields set, no extras, no private values), directly when every field is given: `model_construct`
+    is plain Python and slower than pydantic-core's validation, which would defeat the purpose."""
+    fields = model.__pydantic_fields__
+    if not fields.keys() <= checked:
+        return lambda values: model(**values)
+    shape = _shape(model)
+    if shape is None:
+        return lambda values: model.model_construct(**values)
+    names = tuple(fields)
+    every = frozenset(names)
+    defaults = tuple(shape)
+    new, put = model.__new__, object.__setattr__
+
+    def build(values: dict) -> M:
+        if values.keys() == every:
+            built = new(model)
+            data = dict.fromkeys(names)  # in field order, as validation makes it (two C calls)
+            data.update(values)
+            put(built, "__dict__", data)
+            put(built, "__pydantic_fields_set__", set(every))
+            put(built, "__pydantic_extra__", None)
+            put(built, "__pydantic_private__", None)
+            return built
+        return _with_defaults(model, defaults, values)
+
+    return build
+
+
+def _with_defaults(model: type[M], shape: tuple[tuple[str, object], ...], values: dict) -> M:
+    data = {}
+    for name, default in shape:
+        value = values.get(name, default)
+        if value is _MISSING:
+            return model(**values)  # a required field left out: pydantic says which, as before
+        if value is _COPIED:
+            return model.model_construct(**values)
+        data[name] = value
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", data)
+    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
 
 
 def json_schema(taxonomy: Taxonomy = TAXONOMY) -> dict:

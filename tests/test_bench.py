@@ -42,6 +42,14 @@ def test_catalog_bench_prints_each_formats_median_spread_and_peak_rss(tmp_path: 
     assert len(figures(line_starting(lines, "xlsx / csv"))) == 1
 
 
+def test_catalog_bench_prints_the_floors_of_each_format_in_the_same_round(tmp_path: Path) -> None:
+    lines = bench("catalog_bench.py", "--rows", "60", "--repeats", "2", "--out", str(tmp_path))
+    for floor in ("csv module", "csv source", "calamine", "xlsx source"):
+        line = line_starting(lines, f"floor {floor} ")
+        assert len(figures(line)) == 3, line  # seconds, rows/s, read + normalise as a multiple of the floor's time
+        assert re.search(rf"read \+ normalise takes {NUMBER}x \({NUMBER}\u2013{NUMBER}\) its time$", line), line
+
+
 def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: Path) -> None:
     lines = bench("sync_bench.py", "--products", "24", "--institutions", "2", "--channels", "shopee", "lazada",
                   "tiktokshop", "--repeats", "2", "--out", str(tmp_path))

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-__all__ = ["MESSAGES", "ParseError", "is_blank", "message", "parse_bool", "parse_date", "parse_dimension_cm",
-           "parse_int", "parse_list", "parse_price", "parse_text", "parse_weight_g"]
+__all__ = ["MESSAGES", "ParseError", "is_blank", "is_blank_full", "message", "parse_bool", "parse_date",
+           "parse_dimension_cm", "parse_int", "parse_list", "parse_price", "parse_price_full", "parse_text",
+           "parse_text_full", "parse_weight_g", "parse_weight_g_full"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "price_blank": (
@@ -319,13 +320,32 @@ def _normalize(text: str) -> str:
     return " ".join(text.translate(_CLEANUP).split()).lower()
 
 
+# Fast paths. Each public parser below first tries the common clean value (ASCII text, plain digits, "Rp150.000")
+# with a check or two in C, and hands everything else to its `_full` twin, which applies every rule; both give the
+# same answer for every value (tests/test_fast_paths.py). The `_full` functions stay public for that test.
+
+
 def is_blank(value: object) -> bool:
     """True for an empty cell: None, '' or only spaces (non-breaking and zero-width ones included)."""
+    if value is None:
+        return True
+    if type(value) is str and value.isascii():  # the invisible characters are all outside ASCII
+        return not value or value.isspace()
+    return is_blank_full(value)
+
+
+def is_blank_full(value: object) -> bool:
     return value is None or (isinstance(value, str) and _VISIBLE.search(value) is None)
 
 
 def parse_text(value: object) -> str:
     """Cell as text: stripped; whole-number cells without '.0' (an SKU 12345 is not '12345.0'); dates ISO."""
+    if type(value) is str and value.isascii():  # `\s` is str.isspace; the invisible characters are not ASCII
+        return value.strip()
+    return parse_text_full(value)
+
+
+def parse_text_full(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -480,8 +500,18 @@ _MULTIPLIED = re.compile(r"([0-9][0-9.,]*) ?(rb|ribu|k|jt|juta)")
 _MULTIPLIERS = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}
 
 
+# "150000", "Rp150.000", "Rp 150.000", "Rp. 1.500.000": at most 15 digits, so always below _LIMIT.
+_PRICE_CLEAN = re.compile(r"(?:[Rr][Pp]\.? ?)?([1-9][0-9]{0,2}(?:\.[0-9]{3}){1,4}|[0-9]{1,15})")
+
+
 def parse_price(value: object) -> int:
     """Whole rupiah from a price cell: '150.000' is 150000 (never 150), '1,5jt' is 1500000."""
+    if type(value) is str and (m := _PRICE_CLEAN.fullmatch(value)):
+        return int(m[1].replace(".", ""))
+    return parse_price_full(value)
+
+
+def parse_price_full(value: object) -> int:
     if type(value) is int and 0 <= value < _LIMIT:
         return value
     if not isinstance(value, str):
@@ -532,6 +562,14 @@ def parse_weight_g(value: object, default_unit: str = "g") -> int:
 
     `default_unit` is 'g' or 'kg' (a column setting, so a wrong one is a ValueError, not a ParseError).
     """
+    if type(value) is str and _plain_digits(value):
+        grams = int(value) * (1000 if default_unit == "kg" else 1)
+        if 0 < grams < _LIMIT and default_unit in ("g", "kg"):
+            return grams
+    return parse_weight_g_full(value, default_unit)
+
+
+def parse_weight_g_full(value: object, default_unit: str = "g") -> int:
     if default_unit not in ("g", "kg"):
         raise ValueError(f"default_unit must be 'g' or 'kg', not {default_unit!r}")
     if default_unit == "g" and type(value) is int and 0 < value < _LIMIT:

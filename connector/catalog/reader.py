@@ -10,20 +10,21 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
 from connector.catalog import parsers
-from connector.catalog.mapping import HEADER_SEARCH_ROWS, Column, ColumnPlan, Mapping
+from connector.catalog.mapping import HEADER_SEARCH_ROWS, CategoryReading, Column, ColumnPlan, Mapping
 from connector.catalog.parsers import ParseError
 from connector.catalog.permits import PermitExpired, PermitImplausible, parse_food_permit
 from connector.catalog.rejects import Notice, Reject, shown
@@ -38,8 +39,9 @@ from connector.catalog.sources import (
     escape_surrogates,
     iter_rows,
 )
-from connector.catalog.text import plain_text, safe_description
+from connector.catalog.text import plain_text, plain_text_full, safe_description, safe_description_full
 from connector.schema import (
+    DESCRIPTION_MAX,
     IMAGES_MAX,
     NAME_MAX,
     NAME_MIN,
@@ -53,6 +55,7 @@ from connector.schema import (
     Product,
     SourceRef,
     Variant,
+    checked_builder,
 )
 
 _WHITESPACE = re.compile(r"\s")
@@ -64,6 +67,7 @@ PRODUCT_FIELDS = (
     "name", "description", "category", "unit", "weight_g", "length_cm", "width_cm", "height_cm", "images",
     "material", "food_permit", "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent",
 )
+_OPTIONAL = ("length_cm", "width_cm", "height_cm", "food_permit", "expiry")
 VARIANT_FIELDS = ("sku", "price", "stock", "option_name_1", "option_value_1", "option_name_2", "option_value_2")
 
 
@@ -81,30 +85,184 @@ class CatalogSpec:
     query: str | None = None
 
 
+class Layout:
+    """Which cells of a row feed which field: resolved once per file (list rows), or once per set of keys
+    (records), never per row."""
+
+    __slots__ = ("columns", "first", "cells", "listed", "keys", "widest", "names", "firsts", "first_keys",
+                 "widest_first")
+
+    def __init__(self, columns: dict[str, list[Column]], *, listed: bool):
+        self.columns = columns  # field -> its columns (several for numbered image columns)
+        self.first = {name: cols[0] for name, cols in columns.items() if cols}  # the one `Record.raw` reads
+        self.cells = tuple((name, c) for name, cols in columns.items() for c in cols)  # every mapped cell
+        self.listed = listed  # list rows (by column index) rather than records (by key)
+        self.keys = operator.itemgetter(*[c.key for _, c in self.cells]) if len(self.cells) > 1 else None
+        self.widest = max((c.key for _, c in self.cells), default=-1) if listed else -1  # type: ignore[type-var]
+        self.names = tuple(self.first)
+        self.firsts = tuple(self.first.values())
+        self.first_keys = operator.itemgetter(*[c.key for c in self.firsts]) if len(self.firsts) > 1 else None
+        self.widest_first = max((c.key for c in self.firsts), default=-1) if listed else -1  # type: ignore[type-var]
+
+    def found(self, row: list | dict) -> dict[str, tuple[Column, Any]]:
+        """Each field's first column and its value in `row` (a field without a column is not there)."""
+        if self.first_keys is not None and self.listed and len(row) > self.widest_first:
+            return dict(zip(self.names, zip(self.firsts, self.first_keys(row), strict=True), strict=True))  # in C
+        if self.listed:
+            return {name: (c, row[c.key] if c.key < len(row) else None)  # type: ignore[operator]
+                    for name, c in self.first.items()}
+        return {name: (c, row[c.key]) for name, c in self.first.items()}  # type: ignore[call-overload]
+
+
+_NO_LAYOUT = Layout({}, listed=False)
+_NO_CELL: tuple[None, None] = (None, None)
+
+
 @dataclass(slots=True)
 class Record:
-    """One data row: each mapped field's cells (several for numbered image columns)."""
+    """One data row, read through its file's layout: the source row's cells are not copied."""
 
     number: int
-    cells: dict[str, list[tuple[Column, Any]]]
+    row: list | dict
+    layout: Layout
     invalid: str | None = None  # a record the source could not read (JSON Lines)
-    ambiguous: list[tuple[str, list[Column]]] = field(default_factory=list)
-    nested: list[tuple[Column, Any]] = field(default_factory=list)  # JSON lists or objects given as cell values
+    ambiguous: Sequence[tuple[str, list[Column]]] = ()
+    nested: Sequence[tuple[Column, Any]] = ()  # JSON lists or objects given as cell values
+    _found: dict[str, tuple[Column, Any]] | None = None  # each field's first cell, read once when first asked
 
     def raw(self, name: str) -> tuple[Column | None, Any]:
-        found = self.cells.get(name)
-        if not found:
-            return None, None
-        return found[0]
+        found = self._found
+        if found is None:
+            found = self._found = self.layout.found(self.row)
+        return found.get(name, _NO_CELL)
+
+    def value(self, col: Column) -> Any:
+        row = self.row
+        if self.layout.listed:
+            return row[col.key] if col.key < len(row) else None  # type: ignore[operator]
+        return row[col.key]  # type: ignore[call-overload]
+
+    @property
+    def cells(self) -> dict[str, list[tuple[Column, Any]]]:
+        """Each mapped field's cells, in the mapping's order."""
+        return {name: [(c, self.value(c)) for c in cols] for name, cols in self.layout.columns.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaners:
+    """How one reading reads cells and builds models: the fast paths (the default), or the full rules alone
+    (`read_catalog(..., fast=False)`), which must give the same products and rejects (tests/test_fast_paths.py)."""
+
+    blank: Callable[[Any], bool]
+    text: Callable[[Any], str]  # any cell as text (_text)
+    price: Callable[[Any], int]
+    weight: Callable[..., int]
+    plain: Callable[[str], str]
+    description: Callable[[str], str]
+    construct: bool  # build models without re-validating what the checks of CHECKED covered
+
+
+def _text_fast(value: Any) -> str:
+    """`_text`, with clean ASCII text (most cells) read in one C call."""
+    if type(value) is str and value.isascii():
+        return value.strip()
+    return _text(value)
+
+
+def _text_full(value: Any) -> str:
+    return _text(value, parsers.parse_text_full)
+
+
+FAST = Cleaners(parsers.is_blank, _text_fast, parsers.parse_price, parsers.parse_weight_g, plain_text,
+                safe_description, construct=True)
+FULL = Cleaners(parsers.is_blank_full, _text_full, parsers.parse_price_full,
+                parsers.parse_weight_g_full, plain_text_full, safe_description_full, construct=False)
+
+# The one place that says which check of this reader covers each field of the models it builds without pydantic
+# re-validating them (schema.construct_checked). A field not named here makes its model validated as before.
+CHECKED: dict[type, dict[str, str]] = {
+    Product: {
+        "institution": "the spec's Institution, validated when it was made",
+        "sku": "_sku_problems / _parent_sku_problems: present, a code cell, no space, printable ASCII, <= SKU_MAX",
+        "name": "_naming: plain text, NAME_MIN..NAME_MAX (name_length)",
+        "description": "safe_description cuts at DESCRIPTION_MAX; _build checks the fallback text's length",
+        "category": "_naming: a taxonomy code from the mapping's words (category_unknown)",
+        "price": "_price: a whole rupiah count in PRICE_MIN..PRICE_MAX (price_range); a group's lowest variant's",
+        "stock": "_stock: parse_int, never negative; a group's sum",
+        "unit": "_product_fields: plain text, else the mapping's default, else pcs",
+        "weight_g": "_parcel / _variant_weight: parse_weight_g, at least 1 gram",
+        "length_cm": "_parcel: parse_dimension_cm, at least 1 cm, or absent",
+        "width_cm": "_parcel: as length_cm",
+        "height_cm": "_parcel: as length_cm",
+        "images": "_images: at most IMAGES_MAX (images_too_many), each checked by _check_image",
+        "variants": "_group: at most VARIANTS_MAX (variants_too_many), each a built Variant",
+        "material": "_product_fields: plain text cut at 100 characters, or None",
+        "food_permit": "_food: parse_food_permit's FoodPermit, or None",
+        "halal": "_product_fields: text or None",
+        "expiry": "_food: parse_date, not before today (expired)",
+        "ready_to_eat": "_product_fields: parse_bool or the mapping's default, as bool",
+        "made_to_order": "_product_fields: as ready_to_eat",
+        "maker": "_product_fields: a Maker of plain text",
+        "source": "_build: the file's label and the row number",
+    },
+    Variant: {
+        "sku": "_sku_problems, as Product.sku",
+        "price": "_price, as Product.price",
+        "stock": "_stock, as Product.stock",
+        "options": "_options: plain text values under the tier names",
+        "weight_g": "_variant_weight: parse_weight_g (at least 1 gram) or None",
+        "row": "the record's number",
+    },
+    Maker: {"name": "plain text or None", "credit": "plain text or the institution's credit"},
+    SourceRef: {"file": "the spec's label", "row": "the record's number"},
+}
+
+
+_BUILDERS = {model: checked_builder(model, fields.keys()) for model, fields in CHECKED.items()}
+_VALIDATING = {model: checked_builder(model, frozenset()) for model in CHECKED}  # nothing taken as checked
+
+
+class ImageChecks:
+    """What each image file was found to be, kept for one run: a file named by many products in many catalogs
+    is opened once. Keyed by its resolved path and what `stat` says of it (mtime, size, inode), so a file that
+    changes during the run is checked again. Made by whoever runs the readings and passed to each of them."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, int, int, int], str | None] = {}
+        self.opened = 0  # files read, for tests and benchmarks
+
+    def problem(self, path: str, info: os.stat_result) -> str | None:
+        """The reason `path` (a regular file, `info` its stat) is not a picture we take; None for a picture.
+        OSError when it cannot be read (not kept: the next catalog tries again)."""
+        key = (path, info.st_mtime_ns, info.st_size, info.st_ino)
+        if key in self._found:
+            return self._found[key]
+        with open(path, "rb") as fh:
+            magic = fh.read(12)
+        self.opened += 1
+        webp = magic.startswith(_WEBP[0]) and magic[8:12] == _WEBP[1]
+        found = None if magic.startswith(_JPEG) or magic.startswith(_PNG) or webp else "image_format"
+        self._found[key] = found
+        return found
+
+
+class RowKeys(NamedTuple):
+    """A data row's SKU cells, all the first pass reads."""
+
+    number: int
+    sku: Any
+    parent: Any
 
 
 _Cell = Callable[[str], tuple[Record, Column | None, Any]]  # a product field -> its source row, column and value
 
 
-def read_catalog(spec: CatalogSpec, *, today: date) -> Iterator[Product | Reject | Notice]:
+def read_catalog(spec: CatalogSpec, *, today: date, images: ImageChecks | None = None, fast: bool = True
+                 ) -> Iterator[Product | Reject | Notice]:
     """Every valid product, every refused row and every notice (a warning that refuses nothing) of one catalog, in
-    file order (groups at their last row)."""
-    reading = _Reading(spec, today)
+    file order (groups at their last row). `images`: the run's image checks (else this reading's own); `fast`
+    False reads every cell by the full rules alone (the fast paths must give the same)."""
+    reading = _Reading(spec, today, images or ImageChecks(), FAST if fast else FULL)
     try:
         yield from reading.run()
     except CatalogUnreadable as err:
@@ -113,13 +271,20 @@ def read_catalog(spec: CatalogSpec, *, today: date) -> Iterator[Product | Reject
 
 
 class _Reading:
-    def __init__(self, spec: CatalogSpec, today: date):
+    def __init__(self, spec: CatalogSpec, today: date, images: ImageChecks, cleaners: Cleaners):
         self.spec = spec
         self.today = today
         self.inst = spec.institution
+        self.credit = spec.institution.credit
         self.folder = str(spec.path.resolve().parent)
+        self.images = images
+        self.c = cleaners
+        self._text = cleaners.text
+        self._builders = _BUILDERS if cleaners.construct else _VALIDATING
+        self._defaults = {name: f.default for name, f in spec.mapping.fields.items()}
+        self._categories: dict[str, CategoryReading | None] = {}  # a category cell's text -> its reading
         self._real_dirs: dict[str, str] = {}
-        self._plans: dict[tuple[str, ...], ColumnPlan] = {}
+        self._plans: dict[tuple[str, ...], tuple[ColumnPlan, Layout, list]] = {}
         self._sku: str | None = None  # the product SKU rejects of the current row or group belong to
         self._image_cache: dict[str, tuple[str | None, str]] = {}
         self._notices: list[Notice] = []  # the current product's, yielded with it
@@ -127,9 +292,10 @@ class _Reading:
 
     # -- rows to records -------------------------------------------------------------------------------
 
-    def records(self) -> Iterator[Record | Reject | Notice]:
-        """The data rows as records; before them, rejects for a header that does not fit the mapping and notices
-        about the file's shape (empty, only a header, columns that match no field)."""
+    def records(self, keys_only: bool = False) -> Iterator[Record | RowKeys | Reject | Notice]:
+        """The data rows as records (`keys_only`: as their SKU cells alone); before them, rejects for a header that
+        does not fit the mapping and notices about the file's shape (empty, only a header, columns that match no
+        field)."""
         if _empty_file(self.spec.path):
             yield self.notice(None, None, "catalog_empty_file")
             return
@@ -143,11 +309,13 @@ class _Reading:
             yield self.notice(None, None, "catalog_no_records" if records else "catalog_no_rows")
             return
         if isinstance(first.cells, dict):
-            yield from self._dict_records(first, rows)
+            for rec in self._dict_records(first, rows):
+                yield RowKeys(rec.number, *self._raw_keys(rec)) if keys_only and isinstance(rec, Record) else rec
         else:
-            yield from self._list_records(first, rows)
+            yield from self._list_records(first, rows, keys_only)
 
-    def _list_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Reject | Notice]:
+    def _list_records(self, first: RawRow, rows: Iterator[RawRow], keys_only: bool
+                      ) -> Iterator[Record | RowKeys | Reject | Notice]:
         head = [first, *itertools.islice(rows, HEADER_SEARCH_ROWS)]  # the rows searched, and a sub-header row
         header = self.spec.mapping.find_header([r.cells for r in head])
         if not header.found and len(head) <= HEADER_SEARCH_ROWS and all(_filled(r.cells) <= 1 for r in head):
@@ -160,16 +328,21 @@ class _Reading:
         yield from self._unknown_columns(plan, at)
         if plan.missing or plan.ambiguous or plan.unclear:
             return
-        columns = plan.columns
+        layout = Layout(plan.columns, listed=True)
         data = False
-        for row in itertools.chain(head[header.last + 1:], rows):
-            cells = row.cells
-            size = len(cells)
-            data = True
-            yield Record(
-                row.number,
-                {name: [(c, cells[c.key] if c.key < size else None) for c in cols] for name, cols in columns.items()},
-            )
+        body = itertools.chain(head[header.last + 1:], rows)
+        if keys_only:
+            sku, parent = layout.first.get("sku"), layout.first.get("parent_sku")
+            at_sku, at_parent = (sku.key if sku else -1), (parent.key if parent else -1)
+            for row in body:
+                cells, data = row.cells, True
+                size = len(cells)
+                yield RowKeys(row.number, cells[at_sku] if -1 < at_sku < size else None,  # type: ignore[operator]
+                              cells[at_parent] if -1 < at_parent < size else None)  # type: ignore[operator]
+        else:
+            for row in body:
+                data = True
+                yield Record(row.number, row.cells, layout)
         if not data:
             yield self.notice(at, None, "catalog_header_only", rows=rows_shown)
 
@@ -177,25 +350,21 @@ class _Reading:
         for row in itertools.chain([first], rows):
             cells = row.cells
             if "__invalid__" in cells:
-                yield Record(row.number, {}, invalid=str(cells["__invalid__"]))
+                yield Record(row.number, {}, _NO_LAYOUT, invalid=str(cells["__invalid__"]))
                 continue
             keys = tuple(cells)
-            plan = self._plans.get(keys)
-            if plan is None:
-                plan = self._plans[keys] = self.spec.mapping.plan([(k, k) for k in keys])
+            known = self._plans.get(keys)
+            if known is None:
+                plan = self.spec.mapping.plan([(k, k) for k in keys])
+                known = self._plans[keys] = (plan, Layout(plan.columns, listed=False),
+                                             [(spec.name, cols) for spec, cols in plan.ambiguous])
                 yield from self._unknown_columns(plan, row.number)
-            record_cells = {name: [(c, cells[c.key]) for c in cols] for name, cols in plan.columns.items()}
+            _, layout, ambiguous = known
             # JSON can nest lists and objects where a value belongs: say so, and read them as their text.
-            nested = [(c, v) for found in record_cells.values() for c, v in found if isinstance(v, (dict, list))]
+            nested = [(c, cells[c.key]) for _, c in layout.cells if isinstance(cells[c.key], (dict, list))]
             if nested:
-                record_cells = {name: [(c, _json_text(v) if isinstance(v, (dict, list)) else v)
-                                       for c, v in found] for name, found in record_cells.items()}
-            yield Record(
-                row.number,
-                record_cells,
-                nested=nested,
-                ambiguous=[(spec.name, cols) for spec, cols in plan.ambiguous],
-            )
+                cells = {**cells, **{c.key: _json_text(v) for c, v in nested}}
+            yield Record(row.number, cells, layout, nested=nested, ambiguous=ambiguous)
 
     def _plan_problems(self, plan: ColumnPlan, header_row: int, rows_shown: str) -> list[Reject]:
         out = []
@@ -230,7 +399,8 @@ class _Reading:
         duplicates: dict[str, list[int]] = {}
         group_end: dict[str, int] = {}  # SKU Induk -> the last row of its group
         unreadable = False
-        for rec in self.records():
+        text = self._text
+        for rec in self.records(keys_only=True):
             if isinstance(rec, Notice):
                 yield rec
                 continue
@@ -238,7 +408,7 @@ class _Reading:
                 unreadable = True
                 yield rec
                 continue
-            sku, parent = self._keys(rec)
+            sku, parent = text(rec.sku), text(rec.parent)  # type: ignore[union-attr]
             if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
                 seen = first_row.setdefault(sku.casefold(), rec.number)
                 if seen != rec.number:
@@ -272,21 +442,26 @@ class _Reading:
             yield from self._group(group, recs, duplicates)
 
     def _keys(self, rec: Record) -> tuple[str, str]:
-        return _text(rec.raw("sku")[1]), _text(rec.raw("parent_sku")[1])
+        sku, parent = self._raw_keys(rec)
+        return self._text(sku), self._text(parent)
+
+    @staticmethod
+    def _raw_keys(rec: Record) -> tuple[Any, Any]:
+        return rec.raw("sku")[1], rec.raw("parent_sku")[1]
 
     # -- one product -----------------------------------------------------------------------------------
 
-    def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> Iterator[Product | Reject]:
-        rejects: list[Reject] = []
-        rejects += self._ambiguity(rec)
+    def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]
+                ) -> list[Product | Reject | Notice]:
+        rejects: list[Reject] = self._ambiguity(rec)
         rejects += self._sku_problems(rec, sku, duplicates)
-        product = self._product_fields({f: rec for f in PRODUCT_FIELDS}, rejects)
+        product = self._product_fields(dict.fromkeys(PRODUCT_FIELDS, rec), rejects)
         price = self._price(rec, rejects)
         stock = self._stock(rec, rejects)
         if rejects:
-            yield from rejects
-            return
-        yield from self._build(rec, dict(product, sku=sku, price=price, stock=stock, variants=[]))
+            return rejects  # type: ignore[return-value]
+        product.update(sku=sku, price=price, stock=stock, variants=[])
+        return self._build(rec, product)
 
     def _group(self, parent: str, recs: list[Record], duplicates: dict[str, list[int]]
                ) -> Iterator[Product | Reject]:
@@ -294,7 +469,7 @@ class _Reading:
         variants = [r for r in recs if r is not head]
         first = head or variants[0]
         rejects = self._group_problems(parent, recs, head, first, duplicates)
-        sources = {f: next((r for r in recs if not parsers.is_blank(r.raw(f)[1])), first) for f in PRODUCT_FIELDS}
+        sources = {f: next((r for r in recs if not self.c.blank(r.raw(f)[1])), first) for f in PRODUCT_FIELDS}
         product = self._product_fields(sources, rejects)
         if rejects:
             yield from self._refuse_group(parent, recs, rejects)
@@ -340,13 +515,13 @@ class _Reading:
     def _variants(self, recs: list[Record], variants: list[Record], head: Record | None,
                   duplicates: dict[str, list[int]]) -> Generator[Reject, None, list[tuple[Record, Variant]]]:
         """Yields each refused variant row's rejects; returns the variants built from the others."""
-        tier_names = [_text(next((r.raw(f"option_name_{i}")[1] for r in recs
-                                  if not parsers.is_blank(r.raw(f"option_name_{i}")[1])), "")) for i in (1, 2)]
-        two_tiers = any(not parsers.is_blank(r.raw("option_value_2")[1]) for r in variants)
+        tier_names = [self._text(next((r.raw(f"option_name_{i}")[1] for r in recs
+                                  if not self.c.blank(r.raw(f"option_name_{i}")[1])), "")) for i in (1, 2)]
+        two_tiers = any(not self.c.blank(r.raw("option_value_2")[1]) for r in variants)
         built: list[tuple[Record, Variant]] = []
         for rec in variants:
             row_rejects: list[Reject] = []
-            sku = _text(rec.raw("sku")[1])
+            sku = self._text(rec.raw("sku")[1])
             row_rejects += self._sku_problems(rec, sku, duplicates)
             price = self._price(rec, row_rejects, fallback=head)
             stock = self._stock(rec, row_rejects)
@@ -355,8 +530,8 @@ class _Reading:
             if row_rejects:
                 yield from row_rejects
                 continue
-            built.append((rec, Variant(sku=sku, price=price, stock=stock, options=options, weight_g=weight,
-                                       row=rec.number)))
+            built.append((rec, self._model(Variant, {"sku": sku, "price": price, "stock": stock, "options": options,
+                                                     "weight_g": weight, "row": rec.number})))
         return built
 
     def _parent_price_unused(self, head: Record | None, variants: list[Record], kept: list[Variant]) -> None:
@@ -391,15 +566,23 @@ class _Reading:
                 kept.append(variant)
         return kept
 
-    def _build(self, rec: Record, values: dict[str, Any]) -> Iterator[Product | Reject | Notice]:
-        yield from self._notices  # what the reading of this product noticed (a refused product's are dropped)
+    def _model(self, model: type, values: dict[str, Any]) -> Any:
+        """A model of values the reader checked (CHECKED), without re-validation on the fast path."""
+        return self._builders[model](values)
+
+    def _build(self, rec: Record, values: dict[str, Any]) -> list[Product | Reject | Notice]:
+        """What the reading of this product noticed (a refused product's are dropped), then the product."""
+        values["institution"] = self.inst.code
+        values["source"] = self._model(SourceRef, {"file": self.spec.label, "row": rec.number})
         try:
-            yield Product(institution=self.inst.code, source=SourceRef(file=self.spec.label, row=rec.number),
-                          **values)
+            if len(values["description"]) > DESCRIPTION_MAX:  # the fallback text: let the schema say so
+                return [*self._notices, Product(**values)]
+            return [*self._notices, self._model(Product, values)]
         except ValidationError as err:  # a rule the checks above missed: still a reason, never a crash
             first = err.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
-            yield self.reject(rec.number, loc, None, "row_invalid", detail=f"{loc}: {first['msg']}")
+            return [*self._notices, self.reject(rec.number, loc, None, "row_invalid",
+                                                detail=f"{loc}: {first['msg']}")]
 
     # -- fields ----------------------------------------------------------------------------------------
 
@@ -407,36 +590,50 @@ class _Reading:
         """The product-level fields, each read from its source row; every problem goes to ``rejects``."""
         def cell(name: str) -> tuple[Record, Column | None, Any]:
             rec = sources[name]
-            column, value = rec.raw(name)
+            found = rec._found  # Record.raw, inlined: this runs for every field of every row
+            if found is None:
+                found = rec._found = rec.layout.found(rec.row)
+            column, value = found.get(name, _NO_CELL)
             return rec, column, value
 
-        out: dict[str, Any] = {}
+        # The optional fields are given as None when not read, so the model is built with every field named. A
+        # cell that is None (no such column) is blank and reads as "" on every path, so it skips the cleaning.
+        out: dict[str, Any] = dict.fromkeys(_OPTIONAL)
+        defaults, line = self._defaults, self._line
         self._naming(cell, rejects, out)
         self._parcel(cell, rejects, out)
-        out["unit"] = plain_text(_text(cell("unit")[2])) or self._default("unit") or "pcs"
+        out["unit"] = line(cell("unit")[2]) or defaults.get("unit") or "pcs"
         flags = {}
         for flag in ("ready_to_eat", "made_to_order", "maker_consent"):
             rec, col, value = cell(flag)
-            flags[flag] = bool(self._default(flag)) if parsers.is_blank(value) else bool(
+            flags[flag] = bool(defaults.get(flag)) if value is None or self.c.blank(value) else bool(
                 self._parse(rec, col, value, rejects, parsers.parse_bool))
         out["ready_to_eat"], out["made_to_order"] = flags["ready_to_eat"], flags["made_to_order"]
         self._food(cell, rejects, out)
-        out["halal"] = _text(cell("halal")[2]) or None
-        out["material"] = (plain_text(_text(cell("material")[2])) or self._default("material") or "")[:100] or None
+        halal = cell("halal")[2]
+        out["halal"] = (self._text(halal) if halal is not None else "") or None
+        material = line(cell("material")[2]) or defaults.get("material") or ""
+        out["material"] = material[:100] or None
         out["images"] = self._images(sources["images"], rejects)
 
-        maker = plain_text(_text(cell("maker")[2]))
+        maker = line(cell("maker")[2])
         keep_name = bool(maker) and flags["maker_consent"] and self.inst.type != InstitutionType.lpka
-        out["maker"] = Maker(name=maker if keep_name else None, credit=maker if keep_name else self.inst.credit)
+        out["maker"] = self._model(Maker, {"name": maker if keep_name else None,
+                                           "credit": maker if keep_name else self.credit})
 
-        description = safe_description(_text(cell("description")[2]))
+        description = cell("description")[2]
+        description = self.c.description(self._text(description)) if description is not None else ""
         out["description"] = description or f"{out['name']}. {out['maker'].credit}."
         return out
+
+    def _line(self, value: Any) -> str:
+        """A cell as one line of plain text ("" for no cell)."""
+        return self.c.plain(self._text(value)) if value is not None else ""
 
     def _naming(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
         """``name`` (always set) and ``category`` (set when known)."""
         rec, col, value = cell("name")
-        name = plain_text(_text(value))
+        name = self.c.plain(self._text(value))
         if not name:
             rejects.append(self._missing(rec, col, "name"))
         elif not NAME_MIN <= len(name) <= NAME_MAX:
@@ -445,13 +642,12 @@ class _Reading:
 
         rec, col, value = cell("category")
         self._notices = []
-        if parsers.is_blank(value):
+        if self.c.blank(value):
             rejects.append(self._missing(rec, col, "category"))
             return
         mapping = self.spec.mapping
-        try:
-            reading = mapping.category(_text(value))
-        except ParseError:
+        reading = self._category(self._text(value))
+        if reading is None:
             rejects.append(self.reject(rec.number, _header(col), shown(value), "category_unknown",
                                        accepted=mapping.accepted_categories()))
             return
@@ -463,60 +659,69 @@ class _Reading:
                 {"sub": reading.unknown_sub, "top": top.name_id if top else reading.code, "top_code": reading.code,
                  "accepted": mapping.accepted_subcategories(reading.code)}, sku=self._sku))
 
+    def _category(self, text: str) -> CategoryReading | None:
+        """The mapping's reading of a category cell (None: unknown), once per distinct text of the file."""
+        if text not in self._categories:
+            try:
+                self._categories[text] = self.spec.mapping.category(text)
+            except ParseError:
+                self._categories[text] = None
+        return self._categories[text]
+
     def _parcel(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
         """``weight_g`` (required) and the dimensions given."""
         rec, col, value = cell("weight_g")
-        if parsers.is_blank(value):
+        if self.c.blank(value):
             rejects.append(self._missing(rec, col, "weight_g"))
         else:
             unit = (col.options.get("unit") if col else None) or "g"
-            out["weight_g"] = self._parse(rec, col, value, rejects, parsers.parse_weight_g, unit)
+            out["weight_g"] = self._parse(rec, col, value, rejects, self.c.weight, unit)
 
         for dim in ("length_cm", "width_cm", "height_cm"):
             rec, col, value = cell(dim)
-            if not parsers.is_blank(value):
+            if value is not None and not self.c.blank(value):
                 out[dim] = self._parse(rec, col, value, rejects, parsers.parse_dimension_cm)
 
     def _food(self, cell: _Cell, rejects: list[Reject], out: dict[str, Any]) -> None:
         """``expiry`` and ``food_permit`` when given; a permit is required for culinary products that are neither
         ready to eat nor made to order (reads ``category``, ``ready_to_eat`` and ``made_to_order`` from ``out``)."""
         rec, col, value = cell("expiry")
-        if not parsers.is_blank(value):
+        if value is not None and not self.c.blank(value):
             expiry = self._parse(rec, col, value, rejects, parsers.parse_date)
             if expiry is not None and expiry < self.today:
                 rejects.append(self.reject(rec.number, _header(col), shown(value), "expired"))
             out["expiry"] = expiry
 
         rec, col, value = cell("food_permit")
-        if not parsers.is_blank(value):
-            out["food_permit"] = self._permit(rec, col, _text(value), rejects)
+        if value is not None and not self.c.blank(value):
+            out["food_permit"] = self._permit(rec, col, self._text(value), rejects)
         elif (out.get("category", "").startswith("culinary") and not out["ready_to_eat"]
               and not out["made_to_order"]):
             rejects.append(self.reject(rec.number, _header(col) or "Izin Edar", None, "food_permit_missing"))
 
     def _price(self, rec: Record, rejects: list[Reject], fallback: Record | None = None) -> int:
         col, value = rec.raw("price")
-        if parsers.is_blank(value) and fallback is not None:
+        if self.c.blank(value) and fallback is not None:
             rec = fallback
             col, value = rec.raw("price")
-        if parsers.is_blank(value):
+        if self.c.blank(value):
             rejects.append(self._missing(rec, col, "price"))
             return 0
-        price = self._parse(rec, col, value, rejects, parsers.parse_price)
+        price = self._parse(rec, col, value, rejects, self.c.price)
         if price is not None and not PRICE_MIN <= price <= PRICE_MAX:
             rejects.append(self.reject(rec.number, _header(col), shown(value), "price_range"))
         return price or 0
 
     def _variant_weight(self, rec: Record, rejects: list[Reject]) -> int | None:
         col, value = rec.raw("weight_g")
-        if parsers.is_blank(value):
+        if self.c.blank(value):
             return None
         unit = (col.options.get("unit") if col else None) or "g"
-        return self._parse(rec, col, value, rejects, parsers.parse_weight_g, unit)
+        return self._parse(rec, col, value, rejects, self.c.weight, unit)
 
     def _stock(self, rec: Record, rejects: list[Reject]) -> int:
         col, value = rec.raw("stock")
-        if parsers.is_blank(value):
+        if self.c.blank(value):
             rejects.append(self._missing(rec, col, "stock"))
             return 0
         return self._parse(rec, col, value, rejects, parsers.parse_int) or 0
@@ -526,7 +731,7 @@ class _Reading:
         options: dict[str, str] = {}
         for i in (1, 2) if two_tiers else (1,):
             col, value = rec.raw(f"option_value_{i}")
-            text = plain_text(_text(value))
+            text = self.c.plain(self._text(value))
             if not text:
                 rejects.append(self.reject(rec.number, _header(col) or "Varian", None, "variant_options_missing"))
                 continue
@@ -567,8 +772,9 @@ class _Reading:
 
     def _images(self, rec: Record, rejects: list[Reject]) -> list[str]:
         entries: list[tuple[Column, str]] = []
-        for col, value in rec.cells.get("images", []):
-            if not parsers.is_blank(value):
+        for col in rec.layout.columns.get("images", ()):
+            value = rec.value(col)
+            if not self.c.blank(value):
                 entries += [(col, item) for item in parsers.parse_list(value)]
         if len(entries) > IMAGES_MAX:
             rejects.append(self.reject(rec.number, entries[0][0].header, None, "images_too_many",
@@ -584,7 +790,7 @@ class _Reading:
         return images
 
     def _image(self, item: str) -> tuple[str | None, str]:
-        """(problem, image); cached per catalog, since products share pictures."""
+        """(problem, image); kept per catalog, since products share pictures (and each file's check per run)."""
         found = self._image_cache.get(item)
         if found is None:
             found = self._image_cache[item] = self._check_image(item)
@@ -608,21 +814,19 @@ class _Reading:
         if not self._inside(path):
             return "image_outside_folder", item
         try:
-            if stat.S_ISLNK(os.lstat(path).st_mode):
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
                 path = os.path.realpath(path)
                 if not self._inside(path):
                     return "image_outside_folder", item
+                info = os.stat(path)
             # Stat before opening: a pipe (FIFO) named like a photo would block the reading for ever.
-            if not stat.S_ISREG(os.stat(path).st_mode):
+            if not stat.S_ISREG(info.st_mode):
                 return "image_not_a_file", item
-            with open(path, "rb") as fh:
-                magic = fh.read(12)
+            problem = self.images.problem(path, info)  # opened once per run
         except (OSError, ValueError):  # missing, unreadable, a name the system cannot take
             return "image_missing", item
-        webp = magic.startswith(_WEBP[0]) and magic[8:12] == _WEBP[1]
-        if not (magic.startswith(_JPEG) or magic.startswith(_PNG) or webp):
-            return "image_format", item
-        return None, path
+        return (problem, item) if problem else (None, path)
 
     def _inside(self, path: str) -> bool:
         return path.startswith(self.folder + os.sep)
@@ -630,6 +834,8 @@ class _Reading:
     def _ambiguity(self, rec: Record) -> list[Reject]:
         """Row problems found while reading the record: ambiguous columns, nested JSON values, cells that cannot
         be read as they are (too long, binary, not Unicode, a value the source could not read)."""
+        if not rec.ambiguous and not rec.nested:
+            return self._cell_problems(rec)
         return self._cell_problems(rec) + [
             self.reject(rec.number, ", ".join(c.header for c in cols), None, "column_ambiguous",
                         field=name, columns=", ".join(c.header for c in cols)) for name, cols in rec.ambiguous] + [
@@ -637,14 +843,21 @@ class _Reading:
             for c, v in rec.nested]
 
     def _cell_problems(self, rec: Record) -> list[Reject]:
+        layout, row = rec.layout, rec.row
+        if layout.listed and layout.keys is not None and len(row) > layout.widest and _readable(layout.keys(row)):
+            return []
         out = []
-        for name, found in rec.cells.items():
-            for col, value in found:
-                reason, params = _cell_problem(value)
-                if reason == "cell_binary" and name == "sku":  # the SKU's own check says so (sku_not_text)
-                    continue
-                if reason:
-                    out.append(self.reject(rec.number, col.header, _shown_cell(value), reason, **params))
+        value_of = rec.value
+        for name, col in rec.layout.cells:
+            value = value_of(col)
+            kind = type(value)
+            if value is None or (kind is str and value.isascii() and len(value) <= CELL_CHARS_MAX) or kind is int:
+                continue  # readable as it is: most cells (isascii is O(1), and ASCII holds no surrogate)
+            reason, params = _cell_problem(value)
+            if reason == "cell_binary" and name == "sku":  # the SKU's own check says so (sku_not_text)
+                continue
+            if reason:
+                out.append(self.reject(rec.number, col.header, _shown_cell(value), reason, **params))
         return out
 
     def _parse(self, rec: Record, col: Column | None, value: Any, rejects: list[Reject], parse, *args):
@@ -658,9 +871,6 @@ class _Reading:
         label = _header(col) or self.spec.mapping.fields[name].display[0]
         return self.reject(rec.number, label, None, "value_missing", field=name)
 
-    def _default(self, name: str) -> Any:
-        spec = self.spec.mapping.fields.get(name)
-        return spec.default if spec else None
 
     def reject(self, row: int | None, column: str | None, value: str | None, reason: str, **params: Any) -> Reject:
         return Reject(self.inst.code, self.spec.label, row, column, value, reason, params, sku=self._sku)
@@ -709,6 +919,20 @@ def _cell_problem(value: Any) -> tuple[str | None, dict[str, Any]]:
     return None, {}
 
 
+def _readable(values: tuple) -> bool:
+    """Whether every cell of a row is readable as it is, checked in C for the common rows: ASCII text (which
+    holds no surrogate) no cell of which is too long, or only that and numbers; False means: look cell by cell."""
+    try:
+        joined = "".join(values)  # a CSV row: all text
+    except TypeError:  # a workbook row: numbers and empty cells among the text
+        texts = [v for v in values if type(v) is str]
+        if len(texts) + sum(1 for v in values if v is None or type(v) is int or type(v) is float) != len(values):
+            return False
+        joined = "".join(texts)
+        values = tuple(texts)
+    return joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, values), default=0) <= CELL_CHARS_MAX)
+
+
 def _json_text(value: dict | list) -> str:
     """A nested JSON value as its text (a value the source could not read shown as what it is)."""
     return escape_surrogates(json.dumps(value, ensure_ascii=False, default=repr))
@@ -754,13 +978,13 @@ def _code_cell(value: Any) -> bool:
     return not (isinstance(value, float) and not math.isfinite(value))
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, parse: Callable[[Any], str] = parsers.parse_text) -> str:
     """A cell as text. Cells no parser reads as text (a yes/no cell, NaN) keep their plain form: the field's
     own checks then refuse them with a reason."""
     if value is None:
         return ""
     try:
-        text = parsers.parse_text(value)
+        text = parse(value)
     except ParseError:
         return str(value)
     # NFD "é" (e + combining accent, as macOS writes) reads the same as NFC "é"; a lone surrogate is shown escaped.

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from connector.catalog.mapping import Mapping, MappingError, load_mapping
-from connector.catalog.reader import CatalogSpec, read_catalog
+from connector.catalog.reader import CatalogSpec, ImageChecks, read_catalog
 from connector.catalog.rejects import Notice, Reject
 from connector.config import Config, InstitutionConfig, mapping_path
 from connector.schema import Institution, Product
@@ -39,11 +39,13 @@ def institution(entry: InstitutionConfig) -> Institution:
 
 
 class Catalogs:
-    """The configured catalogs, each readable as a stream of products and rejects."""
+    """The configured catalogs, each readable as a stream of products and rejects. One per run: its image checks
+    (`images`, unless given) are shared by every catalog it reads, so a picture many catalogs name is read once."""
 
-    def __init__(self, config: Config, *, today: date | None = None):
+    def __init__(self, config: Config, *, today: date | None = None, images: ImageChecks | None = None):
         self.config = config
         self.today = today or date.today()
+        self.images = images or ImageChecks()
         self._mappings: dict[Path, Mapping] = dict(config.mappings)  # as the config check loaded them
 
     def spec(self, entry: InstitutionConfig) -> CatalogSpec:
@@ -70,7 +72,7 @@ class Catalogs:
             yield Reject(entry.code, str(entry.catalog.path), None, None, None, "catalog_unreadable",
                          {"detail": str(err)})
             return
-        yield from read_catalog(spec, today=self.today)
+        yield from read_catalog(spec, today=self.today, images=self.images)
 
     def selected(self, codes: Iterable[str] | None) -> list[InstitutionConfig]:
         wanted = set(codes or [])
