@@ -62,6 +62,7 @@ TROUBLE = {("shopee", "update_price", "held"): 1, ("shopee", "update_stock", "fa
            ("shopee-b", "prepare", "invalid"): 6}
 
 
+@pytest.mark.slow
 def test_a_run_logs_its_start_its_summary_and_one_event_per_problem(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     assert shop.sync()[0] == 0
@@ -128,6 +129,7 @@ def report(shop: Shop, *args: str) -> tuple[int, object]:
     return result.exit_code, result
 
 
+@pytest.mark.slow
 def test_report_json_lists_the_summary_and_every_item_that_did_not_succeed(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     shop.sync()
@@ -153,6 +155,7 @@ def test_report_json_lists_the_summary_and_every_item_that_did_not_succeed(tmp_p
     assert "lapas-uji:DMP-02" in result.stdout
 
 
+@pytest.mark.slow
 def test_report_csv_opens_in_an_indonesian_spreadsheet(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     shop.sync()

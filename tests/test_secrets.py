@@ -22,6 +22,7 @@ def run(shop: Shop, *args: str) -> str:
     return proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_no_secret_or_token_shows_anywhere_but_the_token_table(tmp_path):
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite", seed=9, fail_rate=0.1, throttle_rate=0.1,
                        timeout_rate=0.05, timeout_seconds=0.3, shopee_token_ttl=3) as sandbox:

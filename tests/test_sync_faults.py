@@ -12,6 +12,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from connector.sandbox import SandboxServer
 from tests.helpers import Shop
 
@@ -42,6 +44,7 @@ def sync_until_clean(shop: Shop, attempts: int = 8) -> list[int]:
     return codes
 
 
+@pytest.mark.slow
 def test_repeated_syncs_converge_under_faults_without_duplicates(tmp_path):
     n = 25
     faulty = SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite", seed=11, fail_rate=0.15,
@@ -89,6 +92,7 @@ def wait_for_run(ledger: Path, runs: int, proc: subprocess.Popen, timeout: float
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_a_sync_killed_at_random_moments_converges_without_duplicates(tmp_path):
     n, rounds = 30, 8
     rnd = random.Random(5)

@@ -9,6 +9,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 import requests
 
 from connector.catalog.rejects import Notice
@@ -150,6 +151,7 @@ def test_catalog_warnings_are_shown_counted_kept_and_alone_exit_0(tmp_path, caps
     assert row["Alasan"] == warning.message("id")
 
 
+@pytest.mark.slow
 def test_a_channel_that_cannot_be_read_is_checked_without_its_rules_and_said_so(tmp_path, sandbox):
     shops = Shops(tmp_path, sandbox.url)
     text = shops.config.read_text(encoding="utf-8")
