@@ -52,7 +52,7 @@ def troubled(shop: Shop) -> None:
     text = shop.config.read_text().replace(shop.sandbox_url, dead).replace(
         "adapter: shopee\n", "adapter: shopee\n    options: {retry: {attempts: 1}, timeout: 2}\n").replace(
         "channels:\n", f"channels:\n  - name: shopee-b\n    adapter: shopee\n    endpoint: {dead}\n"
-                       "    categories: incomplete.yaml\n"
+                       "    categories: incomplete.yaml\n    options: {retry: {attempts: 1}, timeout: 2}\n"
                        "    credentials: {partner_id: '1', partner_key: k, shop_id: '2', access_token: t}\n")
     shop.config.write_text(text, encoding="utf-8")
 
@@ -62,7 +62,6 @@ TROUBLE = {("shopee", "update_price", "held"): 1, ("shopee", "update_stock", "fa
            ("shopee-b", "prepare", "invalid"): 6}
 
 
-@pytest.mark.slow
 def test_a_run_logs_its_start_its_summary_and_one_event_per_problem(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     assert shop.sync()[0] == 0
@@ -129,7 +128,6 @@ def report(shop: Shop, *args: str) -> tuple[int, object]:
     return result.exit_code, result
 
 
-@pytest.mark.slow
 def test_report_json_lists_the_summary_and_every_item_that_did_not_succeed(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     shop.sync()
@@ -155,7 +153,6 @@ def test_report_json_lists_the_summary_and_every_item_that_did_not_succeed(tmp_p
     assert "lapas-uji:DMP-02" in result.stdout
 
 
-@pytest.mark.slow
 def test_report_csv_opens_in_an_indonesian_spreadsheet(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     shop.sync()

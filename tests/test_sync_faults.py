@@ -53,7 +53,8 @@ def test_repeated_syncs_converge_under_faults_without_duplicates(tmp_path):
     try:
         shop = Shop(tmp_path, faulty.url, products=n)
         shop.config.write_text(shop.config.read_text().replace("adapter: shopee\n", (
-            "adapter: shopee\n    options: {timeout: 2, rate_limit: 500}\n")))
+            # back-off of at most 0.4 s: the retries are what is tested, not how long they wait
+            "adapter: shopee\n    options: {timeout: 2, rate_limit: 500, retry: {base_wait: 0.05, max_wait: 0.4}}\n")))
         rounds = [sync_until_clean(shop)]
         for key in list(shop.rows):  # every stock changes: one write per product, under the same faults
             if key.startswith("DMP-"):
