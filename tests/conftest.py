@@ -26,14 +26,12 @@ WORKERS = 4
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """`python -m pytest` runs in `WORKERS` processes, each test group (`xdist_group`) in one of them; given before
-    pytest-xdist reads its options (a conftest's hook runs before an installed plugin's of the same rank)."""
-    given = getattr(config.option, "numprocesses", "absent")
-    if given is not None or hasattr(config, "workerinput") or config.getoption("usepdb", False):
-        return  # no xdist, `-n` given, a worker, or --pdb (one process)
-    config.option.numprocesses = WORKERS
-    if config.option.dist == "no":
-        config.option.dist = "loadgroup"
+    """`python -m pytest` runs in `WORKERS` processes (each test handed to the next free one), set before pytest-xdist
+    reads its options (a conftest's hook runs before an installed plugin's of the same rank)."""
+    if not hasattr(config.option, "numprocesses") or hasattr(config, "workerinput") or config.getoption("usepdb"):
+        return  # no xdist, a worker, or --pdb (one process)
+    if config.option.numprocesses is None:
+        config.option.numprocesses = WORKERS
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1047,7 +1047,6 @@ def validated(corpus) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("hostile-corpus")  # one worker builds the module's corpus once
 def test_every_malformed_catalog_gets_clear_rejects_and_no_traceback(corpus, validated):
     folder, _, codes = corpus
     doc = validated
@@ -1063,7 +1062,6 @@ def test_every_malformed_catalog_gets_clear_rejects_and_no_traceback(corpus, val
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("hostile-corpus")  # one worker builds the module's corpus once
 def test_a_limit_is_said_in_both_languages(corpus, validated):
     far = [r for r in validated["rejects"] if r["institution"] == "lapas-xlsx-one-cell-at-the-far-corner"]
     assert "1,048,576 rows by 16,384 columns" in far[0]["message"]
@@ -1088,7 +1086,6 @@ def test_large_hostile_catalogs_are_refused_within_1_gb_and_the_deadline(tmp_pat
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("hostile-corpus")  # one worker builds the module's corpus once
 def test_nothing_invalid_reaches_the_sandbox(corpus, tmp_path):
     _, config, _ = corpus
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as sandbox:
