@@ -9,7 +9,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 import requests
 
 from connector.catalog.rejects import Notice
