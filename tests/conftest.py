@@ -32,6 +32,8 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return  # no xdist, a worker, or --pdb (one process)
     if config.option.numprocesses is None:
         config.option.numprocesses = WORKERS
+    if config.option.maxschedchunk is None:  # else the first worker gets the first quarter of its share at once:
+        config.option.maxschedchunk = 1  # every slow test; one at a time, each goes to the next free worker
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
