@@ -20,8 +20,9 @@ AdapterT = TypeVar("AdapterT", bound=Adapter)
 
 # Parallel workers for a run that names none (`-n N` chooses, `-n 0` or `-p no:xdist` runs in one process). The suite
 # waits far more than it computes (pacing, back-off, timeouts, subprocess start-ups), so more workers than this
-# machine's two cores overlap those waits; measured in ARCHITECTURE.md, Tests.
-WORKERS = 4
+# machine's two cores overlap those waits (measured on it, shared: 4 workers 248 s, 6 workers 208 s, one process
+# 639 s; ARCHITECTURE.md, Tests).
+WORKERS = 6
 
 
 @pytest.hookimpl(tryfirst=True)
