@@ -1,5 +1,6 @@
 """Fixtures the adapter and sandbox tests share: a sandbox on loopback, adapters made on it (closed after the test),
-threads."""
+threads. Also how the suite runs: in parallel workers by default (`WORKERS`, when pytest-xdist is installed and no
+`-n` is given), the tests marked `slow` handed out first (ARCHITECTURE.md, Tests)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,31 @@ from connector.adapters.contract import MemoryStore
 from connector.sandbox import SandboxServer
 
 AdapterT = TypeVar("AdapterT", bound=Adapter)
+
+# Parallel workers for a run that names none (`-n N` chooses, `-n 0` or `-p no:xdist` runs in one process). The suite
+# waits far more than it computes (pacing, back-off, timeouts, subprocess start-ups), so more workers than this
+# machine's two cores overlap those waits (measured on it, shared: 4 workers 248 s, 6 workers 208 s, one process
+# 639 s; ARCHITECTURE.md, Tests).
+WORKERS = 6
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`python -m pytest` runs in `WORKERS` processes (each test handed to the next free one), set before pytest-xdist
+    reads its options (a conftest's hook runs before an installed plugin's of the same rank)."""
+    if not hasattr(config.option, "numprocesses") or hasattr(config, "workerinput") or config.getoption("usepdb"):
+        return  # no xdist, a worker, or --pdb (one process)
+    if config.option.numprocesses is None:
+        config.option.numprocesses = WORKERS
+    if config.option.maxschedchunk is None:  # else the first worker gets the first quarter of its share at once:
+        config.option.maxschedchunk = 1  # every slow test; one at a time, each goes to the next free worker
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first (in their own order), so that parallel workers start the long ones at once
+    instead of one worker finishing with them while the others stand idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
 
 QUICK_RETRY = {"attempts": 8, "total_seconds": 20, "base_wait": 0.01, "max_wait": 0.05}
 

@@ -32,6 +32,7 @@ def line_starting(lines: list[str], start: str) -> str:
     return line
 
 
+@pytest.mark.slow
 def test_catalog_bench_prints_each_formats_median_spread_and_peak_rss(tmp_path: Path) -> None:
     lines = bench("catalog_bench.py", "--rows", "120", "--repeats", "3", "--out", str(tmp_path))
     assert "3 repeats, interleaved" in lines[0]
@@ -50,6 +51,7 @@ def test_catalog_bench_prints_the_floors_of_each_format_in_the_same_round(tmp_pa
         assert re.search(rf"read \+ normalise takes {NUMBER}x \({NUMBER}\u2013{NUMBER}\) its time$", line), line
 
 
+@pytest.mark.slow
 def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: Path) -> None:
     lines = bench("sync_bench.py", "--products", "24", "--institutions", "2", "--channels", "shopee", "lazada",
                   "tiktokshop", "--repeats", "2", "--out", str(tmp_path))
@@ -64,6 +66,7 @@ def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: P
     assert len(figures(line_starting(lines, "naive push / 1% stock change:"))) == 2  # time, calls
 
 
+@pytest.mark.slow
 def test_sync_bench_read_only_prints_throughput_and_peak_rss(tmp_path: Path) -> None:
     lines = bench("sync_bench.py", "--read-only", "--products", "30", "--institutions", "2", "--repeats", "2",
                   "--out", str(tmp_path))
@@ -72,6 +75,7 @@ def test_sync_bench_read_only_prints_throughput_and_peak_rss(tmp_path: Path) -> 
     assert line.startswith("read + normalise: ") and len(figures(line)) == 3, line  # seconds, products/s, peak RSS
 
 
+@pytest.mark.slow
 def test_paced_bench_prints_each_channels_rate_over_its_own_active_time(tmp_path: Path) -> None:
     lines = bench("sync_bench.py", "--paced", "--products", "12", "--rate", "50", "--repeats", "2", "--out",
                   str(tmp_path))

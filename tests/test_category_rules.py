@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import requests
 import yaml
 
@@ -43,6 +44,7 @@ def mandatory(shops: Shops, channel: str) -> list[dict]:
     return wallet["attributes"]
 
 
+@pytest.mark.slow
 def test_the_mapped_categories_are_usable_and_a_withdrawn_one_fails_by_name(tmp_path, sandbox):
     shops = Shops(tmp_path, sandbox.url)
     code, out = shops.cli("categories", "--format", "json")
@@ -62,6 +64,7 @@ def test_the_mapped_categories_are_usable_and_a_withdrawn_one_fails_by_name(tmp_
     assert code == 1 and "categories check FAILED on lazada" in out
 
 
+@pytest.mark.slow
 def test_an_attribute_nothing_fills_keeps_the_product_off_that_channel_only(tmp_path, sandbox):
     shops = Shops(tmp_path, sandbox.url)
     channel = next(c for c in CHANNELS if mandatory(shops, c))  # a channel asking for an attribute for wallets
@@ -82,6 +85,7 @@ def test_an_attribute_nothing_fills_keeps_the_product_off_that_channel_only(tmp_
     assert SKU in listed(sandbox.url, channel)
 
 
+@pytest.mark.slow
 def test_stock_sent_while_a_tiktok_product_is_in_audit_arrives_once_it_is_active(tmp_path):
     import time
 

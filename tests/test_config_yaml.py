@@ -128,6 +128,7 @@ def test_the_shipped_files_and_a_few_honest_aliases_load(tmp_path, text):
     assert isinstance(read_yaml(path), dict)
 
 
+@pytest.mark.slow
 def test_the_limits_are_what_the_loader_says(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_text("v: [" + ", ".join(["x"] * (MAX_VALUES - 3)) + "]\n", encoding="utf-8")

@@ -102,6 +102,7 @@ def slow_sandbox(tmp_path):
         yield server
 
 
+@pytest.mark.slow
 def test_scheduled_runs_never_overlap_and_sigterm_mid_run_stops_cleanly(tmp_path, slow_sandbox):
     shop = Shop(tmp_path, slow_sandbox.url, guards=SCHEDULE, products=20)
     daemon = Daemon(shop)
@@ -152,6 +153,7 @@ def test_scheduled_runs_never_overlap_and_sigterm_mid_run_stops_cleanly(tmp_path
     assert all("Pria Model" not in i["name"] for i in shop.items())
 
 
+@pytest.mark.slow
 def test_sighup_keeps_the_old_config_when_the_new_one_is_broken_and_a_manual_sync_meanwhile_exits_4(
         tmp_path, slow_sandbox):
     shop = Shop(tmp_path, slow_sandbox.url, guards="schedule: {full: every 1s}\n", products=20)
@@ -182,6 +184,7 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_broken_and_a_manual_syn
     assert events.count("config_reloaded") == 1 and events.count("config_reload_failed") == 1
 
 
+@pytest.mark.slow
 def test_a_scheduled_run_waits_for_a_manual_sync_holding_the_lock(tmp_path):
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as sandbox:
         shop = Shop(tmp_path, sandbox.url, guards="schedule: {stock_price: every 1s}\n")

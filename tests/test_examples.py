@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import requests
 from click.testing import CliRunner
 
@@ -57,6 +58,7 @@ def test_the_rejects_example_refuses_each_mistake(tmp_path):
     assert len({r["reason"] for r in doc["rejects"]}) >= 18
 
 
+@pytest.mark.slow
 def test_example_sync_lists_every_product_and_a_second_sync_writes_nothing(tmp_path):
     config = example_config(tmp_path)
     first = CliRunner().invoke(main, ["--config", str(config), "sync", "--channel", "shopee", "--format", "json"])

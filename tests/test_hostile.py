@@ -1065,6 +1065,7 @@ def validated(corpus) -> dict:
     return validate_limited(corpus[1], timeout=300)
 
 
+@pytest.mark.slow
 def test_every_malformed_catalog_gets_clear_rejects_and_no_traceback(corpus, validated):
     folder, _, codes = corpus
     doc = validated
@@ -1079,6 +1080,7 @@ def test_every_malformed_catalog_gets_clear_rejects_and_no_traceback(corpus, val
     assert names["NFD-1"] == unicodedata.normalize("NFC", "Kopi Café Édisi Spesial Gayo")
 
 
+@pytest.mark.slow
 def test_a_limit_is_said_in_both_languages(corpus, validated):
     far = [r for r in validated["rejects"] if r["institution"] == "lapas-xlsx-one-cell-at-the-far-corner"]
     assert "1,048,576 rows by 16,384 columns" in far[0]["message"]
@@ -1102,6 +1104,7 @@ def test_large_hostile_catalogs_are_refused_within_1_gb_and_the_deadline(tmp_pat
     assert "36,000 rows" in repeated[0]["message"] and len(repeated[0]["message"]) < 300
 
 
+@pytest.mark.slow
 def test_nothing_invalid_reaches_the_sandbox(corpus, tmp_path):
     _, config, _ = corpus
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as sandbox:

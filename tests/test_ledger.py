@@ -318,6 +318,7 @@ def test_a_binding_update_names_only_acknowledged_aspects(ledger):
         ledger.bindings.update("shopee", "a:1", product_key="a:2")
 
 
+@pytest.mark.slow
 def test_two_processes_opening_a_new_ledger_at_once_both_get_the_whole_schema(tmp_path):
     """The daemon and an operator's `pasindo report` may open a ledger that does not exist yet at the same moment:
     each migration is applied once, and neither fails."""

@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
@@ -40,6 +41,7 @@ def until(condition, what: str, timeout: float = 20):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_status_shows_the_running_daemon_and_its_own_next_runs_then_no_daemon(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url, guards=SCHEDULE)
     assert status(shop)["daemon"] == {"running": False}

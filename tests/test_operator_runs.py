@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
@@ -47,6 +48,7 @@ def wait_for(condition, daemon: subprocess.Popen, what: str, timeout: float = 30
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_report_lists_a_daemons_runs_and_shows_the_one_with_a_change(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url, guards="schedule: {full: every 1s}")
     with (tmp_path / "daemon.log").open("w") as log:

@@ -52,7 +52,7 @@ def troubled(shop: Shop) -> None:
     text = shop.config.read_text().replace(shop.sandbox_url, dead).replace(
         "adapter: shopee\n", "adapter: shopee\n    options: {retry: {attempts: 1}, timeout: 2}\n").replace(
         "channels:\n", f"channels:\n  - name: shopee-b\n    adapter: shopee\n    endpoint: {dead}\n"
-                       "    categories: incomplete.yaml\n"
+                       "    categories: incomplete.yaml\n    options: {retry: {attempts: 1}, timeout: 2}\n"
                        "    credentials: {partner_id: '1', partner_key: k, shop_id: '2', access_token: t}\n")
     shop.config.write_text(text, encoding="utf-8")
 

@@ -22,6 +22,7 @@ def run(shop: Shop, *args: str) -> str:
     return proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_no_secret_or_token_shows_anywhere_but_the_token_table(tmp_path):
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite", seed=9, fail_rate=0.1, throttle_rate=0.1,
                        timeout_rate=0.05, timeout_seconds=0.3, shopee_token_ttl=3) as sandbox:
@@ -29,7 +30,7 @@ def test_no_secret_or_token_shows_anywhere_but_the_token_table(tmp_path):
         text = shop.config.read_text()
         # An expired access token: the first call is refused and the token refreshed; each new one lives 3 s.
         text = text.replace("access_token: sandbox-shopee-token", "access_token: stale-token-5f2e9a77")
-        options = "    options: {token_refresh_margin: 1, timeout: 2}\n"
+        options = "    options: {token_refresh_margin: 1, timeout: 2, retry: {base_wait: 0.05, max_wait: 0.4}}\n"
         text = text.replace("adapter: shopee\n", "adapter: shopee\n" + options)
         # A second shop whose key is wrong: every call fails authentication, with the key in the request.
         text += f"""  - name: shopee-wrong

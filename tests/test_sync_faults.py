@@ -12,6 +12,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from connector.sandbox import SandboxServer
 from tests.helpers import Shop
 
@@ -42,6 +44,7 @@ def sync_until_clean(shop: Shop, attempts: int = 8) -> list[int]:
     return codes
 
 
+@pytest.mark.slow
 def test_repeated_syncs_converge_under_faults_without_duplicates(tmp_path):
     n = 25
     faulty = SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite", seed=11, fail_rate=0.15,
@@ -50,7 +53,8 @@ def test_repeated_syncs_converge_under_faults_without_duplicates(tmp_path):
     try:
         shop = Shop(tmp_path, faulty.url, products=n)
         shop.config.write_text(shop.config.read_text().replace("adapter: shopee\n", (
-            "adapter: shopee\n    options: {timeout: 2, rate_limit: 500}\n")))
+            # back-off of at most 0.4 s: the retries are what is tested, not how long they wait
+            "adapter: shopee\n    options: {timeout: 2, rate_limit: 500, retry: {base_wait: 0.05, max_wait: 0.4}}\n")))
         rounds = [sync_until_clean(shop)]
         for key in list(shop.rows):  # every stock changes: one write per product, under the same faults
             if key.startswith("DMP-"):
@@ -89,6 +93,7 @@ def wait_for_run(ledger: Path, runs: int, proc: subprocess.Popen, timeout: float
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_a_sync_killed_at_random_moments_converges_without_duplicates(tmp_path):
     n, rounds = 30, 8
     rnd = random.Random(5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import requests
 from click.testing import CliRunner
 
@@ -43,6 +44,7 @@ def listed(items: list[dict]) -> dict[str, tuple]:
     return out
 
 
+@pytest.mark.slow
 def test_example_sync_to_three_channels_lists_the_same_products_and_then_writes_nothing(tmp_path):
     config = example_config(tmp_path)
     assert {c for c in DIALECTS} <= set(config.read_text().split())  # the example configures all three

@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from connector.config import load_config
 from connector.sandbox import SandboxServer
 from connector.sync.adapter import make_adapter
@@ -52,6 +54,7 @@ def test_the_sandbox_refresh_token_is_single_use(sandbox):
     assert again["error"] == "error_auth" and again["message"] == "Invalid refresh_token."
 
 
+@pytest.mark.slow
 def test_a_sync_takes_the_pair_check_refreshed_instead_of_spending_a_spent_refresh_token(tmp_path):
     """The reported failure: `pasindo check` during a sync refreshes the token; the sync, still holding the old
     pair, traded its spent refresh token and its channel stopped with "re-authorise the shop"."""
@@ -73,6 +76,7 @@ def test_a_sync_takes_the_pair_check_refreshed_instead_of_spending_a_spent_refre
             ledger.close()
 
 
+@pytest.mark.slow
 def test_commands_that_find_one_expired_token_together_refresh_it_once(tmp_path):
     """A sync and three checks started together (link and a second sync would wait for the sync lock). The new pair
     lives 30 s: a sync on a loaded machine would otherwise see it near its expiry and rightly refresh again."""

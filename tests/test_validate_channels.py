@@ -155,7 +155,8 @@ def test_a_channel_that_cannot_be_read_is_checked_without_its_rules_and_said_so(
     text = shops.config.read_text(encoding="utf-8")
     dead = dead_endpoint()
     shops.config.write_text(text.replace(f"    endpoint: {sandbox.url}\n    credentials: {{\"app_key\": \"100002\"",
-                                         f"    endpoint: {dead}\n    credentials: {{\"app_key\": \"100002\""),
+                                         f"    endpoint: {dead}\n    options: {{retry: {{attempts: 1}}}}\n"
+                                         f"    credentials: {{\"app_key\": \"100002\""),
                             encoding="utf-8")
     assert dead in shops.config.read_text(encoding="utf-8")
     write_catalog(shops, WALLET, WALLET.replace("DMP-00;", "DMP-02;").replace("Rp150.000", "gratis"))
