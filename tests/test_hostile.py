@@ -7,7 +7,9 @@ import io
 import json
 import os
 import resource
+import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import unicodedata
@@ -1006,9 +1008,38 @@ def make_corpus(folder: Path, cases: dict[str, Case]) -> tuple[Path, Path, list[
     return folder, config, codes
 
 
+@pytest.fixture(scope="session")
+def shared_corpus(tmp_path_factory) -> tuple[Path, Path, list[str], dict]:
+    """The corpus and its validation, made once for the whole run: the first worker to need them makes them under
+    a file lock in the run's shared temporary folder, the others read what it left. Only read from it."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by every worker of this run
+    folder, done = root / "hostile-shared", root / "hostile-shared.json"
+    with open(root / "hostile-shared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            _, config, codes = make_corpus(folder, CASES)
+            doc = validate_limited(config, timeout=300)
+            done.write_text(json.dumps({"codes": codes, "doc": doc}), encoding="utf-8")
+    kept = json.loads(done.read_text(encoding="utf-8"))
+    return folder, folder / "pasindo.yaml", kept["codes"], kept["doc"]
+
+
+def _copied(source: str, target: str) -> None:
+    """A file copied as it is; a named pipe made anew (reading one to copy it would wait for a writer)."""
+    if stat.S_ISFIFO(os.lstat(source).st_mode):
+        os.mkfifo(target)
+    else:
+        shutil.copy2(source, target)
+
+
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    return make_corpus(tmp_path_factory.mktemp("hostile"), CASES)
+def corpus(shared_corpus) -> tuple[Path, Path, list[str]]:
+    return shared_corpus[:3]
 
 
 CLEAN = {"cp1252-with-accents", "utf16-export", "emoji-and-right-to-left-text", "html-and-script-in-descriptions",
@@ -1061,8 +1092,8 @@ def check_findings(doc: dict, codes: list[str], clean: set[str], root: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def validated(corpus) -> dict:
-    return validate_limited(corpus[1], timeout=300)
+def validated(shared_corpus) -> dict:
+    return shared_corpus[3]
 
 
 @pytest.mark.slow
@@ -1106,7 +1137,10 @@ def test_large_hostile_catalogs_are_refused_within_1_gb_and_the_deadline(tmp_pat
 
 @pytest.mark.slow
 def test_nothing_invalid_reaches_the_sandbox(corpus, tmp_path):
-    _, config, _ = corpus
+    # its own copy of the corpus (without the shared state): this test rewrites the config and syncs
+    own = tmp_path / "corpus"
+    shutil.copytree(corpus[0], own, ignore=shutil.ignore_patterns("state"), symlinks=True, copy_function=_copied)
+    config = own / "pasindo.yaml"
     with SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite") as sandbox:
         config.write_text(config.read_text(encoding="utf-8").split("channels:")[0] + (
             f"channels:\n  - {{name: shopee, adapter: shopee, endpoint: '{sandbox.url}', options: {{rate_limit: 500}},"
