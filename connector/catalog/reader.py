@@ -33,11 +33,11 @@ from connector.catalog.sources import (
     RECORD_FORMATS,
     CatalogUnreadable,
     RawRow,
+    RowSource,
     Unreadable,
     bounded,
     detect_format,
     escape_surrogates,
-    iter_rows,
 )
 from connector.catalog.text import plain_text, plain_text_full, safe_description, safe_description_full
 from connector.schema import (
@@ -289,6 +289,9 @@ class _Reading:
         self._image_cache: dict[str, tuple[str | None, str]] = {}
         self._notices: list[Notice] = []  # the current product's, yielded with it
         self._unknown_seen: set[int | str] = set()  # columns already reported as matching no field
+        # both passes read the file through one source: an XLSX workbook is checked and parsed once
+        self._source = RowSource(spec.path, format=spec.format, sheet=spec.sheet, table=spec.table,
+                                 query=spec.query)
 
     # -- rows to records -------------------------------------------------------------------------------
 
@@ -299,10 +302,7 @@ class _Reading:
         if _empty_file(self.spec.path):
             yield self.notice(None, None, "catalog_empty_file")
             return
-        rows = bounded(self.spec.path, iter_rows(
-            self.spec.path, format=self.spec.format, sheet=self.spec.sheet,
-            table=self.spec.table, query=self.spec.query,
-        ))
+        rows = bounded(self.spec.path, self._source.rows())
         first = next(rows, None)
         if first is None:
             records = (self.spec.format or detect_format(self.spec.path)) in RECORD_FORMATS

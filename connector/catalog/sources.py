@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 FORMATS = ("csv", "xlsx", "json", "jsonl", "sqlite")
 RECORD_FORMATS = ("json", "jsonl", "sqlite")  # rows are records (field -> value), with no header row
@@ -204,10 +204,7 @@ def iter_rows(
     picks what to read from an SQLite database (default: its only table). Raises CatalogUnreadable, at the
     first ``next()`` or later if the file turns out to be damaged part-way; ValueError for a bad argument.
     """
-    if format is not None and format not in FORMATS:
-        raise ValueError(f"unknown catalog format {format!r}; expected one of {', '.join(FORMATS)}")
-    if table is not None and query is not None:
-        raise ValueError("give table= or query=, not both")
+    _check_options(format, table, query)
     try:
         _check_file(path)
         match format or detect_format(path):
@@ -224,6 +221,44 @@ def iter_rows(
         yield from rows
     except OSError as error:
         raise CatalogUnreadable(path, _os_problem(error)) from error
+
+
+class RowSource:
+    """The rows of one catalog for a reading that goes over them more than once (a SKU-only pass, then the main
+    pass): each ``rows()`` yields what ``iter_rows`` would. An XLSX workbook is checked and parsed once, at the
+    first pass, and its one parsed sheet (held by python-calamine, one copy) serves every pass; the other
+    formats stream from the file again, so their memory stays one row."""
+
+    def __init__(self, path: Path, *, format: str | None = None, sheet: str | None = None,
+                 table: str | None = None, query: str | None = None) -> None:
+        self.path = path
+        self._options = {"format": format, "sheet": sheet, "table": table, "query": query}
+        self._sheet: tuple[CalamineSheet, dict[int, dict[int, int]]] | None = None
+
+    def rows(self) -> Iterator[RawRow]:
+        if self._sheet is None:
+            fmt = self._options["format"]
+            _check_options(fmt, self._options["table"], self._options["query"])
+            try:
+                xlsx = (fmt or detect_format(self.path)) == "xlsx" if fmt in (None, "xlsx") else False
+            except OSError as error:
+                raise CatalogUnreadable(self.path, _os_problem(error)) from error
+            if not xlsx:
+                yield from iter_rows(self.path, **self._options)
+                return
+            try:
+                _check_file(self.path)
+                self._sheet = _open_xlsx(self.path, self._options["sheet"])
+            except OSError as error:
+                raise CatalogUnreadable(self.path, _os_problem(error)) from error
+        yield from _xlsx_rows(*self._sheet)
+
+
+def _check_options(format: str | None, table: str | None, query: str | None) -> None:
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"unknown catalog format {format!r}; expected one of {', '.join(FORMATS)}")
+    if table is not None and query is not None:
+        raise ValueError("give table= or query=, not both")
 
 
 def _check_file(path: Path) -> None:
@@ -410,6 +445,12 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
+    yield from _xlsx_rows(*_open_xlsx(path, sheet_name))
+
+
+def _open_xlsx(path: Path, sheet_name: str | None) -> tuple[CalamineSheet, dict[int, dict[int, int]]]:
+    """The chosen sheet, parsed by python-calamine after the workbook's parts were checked, and its zero-padded
+    cells. The sheet can be read more than once (RowSource's passes share it)."""
     head = _read_head(path)
     if head.startswith(_OLE_MAGIC):
         raise CatalogUnreadable(
@@ -428,8 +469,10 @@ def _read_xlsx(path: Path, sheet_name: str | None) -> Iterator[RawRow]:
         raise CatalogUnreadable(
             path, f"the workbook is damaged ({error}); open it in Excel and save it again"
         ) from error
-    padded = _padded_cells(path, chosen)
+    return sheet, _padded_cells(path, chosen)
 
+
+def _xlsx_rows(sheet: CalamineSheet, padded: dict[int, dict[int, int]]) -> Iterator[RawRow]:
     # calamine drops empty columns left of the used range; put them back so cells[i] is column i.
     left_pad = [""] * sheet.start[1] if sheet.start else []
     # calamine pads the rows above the used range with empty rows, so the index is the sheet row number.
