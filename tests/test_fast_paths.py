@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from connector.catalog import parsers
+from connector.catalog import parsers, sources
 from connector.catalog.mapping import load_mapping
 from connector.catalog.reader import CHECKED, CatalogSpec, ImageChecks, read_catalog
 from connector.catalog.rejects import Reject
@@ -271,3 +272,48 @@ def test_an_image_file_named_by_two_catalogs_is_opened_once_per_run_and_again_wh
     found = list(read_catalog(CatalogSpec(inst, paths[0], MAPPING, paths[0].name), today=TODAY, images=checks))
     assert checks.opened == 2
     assert {r.reason for r in found if isinstance(r, Reject)} == {"image_format"}
+
+
+# --- one source for both passes ---------------------------------------------------------------------------
+
+
+def write_xlsx(folder: Path, rows: list[list[str]]) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in rows:  # a worksheet cannot hold control characters (Excel refuses them as typed)
+        sheet.append([int(v) if v.isdigit() else ILLEGAL_CHARACTERS_RE.sub("", v) for v in row])
+    path = folder / "katalog.xlsx"
+    workbook.save(path)
+    return path
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(), st.sampled_from(["csv", "xlsx"]))
+def test_every_pass_of_a_row_source_gives_the_rows_a_fresh_read_gives(rows, kind):
+    with tempfile.TemporaryDirectory() as folder:
+        path = (write_csv if kind == "csv" else write_xlsx)(Path(folder), rows)
+        source = sources.RowSource(path)
+        first, second = list(source.rows()), list(source.rows())
+        fresh = list(sources.iter_rows(path))
+    assert first == second == fresh
+    assert len(fresh) == len(rows) + 1
+
+
+def test_an_xlsx_catalog_is_checked_and_parsed_once_for_both_passes(tmp_path, monkeypatch):
+    opened = []
+    real = sources._open_xlsx
+
+    def counted(path, sheet_name):
+        opened.append(path)
+        return real(path, sheet_name)
+
+    monkeypatch.setattr(sources, "_open_xlsx", counted)
+    rows = [["DMP-01", "Dompet Kulit Sapi Asli", "Kulit asli.", "Fashion / Dompet", "Rp150.000", "12", "250", "", "",
+             "", ""],
+            ["TAS-01-40", "Tas Selempang Kulit", "", "Fashion / Tas", "150rb", "3", "600", "", "TAS-01", "Ukuran",
+             "40"]]
+    fast, full = both_paths(write_xlsx(tmp_path, rows))
+    assert_same(fast, full)
+    assert {p.sku for p in fast if isinstance(p, Product)} == {"DMP-01", "TAS-01"}
+    assert len(opened) == 2  # one per reading (fast, full), not one per pass

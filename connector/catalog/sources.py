@@ -353,7 +353,8 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
             width, start = 0, 1
             for number, cells in enumerate(reader, 1):
                 width = width or len(cells)
-                _check_unclosed_quote(path, cells, delimiter, width, start)
+                if reader.line_num != start:  # a cell holds a line break only when its record spans lines
+                    _check_unclosed_quote(path, cells, delimiter, width, start)
                 start = reader.line_num + 1
                 text = "".join(cells).strip()
                 if text and (len(cells) > 1 or text.strip(_DELIMITERS)):
