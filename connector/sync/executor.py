@@ -85,7 +85,8 @@ class ChannelExecutor:
         self.channel = adapter.channel
         self.result = ChannelResult(self.channel)
         self.progress = progress
-        self._planned = self._done = 0
+        self._planned = self._done = 0  # over every batch of the run so far
+        self._refused: set[str] = set()  # products whose content the channel refused, since `take_refused`
 
     # -- recording -------------------------------------------------------------------------------------------
 
@@ -97,6 +98,8 @@ class ChannelExecutor:
             self.channel, institution, key, op, outcome, error_class=error.error_class if error else None,
             code=error.code if error else None, message=message))
         self.result.counts[ItemCount(institution or "-", op, outcome)] += 1
+        if outcome == ItemOutcome.INVALID and op in (OpKind.CREATE, OpKind.CONTENT) and key is not None:
+            self._refused.add(key)
         if self.progress is not None and self._planned and op != OpKind.RESOLVE:
             self._done = min(self._done + 1, self._planned)
             self.progress(self.channel, self._done, self._planned)
@@ -158,9 +161,9 @@ class ChannelExecutor:
         by_kind: dict[OpKind, list[Op]] = {kind: [] for kind in ORDER}
         for op in plan.ops:
             by_kind[op.kind].append(op)
-        self._planned = len(plan.ops)
+        self._planned += len(plan.ops)
         if self.progress is not None:
-            self.progress(self.channel, 0, self._planned)
+            self.progress(self.channel, self._done, self._planned)
         steps: dict[OpKind, Callable[[list[Op]], None]] = {
             OpKind.DELIST: lambda ops: self._set_active(ops, False), OpKind.CONTENT: self._contents,
             OpKind.STOCK: lambda ops: self._values(ops, OpKind.STOCK),
@@ -175,8 +178,14 @@ class ChannelExecutor:
             self.result.stopped = REDACTOR.scrub(str(err))
             self.log.error("channel_stopped", reason=str(err))
         if self.progress is not None and not (self.result.stopped or self.result.interrupted):
+            self._done = self._planned
             self.progress(self.channel, self._planned, self._planned)
         return self.result
+
+    def take_refused(self) -> set[str]:
+        """The products whose content (create or update) the channel refused since the last call."""
+        refused, self._refused = self._refused, set()
+        return refused
 
     def _interrupted(self) -> bool:
         if self.stop.is_set():

@@ -64,10 +64,8 @@ def listable(reading: CatalogReading, channel: ChannelConfig, categories: Catego
     products = {o.product.key: o.product for o in reading.offers}
     clashes = sku_clashes((key, c.seller_skus()) for key, c in offered)
     for key, other in clashes:
-        why = f"seller SKU clash on {channel.name}: {key} and {other} (set sku_prefix to separate them)"
         out.untouchable.update((key, other))
-        out.invalid.extend(_unlisted(channel.name, products[k], why, "seller_sku_clash", {"other": o}, "sku",
-                                     products[k].sku) for k, o in ((key, other), (other, key)))
+        out.invalid.extend(clash_refusal(channel.name, products[k], key, other) for k in (key, other))
     clashing = {k for pair in clashes for k in pair}
     out.candidates = {key: c for key, c in offered if key not in clashing}
     out.adapted = [a for a in out.adapted if a.key not in clashing]
@@ -116,6 +114,14 @@ def _candidate(offer: Offer, channel: ChannelConfig, categories: CategoryMap | C
                          {**where, "category_id": category_id, "attribute": filled.attribute}, filled.column,
                          filled.value)
     return Candidate(offer.parts, category_id, offer.prefix, filled)
+
+
+def clash_refusal(channel: str, product: Product, key: str, other: str) -> Unlisted:
+    """`product` (one of `key` and `other`, two products sharing a seller SKU on `channel`) held back, naming the
+    other one."""
+    why = f"seller SKU clash on {channel}: {key} and {other} (set sku_prefix to separate them)"
+    named = other if product.key == key else key
+    return _unlisted(channel, product, why, "seller_sku_clash", {"other": named}, "sku", product.sku)
 
 
 def _unlisted(channel: str, product: Product, why: str, reason: str, params: dict[str, Any],

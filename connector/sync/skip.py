@@ -30,7 +30,7 @@ from connector.schema import SHIPPED_TAXONOMY
 from connector.sync.catalogs import CatalogReading
 from connector.sync.kinds import ItemOutcome
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.marks import CatalogRead, Mark
+from connector.sync.ledger.marks import CatalogRead
 from connector.sync.listable import Listable
 from connector.sync.result import SyncResult
 from connector.sync.rules import MAX_AGE
@@ -181,20 +181,6 @@ def reading_record(reading: CatalogReading, institutions: Iterable[str]) -> list
     return [CatalogRead(i, tuple(sorted(refs)), i in dated) for i, refs in images.items()]
 
 
-def new_marks(inputs: Inputs, entries: Mapping[str, InstitutionConfig], reads: list[CatalogRead],
-              taken: Mapping[str, Collection[str]], sold: Mapping[str, str], today: date) -> list[Mark]:
-    """A mark for every (institution, channel) the channel took in full (`taken`: channel -> institutions)."""
-    out = []
-    for read in reads:
-        entry = entries[read.institution]
-        for channel in inputs.config.channels:
-            if read.institution in taken.get(channel.name, ()):
-                fp = inputs.mark(entry, channel, read, today)
-                if fp is not None:
-                    out.append(Mark(read.institution, channel.name, fp, sold[read.institution]))
-    return out
-
-
 def clashing(ledger: Ledger, listables: Mapping[str, Listable], skipped: Collection[str]) -> set[str]:
     """The skipped institutions holding, on a channel, a seller SKU one of this run's candidates uses: both are to
     be read, so the clash is seen (and both held back) as a full reading would."""
@@ -207,23 +193,24 @@ def clashing(ledger: Ledger, listables: Mapping[str, Listable], skipped: Collect
     return out
 
 
-def taken_in_full(result: SyncResult, reading: CatalogReading, listables: Mapping[str, Listable]
+def taken_in_full(result: SyncResult, readable: Collection[str], spoilt: Mapping[str, Collection[str]]
                   ) -> dict[str, set[str]]:
     """Per channel of a real run: the institutions read in full this run whose every product the channel took —
-    nothing it cannot list, nothing held, skipped (refused, unsettled) or failed, the channel not
-    stopped. Only these are marked: every other is read again next run, and reported again."""
-    clean = set(reading.readable)  # refused rows may stay: their findings are kept, and given back (`kept_rejects`)
+    nothing it cannot list (`spoilt`, by channel: also an earlier batch's product a later one clashed with),
+    nothing held, skipped (refused, unsettled) or failed, the channel not stopped. Only these are marked: every
+    other is read again next run, and reported again."""
+    clean = set(readable)  # refused rows may stay: their findings are kept, and given back (`kept_rejects`)
     out: dict[str, set[str]] = {}
     plans = {p.channel: p for p in result.plans}
     for channel in result.channels:
         plan = plans.get(channel.channel)
         if channel.stopped or channel.interrupted or plan is None:
             continue
-        spoilt = {u.institution for u in listables[channel.channel].invalid}
-        spoilt.update(h.op.institution for h in plan.held)
-        spoilt.update(s.institution for s in plan.skipped)
-        spoilt.update(c.institution for c in channel.counts if c.outcome != ItemOutcome.OK)
-        out[channel.channel] = clean - spoilt
+        bad = set(spoilt.get(channel.channel, ()))
+        bad.update(h.op.institution for h in plan.held)
+        bad.update(s.institution for s in plan.skipped)
+        bad.update(c.institution for c in channel.counts if c.outcome != ItemOutcome.OK)
+        out[channel.channel] = clean - bad
     return out
 
 

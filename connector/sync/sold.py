@@ -9,7 +9,7 @@ A channel whose orders cannot be read this time still shares the sales recorded 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC
 from typing import Any
@@ -75,6 +75,19 @@ def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], led
                                         for line in lines], cursor)  # no lines: the cursor moves all the same
     if lines:
         log.info("orders_pulled", channel=channel.name, lines=len(lines))
+
+
+def attribute_orders(ledger: Ledger, channel: str, candidates: Iterable[Candidate], *, since: str) -> None:
+    """Order lines this run's pull (at or after `since`) could not attribute through a binding (a listing not
+    linked yet, say) whose seller SKU one of `candidates` sells, attributed to its stock key now: the run reads
+    the catalogs after it pulls."""
+    waiting = ledger.orders.unattributed(channel, since=since)
+    if not waiting:
+        return
+    found = {sku: (c.parts.product.institution, key) for c in candidates for sku, key in c.stock_keys().items()
+             if sku in waiting}
+    if found:
+        ledger.orders.attribute(channel, found)
 
 
 def bound_stock_keys(ledger: Ledger, channel: str, skus: set[str], skipped: Mapping[str, str | None]

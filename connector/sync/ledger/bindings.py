@@ -45,15 +45,25 @@ class Bindings:
 
     # -- bindings ------------------------------------------------------------------------------------------
 
-    def all(self, channel: str, *, besides: Collection[str] = ()) -> dict[str, Binding]:
+    def all(self, channel: str, *, besides: Collection[str] = (), of: Collection[str] | None = None
+            ) -> dict[str, Binding]:
         """Every binding of the channel, by product key; `besides`: institutions whose bindings are left out (their
-        catalogs were skipped, unchanged: nothing is planned for them)."""
+        catalogs were skipped, unchanged: nothing is planned for them); `of`: only these institutions' (a batch's)."""
+        if of is not None:
+            rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND institution IN (SELECT value FROM json_each(?))",
+                                   (channel, json.dumps(sorted(set(of) - set(besides)))))
+            return {row[1]: _binding(row) for row in rows}
         if not besides:
             return {row[1]: _binding(row) for row in self._file.rows(f"{_SELECT} WHERE channel = ?", (channel,))}
         left = sorted(besides)
         rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND institution NOT IN ({','.join('?' * len(left))})",
                                (channel, *left))
         return {row[1]: _binding(row) for row in rows}
+
+    def bound_ids(self, channel: str) -> set[str]:
+        """The listing ids the channel's bindings hold."""
+        return {row[0] for row in self._file.rows("SELECT external_id FROM bindings WHERE channel = ?"
+                                                  " AND external_id IS NOT NULL", (channel,))}
 
     def seller_skus_of(self, channel: str, skus: Collection[str], institutions: Collection[str], *,
                        products: bool = True) -> dict[str, tuple[str, str]]:
@@ -169,9 +179,14 @@ class Bindings:
                 self._file.db["links"].upsert({"channel": channel, "linked_at": stamp, "run_id": run_id,
                                                "adopted": len(adopted)}, pk="channel")
 
-    def link_conflicts(self, channel: str) -> dict[str, LinkConflict]:
-        """Products held until a link matches them, by product key."""
-        rows = self._file.query("SELECT * FROM link_conflicts WHERE channel = ?", (channel,))
+    def link_conflicts(self, channel: str, *, of: Collection[str] | None = None) -> dict[str, LinkConflict]:
+        """Products held until a link matches them, by product key (`of`: only these institutions')."""
+        if of is None:
+            rows = self._file.query("SELECT * FROM link_conflicts WHERE channel = ?", (channel,))
+        else:
+            rows = self._file.query("SELECT * FROM link_conflicts WHERE channel = ?"
+                                    " AND institution IN (SELECT value FROM json_each(?))",
+                                    (channel, json.dumps(sorted(of))))
         return {r["product_key"]: LinkConflict(r["product_key"], r["institution"], r["reason"],
                                                tuple(json.loads(r["listings"]))) for r in rows}
 

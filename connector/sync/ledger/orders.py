@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
 
-from connector.sync.ledger.connection import LedgerFile, now
+from connector.sync.ledger.connection import LedgerFile, dump_json, now
 from connector.sync.ledger.model import SaleLine
 
 PLACED = "placed"
@@ -46,8 +46,10 @@ class Orders:
         set. When the catalog's figure differs from the basis, the count starts over: every order known so far is
         settled (the new figure accounts for it), so a sale is never subtracted twice, and a settled order that is
         cancelled later gives nothing back. `record=False` (dry run) changes nothing and counts a changed key as
-        unsold. No change: one query of the bases and one of the unsettled units."""
-        bases = dict(self._file.rows("SELECT stock_key, stock FROM stock_basis"))
+        unsold. No change: one query of the asked keys' bases and one of their unsettled units."""
+        asked = dump_json(sorted(catalog))
+        bases = dict(self._file.rows("SELECT stock_key, stock FROM stock_basis"
+                                     " WHERE stock_key IN (SELECT value FROM json_each(?))", (asked,)))
         changed = {key: stock for key, stock in catalog.items() if bases.get(key) != stock}
         if changed and record:
             stamp = now()
@@ -57,10 +59,22 @@ class Orders:
                     pk="stock_key")
                 conn.executemany("UPDATE orders SET settled = 1 WHERE stock_key = ? AND settled = 0",
                                  [(key,) for key in changed])
-        rows = self._file.rows("SELECT stock_key, sum(quantity) FROM orders"
-                               " WHERE settled = 0 AND status = ? AND stock_key IS NOT NULL GROUP BY stock_key",
-                               (PLACED,))
-        return {key: sold for key, sold in rows if key in catalog and key not in changed}
+        rows = self._file.rows("SELECT stock_key, sum(quantity) FROM orders WHERE settled = 0 AND status = ?"
+                               " AND stock_key IN (SELECT value FROM json_each(?)) GROUP BY stock_key",
+                               (PLACED, asked))
+        return {key: sold for key, sold in rows if key not in changed}
+
+    def unattributed(self, channel: str, *, since: str) -> set[str]:
+        """The seller SKUs of the channel's order lines seen at or after `since` (this run's pull: a line no
+        product claimed then stays as it was) and not attributed to a catalog product."""
+        return {sku for (sku,) in self._file.rows("SELECT DISTINCT seller_sku FROM orders WHERE channel = ?"
+                                                  " AND stock_key IS NULL AND seen_at >= ?", (channel, since))}
+
+    def attribute(self, channel: str, found: dict[str, tuple[str, str]]) -> None:
+        """Attribute the channel's unattributed lines of each seller SKU to (institution, stock key)."""
+        with self._file.transaction() as conn:
+            conn.executemany("UPDATE orders SET institution = ?, stock_key = ? WHERE channel = ? AND seller_sku = ?"
+                             " AND stock_key IS NULL", [(i, key, channel, sku) for sku, (i, key) in found.items()])
 
     def sales(self, *, institution: str | None = None, since: str | None = None, until: str | None = None,
               institutions: Collection[str] = ()) -> list[SaleLine]:
