@@ -38,7 +38,6 @@ from connector.sync.claims import Claims, clash_possible
 from connector.sync.desired import Desired, desired_state
 from connector.sync.images import Images
 from connector.sync.ledger import Ledger
-from connector.sync.ledger.marks import CatalogRead
 from connector.sync.listable import Listable, listable
 from connector.sync.options import SyncOptions
 from connector.sync.result import Unlisted
@@ -76,6 +75,7 @@ class Reader:
     run_id: str | None
     urls: dict[str, str]
     images: Images
+    no_rules: set[str] = field(default_factory=set)  # channels whose category rules could not be read this run
 
     def connect(self, channel: ChannelConfig) -> Adapter:
         return make_adapter(channel, self.urls[channel.name], self.ledger)
@@ -95,9 +95,11 @@ class Reader:
             # only the leaves this batch's products use: a catalog of crafts never needs the shoes' attributes
             used = [] if isinstance(categories, CategoryMapError) else [
                 categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
-            # nothing of this channel read (every catalog unchanged): no rules needed, no call, no ledger read
-            rules = None if isinstance(categories, CategoryMapError) or not used else channel_rules(
-                channel, [i for i in used if i is not None], self.ledger.facts, self.connect, self.log)
+            # nothing of this channel read (every catalog unchanged): no rules needed, no call, no ledger read; a
+            # channel whose rules could not be read for an earlier batch is not asked again in this run
+            rules = None if isinstance(categories, CategoryMapError) or not used or channel.name in self.no_rules \
+                else channel_rules(channel, [i for i in used if i is not None], self.ledger.facts, self.connect,
+                                   self.log, failed=self.no_rules)
             out[channel.name] = listable(reading, channel, categories, rules, provinces, channel_listing_rules(channel))
         return out
 
@@ -119,7 +121,6 @@ class Stream:
     read: set[str] = field(default_factory=set)
     spoilt: dict[str, set[str]] = field(default_factory=dict)  # channel -> institutions not to mark this run
     fingerprints: dict[tuple[str, str], str] = field(default_factory=dict)  # (institution, channel) -> inputs
-    reads: list[CatalogRead] = field(default_factory=list)
     batches: int = 0
 
     def __iter__(self) -> Iterator[Batch]:
@@ -201,12 +202,15 @@ class Stream:
         for u in invalid:
             self.spoilt.setdefault(u.channel, set()).add(u.institution)
         entries = {e.code: e for e in self.selected}
-        for read in reading_record(reading, reading.read):
-            self.reads.append(read)
+        reads = reading_record(reading, reading.read)
+        for read in reads:
             for channel in r.channels:
                 fp = r.inputs.mark(entries[read.institution], channel, read, self.today)
                 if fp is not None:
                     self.fingerprints[(read.institution, channel.name)] = fp
+        r.inputs.forget_images()
+        if r.run_id is not None and not r.options.dry_run:  # kept now; only the marks wait for the channels
+            r.ledger.marks.record(r.run_id, reads, ())
 
 
 @contextmanager

@@ -22,6 +22,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,13 @@ USER_AGENT = "pasindo-connector (product images)"
 AddressCheck = Callable[[str], list[str]]
 
 
+IMAGES_KEPT = 20_000  # `Image`s kept per run, the most recently used: a few batches' worth (`batch.py`)
+
+
 class Images:
-    """One `Image` per reference and run, whatever the number of products and channels using it.
+    """One `Image` per reference and run, whatever the number of products and channels using it — within the
+    `IMAGES_KEPT` most recently used: a run works a few batches at a time, and the channels take each batch at
+    about the same time, so a country's worth of photos is never held at once.
 
     `address_check` and `deadline` are for tests of the download (a loopback server, a short deadline); the
     connector always uses the defaults."""
@@ -52,15 +58,23 @@ class Images:
         self.ledger = ledger
         self._check = address_check or public_https
         self._deadline = deadline
-        self._made: dict[str, Image] = {}
+        self._made: OrderedDict[str, Image] = OrderedDict()
+        self._made_lock = threading.Lock()
         self._unreachable: dict[str, str] = {}  # origin -> why it could not be reached, for the rest of the run
         self._kept = 0
         self._kept_lock = threading.Lock()
 
     def __call__(self, ref: str) -> Image:
-        image = self._made.get(ref)
-        if image is None:
-            image = self._made[ref] = self._image(ref)
+        with self._made_lock:
+            image = self._made.get(ref)
+            if image is not None:
+                self._made.move_to_end(ref)
+                return image
+        image = self._image(ref)
+        with self._made_lock:
+            image = self._made.setdefault(ref, image)
+            while len(self._made) > IMAGES_KEPT:
+                self._made.popitem(last=False)
         return image
 
     def _image(self, ref: str) -> Image:

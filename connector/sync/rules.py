@@ -113,9 +113,10 @@ def _attribute(body: Mapping[str, Any]) -> CategoryAttribute:
 
 
 def channel_rules(channel: Any, category_ids: Iterable[int | str], facts: Facts, connect: Callable[[Any], Adapter],
-                  log: Any) -> ChannelRules | None:
+                  log: Any, *, failed: set[str] | None = None) -> ChannelRules | None:
     """One channel's rules for the sync; None when it has none to check, cannot be connected (its own step says
-    why) or cannot be read now with nothing kept (a warning says so)."""
+    why) or cannot be read now with nothing kept (a warning says so, and the channel's name joins `failed`: the
+    run's later batches do not ask again)."""
     log = channel_logger(log, sandbox=channel.is_sandbox)
     try:
         adapter = connect(channel)
@@ -127,6 +128,8 @@ def channel_rules(channel: Any, category_ids: Iterable[int | str], facts: Facts,
         log.warning("category_rules_unavailable", channel=channel.name, error_class=err.error_class,
                     message=f"cannot read the channel's category tree and attributes ({err.message}): nothing is "
                             "checked before the marketplace in this run")
+        if failed is not None:
+            failed.add(channel.name)
         return None
     finally:
         adapter.close()

@@ -135,6 +135,7 @@ class Sync:
         self.inputs.before_reading(selected)
         skipped = set() if self.options.force else skippable(self.inputs, self.ledger, selected, self.channels,
                                                               self.catalogs.today)
+        self.inputs.forget_images()  # looked at again as each batch is read
         pulled_at = now()
         if not self.options.dry_run:
             prefixes = {i.code: i.sku_prefix for i in self.config.institutions}
@@ -150,9 +151,8 @@ class Sync:
             return
         taken = taken_in_full(result, stream.readable, stream.spoilt)
         marked = {i for names in taken.values() for i in names}
-        reads = [r for r in stream.reads if r.institution in marked]
         sold = self.ledger.marks.sold(marked)
-        self.ledger.marks.record(result.run_id, reads, [
+        self.ledger.marks.record(result.run_id, (), [
             Mark(i, channel, fp, sold[i]) for (i, channel), fp in stream.fingerprints.items()
             if i in taken.get(channel, ())])
 

@@ -80,6 +80,11 @@ class Inputs:
                 if "://" not in ref:
                     self.image(ref)
 
+    def forget_images(self) -> None:
+        """Drop what was looked up of image files (a batch's marks are worked out): a run never holds the whole
+        country's list of photos."""
+        self._stats.clear()
+
     def file(self, path: Path) -> str | None:
         if path not in self._files:
             self._files[path] = file_sha256(path)
