@@ -6,7 +6,8 @@
 
 Every mode takes `--repeats N` (default 5) and prints medians with their spread (see bench/figures.py): each round
 runs a fresh first sync (the sandbox reset, the ledger removed), then read + normalise and a no-change sync (the
-pair whose ratio is printed), then a 1% stock change and the naive push of every price and stock (the other pair).
+pair whose ratio is printed), a no-change sync that reads every catalog again (`--force`: the peak memory of a
+whole reading, worked a batch at a time), then a 1% stock change and the naive push of every price and stock (the other pair).
 Each phase runs in its own child process, which reports its time and peak RSS. The sandbox runs in its own process
 (`pasindo sandbox serve`), so the connector and the marketplace do not share an interpreter.
 
@@ -126,13 +127,13 @@ def phase_read(config_path: Path, only: list[str] | None = None) -> dict:
     return {"seconds": time.perf_counter() - start, "products": products}
 
 
-def phase_sync(config_path: Path) -> dict:
+def phase_sync(config_path: Path, *, force: bool = False) -> dict:
     from connector.config import load_config
     from connector.logs import get_logger
     from connector.sync.run import Sync, SyncOptions
 
     config = load_config(config_path)
-    sync = Sync(config, SyncOptions(), log=get_logger())
+    sync = Sync(config, SyncOptions(force=force), log=get_logger())
     start = time.perf_counter()
     try:
         result = sync.run()
@@ -174,7 +175,13 @@ def phase_read_changed(config_path: Path) -> dict:
     return phase_read(config_path, json.loads((config_path.parent / "changed.json").read_text()))
 
 
-PHASES = {"read": phase_read, "readchanged": phase_read_changed, "sync": phase_sync, "naive": phase_naive}
+def phase_forced(config_path: Path) -> dict:
+    """A sync that reads every catalog again (`--force`) though nothing changed: a whole reading's memory."""
+    return phase_sync(config_path, force=True)
+
+
+PHASES = {"read": phase_read, "readchanged": phase_read_changed, "sync": phase_sync, "forced": phase_forced,
+          "naive": phase_naive}
 
 
 def run_phase(name: str, config_path: Path, sandbox: Sandbox | None = None) -> dict:
@@ -222,6 +229,7 @@ def national(args: argparse.Namespace) -> None:
             rounds.add("first", run_phase("sync", config_path, sandbox))
             rounds.add("read", run_phase("read", config_path))
             rounds.add("nochange", run_phase("sync", config_path, sandbox))
+            rounds.add("forced", run_phase("forced", config_path, sandbox))
             rounds.changed.append(change_stock(work, max(1, args.institutions // 10), 10, 7 + repeat))
             rounds.add("onepct", run_phase("sync", config_path, sandbox))
             rounds.add("readchanged", run_phase("readchanged", config_path))
@@ -239,7 +247,8 @@ def print_national(args: argparse.Namespace, r: Rounds) -> None:
     print(f"read + normalise: {spread(r.values('read', 'seconds'), 's')}, "
           f"{spread(ratios(products, r.values('read', 'seconds')), 'products/s', 0)}; "
           f"peak RSS {spread(r.values('read', 'peak_rss_mb'), 'MB', 0)}")
-    for name, title in (("first", "first sync"), ("nochange", "no-change sync"), ("onepct", "1% stock change"),
+    for name, title in (("first", "first sync"), ("nochange", "no-change sync"),
+                        ("forced", "no-change sync reading every catalog (--force)"), ("onepct", "1% stock change"),
                         ("naive", "naive push of every price and stock")):
         if name not in r.phases:
             continue

@@ -57,7 +57,8 @@ def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: P
                   "tiktokshop", "--repeats", "2", "--out", str(tmp_path))
     assert "2 repeats, interleaved" in lines[0]
     assert len(figures(line_starting(lines, "read + normalise:"))) == 3
-    for phase in ("first sync:", "no-change sync:", "1% stock change:", "naive push of every price and stock:"):
+    for phase in ("first sync:", "no-change sync:", "no-change sync reading every catalog (--force):",
+                  "1% stock change:", "naive push of every price and stock:"):
         line = line_starting(lines, phase)
         assert len(figures(line)) == 3, line  # seconds, calls, peak RSS
     first = line_starting(lines, "first sync:")
