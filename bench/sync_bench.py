@@ -7,7 +7,8 @@
 Every mode takes `--repeats N` (default 5) and prints medians with their spread (see bench/figures.py): each round
 runs a fresh first sync (the sandbox reset, the ledger removed), then read + normalise and a no-change sync (the
 pair whose ratio is printed), a no-change sync that reads every catalog again (`--force`: the peak memory of a
-whole reading, worked a batch at a time), then a 1% stock change and the naive push of every price and stock (the other pair).
+whole reading, worked a batch at a time), then a 1% stock change and the naive push of every price and stock (the
+other pair).
 Each phase runs in its own child process, which reports its time and peak RSS. The sandbox runs in its own process
 (`pasindo sandbox serve`), so the connector and the marketplace do not share an interpreter.
 
