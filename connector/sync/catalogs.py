@@ -7,9 +7,7 @@ product keys of refused rows, whose listings stay as they are: a typo never deli
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -127,19 +125,3 @@ def finding_row(finding: Finding, origin: Origin) -> RejectRow:
     return RejectRow(finding.institution, finding.file, finding.row, finding.column, finding.value, finding.reason,
                      finding.message("en"), finding.message("id"), finding.sku, severity=Severity(finding.severity),
                      origin=origin)
-
-
-@contextmanager
-def catalog_heap() -> Iterator[None]:
-    """Reading every catalog builds tens of thousands of long-lived objects; Python's cycle collector would
-    rescan them again and again, during the reading and during the rest of the run (a fifth of a no-change run's
-    time). So the collector pauses while they are built (reference counting still frees garbage), and what the
-    run keeps is then frozen out of its scans; the run calls `gc.unfreeze()` at its end."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()

@@ -147,17 +147,19 @@ def skippable(inputs: Inputs, ledger: Ledger, entries: Iterable[InstitutionConfi
     marks = ledger.marks.marks(since=time.time() - MAX_AGE)
     if not marks:
         return set()
-    reads = ledger.marks.reads()
     out = set()
     for entry in entries:
-        read = reads.get(entry.code)
         on = on_channels(entry, channels)
-        if read is None or not on:
+        if not on or not any((entry.code, c.name) in marks for c in on):
+            continue
+        read = ledger.marks.read(entry.code)
+        if read is None:
             continue
         wanted = [marks.get((entry.code, c.name)) for c in on]
         if all(m is not None and m.inputs == inputs.mark(entry, c, read, today) for m, c in zip(wanted, on,
                                                                                                  strict=True)):
             out.add(entry.code)
+        inputs.forget_images()  # looked at again when a catalog is read: the country's photos are never all held
     return out
 
 

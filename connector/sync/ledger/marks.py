@@ -39,9 +39,12 @@ class Marks:
     def __init__(self, file: LedgerFile):
         self._file = file
 
-    def reads(self) -> dict[str, CatalogRead]:
-        rows = self._file.rows("SELECT institution, images, dated FROM catalog_reads")
-        return {i: CatalogRead(i, tuple(load_json(images)), bool(dated)) for i, images, dated in rows}
+    def read(self, institution: str) -> CatalogRead | None:
+        """What the institution's latest reading referenced (one institution at a time: the country's list of
+        photos is never loaded at once)."""
+        rows = self._file.rows("SELECT institution, images, dated FROM catalog_reads WHERE institution = ?",
+                               (institution,))
+        return CatalogRead(rows[0][0], tuple(load_json(rows[0][1])), bool(rows[0][2])) if rows else None
 
     def marks(self, *, since: float) -> dict[tuple[str, str], Mark]:
         """The marks made at or after `since` (Unix seconds), by (institution, channel)."""
