@@ -128,19 +128,51 @@ def phase_read(config_path: Path, only: list[str] | None = None) -> dict:
     return {"seconds": time.perf_counter() - start, "products": products}
 
 
+class CallClock:
+    """The wall time during which at least one marketplace call was in flight (the channels call side by side, so
+    their calls' times are merged, not added): what a sync spends waiting on the marketplaces."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float]] = []
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        send = requests.Session.send
+
+        def timed(session: requests.Session, request: requests.PreparedRequest, **kwargs: object):
+            start = time.perf_counter()
+            try:
+                return send(session, request, **kwargs)
+            finally:
+                with self._lock:
+                    self.spans.append((start, time.perf_counter()))
+
+        requests.Session.send = timed  # the bench's own child process only
+
+    def seconds(self) -> float:
+        total, end = 0.0, float("-inf")
+        for start, stop in sorted(self.spans):
+            if stop > end:
+                total += stop - max(start, end)
+                end = stop
+        return total
+
+
 def phase_sync(config_path: Path, *, force: bool = False) -> dict:
     from connector.config import load_config
     from connector.logs import get_logger
     from connector.sync.run import Sync, SyncOptions
 
     config = load_config(config_path)
+    clock = CallClock()
+    clock.install()
     sync = Sync(config, SyncOptions(force=force), log=get_logger())
     start = time.perf_counter()
     try:
         result = sync.run()
     finally:
         sync.close()
-    return {"seconds": time.perf_counter() - start, "status": str(result.status)}
+    return {"seconds": time.perf_counter() - start, "status": str(result.status), "call_seconds": clock.seconds()}
 
 
 def phase_naive(config_path: Path) -> dict:
@@ -261,6 +293,10 @@ def print_national(args: argparse.Namespace, r: Rounds) -> None:
           f"catalogs alone: {spread(r.values('readchanged', 'seconds'), 's')}")
     print(f"1% stock change / read of the changed catalogs: "
           f"{spread(ratios(r.values('onepct', 'seconds'), r.values('readchanged', 'seconds')), 'x')}")
+    calls_s = r.values("onepct", "call_seconds")
+    rest = [total - waiting for total, waiting in zip(r.values("onepct", "seconds"), calls_s, strict=True)]
+    print(f"1% stock change, waiting on marketplace calls: {spread(calls_s, 's')}; the rest: {spread(rest, 's')} = "
+          f"{spread(ratios(rest, r.values('readchanged', 'seconds')), 'x')} the read of the changed catalogs")
     print(f"no-change sync / read + normalise: "
           f"{spread(ratios(r.values('nochange', 'seconds'), r.values('read', 'seconds')), 'x')}")
     if "naive" not in r.phases:

@@ -64,6 +64,8 @@ def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: P
     first = line_starting(lines, "first sync:")
     assert "status ok" in first and "tiktokshop /logistics/202309/warehouses': 1" in first
     assert re.fullmatch(rf"no-change sync / read \+ normalise: {FIGURE}", line_starting(lines, "no-change sync /"))
+    waiting = line_starting(lines, "1% stock change, waiting on marketplace calls:")
+    assert len(figures(waiting)) == 3, waiting  # waiting on calls, the rest, the rest against the changed read
     assert len(figures(line_starting(lines, "naive push / 1% stock change:"))) == 2  # time, calls
 
 
