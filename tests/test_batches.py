@@ -194,3 +194,19 @@ def test_a_seller_sku_shared_by_two_batches_sends_the_earlier_and_holds_the_late
     assert {(u.channel, u.key) for u in again.invalid} == {(name, "lapas-mataram:DMP-00") for name in CHANNELS}
     one = run(config, batch=10_000, dry_run=True)  # in one batch both are held, as before batches
     assert {u.key for u in one.invalid} == {"lapas-mataram:DMP-00", "lapas-mojokerto:DMP-00"}
+
+
+@pytest.mark.parametrize(("prefixes", "possible"), [
+    (["LPMJK", "LPCKR", "LPKATG"], False),
+    (["LPMJK", None], True),  # no prefix: its seller SKUs are the catalog's own
+    (["LPM", "LPMJK"], False),  # a prefix holds no "-": "LPM-..." never begins "LPMJK-..."
+    ([None, None], True),
+])
+def test_seller_skus_of_two_institutions_can_meet_only_when_one_has_no_prefix(prefixes, possible):
+    from connector.config import InstitutionConfig
+    from connector.sync.claims import clash_possible
+
+    entries = [InstitutionConfig.model_validate({"code": f"lapas-{n}", "name": f"Lapas {n}", "type": "lapas",
+                                                 "catalog": {"path": f"{n}.csv"}, "sku_prefix": p})
+               for n, p in enumerate(prefixes)]
+    assert clash_possible(entries) is possible

@@ -2,8 +2,8 @@
 
 Within a batch, two products sharing a seller SKU on a channel are both held back (`listable.sku_clashes`). A
 run works a few institutions at a time, so a product of a later batch may share a seller SKU with one an earlier
-batch already sent. That is possible only when an institution has no seller SKU prefix, or when one prefix
-followed by "-" begins another (`clash_possible`); otherwise no index is kept at all. When it is possible, every
+batch already sent. That is possible only when an institution has no seller SKU prefix (`clash_possible`);
+otherwise no index is kept at all. When it is possible, every
 batch's seller SKUs are kept in a temporary SQLite table (in a file SQLite removes itself, not in memory), and a
 later product naming a SKU an earlier batch claimed is held back, naming the earlier product; the earlier one
 went out already, so its institution is not marked (`skip.py`) and is read again by the next run, which finds the
@@ -20,15 +20,15 @@ from connector.sync.listable import Listable, clash_refusal
 
 
 def clash_possible(entries: Iterable[InstitutionConfig]) -> bool:
-    """Can two institutions' products share a seller SKU? Only when one has no prefix, or one prefix and "-"
-    begin another (letter case ignored, as the marketplaces ignore it)."""
+    """Can two institutions' products share a seller SKU? Only when one has no prefix: a prefix holds no "-"
+    (`config.py`), so the first "-" of a seller SKU ends its prefix, and no two institutions share one (letter
+    case ignored, as the marketplaces ignore it; the config check refuses that, this only does not count on it)."""
     prefixes = []
     for entry in entries:
         if not entry.sku_prefix:
             return True
         prefixes.append(entry.sku_prefix.casefold())
-    return any(other.startswith(f"{p}-") for p in prefixes for other in prefixes if other != p) \
-        or len(set(prefixes)) < len(prefixes)
+    return len(set(prefixes)) < len(prefixes)
 
 
 class Claims:
