@@ -80,11 +80,18 @@ class Reader:
     def connect(self, channel: ChannelConfig) -> Adapter:
         return make_adapter(channel, self.urls[channel.name], self.ledger)
 
-    def read(self, institutions: tuple[str, ...], *, leave: Collection[str] = ()) -> CatalogReading:
+    def read(self, institutions: tuple[str, ...], *, leave: Collection[str] = (), report: bool = True
+             ) -> CatalogReading:
+        """The institutions' catalogs read (`report`: their refused rows logged and kept at once; else the caller
+        reports them, `report`)."""
         reading = read_catalogs(self.catalogs, institutions, self.channels, self.images, leave=leave)
         self.inputs.after_reading(reading)
-        report_rejects(reading.rejects, self.ledger, self.log, self.run_id, notices=reading.notices)
+        if report:
+            self.report(reading)
         return reading
+
+    def report(self, reading: CatalogReading) -> None:
+        report_rejects(reading.rejects, self.ledger, self.log, self.run_id, notices=reading.notices)
 
     def listable(self, reading: CatalogReading) -> dict[str, Listable]:
         """Per channel: its category rules (read through its adapter, kept in the ledger), then what it can list."""
@@ -131,7 +138,7 @@ class Stream:
             reading, count = self._empty(), 0
             for n, entry in enumerate(todo):
                 with batch_heap():
-                    part = self.reader.read((entry.code,))
+                    part = self.reader.read((entry.code,), report=False)  # the batch's reported at once
                 reading.merge(part)
                 count += len(part.offers)
                 if (count >= self.size or n == len(todo) - 1) and not self._stopped():
@@ -156,6 +163,7 @@ class Stream:
         r = self.reader
         with batch_heap():
             listables = self._listables(reading, order)
+            r.report(reading)
             if claims is not None:
                 for channel, earlier in claims.settle(listables).items():
                     self.spoilt.setdefault(channel, set()).update(earlier)
@@ -180,7 +188,7 @@ class Stream:
         while late:
             self.skipped -= late
             self.reader.log.debug("catalogs_read_again", institutions=sorted(late))
-            reading.merge(self.reader.read(tuple(sorted(late))))
+            reading.merge(self.reader.read(tuple(sorted(late)), report=False))
             reading.offers.sort(key=lambda offer: order[offer.product.institution])  # as one reading has them
             listables = self.reader.listable(reading)
             late = clashing(self.reader.ledger, listables, self.skipped)

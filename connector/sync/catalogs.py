@@ -104,8 +104,9 @@ def report_rejects(rejects: dict[str, list[Reject]], ledger: Ledger, log: Any, r
     institution's latest reading. A row is a warning when it is new; one the previous reading refused too is
     debug, so a schedule running every few minutes does not repeat the same warnings all day (the run's summary
     counts them)."""
+    refusing = [institution for institution, refused in rejects.items() if refused]
     known = {(k.institution, k.file, k.row, k.column, k.reason, k.value)
-             for k in ledger.rejects.all() if k.channel is None} if rejects else set()
+             for k in ledger.rejects.catalog_refusals(refusing)} if refusing else set()
     for institution, refused in rejects.items():
         for r in refused:
             seen = (institution, r.file, r.row, r.column, r.reason, r.value) in known
