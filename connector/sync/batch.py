@@ -162,7 +162,7 @@ class Stream:
                ) -> Batch:
         r = self.reader
         with batch_heap():
-            listables = self._listables(reading, order)
+            listables = self._listables(reading, order, clash=claims is not None)
             r.report(reading)
             if claims is not None:
                 for channel, earlier in claims.settle(listables).items():
@@ -180,11 +180,12 @@ class Stream:
         return Batch(self.batches, frozenset(reading.read), frozenset(reading.readable), desired,
                      {name: lst.untouchable for name, lst in listables.items()}, product_rows(reading))
 
-    def _listables(self, reading: CatalogReading, order: dict[str, int]) -> dict[str, Listable]:
-        """What each channel can list of the batch; a skipped catalog holding a seller SKU the batch uses is read
-        into it after all, until none is left, so the clash is seen (both held back) as a full reading would."""
+    def _listables(self, reading: CatalogReading, order: dict[str, int], *, clash: bool) -> dict[str, Listable]:
+        """What each channel can list of the batch; when institutions' seller SKUs can meet (`clash`), a skipped
+        catalog holding a seller SKU the batch uses is read into it after all, until none is left, so the clash
+        is seen (both held back) as a full reading would."""
         listables = self.reader.listable(reading)
-        late = clashing(self.reader.ledger, listables, self.skipped)
+        late = clashing(self.reader.ledger, listables, self.skipped) if clash else set()
         while late:
             self.skipped -= late
             self.reader.log.debug("catalogs_read_again", institutions=sorted(late))
