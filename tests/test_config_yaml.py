@@ -110,7 +110,7 @@ def test_the_daemon_keeps_its_config_when_sighup_brings_an_alias_bomb(tmp_path, 
         shop.config.write_text(shop.config.read_text() + alias_bomb(), encoding="utf-8")
         daemon.signal(signal.SIGHUP)
         failed = wait_until(lambda: [e for e in daemon.events() if e["event"] == "config_reload_failed"], daemon,
-                            timeout=10, what="the reload to be refused")
+                            timeout=30, what="the reload to be refused")
         assert str(shop.config) in failed[0]["problems"][0] and "aliases" in failed[0]["problems"][0]
         assert daemon.proc.poll() is None  # still running, on the config it had
         code, took = daemon.stop()
