@@ -106,15 +106,15 @@ class ChannelWork:
         for batch in batches:
             try:
                 self._batch(batch, linker, pending)
-            except ChannelStopped as err:
+            except ChannelStopped as err:  # its listings could not be read to link it: nothing is created
                 ctx.log.error("channel_stopped", channel=self.channel.name, reason=str(err))
-                result.stopped = str(err)
+                result.stopped = REDACTOR.scrub(str(err))
             if result.stopped or result.interrupted:
                 break
         else:
             if linker is not None:
                 linker.finish()
-        return self.plan, None if ctx.dry_run else result
+        return self.plan, None if ctx.dry_run and not result.stopped else result
 
     def _batch(self, batch: Batch, linker: Linker | None, pending: set[str]) -> None:
         ctx, name = self.ctx, self.channel.name

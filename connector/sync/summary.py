@@ -85,7 +85,7 @@ def report_refused(refused: list[Unlisted], ledger: Ledger, run_id: str | None, 
     if refused:
         ledger.runs.record_all(run_id, [RunItem(u.channel, u.institution, u.key, OpKind.WAIT, ItemOutcome.INVALID,
                                                 message=u.why) for u in refused])
-    answered = [i for i in ledger.runs.items(run_id) if i.outcome == ItemOutcome.INVALID and i.op in SENT]
+    answered = ledger.runs.items(run_id, outcome=ItemOutcome.INVALID, ops=SENT)
     waiting = [u for u in refused if u.why.startswith(REFUSED_EARLIER)]
     ledger.rejects.record_refusals(run_id, [
         marketplace_row(i.channel, i.institution or "", i.product_key or "", i.message, i.code, rows)

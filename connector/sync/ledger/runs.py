@@ -111,8 +111,18 @@ class Runs:
                 [(run_id, i.channel, i.institution, i.product_key, i.op, i.outcome, i.error_class, i.code, i.message,
                   stamp) for i in items])
 
-    def items(self, run_id: str) -> list[RunItem]:
-        return [_item(r) for r in self._file.query("SELECT * FROM run_items WHERE run_id = ? ORDER BY id", (run_id,))]
+    def items(self, run_id: str, *, outcome: str | None = None, ops: Sequence[str] = ()) -> list[RunItem]:
+        """The run's items in the order recorded; only those of `outcome` and of `ops` when given (a run of the
+        whole country holds an item per product and channel: the sync asks only for what it reports)."""
+        where, params = ["run_id = ?"], [run_id]
+        if outcome is not None:
+            where.append("outcome = ?")
+            params.append(outcome)
+        if ops:
+            where.append(f"op IN ({', '.join('?' * len(ops))})")
+            params += list(ops)
+        return [_item(r) for r in self._file.query(f"SELECT * FROM run_items WHERE {' AND '.join(where)} ORDER BY id",
+                                                   tuple(params))]
 
     def prune(self, days: int) -> int:
         """Forget successful run items older than `days` (failures are kept), then runs older than that with
