@@ -213,10 +213,9 @@ class Stream:
         entries = {e.code: e for e in self.selected}
         reads = reading_record(reading, reading.read)
         for read in reads:
-            for channel in r.channels:
-                fp = r.inputs.mark(entries[read.institution], channel, read, self.today)
+            for channel, fp in r.inputs.marks(entries[read.institution], r.channels, read, self.today).items():
                 if fp is not None:
-                    self.fingerprints[(read.institution, channel.name)] = fp
+                    self.fingerprints[(read.institution, channel)] = fp
         r.inputs.forget_images()
         if r.run_id is not None and not r.options.dry_run:  # kept now; only the marks wait for the channels
             r.ledger.marks.record(r.run_id, reads, ())

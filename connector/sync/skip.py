@@ -130,9 +130,11 @@ class Inputs:
                         tuple((ref, self.image(ref)) for ref in read.images),
                         today.isoformat() if read.dated else None))
 
-    def mark(self, entry: InstitutionConfig, channel: ChannelConfig, read: CatalogRead, today: date) -> str | None:
+    def marks(self, entry: InstitutionConfig, channels: Iterable[ChannelConfig], read: CatalogRead, today: date
+              ) -> dict[str, str | None]:
+        """The fingerprint of a reading on each channel (the institution's part worked out once)."""
         base = self.institution(entry, read, today)
-        return None if base is None else _digest((base, self.channel(channel)))
+        return {c.name: None if base is None else _digest((base, self.channel(c))) for c in channels}
 
 
 def on_channels(entry: InstitutionConfig, channels: Iterable[ChannelConfig]) -> list[ChannelConfig]:
@@ -156,9 +158,10 @@ def skippable(inputs: Inputs, ledger: Ledger, entries: Iterable[InstitutionConfi
         if read is None:
             continue
         wanted = [marks.get((entry.code, c.name)) for c in on]
-        if all(m is not None and m.inputs == inputs.mark(entry, c, read, today) for m, c in zip(wanted, on,
-                                                                                                 strict=True)):
-            out.add(entry.code)
+        if all(m is not None for m in wanted):
+            now = inputs.marks(entry, on, read, today)
+            if all(m.inputs == now[c.name] for m, c in zip(wanted, on, strict=True)):
+                out.add(entry.code)
         inputs.forget_images()  # looked at again when a catalog is read: the country's photos are never all held
     return out
 
