@@ -638,6 +638,7 @@ def _tags(path: Path, archive: zipfile.ZipFile, part: str, pattern: re.Pattern[b
 _SPAN_REF = re.compile(rb'<(?:\w+:)?(?:c|row|dimension)\b[^>]*?\b(?:r|ref)="([A-Z]{0,3})([0-9]{1,7})'
                        rb'(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _XML_CHUNK = 1024 * 1024
+_ROW_WINDOW = 64 * 1024  # where the last row's start tag of a chunk is looked for (a row of a table is far shorter)
 _ROW_START = re.compile(rb"<(?:\w+:)?row[\s>]")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _REFERENCED_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=")
@@ -665,6 +666,22 @@ def _check_workbook(path: Path) -> None:
 
 
 def _check_sheet_span(path: Path, name: str, archive: zipfile.ZipFile) -> None:
+    span = _sheet_span(archive, name)
+    if span is None:
+        return
+    height, width = span
+    if height * width > XLSX_CELLS_MAX:
+        raise CatalogUnreadable(
+            path, f"sheet part {name} spans {height:,} rows by {width:,} columns; a sheet may span at most "
+                  f"{XLSX_CELLS_MAX:,} cells (delete the empty rows and columns far below or right of the table)",
+            reason="limit_sheet_cells", part=name, rows=f"{height:,}", columns=f"{width:,}",
+            limit=f"{XLSX_CELLS_MAX:,}")
+
+
+def _sheet_span(archive: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
+    """(rows, columns) a worksheet part may span, by the references its XML declares; None when it declares none.
+    Each chunk's references are gathered by `findall` and reduced by min/max over `map(int, ...)`, in C: a sheet of
+    100,000 rows holds a million references, one Python step each would cost seconds."""
     rows: list[int] = []
     columns: list[int] = []
     unreferenced = 0  # the most cells without a reference in one row: the reader counts those from column A
@@ -675,32 +692,47 @@ def _check_sheet_span(path: Path, name: str, archive: zipfile.ZipFile) -> None:
     with archive.open(name) as part:
         while chunk := part.read(_XML_CHUNK):
             text = tail + chunk
-            unreferenced = max(unreferenced, *(len(_CELL.findall(piece)) - len(_REFERENCED_CELL.findall(piece))
-                                               for piece in _ROW_START.split(text)))
+            unreferenced = max(unreferenced, _unreferenced_cells(text))
             # a tag ending in the tail was counted with the chunk before
             unreferenced_rows += sum(1 for m in _UNREFERENCED_ROW.finditer(text) if m.end() > len(tail))
-            for match in _SPAN_REF.finditer(text):
-                for letters, digits in (match.group(1, 2), match.group(3, 4)):
-                    if digits:
-                        rows.append(int(digits))
-                        if letters:
-                            columns.append(_column_number(letters))
+            refs = _SPAN_REF.findall(text)
+            if refs:
+                letters, digits, end_letters, end_digits = zip(*refs, strict=True)
+                rows += [min(map(int, digits)), max(map(int, digits))]
+                ends = [int(d) for d in set(end_digits) if d]  # the end of a range ("A1:J900"), where one is given
+                rows += [min(ends), max(ends)] if ends else []
+                found = [_column_number(c) for c in {*letters, *end_letters} if c]
+                columns += [min(found), max(found)] if found else []
             rows[:] = [min(rows), max(rows)] if rows else []
             columns[:] = [min(columns), max(columns)] if columns else []
             tail = text[-256:]  # a reference cut in two by the chunk is read whole with the next one
     if not rows and not unreferenced_rows:
-        return
+        return None
     # With rows or cells that have no reference, where they land depends on the ones before: count them on top
     # of the referenced span, from row 1 and column A (a bound, never less than what python-calamine allocates).
     height = (rows[1] if rows else 0) + unreferenced_rows if unreferenced_rows else rows[1] - rows[0] + 1
     width = (columns[1] if columns else 0) + unreferenced if unreferenced else (
         columns[1] - columns[0] + 1 if columns else 1)
-    if height * width > XLSX_CELLS_MAX:
-        raise CatalogUnreadable(
-            path, f"sheet part {name} spans {height:,} rows by {width:,} columns; a sheet may span at most "
-                  f"{XLSX_CELLS_MAX:,} cells (delete the empty rows and columns far below or right of the table)",
-            reason="limit_sheet_cells", part=name, rows=f"{height:,}", columns=f"{width:,}",
-            limit=f"{XLSX_CELLS_MAX:,}")
+    return height, width
+
+
+def _unreferenced_cells(text: bytes) -> int:
+    """The most cells without a reference in one row of `text` (split at each row's start tag). The rows before the
+    last row's start tag are counted together, with two scans instead of two per row: when each of their cells has
+    a reference and no referenced cell's tag runs on into another tag (a `<` inside it), none of those rows has a
+    cell without one; only the last row (maybe cut by the chunk's end) is then counted alone."""
+    starts = list(_ROW_START.finditer(text, max(0, len(text) - _ROW_WINDOW)))
+    if starts:
+        last = starts[-1]
+        head = text[:last.end()]
+        referenced = _REFERENCED_CELL.findall(head)
+        if len(_CELL.findall(head)) == len(referenced) and b"".join(referenced).count(b"<") == len(referenced):
+            return _unreferenced_in(text[last.end():])
+    return max(_unreferenced_in(piece) for piece in _ROW_START.split(text))
+
+
+def _unreferenced_in(piece: bytes) -> int:
+    return len(_CELL.findall(piece)) - len(_REFERENCED_CELL.findall(piece))
 
 
 def _column_number(letters: bytes) -> int:
