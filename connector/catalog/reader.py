@@ -90,7 +90,7 @@ class Layout:
     (records), never per row."""
 
     __slots__ = ("columns", "first", "cells", "listed", "keys", "widest", "names", "firsts", "first_keys",
-                 "widest_first")
+                 "widest_first", "sku_at", "parent_at")
 
     def __init__(self, columns: dict[str, list[Column]], *, listed: bool):
         self.columns = columns  # field -> its columns (several for numbered image columns)
@@ -103,6 +103,8 @@ class Layout:
         self.firsts = tuple(self.first.values())
         self.first_keys = operator.itemgetter(*[c.key for c in self.firsts]) if len(self.firsts) > 1 else None
         self.widest_first = max((c.key for c in self.firsts), default=-1) if listed else -1  # type: ignore[type-var]
+        self.sku_at = self.first["sku"].key if listed and "sku" in self.first else -1  # list rows: the SKU cells
+        self.parent_at = self.first["parent_sku"].key if listed and "parent_sku" in self.first else -1
 
     def found(self, row: list | dict) -> dict[str, tuple[Column, Any]]:
         """Each field's first column and its value in `row` (a field without a column is not there)."""
@@ -270,6 +272,88 @@ def read_catalog(spec: CatalogSpec, *, today: date, images: ImageChecks | None =
         yield reading.reject(None, None, None, "catalog_unreadable", detail=str(err), **problem)
 
 
+class _Doubt(Exception):
+    """A cell the quick reading does not take as it is: the row is read cell by cell, which says why."""
+
+
+class _QuickSingle:
+    """A product of one list row in few calls, when the row is as most rows are: every mapped cell readable as it
+    is, each parsing, nothing refused, nothing noticed. Any other row gives None and is read cell by cell
+    (`_Reading._single`), which then makes the same product or says what is wrong. Each field's converter is the
+    cleaner that reading calls, chosen once per file, with one rule: a ParseError or a refusal is a `_Doubt`, never
+    a reject of its own (tests/test_fast_paths.py compares both on whole catalogs). fast=True readings only."""
+
+    def __init__(self, reading: _Reading, layout: Layout):
+        self.reading = reading
+        self.layout = layout
+        first = layout.first
+        self.sku_at = first["sku"].key
+        self.images = layout.columns.get("images", [])
+        converters = reading.quick_converters(first)
+        # a field without a column reads as its converter reads an empty cell: once per file (immutable values)
+        self.fixed = {name: conv(None) for name, conv in converters.items()
+                      if name not in first and name in _QUICK_FIXED}
+        self.steps = tuple((name, first[name].key, conv) for name, conv in converters.items() if name in first)
+
+    def product(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Product] | None:
+        row, layout = rec.row, self.layout
+        if len(row) <= layout.widest or not _readable(layout.keys(row)):  # else _cell_problems looks cell by cell
+            return None
+        if not self._sku_ok(row[self.sku_at], sku, duplicates):
+            return None
+        try:
+            values = self._values(rec)
+        except (_Doubt, ParseError):
+            return None
+        reading = self.reading
+        values["sku"], values["variants"], values["institution"] = sku, [], reading.inst.code
+        values["source"] = reading._model(SourceRef, {"file": reading.spec.label, "row": rec.number})
+        return [reading._model(Product, values)]
+
+    @staticmethod
+    def _sku_ok(raw: Any, sku: str, duplicates: dict[str, list[int]]) -> bool:
+        """`_sku_problems` finds nothing: an ASCII SKU (all cells are) or a whole number, without spaces or control
+        characters (an ASCII space is the only printable whitespace), not a no-value word, used once."""
+        kind = type(raw)
+        folded = sku.casefold()
+        return (bool(sku) and (kind is str or kind is int) and sku.isprintable() and " " not in sku
+                and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates)
+
+    def _values(self, rec: Record) -> dict[str, Any]:
+        row = rec.row
+        out = dict(self.fixed)
+        for name, at, conv in self.steps:
+            out[name] = conv(row[at])
+        reading = self.reading
+        out["images"] = self._images(rec) if self.images else []
+        consent = out.pop("maker_consent", False)
+        maker = out["maker"]
+        keep_name = bool(maker) and consent and reading.inst.type != InstitutionType.lpka
+        out["maker"] = made = reading._model(Maker, {"name": maker if keep_name else None,
+                                                     "credit": maker if keep_name else reading.credit})
+        if (out["food_permit"] is None and out["category"].startswith("culinary")
+                and not out["ready_to_eat"] and not out["made_to_order"]):
+            raise _Doubt("food_permit_missing")
+        out["description"] = description = out["description"] or f"{out['name']}. {made.credit}."
+        if len(description) > DESCRIPTION_MAX:
+            raise _Doubt("description")
+        return out
+
+    def _images(self, rec: Record) -> list[str]:
+        rejects: list[Reject] = []
+        images = self.reading._images(rec, rejects)
+        if rejects:
+            raise _Doubt("images")
+        return images
+
+
+# the fields without which a row is never clean (each is refused as missing): no quick reading without their columns
+_QUICK_NEEDS = frozenset({"sku", "name", "category", "price", "stock", "weight_g"})
+# fields whose converter gives the same immutable value for every empty cell (images and maker are made per row)
+_QUICK_FIXED = frozenset({"description", "unit", "length_cm", "width_cm", "height_cm", "material", "food_permit",
+                          "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent"})
+
+
 class _Reading:
     def __init__(self, spec: CatalogSpec, today: date, images: ImageChecks, cleaners: Cleaners):
         self.spec = spec
@@ -289,6 +373,8 @@ class _Reading:
         self._image_cache: dict[str, tuple[str | None, str]] = {}
         self._notices: list[Notice] = []  # the current product's, yielded with it
         self._unknown_seen: set[int | str] = set()  # columns already reported as matching no field
+        self._quick: _QuickSingle | None = None  # the file's quick reading of a clean list row (fast=True)
+        self._quick_codes: dict[str, str | None] = {}  # a category cell -> its code, None: read it cell by cell
         # both passes read the file through one source: an XLSX workbook is checked and parsed once
         self._source = RowSource(spec.path, format=spec.format, sheet=spec.sheet, table=spec.table,
                                  query=spec.query)
@@ -340,6 +426,8 @@ class _Reading:
                 yield RowKeys(row.number, cells[at_sku] if -1 < at_sku < size else None,  # type: ignore[operator]
                               cells[at_parent] if -1 < at_parent < size else None)  # type: ignore[operator]
         else:
+            if self.c is FAST and layout.keys is not None and layout.first.keys() >= _QUICK_NEEDS:
+                self._quick = _QuickSingle(self, layout)
             for row in body:
                 data = True
                 yield Record(row.number, row.cells, layout)
@@ -447,12 +535,21 @@ class _Reading:
 
     @staticmethod
     def _raw_keys(rec: Record) -> tuple[Any, Any]:
+        layout = rec.layout
+        if layout.listed:  # Record.raw's values, without making the row's dict of fields
+            row = rec.row
+            size = len(row)
+            sku_at, parent_at = layout.sku_at, layout.parent_at
+            return (row[sku_at] if -1 < sku_at < size else None,  # type: ignore[call-overload]
+                    row[parent_at] if -1 < parent_at < size else None)  # type: ignore[call-overload]
         return rec.raw("sku")[1], rec.raw("parent_sku")[1]
 
     # -- one product -----------------------------------------------------------------------------------
 
     def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]
                 ) -> list[Product | Reject | Notice]:
+        if self._quick is not None and (product := self._quick.product(rec, sku, duplicates)) is not None:
+            return product  # type: ignore[return-value]
         rejects: list[Reject] = self._ambiguity(rec)
         rejects += self._sku_problems(rec, sku, duplicates)
         product = self._product_fields(dict.fromkeys(PRODUCT_FIELDS, rec), rejects)
@@ -469,7 +566,10 @@ class _Reading:
         variants = [r for r in recs if r is not head]
         first = head or variants[0]
         rejects = self._group_problems(parent, recs, head, first, duplicates)
-        sources = {f: next((r for r in recs if not self.c.blank(r.raw(f)[1])), first) for f in PRODUCT_FIELDS}
+        # a list file's field without a column is blank on every row (a record's keys may differ from row to row)
+        columns = first.layout.first if first.layout.listed else None
+        sources = {f: next((r for r in recs if not self.c.blank(r.raw(f)[1])), first)
+                   if columns is None or f in columns else first for f in PRODUCT_FIELDS}
         product = self._product_fields(sources, rejects)
         if rejects:
             yield from self._refuse_group(parent, recs, rejects)
@@ -625,6 +725,58 @@ class _Reading:
         description = self.c.description(self._text(description)) if description is not None else ""
         out["description"] = description or f"{out['name']}. {out['maker'].credit}."
         return out
+
+    # -- the quick reading's converters (_QuickSingle): what the field readers above make of a cell that reads
+    # without a problem; a problem raises (ParseError, _Doubt) instead of a reject, and the row is read cell by cell
+
+    def quick_converters(self, first: dict[str, Column]) -> dict[str, Callable[[Any], Any]]:
+        """Each product field's converter for this file (`first`: each field's column)."""
+        defaults = self._defaults
+        weight = first.get("weight_g")
+        unit = (weight.options.get("unit") if weight else None) or "g"
+        unit_default, material_default = defaults.get("unit") or "pcs", defaults.get("material") or ""
+
+        def line(value: Any) -> str:  # _line: an absent cell (None) reads as "" through both cleaners
+            return plain_text(_text_fast(value))
+
+        return {
+            "name": _quick_name, "description": lambda value: safe_description(_text_fast(value)),
+            "category": self._quick_category, "price": _quick_price, "stock": parsers.parse_int,
+            "unit": lambda value: line(value) or unit_default,
+            "weight_g": lambda value: parsers.parse_weight_g(value, unit),
+            **dict.fromkeys(("length_cm", "width_cm", "height_cm"), _quick_dimension),
+            "material": lambda value: (line(value) or material_default)[:100] or None,
+            "food_permit": self._quick_permit, "halal": lambda value: _text_fast(value) or None,
+            "expiry": self._quick_expiry, "maker": line,
+            **{flag: _quick_flag(bool(defaults.get(flag))) for flag in ("ready_to_eat", "made_to_order",
+                                                                         "maker_consent")},
+        }
+
+    def _quick_category(self, value: Any) -> str:
+        """`_naming`'s category: a known code without a notice (an unknown subcategory is one), once per cell text."""
+        if type(value) is not str:
+            raise _Doubt("category")
+        code = self._quick_codes.get(value, _UNSEEN)
+        if code is _UNSEEN:
+            reading = None if parsers.is_blank(value) else self._category(_text_fast(value))
+            code = self._quick_codes[value] = (reading.code if reading is not None and reading.unknown_sub is None
+                                               else None)
+        if code is None:
+            raise _Doubt("category")
+        return code  # type: ignore[return-value]
+
+    def _quick_expiry(self, value: Any) -> date | None:
+        if value is None or parsers.is_blank(value):
+            return None
+        expiry = parsers.parse_date(value)
+        if expiry < self.today:
+            raise _Doubt("expired")
+        return expiry
+
+    def _quick_permit(self, value: Any) -> Any:
+        if value is None or parsers.is_blank(value):
+            return None
+        return parse_food_permit(_text_fast(value), self.today)  # its refusals are ParseErrors
 
     def _line(self, value: Any) -> str:
         """A cell as one line of plain text ("" for no cell)."""
@@ -877,6 +1029,32 @@ class _Reading:
 
     def notice(self, row: int | None, column: str | None, reason: str, **params: Any) -> Notice:
         return Notice(self.inst.code, self.spec.label, row, column, None, reason, params)
+
+_UNSEEN = object()
+
+
+def _quick_name(value: Any) -> str:
+    name = plain_text(_text_fast(value))
+    if not NAME_MIN <= len(name) <= NAME_MAX:  # "" included: missing
+        raise _Doubt("name")
+    return name
+
+
+def _quick_price(value: Any) -> int:
+    price = parsers.parse_price(value)  # a blank cell is a ParseError too
+    if not PRICE_MIN <= price <= PRICE_MAX:
+        raise _Doubt("price_range")
+    return price
+
+
+def _quick_dimension(value: Any) -> int | None:
+    return None if value is None or parsers.is_blank(value) else parsers.parse_dimension_cm(value)
+
+
+def _quick_flag(default: bool) -> Callable[[Any], bool]:
+    def flag(value: Any) -> bool:
+        return default if value is None or parsers.is_blank(value) else bool(parsers.parse_bool(value))
+    return flag
 
 
 def _header(col: Column | None) -> str | None:
