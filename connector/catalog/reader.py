@@ -287,7 +287,9 @@ class _QuickSingle:
         self.reading = reading
         self.layout = layout
         first = layout.first
-        self.sku_at = first["sku"].key
+        self.sku_at, self.price_at, self.stock_at = first["sku"].key, first["price"].key, first["stock"].key
+        self.weight_at = first["weight_g"].key
+        self.weight_unit = first["weight_g"].options.get("unit") or "g"
         self.images = layout.columns.get("images", [])
         converters = reading.quick_converters(first)
         # a field without a column reads as its converter reads an empty cell: once per file (immutable values)
@@ -310,14 +312,47 @@ class _QuickSingle:
         values["source"] = reading._model(SourceRef, {"file": reading.spec.label, "row": rec.number})
         return [reading._model(Product, values)]
 
+    def variant(self, rec: Record, sku: str, head: Record | None, tiers: list[tuple[str, int]] | None,
+                duplicates: dict[str, list[int]]) -> Variant | None:
+        """A variant row of a group whose rows `_group_problems` found readable, as `_Reading._variants` builds it
+        when nothing refuses it; None for a row to read cell by cell. `tiers`: each option's name and column."""
+        row = rec.row
+        if tiers is None or len(row) <= self.layout.widest or not self._sku_ok(row[self.sku_at], sku, duplicates):
+            return None
+        price, weight = row[self.price_at], row[self.weight_at]
+        if price is None or parsers.is_blank(price):  # _price's fallback: the parent row's price
+            if head is None or len(head.row) <= self.layout.widest:
+                return None
+            price = head.row[self.price_at]
+        options = {}
+        for name, at in tiers:
+            options[name] = text = plain_text(_text_fast(row[at]))
+            if not text:
+                return None
+        try:
+            values = {"sku": sku, "price": _quick_price(price), "stock": parsers.parse_int(row[self.stock_at]),
+                      "options": options, "weight_g": None if weight is None or parsers.is_blank(weight)
+                      else parsers.parse_weight_g(weight, self.weight_unit), "row": rec.number}
+        except (_Doubt, ParseError):
+            return None
+        return self.reading._model(Variant, values)
+
+    def tiers(self, tier_names: list[str], two_tiers: bool) -> list[tuple[str, int]] | None:
+        """Each option of a group's variants (`_options`): its name and column; None when a column is missing."""
+        columns = [self.layout.first.get(f"option_value_{i}") for i in ((1, 2) if two_tiers else (1,))]
+        if None in columns:
+            return None
+        return [(tier_names[i] or ("Variasi" if i == 0 else "Variasi 2"), column.key)  # type: ignore[union-attr]
+                for i, column in enumerate(columns)]
+
     @staticmethod
     def _sku_ok(raw: Any, sku: str, duplicates: dict[str, list[int]]) -> bool:
-        """`_sku_problems` finds nothing: an ASCII SKU (all cells are) or a whole number, without spaces or control
+        """`_sku_problems` finds nothing: an ASCII SKU of text or a whole number, without spaces or control
         characters (an ASCII space is the only printable whitespace), not a no-value word, used once."""
         kind = type(raw)
         folded = sku.casefold()
-        return (bool(sku) and (kind is str or kind is int) and sku.isprintable() and " " not in sku
-                and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates)
+        return (bool(sku) and (kind is str or kind is int) and sku.isascii() and sku.isprintable()
+                and " " not in sku and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates)
 
     def _values(self, rec: Record) -> dict[str, Any]:
         row = rec.row
@@ -619,10 +654,14 @@ class _Reading:
                                   if not self.c.blank(r.raw(f"option_name_{i}")[1])), "")) for i in (1, 2)]
         two_tiers = any(not self.c.blank(r.raw("option_value_2")[1]) for r in variants)
         built: list[tuple[Record, Variant]] = []
+        quick = self._quick
+        tiers = quick.tiers(tier_names, two_tiers) if quick is not None else None
         for rec in variants:
-            row_rejects: list[Reject] = []
-            sku = self._text(rec.raw("sku")[1])
-            row_rejects += self._sku_problems(rec, sku, duplicates)
+            sku = self._text(self._raw_keys(rec)[0])
+            if quick is not None and (variant := quick.variant(rec, sku, head, tiers, duplicates)) is not None:
+                built.append((rec, variant))
+                continue
+            row_rejects: list[Reject] = self._sku_problems(rec, sku, duplicates)
             price = self._price(rec, row_rejects, fallback=head)
             stock = self._stock(rec, row_rejects)
             options = self._options(rec, tier_names, two_tiers, row_rejects)
