@@ -290,6 +290,9 @@ class _QuickSingle:
         self.sku_at, self.price_at, self.stock_at = first["sku"].key, first["price"].key, first["stock"].key
         self.weight_at = first["weight_g"].key
         self.weight_unit = first["weight_g"].options.get("unit") or "g"
+        # the models' builders (reading._model's, without its call per model)
+        self.build_product, self.build_variant = reading._builders[Product], reading._builders[Variant]
+        self.build_maker, self.build_source = reading._builders[Maker], reading._builders[SourceRef]
         self.images = layout.columns.get("images", [])
         converters = reading.quick_converters(first)
         # a field without a column reads as its converter reads an empty cell: once per file (immutable values)
@@ -309,8 +312,8 @@ class _QuickSingle:
             return None
         reading = self.reading
         values["sku"], values["variants"], values["institution"] = sku, [], reading.inst.code
-        values["source"] = reading._model(SourceRef, {"file": reading.spec.label, "row": rec.number})
-        return [reading._model(Product, values)]
+        values["source"] = self.build_source({"file": reading.spec.label, "row": rec.number})
+        return [self.build_product(values)]
 
     def variant(self, rec: Record, sku: str, head: Record | None, tiers: list[tuple[str, int]] | None,
                 duplicates: dict[str, list[int]]) -> Variant | None:
@@ -335,7 +338,7 @@ class _QuickSingle:
                       else parsers.parse_weight_g(weight, self.weight_unit), "row": rec.number}
         except (_Doubt, ParseError):
             return None
-        return self.reading._model(Variant, values)
+        return self.build_variant(values)
 
     def tiers(self, tier_names: list[str], two_tiers: bool) -> list[tuple[str, int]] | None:
         """Each option of a group's variants (`_options`): its name and column; None when a column is missing."""
@@ -364,8 +367,8 @@ class _QuickSingle:
         consent = out.pop("maker_consent", False)
         maker = out["maker"]
         keep_name = bool(maker) and consent and reading.inst.type != InstitutionType.lpka
-        out["maker"] = made = reading._model(Maker, {"name": maker if keep_name else None,
-                                                     "credit": maker if keep_name else reading.credit})
+        out["maker"] = made = self.build_maker({"name": maker if keep_name else None,
+                                                "credit": maker if keep_name else reading.credit})
         if (out["food_permit"] is None and out["category"].startswith("culinary")
                 and not out["ready_to_eat"] and not out["made_to_order"]):
             raise _Doubt("food_permit_missing")
@@ -523,6 +526,7 @@ class _Reading:
         group_end: dict[str, int] = {}  # SKU Induk -> the last row of its group
         unreadable = False
         text = self._text
+        fast = text is _text_fast
         for rec in self.records(keys_only=True):
             if isinstance(rec, Notice):
                 yield rec
@@ -531,7 +535,9 @@ class _Reading:
                 unreadable = True
                 yield rec
                 continue
-            sku, parent = text(rec.sku), text(rec.parent)  # type: ignore[union-attr]
+            sku, parent = rec.sku, rec.parent  # type: ignore[union-attr]
+            sku = sku.strip() if fast and type(sku) is str and sku.isascii() else text(sku)  # _text_fast, inlined
+            parent = parent.strip() if fast and type(parent) is str and parent.isascii() else text(parent)
             if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
                 seen = first_row.setdefault(sku.casefold(), rec.number)
                 if seen != rec.number:
@@ -566,6 +572,9 @@ class _Reading:
 
     def _keys(self, rec: Record) -> tuple[str, str]:
         sku, parent = self._raw_keys(rec)
+        if self._text is _text_fast:  # _text_fast inlined: this runs for every row
+            return (sku.strip() if type(sku) is str and sku.isascii() else _text(sku),
+                    parent.strip() if type(parent) is str and parent.isascii() else _text(parent))
         return self._text(sku), self._text(parent)
 
     @staticmethod
@@ -779,7 +788,7 @@ class _Reading:
             return plain_text(_text_fast(value))
 
         return {
-            "name": _quick_name, "description": lambda value: safe_description(_text_fast(value)),
+            "name": _quick_name, "description": _quick_description,
             "category": self._quick_category, "price": _quick_price, "stock": parsers.parse_int,
             "unit": lambda value: line(value) or unit_default,
             "weight_g": lambda value: parsers.parse_weight_g(value, unit),
@@ -1073,10 +1082,14 @@ _UNSEEN = object()
 
 
 def _quick_name(value: Any) -> str:
-    name = plain_text(_text_fast(value))
+    name = plain_text(value.strip() if type(value) is str and value.isascii() else _text(value))  # _text_fast
     if not NAME_MIN <= len(name) <= NAME_MAX:  # "" included: missing
         raise _Doubt("name")
     return name
+
+
+def _quick_description(value: Any) -> str:
+    return safe_description(value.strip() if type(value) is str and value.isascii() else _text(value))  # _text_fast
 
 
 def _quick_price(value: Any) -> int:

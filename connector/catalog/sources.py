@@ -356,6 +356,9 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
                 if reader.line_num != start:  # a cell holds a line break only when its record spans lines
                     _check_unclosed_quote(path, cells, delimiter, width, start)
                 start = reader.line_num + 1
+                if len(cells) > 1 and cells[0] and not cells[0].isspace():  # most rows: a first cell of text
+                    yield RawRow(number, cells)
+                    continue
                 text = "".join(cells).strip()
                 if text and (len(cells) > 1 or text.strip(_DELIMITERS)):
                     yield RawRow(number, cells)
