@@ -57,8 +57,29 @@ FRAGMENTS = [
     b'<c r="XFD1048576">', b"<c>", b'<c t="n">', b"<c/>", b'<x:c r="B2">', b"<x:c>", b"<x:row>", b'<x:row r="3">',
     b"<v>1</v>", b"</c>", b'<dimension ref="A1:J100001"/>', b'<dimension ref="B3"/>', b"<c a", b'<c s="1" r="C7">',
     b'<c q="<row r=">', b' r="D4">', b"<", b">", b"garbage", b"\n", b'<row r="0000007">', b'<c r="AB12">',
+    b'<c r="A1x" t="s" r="C9">', b'<c r="B2:D4">', b"<cols><col/></cols>", b"<rowBreaks/>", b'<c r="a1">',
+    b'<c\tr="E5">', b'<c r="F6" />', b'<row r="8" spans="1:10">', b'<x:dimension ref="A1:Z9"/>', b'r="Q9"',
 ]
 sheets = st.lists(st.sampled_from(FRAGMENTS), max_size=80).map(b"".join)
+
+
+@st.composite
+def clean_sheets(draw: st.DrawFn) -> bytes:
+    """Rows as spreadsheet programs write them, now and then one odd tag among them."""
+    rows = []
+    for n in range(1, draw(st.integers(1, 40)) + 1):
+        cells = "".join(f'<c r="{chr(65 + i)}{n}" t="s"><v>{i}</v></c>' for i in range(draw(st.integers(0, 4))))
+        rows.append(f'<row r="{n}">{cells}</row>'.encode())
+        if draw(st.integers(0, 9)) == 0:
+            rows.append(draw(st.sampled_from(FRAGMENTS)))
+    return b"<worksheet><sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+
+
+@settings(max_examples=200, deadline=None)
+@given(clean_sheets(), st.integers(5, 400))
+def test_a_clean_sheet_s_span_is_what_reading_every_reference_gives_at_any_chunk_size(data, chunk_size):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert span(data, chunk_size, monkeypatch) == reference_span(data, chunk_size)
 
 
 @settings(max_examples=300, deadline=None)
