@@ -299,6 +299,7 @@ class _QuickSingle:
         self.fixed = {name: conv(None) for name, conv in converters.items()
                       if name not in first and name in _QUICK_FIXED}
         self.steps = tuple((name, first[name].key, conv) for name, conv in converters.items() if name in first)
+        self.group_steps = tuple(step for step in self.steps if step[0] not in ("price", "stock"))  # the variants'
 
     def product(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Product] | None:
         row, layout = rec.row, self.layout
@@ -307,7 +308,7 @@ class _QuickSingle:
         if not self._sku_ok(row[self.sku_at], sku, duplicates):
             return None
         try:
-            values = self._values(rec)
+            values = self._values(rec, self.steps)
         except (_Doubt, ParseError):
             return None
         reading = self.reading
@@ -357,10 +358,20 @@ class _QuickSingle:
         return (bool(sku) and (kind is str or kind is int) and sku.isascii() and sku.isprintable()
                 and " " not in sku and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates)
 
-    def _values(self, rec: Record) -> dict[str, Any]:
+    def fields(self, rec: Record) -> dict[str, Any] | None:
+        """A group's product fields (`_Reading._product_fields`) when its first row gives every one of them and
+        nothing refuses or notices them; None: read them cell by cell."""
+        if len(rec.row) <= self.layout.widest:
+            return None
+        try:
+            return self._values(rec, self.group_steps)
+        except (_Doubt, ParseError):
+            return None
+
+    def _values(self, rec: Record, steps: tuple[tuple[str, int, Callable[[Any], Any]], ...]) -> dict[str, Any]:
         row = rec.row
         out = dict(self.fixed)
-        for name, at, conv in self.steps:
+        for name, at, conv in steps:
             out[name] = conv(row[at])
         reading = self.reading
         out["images"] = self._images(rec) if self.images else []
@@ -614,7 +625,7 @@ class _Reading:
         columns = first.layout.first if first.layout.listed else None
         sources = {f: next((r for r in recs if not self.c.blank(r.raw(f)[1])), first)
                    if columns is None or f in columns else first for f in PRODUCT_FIELDS}
-        product = self._product_fields(sources, rejects)
+        product = self._group_fields(sources, first, rejects)
         if rejects:
             yield from self._refuse_group(parent, recs, rejects)
             return
@@ -634,6 +645,17 @@ class _Reading:
             product, sku=parent, price=min(v.price for v in kept), stock=sum(v.stock for v in kept),
             weight_g=weight, variants=kept,
         ))
+
+    def _group_fields(self, sources: dict[str, Record], first: Record, rejects: list[Reject]) -> dict[str, Any]:
+        """`_product_fields` of a group, quickly where its first row gives every field and nothing refuses the group
+        so far (else each problem of the fields must be said with the group's)."""
+        quick = self._quick
+        if quick is not None and not rejects and all(source is first for source in sources.values()):
+            fields = quick.fields(first)
+            if fields is not None:
+                self._notices = []  # as _naming starts each product's (the group's notices follow)
+                return fields
+        return self._product_fields(sources, rejects)
 
     def _group_problems(self, parent: str, recs: list[Record], head: Record | None, first: Record,
                         duplicates: dict[str, list[int]]) -> list[Reject]:
