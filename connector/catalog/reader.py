@@ -300,12 +300,15 @@ class _QuickSingle:
                       if name not in first and name in _QUICK_FIXED}
         self.steps = tuple((name, first[name].key, conv) for name, conv in converters.items() if name in first)
         self.group_steps = tuple(step for step in self.steps if step[0] not in ("price", "stock"))  # the variants'
+        self.maker_named = reading.inst.type != InstitutionType.lpka  # a maker may be named (never for an LPKA)
 
     def product(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Product] | None:
         row, layout = rec.row, self.layout
         if len(row) <= layout.widest or not _readable(layout.keys(row)):  # else _cell_problems looks cell by cell
             return None
-        if not self._sku_ok(row[self.sku_at], sku, duplicates):
+        raw, folded = row[self.sku_at], sku.casefold()  # _sku_ok, inlined: this runs for most rows
+        if not (sku and (type(raw) is str or type(raw) is int) and sku.isascii() and sku.isprintable()
+                and " " not in sku and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates):
             return None
         try:
             values = self._values(rec, self.steps)
@@ -376,8 +379,8 @@ class _QuickSingle:
         reading = self.reading
         out["images"] = self._images(rec) if self.images else []
         consent = out.pop("maker_consent", False)
-        maker = out["maker"]
-        keep_name = bool(maker) and consent and reading.inst.type != InstitutionType.lpka
+        maker = out["maker"]  # "" where the file has no maker column
+        keep_name = bool(maker) and consent and self.maker_named
         out["maker"] = made = self.build_maker({"name": maker if keep_name else None,
                                                 "credit": maker if keep_name else reading.credit})
         if (out["food_permit"] is None and out["category"].startswith("culinary")
@@ -582,7 +585,15 @@ class _Reading:
             yield from self._group(group, recs, duplicates)
 
     def _keys(self, rec: Record) -> tuple[str, str]:
-        sku, parent = self._raw_keys(rec)
+        layout = rec.layout
+        if layout.listed:  # _raw_keys, inlined: this runs for every row
+            row = rec.row
+            size = len(row)
+            sku_at, parent_at = layout.sku_at, layout.parent_at
+            sku = row[sku_at] if -1 < sku_at < size else None  # type: ignore[call-overload]
+            parent = row[parent_at] if -1 < parent_at < size else None  # type: ignore[call-overload]
+        else:
+            sku, parent = self._raw_keys(rec)
         if self._text is _text_fast:  # _text_fast inlined: this runs for every row
             return (sku.strip() if type(sku) is str and sku.isascii() else _text(sku),
                     parent.strip() if type(parent) is str and parent.isascii() else _text(parent))
@@ -681,9 +692,12 @@ class _Reading:
     def _variants(self, recs: list[Record], variants: list[Record], head: Record | None,
                   duplicates: dict[str, list[int]]) -> Generator[Reject, None, list[tuple[Record, Variant]]]:
         """Yields each refused variant row's rejects; returns the variants built from the others."""
+        columns = recs[0].layout.first if recs[0].layout.listed else None  # as in _group: no column, no value
         tier_names = [self._text(next((r.raw(f"option_name_{i}")[1] for r in recs
-                                  if not self.c.blank(r.raw(f"option_name_{i}")[1])), "")) for i in (1, 2)]
-        two_tiers = any(not self.c.blank(r.raw("option_value_2")[1]) for r in variants)
+                                       if not self.c.blank(r.raw(f"option_name_{i}")[1])), ""))
+                      if columns is None or f"option_name_{i}" in columns else "" for i in (1, 2)]
+        two_tiers = (columns is None or "option_value_2" in columns) and any(
+            not self.c.blank(r.raw("option_value_2")[1]) for r in variants)
         built: list[tuple[Record, Variant]] = []
         quick = self._quick
         tiers = quick.tiers(tier_names, two_tiers) if quick is not None else None
