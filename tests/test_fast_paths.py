@@ -413,3 +413,12 @@ def test_a_clean_row_of_every_column_is_read_quickly_as_the_full_rules_read_it(t
     assert (product.unit, product.weight_g, product.length_cm, product.maker.name, product.food_permit.kind,
             product.description) == ("toples", 500, 20, "Budi", "pirt", "Kue Nastar Keju. Budi.")
     assert product.images == [str((tmp_path / "img" / "a.png").resolve()), "https://contoh.id/a.jpg"]
+
+
+cell_values = st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan=True), st.none(), st.booleans(),
+                        st.binary(max_size=4), st.just("x" * (sources.CELL_CHARS_MAX + 1)), st.just("Café"))
+
+
+@given(st.lists(cell_values, max_size=8).map(tuple))
+def test_a_workbook_row_is_found_readable_exactly_where_a_csv_row_s_check_finds_it(values):
+    assert reader._readable_mixed(values) == reader._readable(values)

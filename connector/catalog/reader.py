@@ -304,7 +304,7 @@ class _QuickSingle:
 
     def product(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Product] | None:
         row, layout = rec.row, self.layout
-        if len(row) <= layout.widest or not _readable(layout.keys(row)):  # else _cell_problems looks cell by cell
+        if len(row) <= layout.widest or not self.reading.readable(layout.keys(row)):  # else cell by cell
             return None
         raw, folded = row[self.sku_at], sku.casefold()  # _sku_ok, inlined: this runs for most rows
         if not (sku and (type(raw) is str or type(raw) is int) and sku.isascii() and sku.isprintable()
@@ -426,6 +426,7 @@ class _Reading:
         self._notices: list[Notice] = []  # the current product's, yielded with it
         self._unknown_seen: set[int | str] = set()  # columns already reported as matching no field
         self._quick: _QuickSingle | None = None  # the file's quick reading of a clean list row (fast=True)
+        self.readable = _readable  # a CSV row's check; a workbook's rows mix text and numbers (_list_records)
         self._quick_codes: dict[str, str | None] = {}  # a category cell -> its code, None: read it cell by cell
         # both passes read the file through one source: an XLSX workbook is checked and parsed once
         self._source = RowSource(spec.path, format=spec.format, sheet=spec.sheet, table=spec.table,
@@ -467,6 +468,8 @@ class _Reading:
         if plan.missing or plan.ambiguous or plan.unclear:
             return
         layout = Layout(plan.columns, listed=True)
+        if (self.spec.format or detect_format(self.spec.path)) != "csv":
+            self.readable = _readable_mixed
         data = False
         body = itertools.chain(head[header.last + 1:], rows)
         if keys_only:
@@ -1080,7 +1083,8 @@ class _Reading:
 
     def _cell_problems(self, rec: Record) -> list[Reject]:
         layout, row = rec.layout, rec.row
-        if layout.listed and layout.keys is not None and len(row) > layout.widest and _readable(layout.keys(row)):
+        if (layout.listed and layout.keys is not None and len(row) > layout.widest
+                and self.readable(layout.keys(row))):
             return []
         out = []
         value_of = rec.value
@@ -1197,6 +1201,22 @@ def _readable(values: tuple) -> bool:
         joined = "".join(texts)
         values = tuple(texts)
     return joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, values), default=0) <= CELL_CHARS_MAX)
+
+
+_PLAIN_CELLS = frozenset({str, int, float, type(None)})
+_TEXT_ONLY = frozenset({str})
+
+
+def _readable_mixed(values: tuple) -> bool:
+    """`_readable` for a workbook's rows, whose numbers would make its first try (a join) fail every time: the kinds
+    of cell looked at in C first. False where `_readable` might say True (a subclass of str) only means: look cell
+    by cell."""
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN_CELLS:
+        return False
+    texts = values if kinds == _TEXT_ONLY else [v for v in values if type(v) is str]
+    joined = "".join(texts)
+    return joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, texts), default=0) <= CELL_CHARS_MAX)
 
 
 def _json_text(value: dict | list) -> str:
