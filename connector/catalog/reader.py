@@ -181,7 +181,9 @@ FULL = Cleaners(parsers.is_blank_full, _text_full, parsers.parse_price_full,
                 parsers.parse_weight_g_full, plain_text_full, safe_description_full, construct=False)
 
 # The one place that says which check of this reader covers each field of the models it builds without pydantic
-# re-validating them (schema.construct_checked). A field not named here makes its model validated as before.
+# re-validating them (schema.construct_checked). A field not named here makes its model validated as before. The
+# quick reading of a clean row (_QuickSingle) applies the same checks through its converters, or reads the row by
+# the checks named here.
 CHECKED: dict[type, dict[str, str]] = {
     Product: {
         "institution": "the spec's Institution, validated when it was made",
