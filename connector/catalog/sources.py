@@ -698,14 +698,14 @@ def _sheet_span(archive: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
     with archive.open(name) as part:
         while chunk := part.read(_XML_CHUNK):
             text = tail + chunk
-            unreferenced = max(unreferenced, _unreferenced_cells(text))
-            # a tag ending in the tail was counted with the chunk before
             # Up to the chunk's last `>`: a tag cut by the chunk's end is after it, and no match of _UNREFERENCED_ROW
             # (which ends at its one `>`) or of _SPAN_REF (which holds none) runs across it.
             body = text[:text.rfind(b">") + 1]
-            if not _rows_referenced(body):
+            cells, row_tags = _referenced_tags(body)
+            unreferenced = max(unreferenced, _unreferenced_cells(text, len(body) if cells >= 0 else 0))
+            if row_tags < 0:  # a tag ending in the tail was counted with the chunk before
                 unreferenced_rows += sum(1 for m in _UNREFERENCED_ROW.finditer(text) if m.end() > len(tail))
-            refs = _span_refs(text, body)
+            refs = _span_refs(text, body, cells, row_tags)
             if refs:
                 letters, digits, end_letters, end_digits = zip(*refs, strict=True)
                 numbers = set(digits)  # a row's cells share its number: each distinct one converted once
@@ -727,46 +727,45 @@ def _sheet_span(archive: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
     return height, width
 
 
-def _unreferenced_cells(text: bytes) -> int:
+def _unreferenced_cells(text: bytes, referenced_to: int) -> int:
     """The most cells without a reference in one row of `text` (split at each row's start tag). The rows before the
-    last row's start tag are counted together, with two scans instead of two per row: when each of their cells has
-    a reference and no referenced cell's tag runs on into another tag (a `<` inside it), none of those rows has a
-    cell without one; only the last row (maybe cut by the chunk's end) is then counted alone."""
+    last row's start tag are counted together: when each of their cells has a reference and no referenced cell's
+    tag runs on into another tag (a `<` inside it), none of those rows has a cell without one, and only the last row
+    (maybe cut by the chunk's end) is counted alone. `referenced_to`: where the part of `text` ends whose every cell
+    tag `_referenced_tags` found to begin with a reference (0: none); else two scans decide."""
     starts = list(_ROW_START.finditer(text, max(0, len(text) - _ROW_WINDOW)))
     if starts:
-        last = starts[-1]
-        head = text[:last.end()]
-        if _cells_referenced(head):
-            return _unreferenced_in(text[last.end():])
+        last = starts[-1].end()
+        if last <= referenced_to:  # a `<c r="` cannot straddle the end of a row's start tag: all of it is there
+            return _unreferenced_in(text[last:])
+        head = text[:last]
         referenced = _REFERENCED_CELL.findall(head)
         if len(_CELL.findall(head)) == len(referenced) and b"".join(referenced).count(b"<") == len(referenced):
-            return _unreferenced_in(text[last.end():])
+            return _unreferenced_in(text[last:])
     return max(_unreferenced_in(piece) for piece in _ROW_START.split(text))
 
 
-def _span_refs(text: bytes, body: bytes) -> list[tuple[bytes, bytes, bytes, bytes]]:
-    """`_SPAN_REF.findall(text)`; `body`: `text` up to its last `>`. In a body as spreadsheet programs write it
-    (every `<c` and `<row` begins its tag with a well-formed r="...", no prefix, no dimension tag) `_SPAN_REF`
-    matches just those references, which the plainer `_PLAIN_REF` finds in about half the time; where a count says
-    otherwise, `_SPAN_REF` reads the chunk. The rest of `text` (a cut tag) is read by `_SPAN_REF`."""
-    if b"dimension" not in body and _cells_referenced(body) and _rows_referenced(body):
+def _span_refs(text: bytes, body: bytes, cells: int, row_tags: int) -> list[tuple[bytes, bytes, bytes, bytes]]:
+    """`_SPAN_REF.findall(text)`; `body`: `text` up to its last `>`, with `cells` and `row_tags` its cell and row tags
+    (`_referenced_tags`). In a body as spreadsheet programs write it (every `<c` and `<row` begins its tag with a
+    well-formed r="...", no prefix, no dimension tag) `_SPAN_REF` matches just those references, which the plainer
+    `_PLAIN_REF` finds in about half the time; where a count says otherwise, `_SPAN_REF` reads the chunk. The rest of
+    `text` (a cut tag) is read by `_SPAN_REF`."""
+    if cells >= 0 and row_tags >= 0 and b"dimension" not in body:
         refs = _PLAIN_REF.findall(body)
-        if len(refs) == body.count(b'<c r="') + body.count(b'<row r="'):
+        if len(refs) == cells + row_tags:
             return refs + _SPAN_REF.findall(text, len(body))
     return _SPAN_REF.findall(text)
 
 
-def _cells_referenced(text: bytes) -> bool:
-    """Whether every `<c` of `text` begins `<c r="`, as spreadsheet programs write a sheet's cells, found by counting
-    rather than by the regexes: then each cell tag (`_CELL`) is one with a reference (`_REFERENCED_CELL`) whose match
-    holds no other `<`. False (another tag such as `<cols>`, a prefix) says nothing: the regexes decide."""
-    return b":c" not in text and text.count(b"<c") == text.count(b'<c r="')
-
-
-def _rows_referenced(text: bytes) -> bool:
-    """Whether every row tag of `text` is `<row r="...` (counted, as `_cells_referenced`): then `_UNREFERENCED_ROW`
-    matches none. False says nothing: the regex decides."""
-    return b":row" not in text and text.count(b"<row") == text.count(b'<row r="')
+def _referenced_tags(body: bytes) -> tuple[int, int]:
+    """How many cell tags and row tags `body` has when each begins with its reference (`<c r="`, `<row r="`), as
+    spreadsheet programs write a sheet, found by counting rather than by the regexes: then each cell tag (`_CELL`)
+    is one with a reference (`_REFERENCED_CELL`) whose match holds no other `<`, and `_UNREFERENCED_ROW` matches no
+    row. -1 (another tag such as `<cols>`, a prefix) says nothing: the regexes decide."""
+    cells = body.count(b'<c r="') if b":c" not in body else -1
+    row_tags = body.count(b'<row r="') if b":row" not in body else -1
+    return (cells if body.count(b"<c") == cells else -1), (row_tags if body.count(b"<row") == row_tags else -1)
 
 
 def _unreferenced_in(piece: bytes) -> int:
