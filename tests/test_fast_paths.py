@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from connector.catalog import parsers, sources
+from connector.catalog import parsers, reader, sources
 from connector.catalog.mapping import load_mapping
 from connector.catalog.reader import CHECKED, CatalogSpec, ImageChecks, read_catalog
 from connector.catalog.rejects import Reject
@@ -317,3 +317,108 @@ def test_an_xlsx_catalog_is_checked_and_parsed_once_for_both_passes(tmp_path, mo
     assert_same(fast, full)
     assert {p.sku for p in fast if isinstance(p, Product)} == {"DMP-01", "TAS-01"}
     assert len(opened) == 2  # one per reading (fast, full), not one per pass
+
+
+# --- the quick reading of a clean row, every column of the standard mapping ------------------------------
+
+WIDE = [*HEADER, "Satuan", "Bahan", "Halal", "Siap Saji", "Pre Order", "Pembuat", "Izin Pembuat", "Panjang (cm)",
+        "Lebar (cm)", "Kedaluwarsa", "Izin Edar", "Foto 2"]
+OPTIONAL_CELLS = {
+    "Satuan": ["", "pcs", "Buah", " set ", "<b>lusin</b>", "\u00a0"],
+    "Bahan": ["", "Kulit sapi", "x" * 120, "Rotan\u00a0Asli", "Café"],
+    "Halal": ["", "ID31110000123", " ya "],
+    "Siap Saji": ["", "ya", "tidak", "Y", "T", "mungkin", "1"],
+    "Pre Order": ["", "ya", "tidak", "0", "kadang"],
+    "Pembuat": ["", "Budi", " Ani  S ", "<i>Rina</i>"],
+    "Izin Pembuat": ["", "ya", "tidak", "entah"],
+    "Panjang (cm)": ["", "30", "30,5 cm", "0", "-2", "abc", "1.5"],
+    "Lebar (cm)": ["", "12", " 7 "],
+    "Kedaluwarsa": ["", "31/12/2027", "01/01/2020", "2027-05-01", "32/13/2027", "besok", "31 Des 2027"],
+    "Izin Edar": ["", "P-IRT No. 2063201010123-29", "BPOM RI MD 224113001234", "P-IRT 2063201010123-20", "abc"],
+    "Foto": ["", "img/a.png", "img/a.png; img/b.jpg", "tidak-ada.jpg", "https://contoh.id/a.jpg", "http://x.id/a"],
+    "Foto 2": ["", "img/a.png", "../luar.png"],
+}
+wide_categories = st.sampled_from(["Fashion / Dompet", "Kerajinan", "Kuliner", "Kuliner / Kue", "Kerajinan / Entah",
+                                   "Mainan Anak", "", "fashion/tas"])
+
+
+@st.composite
+def wide_catalogs(draw: st.DrawFn) -> list[list[str]]:
+    """Rows of every standard column, most of them clean (the quick reading's rows), some with one odd cell."""
+    rows = []
+    for i in range(draw(st.integers(1, 8))):
+        group = draw(st.booleans()) and i > 0 and draw(st.booleans())
+        cells = dict.fromkeys(WIDE, "")
+        cells.update({"SKU": f"P{i}" if not group else f"P0-{i}", "Nama Produk": draw(texts()),
+                      "Deskripsi": draw(texts(lines=True)), "Kategori": draw(wide_categories),
+                      "Harga": draw(st.one_of(prices(), st.sampled_from(["150000", "Rp150.000", "99"]))),
+                      "Stok": draw(st.one_of(stocks, st.sampled_from(["3", "12"]))),
+                      "Berat (gram)": draw(st.one_of(weights, st.sampled_from(["250", "0,3 kg", "1,25kg"]))),
+                      "SKU Induk": "P0" if group else "", "Nama Variasi": "Ukuran" if group else "",
+                      "Varian": str(i) if group else ""})
+        for column in draw(st.lists(st.sampled_from(sorted(OPTIONAL_CELLS)), max_size=5, unique=True)):
+            cells[column] = draw(st.sampled_from(OPTIONAL_CELLS[column]))
+        rows.append(list(cells.values()))
+    return rows
+
+
+def write_wide(folder: Path, rows: list[list[str]], kind: str) -> Path:
+    (folder / "img").mkdir(exist_ok=True)
+    (folder / "img" / "a.png").write_bytes(PNG)
+    (folder / "img" / "b.jpg").write_bytes(b"bukan gambar")
+    if kind == "csv":
+        path = folder / "katalog.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, delimiter=";")
+            writer.writerow(WIDE)
+            writer.writerows(rows)
+        return path
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(WIDE)
+    for row in rows:
+        sheet.append([int(v) if v.isdigit() else ILLEGAL_CHARACTERS_RE.sub("", v) for v in row])
+    path = folder / "katalog.xlsx"
+    workbook.save(path)
+    return path
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wide_catalogs(), st.sampled_from(["csv", "xlsx"]), st.sampled_from(["lapas", "lpka"]))
+def test_a_catalog_of_every_column_gives_the_same_products_and_rejects_on_both_paths(rows, kind, institution_type):
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_wide(Path(folder), rows, kind)
+        spec = CatalogSpec(Institution(code="lapas-uji", name="Lapas Uji", type=institution_type), path, MAPPING,
+                           path.name)
+        fast = list(read_catalog(spec, today=TODAY))
+        full = list(read_catalog(spec, today=TODAY, fast=False))
+    assert_same(fast, full)
+
+
+def test_a_clean_row_of_every_column_is_read_quickly_as_the_full_rules_read_it(tmp_path, monkeypatch):
+    row = dict.fromkeys(WIDE, "")
+    row.update({"SKU": "KUE-01", "Nama Produk": "Kue Nastar Keju", "Deskripsi": "", "Kategori": "Kuliner / Kue",
+                "Harga": "Rp45.000", "Stok": "12", "Berat (gram)": "0,5 kg", "Satuan": "toples", "Bahan": "Tepung",
+                "Halal": "ID31110000123", "Siap Saji": "ya", "Pembuat": "Budi", "Izin Pembuat": "ya",
+                "Panjang (cm)": "20", "Kedaluwarsa": "31/12/2027", "Izin Edar": "P-IRT No. 2063201010123-29",
+                "Foto": "img/a.png", "Foto 2": "https://contoh.id/a.jpg"})
+    path = write_wide(tmp_path, [list(row.values())], "csv")
+    slow = []
+    real = reader._Reading._product_fields
+    monkeypatch.setattr(reader._Reading, "_product_fields", lambda self, *a: slow.append(1) or real(self, *a))
+    fast, full = both_paths(path)
+    assert_same(fast, full)
+    assert len(slow) == 1  # the full reading's one row: the fast reading took it quickly
+    [product] = fast
+    assert (product.unit, product.weight_g, product.length_cm, product.maker.name, product.food_permit.kind,
+            product.description) == ("toples", 500, 20, "Budi", "pirt", "Kue Nastar Keju. Budi.")
+    assert product.images == [str((tmp_path / "img" / "a.png").resolve()), "https://contoh.id/a.jpg"]
+
+
+cell_values = st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan=True), st.none(), st.booleans(),
+                        st.binary(max_size=4), st.just("x" * (sources.CELL_CHARS_MAX + 1)), st.just("Café"))
+
+
+@given(st.lists(cell_values, max_size=8).map(tuple))
+def test_a_workbook_row_is_found_readable_exactly_where_a_csv_row_s_check_finds_it(values):
+    assert reader._readable_mixed(values) == reader._readable(values)

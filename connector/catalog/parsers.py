@@ -557,15 +557,27 @@ _GRAMS_PER_UNIT = {"g": 1, "gr": 1, "grm": 1, "gm": 1, "gram": 1, "grams": 1,
                    "kg": 1000, "kgs": 1000, "kilo": 1000, "kilogram": 1000, "kilograms": 1000}
 
 
+# "250 gr", "0,3 kg", "1,25kg": already in the form `_amount` normalises to (lower case, one space at most), a whole
+# part of at most 9 digits (far below _LIMIT in grams) and a comma decimal of one or two digits (never ambiguous).
+_WEIGHT_CLEAN = re.compile(r"([0-9]{1,9})(?:,([0-9]{1,2}))? ?(g|gr|gram|kg)")
+
+
 def parse_weight_g(value: object, default_unit: str = "g") -> int:
     """Whole grams, rounded half up; numbers without a unit (and numeric cells) are in `default_unit`.
 
     `default_unit` is 'g' or 'kg' (a column setting, so a wrong one is a ValueError, not a ParseError).
     """
-    if type(value) is str and _plain_digits(value):
-        grams = int(value) * (1000 if default_unit == "kg" else 1)
-        if 0 < grams < _LIMIT and default_unit in ("g", "kg"):
-            return grams
+    if type(value) is str and default_unit in ("g", "kg"):
+        if _plain_digits(value):
+            grams = int(value) * (1000 if default_unit == "kg" else 1)
+            if 0 < grams < _LIMIT:
+                return grams
+        elif m := _WEIGHT_CLEAN.fullmatch(value):
+            fraction = m[2] or ""
+            numerator, denominator = int(m[1] + fraction) * _GRAMS_PER_UNIT[m[3]], 10 ** len(fraction)
+            grams = (2 * numerator + denominator) // (2 * denominator)  # round half up, as the full rules do
+            if grams:
+                return grams
     return parse_weight_g_full(value, default_unit)
 
 

@@ -90,7 +90,7 @@ class Layout:
     (records), never per row."""
 
     __slots__ = ("columns", "first", "cells", "listed", "keys", "widest", "names", "firsts", "first_keys",
-                 "widest_first")
+                 "widest_first", "sku_at", "parent_at")
 
     def __init__(self, columns: dict[str, list[Column]], *, listed: bool):
         self.columns = columns  # field -> its columns (several for numbered image columns)
@@ -103,6 +103,8 @@ class Layout:
         self.firsts = tuple(self.first.values())
         self.first_keys = operator.itemgetter(*[c.key for c in self.firsts]) if len(self.firsts) > 1 else None
         self.widest_first = max((c.key for c in self.firsts), default=-1) if listed else -1  # type: ignore[type-var]
+        self.sku_at = self.first["sku"].key if listed and "sku" in self.first else -1  # list rows: the SKU cells
+        self.parent_at = self.first["parent_sku"].key if listed and "parent_sku" in self.first else -1
 
     def found(self, row: list | dict) -> dict[str, tuple[Column, Any]]:
         """Each field's first column and its value in `row` (a field without a column is not there)."""
@@ -179,7 +181,9 @@ FULL = Cleaners(parsers.is_blank_full, _text_full, parsers.parse_price_full,
                 parsers.parse_weight_g_full, plain_text_full, safe_description_full, construct=False)
 
 # The one place that says which check of this reader covers each field of the models it builds without pydantic
-# re-validating them (schema.construct_checked). A field not named here makes its model validated as before.
+# re-validating them (schema.construct_checked). A field not named here makes its model validated as before. The
+# quick reading of a clean row (_QuickSingle) applies the same checks through its converters, or reads the row by
+# the checks named here.
 CHECKED: dict[type, dict[str, str]] = {
     Product: {
         "institution": "the spec's Institution, validated when it was made",
@@ -270,6 +274,140 @@ def read_catalog(spec: CatalogSpec, *, today: date, images: ImageChecks | None =
         yield reading.reject(None, None, None, "catalog_unreadable", detail=str(err), **problem)
 
 
+class _Doubt(Exception):
+    """A cell the quick reading does not take as it is: the row is read cell by cell, which says why."""
+
+
+class _QuickSingle:
+    """A product of one list row in few calls, when the row is as most rows are: every mapped cell readable as it
+    is, each parsing, nothing refused, nothing noticed. Any other row gives None and is read cell by cell
+    (`_Reading._single`), which then makes the same product or says what is wrong. Each field's converter is the
+    cleaner that reading calls, chosen once per file, with one rule: a ParseError or a refusal is a `_Doubt`, never
+    a reject of its own (tests/test_fast_paths.py compares both on whole catalogs). fast=True readings only."""
+
+    def __init__(self, reading: _Reading, layout: Layout):
+        self.reading = reading
+        self.layout = layout
+        first = layout.first
+        self.sku_at, self.price_at, self.stock_at = first["sku"].key, first["price"].key, first["stock"].key
+        self.weight_at = first["weight_g"].key
+        self.weight_unit = first["weight_g"].options.get("unit") or "g"
+        # the models' builders (reading._model's, without its call per model)
+        self.build_product, self.build_variant = reading._builders[Product], reading._builders[Variant]
+        self.build_maker, self.build_source = reading._builders[Maker], reading._builders[SourceRef]
+        self.images = layout.columns.get("images", [])
+        converters = reading.quick_converters(first)
+        # a field without a column reads as its converter reads an empty cell: once per file (immutable values)
+        self.fixed = {name: conv(None) for name, conv in converters.items()
+                      if name not in first and name in _QUICK_FIXED}
+        self.steps = tuple((name, first[name].key, conv) for name, conv in converters.items() if name in first)
+        self.group_steps = tuple(step for step in self.steps if step[0] not in ("price", "stock"))  # the variants'
+        self.maker_named = reading.inst.type != InstitutionType.lpka  # a maker may be named (never for an LPKA)
+
+    def product(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Product] | None:
+        row, layout = rec.row, self.layout
+        if len(row) <= layout.widest or not self.reading.readable(layout.keys(row)):  # else cell by cell
+            return None
+        raw, folded = row[self.sku_at], sku.casefold()  # _sku_ok, inlined: this runs for most rows
+        if not (sku and (type(raw) is str or type(raw) is int) and sku.isascii() and sku.isprintable()
+                and " " not in sku and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates):
+            return None
+        try:
+            values = self._values(rec, self.steps)
+        except (_Doubt, ParseError):
+            return None
+        reading = self.reading
+        values["sku"], values["variants"], values["institution"] = sku, [], reading.inst.code
+        values["source"] = self.build_source({"file": reading.spec.label, "row": rec.number})
+        return [self.build_product(values)]
+
+    def variant(self, rec: Record, sku: str, head: Record | None, tiers: list[tuple[str, int]] | None,
+                duplicates: dict[str, list[int]]) -> Variant | None:
+        """A variant row of a group whose rows `_group_problems` found readable, as `_Reading._variants` builds it
+        when nothing refuses it; None for a row to read cell by cell. `tiers`: each option's name and column."""
+        row = rec.row
+        if tiers is None or len(row) <= self.layout.widest or not self._sku_ok(row[self.sku_at], sku, duplicates):
+            return None
+        price, weight = row[self.price_at], row[self.weight_at]
+        if price is None or parsers.is_blank(price):  # _price's fallback: the parent row's price
+            if head is None or len(head.row) <= self.layout.widest:
+                return None
+            price = head.row[self.price_at]
+        options = {}
+        for name, at in tiers:
+            options[name] = text = plain_text(_text_fast(row[at]))
+            if not text:
+                return None
+        try:
+            values = {"sku": sku, "price": _quick_price(price), "stock": parsers.parse_int(row[self.stock_at]),
+                      "options": options, "weight_g": None if weight is None or parsers.is_blank(weight)
+                      else parsers.parse_weight_g(weight, self.weight_unit), "row": rec.number}
+        except (_Doubt, ParseError):
+            return None
+        return self.build_variant(values)
+
+    def tiers(self, tier_names: list[str], two_tiers: bool) -> list[tuple[str, int]] | None:
+        """Each option of a group's variants (`_options`): its name and column; None when a column is missing."""
+        columns = [self.layout.first.get(f"option_value_{i}") for i in ((1, 2) if two_tiers else (1,))]
+        if None in columns:
+            return None
+        return [(tier_names[i] or ("Variasi" if i == 0 else "Variasi 2"), column.key)  # type: ignore[union-attr]
+                for i, column in enumerate(columns)]
+
+    @staticmethod
+    def _sku_ok(raw: Any, sku: str, duplicates: dict[str, list[int]]) -> bool:
+        """`_sku_problems` finds nothing: an ASCII SKU of text or a whole number, without spaces or control
+        characters (an ASCII space is the only printable whitespace), not a no-value word, used once."""
+        kind = type(raw)
+        folded = sku.casefold()
+        return (bool(sku) and (kind is str or kind is int) and sku.isascii() and sku.isprintable()
+                and " " not in sku and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates)
+
+    def fields(self, rec: Record) -> dict[str, Any] | None:
+        """A group's product fields (`_Reading._product_fields`) when its first row gives every one of them and
+        nothing refuses or notices them; None: read them cell by cell."""
+        if len(rec.row) <= self.layout.widest:
+            return None
+        try:
+            return self._values(rec, self.group_steps)
+        except (_Doubt, ParseError):
+            return None
+
+    def _values(self, rec: Record, steps: tuple[tuple[str, int, Callable[[Any], Any]], ...]) -> dict[str, Any]:
+        row = rec.row
+        out = dict(self.fixed)
+        for name, at, conv in steps:
+            out[name] = conv(row[at])
+        reading = self.reading
+        out["images"] = self._images(rec) if self.images else []
+        consent = out.pop("maker_consent", False)
+        maker = out["maker"]  # "" where the file has no maker column
+        keep_name = bool(maker) and consent and self.maker_named
+        out["maker"] = made = self.build_maker({"name": maker if keep_name else None,
+                                                "credit": maker if keep_name else reading.credit})
+        if (out["food_permit"] is None and out["category"].startswith("culinary")
+                and not out["ready_to_eat"] and not out["made_to_order"]):
+            raise _Doubt("food_permit_missing")
+        out["description"] = description = out["description"] or f"{out['name']}. {made.credit}."
+        if len(description) > DESCRIPTION_MAX:
+            raise _Doubt("description")
+        return out
+
+    def _images(self, rec: Record) -> list[str]:
+        rejects: list[Reject] = []
+        images = self.reading._images(rec, rejects)
+        if rejects:
+            raise _Doubt("images")
+        return images
+
+
+# the fields without which a row is never clean (each is refused as missing): no quick reading without their columns
+_QUICK_NEEDS = frozenset({"sku", "name", "category", "price", "stock", "weight_g"})
+# fields whose converter gives the same immutable value for every empty cell (images and maker are made per row)
+_QUICK_FIXED = frozenset({"description", "unit", "length_cm", "width_cm", "height_cm", "material", "food_permit",
+                          "halal", "expiry", "ready_to_eat", "made_to_order", "maker", "maker_consent"})
+
+
 class _Reading:
     def __init__(self, spec: CatalogSpec, today: date, images: ImageChecks, cleaners: Cleaners):
         self.spec = spec
@@ -289,6 +427,9 @@ class _Reading:
         self._image_cache: dict[str, tuple[str | None, str]] = {}
         self._notices: list[Notice] = []  # the current product's, yielded with it
         self._unknown_seen: set[int | str] = set()  # columns already reported as matching no field
+        self._quick: _QuickSingle | None = None  # the file's quick reading of a clean list row (fast=True)
+        self.readable = _readable  # a CSV row's check; a workbook's rows mix text and numbers (_list_records)
+        self._quick_codes: dict[str, str | None] = {}  # a category cell -> its code, None: read it cell by cell
         # both passes read the file through one source: an XLSX workbook is checked and parsed once
         self._source = RowSource(spec.path, format=spec.format, sheet=spec.sheet, table=spec.table,
                                  query=spec.query)
@@ -329,6 +470,8 @@ class _Reading:
         if plan.missing or plan.ambiguous or plan.unclear:
             return
         layout = Layout(plan.columns, listed=True)
+        if (self.spec.format or detect_format(self.spec.path)) != "csv":
+            self.readable = _readable_mixed
         data = False
         body = itertools.chain(head[header.last + 1:], rows)
         if keys_only:
@@ -340,6 +483,8 @@ class _Reading:
                 yield RowKeys(row.number, cells[at_sku] if -1 < at_sku < size else None,  # type: ignore[operator]
                               cells[at_parent] if -1 < at_parent < size else None)  # type: ignore[operator]
         else:
+            if self.c is FAST and layout.keys is not None and layout.first.keys() >= _QUICK_NEEDS:
+                self._quick = _QuickSingle(self, layout)
             for row in body:
                 data = True
                 yield Record(row.number, row.cells, layout)
@@ -400,6 +545,7 @@ class _Reading:
         group_end: dict[str, int] = {}  # SKU Induk -> the last row of its group
         unreadable = False
         text = self._text
+        fast = text is _text_fast
         for rec in self.records(keys_only=True):
             if isinstance(rec, Notice):
                 yield rec
@@ -408,7 +554,9 @@ class _Reading:
                 unreadable = True
                 yield rec
                 continue
-            sku, parent = text(rec.sku), text(rec.parent)  # type: ignore[union-attr]
+            sku, parent = rec.sku, rec.parent  # type: ignore[union-attr]
+            sku = sku.strip() if fast and type(sku) is str and sku.isascii() else text(sku)  # _text_fast, inlined
+            parent = parent.strip() if fast and type(parent) is str and parent.isascii() else text(parent)
             if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
                 seen = first_row.setdefault(sku.casefold(), rec.number)
                 if seen != rec.number:
@@ -442,17 +590,37 @@ class _Reading:
             yield from self._group(group, recs, duplicates)
 
     def _keys(self, rec: Record) -> tuple[str, str]:
-        sku, parent = self._raw_keys(rec)
+        layout = rec.layout
+        if layout.listed:  # _raw_keys, inlined: this runs for every row
+            row = rec.row
+            size = len(row)
+            sku_at, parent_at = layout.sku_at, layout.parent_at
+            sku = row[sku_at] if -1 < sku_at < size else None  # type: ignore[call-overload]
+            parent = row[parent_at] if -1 < parent_at < size else None  # type: ignore[call-overload]
+        else:
+            sku, parent = self._raw_keys(rec)
+        if self._text is _text_fast:  # _text_fast inlined: this runs for every row
+            return (sku.strip() if type(sku) is str and sku.isascii() else _text(sku),
+                    parent.strip() if type(parent) is str and parent.isascii() else _text(parent))
         return self._text(sku), self._text(parent)
 
     @staticmethod
     def _raw_keys(rec: Record) -> tuple[Any, Any]:
+        layout = rec.layout
+        if layout.listed:  # Record.raw's values, without making the row's dict of fields
+            row = rec.row
+            size = len(row)
+            sku_at, parent_at = layout.sku_at, layout.parent_at
+            return (row[sku_at] if -1 < sku_at < size else None,  # type: ignore[call-overload]
+                    row[parent_at] if -1 < parent_at < size else None)  # type: ignore[call-overload]
         return rec.raw("sku")[1], rec.raw("parent_sku")[1]
 
     # -- one product -----------------------------------------------------------------------------------
 
     def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]
                 ) -> list[Product | Reject | Notice]:
+        if self._quick is not None and (product := self._quick.product(rec, sku, duplicates)) is not None:
+            return product  # type: ignore[return-value]
         rejects: list[Reject] = self._ambiguity(rec)
         rejects += self._sku_problems(rec, sku, duplicates)
         product = self._product_fields(dict.fromkeys(PRODUCT_FIELDS, rec), rejects)
@@ -469,8 +637,11 @@ class _Reading:
         variants = [r for r in recs if r is not head]
         first = head or variants[0]
         rejects = self._group_problems(parent, recs, head, first, duplicates)
-        sources = {f: next((r for r in recs if not self.c.blank(r.raw(f)[1])), first) for f in PRODUCT_FIELDS}
-        product = self._product_fields(sources, rejects)
+        # a list file's field without a column is blank on every row (a record's keys may differ from row to row)
+        columns = first.layout.first if first.layout.listed else None
+        sources = {f: next((r for r in recs if not self.c.blank(r.raw(f)[1])), first)
+                   if columns is None or f in columns else first for f in PRODUCT_FIELDS}
+        product = self._group_fields(sources, first, rejects)
         if rejects:
             yield from self._refuse_group(parent, recs, rejects)
             return
@@ -490,6 +661,17 @@ class _Reading:
             product, sku=parent, price=min(v.price for v in kept), stock=sum(v.stock for v in kept),
             weight_g=weight, variants=kept,
         ))
+
+    def _group_fields(self, sources: dict[str, Record], first: Record, rejects: list[Reject]) -> dict[str, Any]:
+        """`_product_fields` of a group, quickly where its first row gives every field and nothing refuses the group
+        so far (else each problem of the fields must be said with the group's)."""
+        quick = self._quick
+        if quick is not None and not rejects and all(source is first for source in sources.values()):
+            fields = quick.fields(first)
+            if fields is not None:
+                self._notices = []  # as _naming starts each product's (the group's notices follow)
+                return fields
+        return self._product_fields(sources, rejects)
 
     def _group_problems(self, parent: str, recs: list[Record], head: Record | None, first: Record,
                         duplicates: dict[str, list[int]]) -> list[Reject]:
@@ -515,14 +697,21 @@ class _Reading:
     def _variants(self, recs: list[Record], variants: list[Record], head: Record | None,
                   duplicates: dict[str, list[int]]) -> Generator[Reject, None, list[tuple[Record, Variant]]]:
         """Yields each refused variant row's rejects; returns the variants built from the others."""
+        columns = recs[0].layout.first if recs[0].layout.listed else None  # as in _group: no column, no value
         tier_names = [self._text(next((r.raw(f"option_name_{i}")[1] for r in recs
-                                  if not self.c.blank(r.raw(f"option_name_{i}")[1])), "")) for i in (1, 2)]
-        two_tiers = any(not self.c.blank(r.raw("option_value_2")[1]) for r in variants)
+                                       if not self.c.blank(r.raw(f"option_name_{i}")[1])), ""))
+                      if columns is None or f"option_name_{i}" in columns else "" for i in (1, 2)]
+        two_tiers = (columns is None or "option_value_2" in columns) and any(
+            not self.c.blank(r.raw("option_value_2")[1]) for r in variants)
         built: list[tuple[Record, Variant]] = []
+        quick = self._quick
+        tiers = quick.tiers(tier_names, two_tiers) if quick is not None else None
         for rec in variants:
-            row_rejects: list[Reject] = []
-            sku = self._text(rec.raw("sku")[1])
-            row_rejects += self._sku_problems(rec, sku, duplicates)
+            sku = self._text(self._raw_keys(rec)[0])
+            if quick is not None and (variant := quick.variant(rec, sku, head, tiers, duplicates)) is not None:
+                built.append((rec, variant))
+                continue
+            row_rejects: list[Reject] = self._sku_problems(rec, sku, duplicates)
             price = self._price(rec, row_rejects, fallback=head)
             stock = self._stock(rec, row_rejects)
             options = self._options(rec, tier_names, two_tiers, row_rejects)
@@ -625,6 +814,58 @@ class _Reading:
         description = self.c.description(self._text(description)) if description is not None else ""
         out["description"] = description or f"{out['name']}. {out['maker'].credit}."
         return out
+
+    # -- the quick reading's converters (_QuickSingle): what the field readers above make of a cell that reads
+    # without a problem; a problem raises (ParseError, _Doubt) instead of a reject, and the row is read cell by cell
+
+    def quick_converters(self, first: dict[str, Column]) -> dict[str, Callable[[Any], Any]]:
+        """Each product field's converter for this file (`first`: each field's column)."""
+        defaults = self._defaults
+        weight = first.get("weight_g")
+        unit = (weight.options.get("unit") if weight else None) or "g"
+        unit_default, material_default = defaults.get("unit") or "pcs", defaults.get("material") or ""
+
+        def line(value: Any) -> str:  # _line: an absent cell (None) reads as "" through both cleaners
+            return plain_text(_text_fast(value))
+
+        return {
+            "name": _quick_name, "description": _quick_description,
+            "category": self._quick_category, "price": _quick_price, "stock": parsers.parse_int,
+            "unit": lambda value: line(value) or unit_default,
+            "weight_g": lambda value: parsers.parse_weight_g(value, unit),
+            **dict.fromkeys(("length_cm", "width_cm", "height_cm"), _quick_dimension),
+            "material": lambda value: (line(value) or material_default)[:100] or None,
+            "food_permit": self._quick_permit, "halal": lambda value: _text_fast(value) or None,
+            "expiry": self._quick_expiry, "maker": line,
+            **{flag: _quick_flag(bool(defaults.get(flag))) for flag in ("ready_to_eat", "made_to_order",
+                                                                         "maker_consent")},
+        }
+
+    def _quick_category(self, value: Any) -> str:
+        """`_naming`'s category: a known code without a notice (an unknown subcategory is one), once per cell text."""
+        if type(value) is not str:
+            raise _Doubt("category")
+        code = self._quick_codes.get(value, _UNSEEN)
+        if code is _UNSEEN:
+            reading = None if parsers.is_blank(value) else self._category(_text_fast(value))
+            code = self._quick_codes[value] = (reading.code if reading is not None and reading.unknown_sub is None
+                                               else None)
+        if code is None:
+            raise _Doubt("category")
+        return code  # type: ignore[return-value]
+
+    def _quick_expiry(self, value: Any) -> date | None:
+        if value is None or parsers.is_blank(value):
+            return None
+        expiry = parsers.parse_date(value)
+        if expiry < self.today:
+            raise _Doubt("expired")
+        return expiry
+
+    def _quick_permit(self, value: Any) -> Any:
+        if value is None or parsers.is_blank(value):
+            return None
+        return parse_food_permit(_text_fast(value), self.today)  # its refusals are ParseErrors
 
     def _line(self, value: Any) -> str:
         """A cell as one line of plain text ("" for no cell)."""
@@ -844,7 +1085,8 @@ class _Reading:
 
     def _cell_problems(self, rec: Record) -> list[Reject]:
         layout, row = rec.layout, rec.row
-        if layout.listed and layout.keys is not None and len(row) > layout.widest and _readable(layout.keys(row)):
+        if (layout.listed and layout.keys is not None and len(row) > layout.widest
+                and self.readable(layout.keys(row))):
             return []
         out = []
         value_of = rec.value
@@ -877,6 +1119,36 @@ class _Reading:
 
     def notice(self, row: int | None, column: str | None, reason: str, **params: Any) -> Notice:
         return Notice(self.inst.code, self.spec.label, row, column, None, reason, params)
+
+_UNSEEN = object()
+
+
+def _quick_name(value: Any) -> str:
+    name = plain_text(value.strip() if type(value) is str and value.isascii() else _text(value))  # _text_fast
+    if not NAME_MIN <= len(name) <= NAME_MAX:  # "" included: missing
+        raise _Doubt("name")
+    return name
+
+
+def _quick_description(value: Any) -> str:
+    return safe_description(value.strip() if type(value) is str and value.isascii() else _text(value))  # _text_fast
+
+
+def _quick_price(value: Any) -> int:
+    price = parsers.parse_price(value)  # a blank cell is a ParseError too
+    if not PRICE_MIN <= price <= PRICE_MAX:
+        raise _Doubt("price_range")
+    return price
+
+
+def _quick_dimension(value: Any) -> int | None:
+    return None if value is None or parsers.is_blank(value) else parsers.parse_dimension_cm(value)
+
+
+def _quick_flag(default: bool) -> Callable[[Any], bool]:
+    def flag(value: Any) -> bool:
+        return default if value is None or parsers.is_blank(value) else bool(parsers.parse_bool(value))
+    return flag
 
 
 def _header(col: Column | None) -> str | None:
@@ -931,6 +1203,22 @@ def _readable(values: tuple) -> bool:
         joined = "".join(texts)
         values = tuple(texts)
     return joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, values), default=0) <= CELL_CHARS_MAX)
+
+
+_PLAIN_CELLS = frozenset({str, int, float, type(None)})
+_TEXT_ONLY = frozenset({str})
+
+
+def _readable_mixed(values: tuple) -> bool:
+    """`_readable` for a workbook's rows, whose numbers would make its first try (a join) fail every time: the kinds
+    of cell looked at in C first. False where `_readable` might say True (a subclass of str) only means: look cell
+    by cell."""
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN_CELLS:
+        return False
+    texts = values if kinds == _TEXT_ONLY else [v for v in values if type(v) is str]
+    joined = "".join(texts)
+    return joined.isascii() and (len(joined) <= CELL_CHARS_MAX or max(map(len, texts), default=0) <= CELL_CHARS_MAX)
 
 
 def _json_text(value: dict | list) -> str:
