@@ -41,7 +41,7 @@ from connector.sync.ledger import Ledger
 from connector.sync.listable import Listable, listable
 from connector.sync.options import SyncOptions
 from connector.sync.result import Unlisted
-from connector.sync.rules import channel_rules
+from connector.sync.rules import ChannelRules, channel_rules
 from connector.sync.skip import Inputs, clashing, reading_record
 from connector.sync.sold import attribute_orders, sold_units
 from connector.sync.summary import product_rows, report_invalid
@@ -76,6 +76,7 @@ class Reader:
     urls: dict[str, str]
     images: Images
     no_rules: set[str] = field(default_factory=set)  # channels whose category rules could not be read this run
+    rules: dict[str, ChannelRules] = field(default_factory=dict)  # each channel's, as read for this run so far
 
     def connect(self, channel: ChannelConfig) -> Adapter:
         return make_adapter(channel, self.urls[channel.name], self.ledger)
@@ -90,6 +91,23 @@ class Reader:
             self.report(reading)
         return reading
 
+    def _rules(self, channel: ChannelConfig, used: list[int | str | None]) -> ChannelRules | None:
+        """The channel's category rules for these category ids, read once per run for all its batches (again only
+        when a batch uses a leaf the earlier ones did not); a channel whose rules could not be read is not asked
+        again in this run."""
+        if channel.name in self.no_rules:
+            return None
+        ids = {str(i) for i in used if i is not None}
+        kept = self.rules.get(channel.name)
+        if kept is not None and all(i in kept.attributes or not (node := kept.tree.get(i)) or not node.leaf
+                                    for i in ids):
+            return kept
+        wanted = sorted(ids | set(kept.attributes)) if kept is not None else sorted(ids)
+        rules = channel_rules(channel, wanted, self.ledger.facts, self.connect, self.log, failed=self.no_rules)
+        if rules is not None:
+            self.rules[channel.name] = rules
+        return rules
+
     def report(self, reading: CatalogReading) -> None:
         report_rejects(reading.rejects, self.ledger, self.log, self.run_id, notices=reading.notices)
 
@@ -102,11 +120,8 @@ class Reader:
             # only the leaves this batch's products use: a catalog of crafts never needs the shoes' attributes
             used = [] if isinstance(categories, CategoryMapError) else [
                 categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
-            # nothing of this channel read (every catalog unchanged): no rules needed, no call, no ledger read; a
-            # channel whose rules could not be read for an earlier batch is not asked again in this run
-            rules = None if isinstance(categories, CategoryMapError) or not used or channel.name in self.no_rules \
-                else channel_rules(channel, [i for i in used if i is not None], self.ledger.facts, self.connect,
-                                   self.log, failed=self.no_rules)
+            # nothing of this channel read (every catalog unchanged): no rules needed, no call, no ledger read
+            rules = None if isinstance(categories, CategoryMapError) or not used else self._rules(channel, used)
             out[channel.name] = listable(reading, channel, categories, rules, provinces, channel_listing_rules(channel))
         return out
 
