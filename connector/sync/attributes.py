@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from connector.adapters.base import AttributeInput, AttributeValue, CategoryAttribute
 from connector.category_maps import ATTRIBUTE_SOURCES, CategoryMap
@@ -25,6 +26,7 @@ _PERMIT_KINDS = {"pirt": "P-IRT", "bpom_md": "BPOM MD", "bpom_ml": "BPOM ML"}
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=8192)  # the same few names (attributes, options, map keys) for every product
 def norm(text: str) -> str:
     """Compared form of a name: case, spaces and punctuation ignored."""
     return _NOT_WORD.sub("", text.casefold())

@@ -39,6 +39,7 @@ class ChannelRules:
     attributes: dict[str, tuple[CategoryAttribute, ...]] = field(default_factory=dict)
     neutral: Mapping[str, str] = field(default_factory=dict)
     fetched_at: float = 0.0  # the oldest of the parts used
+    _paths: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # `path`, worked out once
 
     def category_problem(self, category_id: int | str) -> str | None:
         """Why the channel cannot take listings in this category, or None."""
@@ -51,6 +52,12 @@ class ChannelRules:
 
     def path(self, category_id: int | str) -> str:
         """`Parent > Child > Leaf` names, for messages."""
+        found = self._paths.get(str(category_id))
+        if found is None:
+            found = self._paths[str(category_id)] = self._path(category_id)
+        return found
+
+    def _path(self, category_id: int | str) -> str:
         names, node, seen = [], self.tree.get(str(category_id)), set()
         while node is not None and node.id not in seen:
             seen.add(node.id)
