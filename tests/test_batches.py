@@ -15,7 +15,7 @@ import requests
 
 from connector import logs
 from connector.config import load_config
-from connector.sandbox import SandboxServer, default_credentials
+from connector.sandbox import default_credentials
 from connector.sync.kinds import OpKind
 from connector.sync.result import SyncResult
 from connector.sync.run import Sync, SyncOptions
@@ -28,14 +28,6 @@ INSTITUTIONS = {
     "lapas-mataram": ("LPMTR", [("CKL", "Kotak Perhiasan Cukli Lombok Kayu Mahoni", "Kerajinan > Cukli", 4)]),
     "lpka-tangerang": ("LPKATG", [("TAS", "Tas Anyaman Pandan Wanita Motif Etnik", "Fashion/Tas", 1)]),
 }
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    server = SandboxServer(port=0, state_path=tmp_path / "sandbox.sqlite", timeout_seconds=1)
-    server.start()
-    yield server
-    server.stop()
 
 
 def catalog_rows(code: str, prefix: str, products: list[tuple[str, str, str, int]]) -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 import queue
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,7 +53,6 @@ BATCH_PRODUCTS = 2000  # products per batch: a few batches in memory at once sta
 class Batch:
     """Some institutions' catalogs, worked out up to each channel's desired listings."""
 
-    number: int
     institutions: frozenset[str]  # read in this batch (in full or not)
     readable: frozenset[str]  # read in full: only their missing products may be delisted
     desired: dict[str, dict[str, Desired]]  # channel -> product key -> desired listing
@@ -81,11 +80,10 @@ class Reader:
     def connect(self, channel: ChannelConfig) -> Adapter:
         return make_adapter(channel, self.urls[channel.name], self.ledger)
 
-    def read(self, institutions: tuple[str, ...], *, leave: Collection[str] = (), report: bool = True
-             ) -> CatalogReading:
-        """The institutions' catalogs read (`report`: their refused rows logged and kept at once; else the caller
-        reports them, `report`)."""
-        reading = read_catalogs(self.catalogs, institutions, self.channels, self.images, leave=leave)
+    def read(self, institutions: tuple[str, ...], *, report: bool = True) -> CatalogReading:
+        """The institutions' catalogs read; `report`: their refused rows logged and kept at once (else the caller
+        reports them with `report`)."""
+        reading = read_catalogs(self.catalogs, institutions, self.channels, self.images)
         self.inputs.after_reading(reading)
         if report:
             self.report(reading)
@@ -192,7 +190,7 @@ class Stream:
             desired = {c.name: desired_state(listables[c.name].candidates, c, sold) for c in r.channels}
         self._account(reading, listables, single=single)
         self.batches += 1
-        return Batch(self.batches, frozenset(reading.read), frozenset(reading.readable), desired,
+        return Batch(frozenset(reading.read), frozenset(reading.readable), desired,
                      {name: lst.untouchable for name, lst in listables.items()}, product_rows(reading))
 
     def _listables(self, reading: CatalogReading, order: dict[str, int], *, clash: bool) -> dict[str, Listable]:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from connector.adapters.base import Adapter, AdapterError
+from connector.adapters.base import AdapterError
 from connector.adapters.registry import UnknownAdapter
 from connector.catalog.validation import Catalogs
 from connector.config import ChannelConfig, Config
@@ -94,6 +93,7 @@ class Sync:
         return result
 
     def _steps(self, result: SyncResult, log: Any) -> None:
+        self.inputs = self._inputs()
         with channel_endpoints(self.config, self.channels) as urls:
             reader = Reader(self.config, self.options, self.catalogs, self.channels, self.ledger, self.inputs, log,
                             result.run_id, urls, Images(self.ledger))  # an image is checked once per run
@@ -123,14 +123,10 @@ class Sync:
         """What this run's readings depend on, fingerprinted once per run."""
         return Inputs(self.config)
 
-    def _connector(self, urls: dict[str, str]) -> Callable[[ChannelConfig], Adapter]:
-        return lambda ch: make_adapter(ch, urls[ch.name], self.ledger)
-
     def _stream(self, reader: Reader, log: Any) -> Stream:
         """Which catalogs need reading (`skip.py`), the orders pulled (attributed through the bindings: the
         catalogs are read batch by batch afterwards), and the batches to come. A skipped catalog whose units sold
         moved is read after all; so is one holding a seller SKU a batch uses (`Stream`)."""
-        self.inputs = reader.inputs = self._inputs()
         selected = self.catalogs.selected(self.options.institutions)
         self.inputs.before_reading(selected)
         skipped = set() if self.options.force else skippable(self.inputs, self.ledger, selected, self.channels,
@@ -139,8 +135,8 @@ class Sync:
         pulled_at = now()
         if not self.options.dry_run:
             prefixes = {i.code: i.sku_prefix for i in self.config.institutions}
-            pull_all(self.channels, {c.name: {} for c in self.channels}, self.ledger, self._connector(reader.urls),
-                     log, skipped=prefixes)
+            pull_all(self.channels, {c.name: {} for c in self.channels}, self.ledger, reader.connect, log,
+                     bound=prefixes)
         skipped -= sold_changed(self.ledger, skipped, self.channels)
         return Stream(reader, selected, skipped, self.catalogs.today, pulled_at, size=self.batch_products,
                       stop=self.stop)

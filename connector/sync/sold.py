@@ -38,17 +38,18 @@ def sold_units(channels: list[ChannelConfig], candidates: Mapping[str, Mapping[s
 
 
 def pull_all(channels: list[ChannelConfig], candidates: Mapping[str, Mapping[str, Candidate]], ledger: Ledger,
-             connect: Callable[[ChannelConfig], Adapter], log: Any, *, skipped: Mapping[str, str | None] | None = None
+             connect: Callable[[ChannelConfig], Adapter], log: Any, *, bound: Mapping[str, str | None] | None = None
              ) -> None:
-    """Every channel's new order lines, recorded. `skipped`: institutions whose catalog this run did not read
-    (code -> seller SKU prefix): a line of one of their products is attributed through its binding."""
+    """Every channel's new order lines, recorded. `bound`: institutions (code -> seller SKU prefix) whose
+    products' lines the candidates do not claim are attributed through their bindings (a sync pulls before it
+    reads any catalog: it passes every institution)."""
     for channel in channels:
-        pull_orders(channel, candidates[channel.name], ledger, connect, log, skipped=skipped or {})
+        pull_orders(channel, candidates[channel.name], ledger, connect, log, bound=bound or {})
 
 
 def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], ledger: Ledger,
                 connect: Callable[[ChannelConfig], Adapter], log: Any, *,
-                skipped: Mapping[str, str | None] | None = None) -> None:
+                bound: Mapping[str, str | None] | None = None) -> None:
     """The channel's order lines since its cursor, recorded with the stock key each seller SKU sells."""
     log = channel_logger(log, sandbox=channel.is_sandbox)
     try:
@@ -68,9 +69,9 @@ def pull_orders(channel: ChannelConfig, candidates: Mapping[str, Candidate], led
     lines = sane_lines(channel.name, lines, log)
     by_sku = {sku: (c.parts.product.institution, key) for c in candidates.values()
               for sku, key in c.stock_keys().items()} if lines else {}
-    if skipped:
+    if bound:
         by_sku.update(bound_stock_keys(ledger, channel.name, {ln.seller_sku for ln in lines} - by_sku.keys(),
-                                       skipped))
+                                       bound))
     ledger.orders.record(channel.name, [order_row(channel.name, line, *by_sku.get(line.seller_sku, (None, None)))
                                         for line in lines], cursor)  # no lines: the cursor moves all the same
     if lines:
@@ -90,16 +91,16 @@ def attribute_orders(ledger: Ledger, channel: str, candidates: Iterable[Candidat
         ledger.orders.attribute(channel, found)
 
 
-def bound_stock_keys(ledger: Ledger, channel: str, skus: set[str], skipped: Mapping[str, str | None]
+def bound_stock_keys(ledger: Ledger, channel: str, skus: set[str], bound: Mapping[str, str | None]
                      ) -> dict[str, tuple[str, str]]:
-    """Seller SKU -> (institution, stock key) for the SKUs a binding of a skipped institution carries stock for
+    """Seller SKU -> (institution, stock key) for the SKUs a binding of one of `bound` carries stock for
     (its product's own SKU, or a variant's: the keys of its acknowledged prices), exactly as written. The stock
     key is the catalog SKU under the institution's prefix, as `seller_sku` made it."""
     out = {}
-    for institution, sku in ledger.bindings.seller_skus_of(channel, skus, skipped, products=False).values():
+    for institution, sku in ledger.bindings.seller_skus_of(channel, skus, bound, products=False).values():
         if sku not in skus:
             continue  # another letter case: not the SKU the order names
-        prefix = skipped[institution]
+        prefix = bound[institution]
         own = sku[len(prefix) + 1:] if prefix and sku.startswith(f"{prefix}-") else sku
         out[sku] = (institution, stock_key(institution, own))
     return out

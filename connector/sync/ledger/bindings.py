@@ -45,19 +45,12 @@ class Bindings:
 
     # -- bindings ------------------------------------------------------------------------------------------
 
-    def all(self, channel: str, *, besides: Collection[str] = (), of: Collection[str] | None = None
-            ) -> dict[str, Binding]:
-        """Every binding of the channel, by product key; `besides`: institutions whose bindings are left out (their
-        catalogs were skipped, unchanged: nothing is planned for them); `of`: only these institutions' (a batch's)."""
-        if of is not None:
-            rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND institution IN (SELECT value FROM json_each(?))",
-                                   (channel, json.dumps(sorted(set(of) - set(besides)))))
-            return {row[1]: _binding(row) for row in rows}
-        if not besides:
+    def all(self, channel: str, *, of: Collection[str] | None = None) -> dict[str, Binding]:
+        """Every binding of the channel, by product key; `of`: only these institutions' (a batch's)."""
+        if of is None:
             return {row[1]: _binding(row) for row in self._file.rows(f"{_SELECT} WHERE channel = ?", (channel,))}
-        left = sorted(besides)
-        rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND institution NOT IN ({','.join('?' * len(left))})",
-                               (channel, *left))
+        rows = self._file.rows(f"{_SELECT} WHERE channel = ? AND institution IN (SELECT value FROM json_each(?))",
+                               (channel, json.dumps(sorted(of))))
         return {row[1]: _binding(row) for row in rows}
 
     def bound_ids(self, channel: str) -> set[str]:
