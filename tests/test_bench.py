@@ -95,3 +95,13 @@ def test_a_benchmark_refuses_fewer_than_one_repeat(repeats: str) -> None:
     with child_python(str(BENCH / "catalog_bench.py"), "--repeats", repeats) as process:
         _, err = process.communicate(timeout=60)
     assert process.returncode == 2 and "--repeats must be at least 1" in err
+
+
+def test_memory_curve_prints_the_samples_of_a_first_sync_and_its_peak(tmp_path: Path) -> None:
+    lines = bench("memory_curve.py", "--products", "40", "--batch", "10", "--interval", "0.05", "--out",
+                  str(tmp_path))
+    assert lines[0].startswith("memory curve: first sync of 40 products, shopee lazada tiktokshop, 10 products per")
+    samples = line_starting(lines, "RSS samples:")
+    assert re.fullmatch(r"RSS samples: \d+; largest \d+ MB, last \d+ MB; largest in the first half "
+                        r"\d+ MB, in the second half \d+ MB", samples), samples
+    assert re.fullmatch(r"sync: status ok, [\d.]+ s, peak RSS \d+ MB", line_starting(lines, "sync:"))
