@@ -5,7 +5,8 @@
     python bench/sync_bench.py --read-only --products 500000 --institutions 500   # read + normalise alone
 
 Every mode takes `--repeats N` (default 5) and prints medians with their spread (see bench/figures.py): each round
-runs a fresh first sync (the sandbox reset, the ledger removed), then read + normalise and a no-change sync (the
+runs a fresh first sync (the sandbox reset, the ledger removed; with `--first-once` only the first round, and with
+`--reuse` none: the rounds go on from the ledger and sandbox an earlier run left), then read + normalise and a no-change sync (the
 pair whose ratio is printed), a no-change sync that reads every catalog again (`--force`: the peak memory of a
 whole reading, worked a batch at a time), then a 1% stock change and the naive push of every price and stock (the
 other pair).
@@ -248,18 +249,28 @@ class Rounds:
 
 def national(args: argparse.Namespace) -> None:
     work = args.out / f"national-{args.products}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
+    config_path = work / "pasindo.yaml"
+    reuse = args.reuse and (work / "first.json").exists()
+    if not reuse:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
     sandbox = Sandbox(work / "sandbox.sqlite")
-    config_path = generate(work, args.institutions, args.products, 1, args.channels, sandbox.url)
-    text = config_path.read_text()
-    config_path.write_text(text.replace("credentials:", "options: {rate_limit: 5000}, credentials:"))
+    if reuse:  # the sandbox listens on a new port: point the channels at it
+        config_path.write_text(re.sub(r"http://127\.0\.0\.1:\d+", sandbox.url, config_path.read_text()))
+    else:
+        generate(work, args.institutions, args.products, 1, args.channels, sandbox.url)
+        text = config_path.read_text()
+        config_path.write_text(text.replace("credentials:", "options: {rate_limit: 5000}, credentials:"))
     rounds = Rounds()
+    if reuse:
+        rounds.add("first", json.loads((work / "first.json").read_text()))
     try:
         for repeat in range(args.repeats):
-            sandbox.reset()
-            shutil.rmtree(work / "state", ignore_errors=True)
-            rounds.add("first", run_phase("sync", config_path, sandbox))
+            if not reuse and (repeat == 0 or not args.first_once):
+                sandbox.reset()
+                shutil.rmtree(work / "state", ignore_errors=True)
+                rounds.add("first", run_phase("sync", config_path, sandbox))
+                (work / "first.json").write_text(json.dumps(rounds.phases["first"][-1]))
             rounds.add("read", run_phase("read", config_path))
             rounds.add("nochange", run_phase("sync", config_path, sandbox))
             rounds.add("forced", run_phase("forced", config_path, sandbox))
@@ -414,6 +425,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20, help="the sandbox's requests/s per channel (--paced)")
     parser.add_argument("--read-only", action="store_true", help="only read + normalise")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive push (the slowest phase)")
+    parser.add_argument("--first-once", action="store_true",
+                        help="the first sync in the first round only; later rounds go on from the state it left")
+    parser.add_argument("--reuse", action="store_true",
+                        help="go on from the workload, ledger and sandbox state an earlier run left in --out "
+                             "(no first sync; its figures are the earlier run's)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -70,6 +70,21 @@ def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: P
 
 
 @pytest.mark.slow
+def test_sync_bench_lists_once_and_goes_on_from_an_earlier_runs_state(tmp_path: Path) -> None:
+    once = bench("sync_bench.py", "--products", "20", "--institutions", "2", "--channels", "shopee", "--repeats",
+                 "2", "--no-naive", "--first-once", "--out", str(tmp_path))
+    first = line_starting(once, "first sync:")
+    assert "(1 sample)" in first and "status ok" in first, first  # one first sync for the two rounds
+    assert "status ok" in line_starting(once, "1% stock change:")
+    again = bench("sync_bench.py", "--products", "20", "--institutions", "2", "--channels", "shopee", "--repeats",
+                  "1", "--no-naive", "--reuse", "--out", str(tmp_path))
+    assert line_starting(again, "first sync:") == first  # the earlier run's, not listed again
+    nochange = line_starting(again, "no-change sync:")
+    assert "status ok" in nochange and "/api/v2/product/add_item" not in nochange, nochange
+    assert "status ok" in line_starting(again, "1% stock change:")
+
+
+@pytest.mark.slow
 def test_sync_bench_read_only_prints_throughput_and_peak_rss(tmp_path: Path) -> None:
     lines = bench("sync_bench.py", "--read-only", "--products", "30", "--institutions", "2", "--repeats", "2",
                   "--out", str(tmp_path))
