@@ -5,11 +5,11 @@
     python bench/sync_bench.py --read-only --products 500000 --institutions 500   # read + normalise alone
 
 Every mode takes `--repeats N` (default 5) and prints medians with their spread (see bench/figures.py): each round
-runs a fresh first sync (the sandbox reset, the ledger removed; with `--first-once` only the first round, and with
-`--reuse` none: the rounds go on from the ledger and sandbox an earlier run left), then read + normalise and a no-change sync (the
-pair whose ratio is printed), a no-change sync that reads every catalog again (`--force`: the peak memory of a
-whole reading, worked a batch at a time), then a 1% stock change and the naive push of every price and stock (the
-other pair).
+runs a fresh first sync (the sandbox reset, the ledger removed; with `--first-once` only the first round, and
+with `--reuse` none: the rounds go on from the ledger and sandbox an earlier run left), then read + normalise and
+a no-change sync (the pair whose ratio is printed), a no-change sync that reads every catalog again (`--force`:
+the peak memory of a whole reading, worked a batch at a time), then a 1% stock change and the naive push of every
+price and stock (the other pair).
 Each phase runs in its own child process, which reports its time and peak RSS. The sandbox runs in its own process
 (`pasindo sandbox serve`), so the connector and the marketplace do not share an interpreter.
 
@@ -58,8 +58,8 @@ DOCUMENTED_LIMITS = {
 class Sandbox:
     """`pasindo sandbox serve` in a child process."""
 
-    def __init__(self, state: Path, rate_limit: float | None = None, faults: list[str] | None = None):
-        args = [sys.executable, "-m", "connector.cli", "sandbox", "serve", "--port", "0", "--state", str(state),
+    def __init__(self, state: Path, rate_limit: float | None = None, faults: list[str] | None = None, port: int = 0):
+        args = [sys.executable, "-m", "connector.cli", "sandbox", "serve", "--port", str(port), "--state", str(state),
                 *(faults or [])]
         if rate_limit:
             args += ["--rate-limit", str(rate_limit)]
@@ -254,10 +254,11 @@ def national(args: argparse.Namespace) -> None:
     if not reuse:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, exist_ok=True)
-    sandbox = Sandbox(work / "sandbox.sqlite")
-    if reuse:  # the sandbox listens on a new port: point the channels at it
-        config_path.write_text(re.sub(r"http://127\.0\.0\.1:\d+", sandbox.url, config_path.read_text()))
+    if reuse:  # on the port the channels know: a new endpoint is a change that reads every catalog again
+        sandbox = Sandbox(work / "sandbox.sqlite", port=int(re.search(r"http://127\.0\.0\.1:(\d+)",
+                                                                      config_path.read_text()).group(1)))
     else:
+        sandbox = Sandbox(work / "sandbox.sqlite")
         generate(work, args.institutions, args.products, 1, args.channels, sandbox.url)
         text = config_path.read_text()
         config_path.write_text(text.replace("credentials:", "options: {rate_limit: 5000}, credentials:"))

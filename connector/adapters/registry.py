@@ -6,6 +6,7 @@ list of built-in adapters.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
 from connector.adapters.base import Adapter
@@ -17,8 +18,10 @@ class UnknownAdapter(LookupError):
     pass
 
 
+@cache  # reading every installed distribution's metadata takes tens of ms, and a sync asks once per channel and step
 def entry_points_by_name() -> dict[str, EntryPoint]:
-    """Adapter name -> its entry point, for every adapter installed."""
+    """Adapter name -> its entry point, for every adapter installed when the process first asked (an adapter
+    installed later is found after a restart, as its code is loaded then too)."""
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 

@@ -38,7 +38,7 @@ from connector.sync.claims import Claims, clash_possible
 from connector.sync.desired import Desired, desired_state
 from connector.sync.images import Images
 from connector.sync.ledger import Ledger
-from connector.sync.listable import Listable, listable
+from connector.sync.listable import Fills, Listable, listable
 from connector.sync.options import SyncOptions
 from connector.sync.result import Unlisted
 from connector.sync.rules import ChannelRules, channel_rules
@@ -76,6 +76,7 @@ class Reader:
     images: Images
     no_rules: set[str] = field(default_factory=set)  # channels whose category rules could not be read this run
     rules: dict[str, ChannelRules] = field(default_factory=dict)  # each channel's, as read for this run so far
+    fills: dict[str, Fills] = field(default_factory=dict)  # each channel's attributes filled so far in this run
 
     def connect(self, channel: ChannelConfig) -> Adapter:
         return make_adapter(channel, self.urls[channel.name], self.ledger)
@@ -120,7 +121,8 @@ class Reader:
                 categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels]
             # nothing of this channel read (every catalog unchanged): no rules needed, no call, no ledger read
             rules = None if isinstance(categories, CategoryMapError) or not used else self._rules(channel, used)
-            out[channel.name] = listable(reading, channel, categories, rules, provinces, channel_listing_rules(channel))
+            out[channel.name] = listable(reading, channel, categories, rules, provinces, channel_listing_rules(channel),
+                                         self.fills.setdefault(channel.name, Fills()))
         return out
 
 

@@ -25,6 +25,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any, NamedTuple
 
 from connector.adapters.base import (
@@ -217,17 +218,20 @@ class ChannelExecutor:
                 remote = self.adapter.create(listing, intent)
         except AdapterError as err:
             if err.remote is not None:  # the listing exists, part of the create failed: bind it, updates finish it
-                self._bind(op, want, err.remote, intent, acknowledged=False)
-                self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err,
-                            message=f"listing created but not complete ({err.message}); the next sync completes it")
+                with self.ledger.transaction():
+                    self._bind(op, want, err.remote, intent, acknowledged=False)
+                    self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err,
+                                message=f"listing created but not complete ({err.message}); the next sync completes it")
             elif isinstance(err, Invalid):
-                self.ledger.bindings.save(
-                    Binding(self.channel, op.key, op.institution, listing.seller_sku, invalid_fp=want.content_fp,
-                            last_error=err.message), intent_id=intent, outcome=IntentOutcome.INVALID)
-                self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.INVALID, err)
+                with self.ledger.transaction():
+                    self.ledger.bindings.save(
+                        Binding(self.channel, op.key, op.institution, listing.seller_sku, invalid_fp=want.content_fp,
+                                last_error=err.message), intent_id=intent, outcome=IntentOutcome.INVALID)
+                    self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.INVALID, err)
             elif isinstance(err, AuthError):
-                self.ledger.bindings.resolve_intent(intent, IntentOutcome.AUTH)
-                self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err)
+                with self.ledger.transaction():
+                    self.ledger.bindings.resolve_intent(intent, IntentOutcome.AUTH)
+                    self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err)
             else:
                 # Timed out, failed or throttled: the listing may exist all the same. Only a lookup can tell.
                 self._settle_by_lookup(op, want, intent, err)
@@ -238,8 +242,9 @@ class ChannelExecutor:
         if problem is not None:  # an answer we cannot bind as is: settle it as a lost answer, by lookup
             self._settle_by_lookup(op, want, intent, UnknownOutcome(f"the create answer {problem}"))
             return
-        self._bind(op, want, remote, intent, acknowledged=True)
-        self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.OK)
+        with self.ledger.transaction():  # the binding and its run item: one commit
+            self._bind(op, want, remote, intent, acknowledged=True)
+            self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.OK)
 
     def _implausible(self, remote: Any, key: str) -> str | None:
         """Why a create's or a lookup's answer cannot be bound as it is, or None: its ids must be short printable
@@ -257,8 +262,9 @@ class ChannelExecutor:
             with _unreadable_answer():
                 found = self.adapter.find(want.listing.seller_sku, [v.seller_sku for v in want.listing.variants])
             if not found:
-                self.ledger.bindings.resolve_intent(intent, IntentOutcome.ABSENT)
-                self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err)
+                with self.ledger.transaction():
+                    self.ledger.bindings.resolve_intent(intent, IntentOutcome.ABSENT)
+                    self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.FAILED, err)
                 return
             remote = self._adopt(found, op.institution, op.key)
         except AdapterError as lookup_err:
@@ -268,9 +274,10 @@ class ChannelExecutor:
             if isinstance(lookup_err, AuthError):
                 raise ChannelStopped(lookup_err.message) from lookup_err
             return
-        self._bind(op, want, remote, intent, acknowledged=False)
-        self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.OK,
-                    message=f"created; confirmed by lookup after: {err.message}")
+        with self.ledger.transaction():
+            self._bind(op, want, remote, intent, acknowledged=False)
+            self.record(OpKind.CREATE, op.institution, op.key, ItemOutcome.OK,
+                        message=f"created; confirmed by lookup after: {err.message}")
 
     def _bind(self, op: Op, want: Desired, remote: Remote, intent: str, *, acknowledged: bool) -> None:
         """A create's result. Without an acknowledgement only the ids are known: the next plan sends the rest."""
@@ -303,9 +310,10 @@ class ChannelExecutor:
                 self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.FAILED, err)
                 raise ChannelStopped(err.message) from err
             except Invalid as err:
-                self.ledger.bindings.update(self.channel, op.key, invalid_fp=op.desired.content_fp,
-                                            last_error=err.message)
-                self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.INVALID, err)
+                with self.ledger.transaction():
+                    self.ledger.bindings.update(self.channel, op.key, invalid_fp=op.desired.content_fp,
+                                                last_error=err.message)
+                    self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.INVALID, err)
                 continue
             except NotFound as err:
                 self._gone(op, have, err)
@@ -313,10 +321,12 @@ class ChannelExecutor:
             except AdapterError as err:
                 self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.FAILED, err)
                 continue
-            self.ledger.bindings.update(self.channel, op.key, content_fp=op.desired.content_fp,
-                                        variant_ids=dict(remote.variant_ids), seller_sku=op.desired.listing.seller_sku,
-                                        invalid_fp=None, last_error=None)
-            self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.OK)
+            with self.ledger.transaction():
+                self.ledger.bindings.update(self.channel, op.key, content_fp=op.desired.content_fp,
+                                            variant_ids=dict(remote.variant_ids),
+                                            seller_sku=op.desired.listing.seller_sku, invalid_fp=None,
+                                            last_error=None)
+                self.record(OpKind.CONTENT, op.institution, op.key, ItemOutcome.OK)
 
     def _images_ready(self, op: Op, want: Desired) -> bool:
         """Every image of the listing on the channel before its create or content update; else the item's failure
@@ -349,15 +359,17 @@ class ChannelExecutor:
             if isinstance(lookup_err, AuthError):
                 raise ChannelStopped(lookup_err.message) from lookup_err
             return
-        if remote is not None:
-            self.ledger.bindings.update(self.channel, op.key, external_id=remote.external_id,
-                                        variant_ids=dict(remote.variant_ids), content_fp=None, prices=None, stock=None)
-            self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, err,
-                        message=f"{err.message}; re-bound by SKU")
-        else:
-            self.ledger.bindings.delete(self.channel, op.key)
-            self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, err,
-                        message=f"{err.message}; the listing is gone and will be created again")
+        with self.ledger.transaction():
+            if remote is not None:
+                self.ledger.bindings.update(self.channel, op.key, external_id=remote.external_id,
+                                            variant_ids=dict(remote.variant_ids), content_fp=None, prices=None,
+                                            stock=None)
+                self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, err,
+                            message=f"{err.message}; re-bound by SKU")
+            else:
+                self.ledger.bindings.delete(self.channel, op.key)
+                self.record(op.kind, op.institution, op.key, ItemOutcome.FAILED, err,
+                            message=f"{err.message}; the listing is gone and will be created again")
 
     # -- price and stock ---------------------------------------------------------------------------------------
 
@@ -380,18 +392,24 @@ class ChannelExecutor:
                 return
             call = self.adapter.update_prices if prices else self.adapter.update_stock
             outcomes = self._call_batch(kind, batch, call, [c for _, c in batch])
-            for (op, change), outcome in zip(batch, outcomes, strict=True):
-                if outcome.ok:
-                    acknowledged = {"prices" if prices else "stock": change.values}
-                    self.ledger.bindings.update(self.channel, op.key, **acknowledged)
-                    self.record(kind, op.institution, op.key, ItemOutcome.OK)
-                elif isinstance(outcome.error, NotFound):
-                    self._gone(op, self._current(op) or op.binding, outcome.error)
-                elif isinstance(outcome.error, Pending):
-                    self.record(kind, op.institution, op.key, ItemOutcome.PENDING, outcome.error,
-                                message=f"{outcome.error.message}; a later run sends it")
-                else:
-                    self.record(kind, op.institution, op.key, _failure(outcome.error), outcome.error)
+            # what the call's answer says is written in one commit, in order; a listing gone is looked up between
+            for gone, answered in groupby(zip(batch, outcomes, strict=True),
+                                          key=lambda pair: isinstance(pair[1].error, NotFound)):
+                if gone:
+                    for (op, _), outcome in answered:
+                        self._gone(op, self._current(op) or op.binding, outcome.error)
+                    continue
+                with self.ledger.transaction():
+                    for (op, change), outcome in answered:
+                        if outcome.ok:
+                            acknowledged = {"prices" if prices else "stock": change.values}
+                            self.ledger.bindings.update(self.channel, op.key, **acknowledged)
+                            self.record(kind, op.institution, op.key, ItemOutcome.OK)
+                        elif isinstance(outcome.error, Pending):
+                            self.record(kind, op.institution, op.key, ItemOutcome.PENDING, outcome.error,
+                                        message=f"{outcome.error.message}; a later run sends it")
+                        else:
+                            self.record(kind, op.institution, op.key, _failure(outcome.error), outcome.error)
 
     def _call_batch(self, kind: OpKind, batch: Sequence[tuple[Op, Any]], call: Callable[..., list[Outcome]],
                     *args: Any) -> list[Outcome]:
@@ -421,15 +439,17 @@ class ChannelExecutor:
                 return
             outcomes = self._call_batch(kind, batch, self.adapter.set_active,
                                         [(op.key, remote) for op, remote in batch], active)
-            for (op, _), outcome in zip(batch, outcomes, strict=True):
-                if outcome.ok:
-                    self.ledger.bindings.update(self.channel, op.key, status=_status(active))
-                    self.record(kind, op.institution, op.key, ItemOutcome.OK, message=op.reason)
-                elif isinstance(outcome.error, NotFound) and not active:
-                    self.ledger.bindings.update(self.channel, op.key, status=ListingStatus.INACTIVE)
-                    self.record(kind, op.institution, op.key, ItemOutcome.OK, message="already gone from the channel")
-                else:
-                    self.record(kind, op.institution, op.key, _failure(outcome.error), outcome.error)
+            with self.ledger.transaction():  # what the call's answer says, in one commit
+                for (op, _), outcome in zip(batch, outcomes, strict=True):
+                    if outcome.ok:
+                        self.ledger.bindings.update(self.channel, op.key, status=_status(active))
+                        self.record(kind, op.institution, op.key, ItemOutcome.OK, message=op.reason)
+                    elif isinstance(outcome.error, NotFound) and not active:
+                        self.ledger.bindings.update(self.channel, op.key, status=ListingStatus.INACTIVE)
+                        self.record(kind, op.institution, op.key, ItemOutcome.OK,
+                                    message="already gone from the channel")
+                    else:
+                        self.record(kind, op.institution, op.key, _failure(outcome.error), outcome.error)
 
 
 @contextlib.contextmanager

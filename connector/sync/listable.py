@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.adapters.base import ListingRules
-from connector.category_maps import CategoryMap, CategoryMapError
+from connector.adapters.base import AttributeValue, ListingRules
+from connector.category_maps import ATTRIBUTE_SOURCES, CategoryMap, CategoryMapError
 from connector.config import ChannelConfig
 from connector.schema import Product
-from connector.sync.attributes import Unfilled, fill_attributes
+from connector.sync.attributes import Unfilled, fill_attributes, keyed, product_value
 from connector.sync.catalogs import CatalogReading, Offer
 from connector.sync.desired import Candidate
 from connector.sync.fit import fit
@@ -40,20 +40,54 @@ class Listable:
     adapted: list[Unlisted] = field(default_factory=list)  # listed, but changed to meet the channel's rules
 
 
+class Fills:
+    """The attributes filled for one channel's category map and rules, by what filling them reads of a product
+    (`fill_attributes` is pure): its category, and its values of the PASINDO fields the category's attributes are
+    fed from. The products of a run share a few such combinations, so each is worked out once, not once per
+    product. Kept only while the map and the rules are the same objects, and for at most `KEPT` combinations."""
+
+    KEPT = 20_000
+
+    def __init__(self) -> None:
+        self._for: tuple[object, object] | None = None
+        self._sources: dict[int | str, tuple[str, ...]] = {}  # category id -> the fields its attributes read
+        self._filled: dict[tuple, tuple[AttributeValue, ...] | Unfilled] = {}
+
+    def get(self, product: Product, category_id: int | str, categories: CategoryMap, rules: ChannelRules,
+            province: str | None) -> tuple[AttributeValue, ...] | Unfilled:
+        if self._for is None or self._for[0] is not categories or self._for[1] is not rules:
+            self._for, self._sources, self._filled = (categories, rules), {}, {}
+        attributes = rules.attributes.get(str(category_id), ())
+        sources = self._sources.get(category_id)
+        if sources is None:
+            used = (keyed(categories.sources, a) for a in attributes)
+            sources = self._sources[category_id] = tuple(dict.fromkeys(s for s in used if s in ATTRIBUTE_SOURCES))
+        key = (category_id, product.category, *(product_value(product, s, province) for s in sources))
+        found = self._filled.get(key)
+        if found is None:
+            if len(self._filled) >= self.KEPT:
+                self._filled.clear()
+            found = self._filled[key] = fill_attributes(
+                product, attributes, categories, rules.neutral, province=province, channel=rules.channel,
+                category_id=category_id, category_name=rules.path(category_id))
+        return found
+
+
 def listable(reading: CatalogReading, channel: ChannelConfig, categories: CategoryMap | CategoryMapError,
              rules: ChannelRules | None = None, provinces: Mapping[str, str | None] = NO_PROVINCES,
-             listing_rules: ListingRules | None = None) -> Listable:
+             listing_rules: ListingRules | None = None, fills: Fills | None = None) -> Listable:
     """The channel's candidates among the catalog's products, in catalog order.
 
     `rules`: the channel's category rules (None: nothing to check before the marketplace); `provinces`: each
     institution's province, by institution code; `listing_rules`: what the channel's adapter declares a listing
-    must meet (None: not checked)."""
+    must meet (None: not checked); `fills`: the channel's attributes filled so far in this run."""
     out = Listable(channel.name, untouchable=set(reading.untouchable.get(channel.name, ())))
     offered: list[tuple[str, Candidate]] = []
+    fills = fills if fills is not None else Fills()
     for offer in reading.offers:
         if channel.name not in offer.channels:
             continue
-        candidate = _candidate(offer, channel, categories, rules, provinces)
+        candidate = _candidate(offer, channel, categories, rules, provinces, fills)
         if isinstance(candidate, Candidate) and listing_rules is not None:
             candidate = _fitted(candidate, channel, listing_rules, out.adapted)
         if isinstance(candidate, Candidate):
@@ -86,7 +120,8 @@ def _fitted(candidate: Candidate, channel: ChannelConfig, rules: ListingRules, a
 
 
 def _candidate(offer: Offer, channel: ChannelConfig, categories: CategoryMap | CategoryMapError,
-               rules: ChannelRules | None, provinces: Mapping[str, str | None]) -> Candidate | Unlisted:
+               rules: ChannelRules | None, provinces: Mapping[str, str | None], fills: Fills
+               ) -> Candidate | Unlisted:
     """The offer as the channel's candidate, or why it cannot be listed there."""
     product = offer.product
     if isinstance(categories, CategoryMapError):
@@ -106,9 +141,7 @@ def _candidate(offer: Offer, channel: ChannelConfig, categories: CategoryMap | C
         return _unlisted(channel.name, product, f"{problem} (mapped for {product.category} in {categories.source}; "
                          "see `pasindo categories`)", reason, {**where, "category_id": category_id}, "category",
                          product.category)
-    filled = fill_attributes(product, rules.attributes.get(str(category_id), ()), categories, rules.neutral,
-                             province=provinces.get(product.institution), channel=rules.channel,
-                             category_id=category_id, category_name=rules.path(category_id))
+    filled = fills.get(product, category_id, categories, rules, provinces.get(product.institution))
     if isinstance(filled, Unfilled):
         return _unlisted(channel.name, product, filled.why, "attribute_unfilled",
                          {**where, "category_id": category_id, "attribute": filled.attribute}, filled.column,

@@ -112,11 +112,15 @@ class LedgerFile:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (`BEGIN IMMEDIATE`): committed at the end, rolled back on any error."""
+        """One write transaction, taken at once (`BEGIN IMMEDIATE`): committed at the end, rolled back on any error.
+        Inside another on the same thread it is part of that one: one commit (one disk sync) for both, and an error
+        in either rolls back both."""
         with self.lock:
             conn = self.db.conn
+            if getattr(self._local, "writing", False):
+                yield conn
+                return
             conn.execute("BEGIN IMMEDIATE")
-            outer = getattr(self._local, "writing", False)
             self._local.writing = True
             try:
                 yield conn
@@ -125,7 +129,7 @@ class LedgerFile:
                     conn.execute("ROLLBACK")
                 raise
             finally:
-                self._local.writing = outer
+                self._local.writing = False
             conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
