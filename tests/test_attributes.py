@@ -136,3 +136,28 @@ def test_rules_are_kept_for_a_day_and_a_failed_refresh_serves_what_was_kept(tmp_
         assert stale.tree == first.tree and stale.attributes == first.attributes  # unreachable: what was kept
     finally:
         ledger.close()
+
+
+def test_attributes_filled_once_per_run_answer_as_filling_each_product_does():
+    """`Fills` keeps a channel's fills by what they read of a product: the same answer as `fill_attributes` for
+    every product, whatever the order, and a new answer when a value it reads differs."""
+    from connector.sync.listable import Fills
+
+    tree = {"1": ChannelCategory("1", "Dompet", None, True), "2": ChannelCategory("2", "Kopi", None, True)}
+    rules = ChannelRules("shopee", tree, {"1": (MATERIAL, ORIGIN, STYLE), "2": (EXPIRY, ORIGIN)})
+    products = [product(material="Kulit Sapi"), product(material="kanvas tebal", weight_g=999), product(),
+                product(material="Kulit Sapi", weight_g=300, sku="DMP-02"), product(material="Rotan"),
+                product(category="fashion/tas"),
+                product(category="culinary/kopi", food_permit=PERMIT, expiry=date(2027, 1, 5)),
+                product(category="culinary/kopi", food_permit=PERMIT, expiry=date(2027, 2, 1)),
+                product(category="culinary/kopi", food_permit=PERMIT)]
+    fills = Fills()
+    for p in products + products[::-1]:
+        cid = 2 if p.category.startswith("culinary") else 1
+        assert fills.get(p, cid, MAP, rules, "NTB") == fill_attributes(
+            p, rules.attributes[str(cid)], MAP, {}, province="NTB", channel="shopee", category_id=cid,
+            category_name=rules.path(cid)), p
+    dates = {fills.get(p, 2, MAP, rules, "NTB") for p in products[-3:]}
+    assert len(dates) == 3 and any(isinstance(d, Unfilled) for d in dates)  # each expiry its own answer
+    other = ChannelRules("shopee", tree, {"1": (STYLE,)})  # rules read again: nothing kept from the old ones
+    assert fills.get(products[0], 1, MAP, other, "NTB") == ()

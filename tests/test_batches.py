@@ -202,3 +202,20 @@ def test_seller_skus_of_two_institutions_can_meet_only_when_one_has_no_prefix(pr
                                                  "catalog": {"path": f"{n}.csv"}, "sku_prefix": p})
                for n, p in enumerate(prefixes)]
     assert clash_possible(entries) is possible
+
+
+def test_the_first_batches_are_cut_smaller_so_the_channels_start_early():
+    """A run of the whole country cuts its first batch at FIRST_BATCH_PRODUCTS and doubles it each time up to the
+    batch size; a run of fewer products than the first cut stays one batch, and a batch size at or below the
+    first cut is kept from the start."""
+    from datetime import date
+
+    from connector.sync.batch import BATCH_PRODUCTS, FIRST_BATCH_PRODUCTS, Stream
+
+    def cuts(size: int) -> list[int]:  # the cut depends on the batch size and the batches made so far only
+        return [Stream(None, [], set(), date(2026, 12, 3), size=size, batches=n)._cut() for n in range(6)]
+
+    assert cuts(BATCH_PRODUCTS)[0] == FIRST_BATCH_PRODUCTS < BATCH_PRODUCTS
+    assert cuts(BATCH_PRODUCTS) == [min(BATCH_PRODUCTS, FIRST_BATCH_PRODUCTS * 2**n) for n in range(6)]
+    assert cuts(BATCH_PRODUCTS)[-1] == BATCH_PRODUCTS
+    assert set(cuts(3)) == {3} and set(cuts(FIRST_BATCH_PRODUCTS)) == {FIRST_BATCH_PRODUCTS}

@@ -290,6 +290,27 @@ def test_a_failure_part_way_through_a_transaction_leaves_nothing(ledger):
     assert not ledger.db.conn.in_transaction
 
 
+def test_a_stores_write_inside_an_open_transaction_commits_with_it_and_rolls_back_with_it(ledger):
+    """A binding and its run item written together: one commit for both, neither without the other."""
+    ledger.bindings.save(Binding("shopee", "lapas-a:DMP-1", "lapas-a", "DMP-1", "100001"))
+    item = RunItem("shopee", "lapas-a", "lapas-a:DMP-1", OpKind.STOCK, ItemOutcome.OK)
+    commits = []
+    ledger.db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    with ledger.transaction():
+        ledger.bindings.update("shopee", "lapas-a:DMP-1", stock={"DMP-1": 4})
+        ledger.runs.record("run-1", item)
+        assert ledger.db.conn.in_transaction
+    ledger.db.conn.set_trace_callback(None)
+    assert len(commits) == 1
+    assert ledger.bindings.get("shopee", "lapas-a:DMP-1").stock == {"DMP-1": 4}
+    with pytest.raises(RuntimeError), ledger.transaction():
+        ledger.bindings.update("shopee", "lapas-a:DMP-1", stock={"DMP-1": 9})
+        ledger.runs.record("run-1", item)
+        raise RuntimeError("killed between the item and the next")
+    assert ledger.bindings.get("shopee", "lapas-a:DMP-1").stock == {"DMP-1": 4}
+    assert len(ledger.runs.items("run-1")) == 1 and not ledger.db.conn.in_transaction
+
+
 def test_a_with_block_on_the_connection_never_commits_the_open_transaction(ledger):
     """Earlier sqlite-utils versions wrap their writes in `with conn:`; inside `transaction()` that must not commit."""
     with pytest.raises(RuntimeError), ledger.transaction() as conn:

@@ -1,7 +1,9 @@
 """The batch step: the selected catalogs read a few institutions at a time, each batch carried end to end.
 
 A run reads one institution after another until the batch holds `BATCH_PRODUCTS` products (or the catalogs
-end), and then works that batch out as a whole: what each channel can list, seller SKU clashes (with the
+end; the first batch is cut at `FIRST_BATCH_PRODUCTS` and each next one at twice the last, up to
+`BATCH_PRODUCTS`, so the channels' calls begin while most catalogs are still to be read), and then works that
+batch out as a whole: what each channel can list, seller SKU clashes (with the
 skipped catalogs, read after all when they hold a SKU the batch uses, and with earlier batches: `claims.py`),
 the refused rows kept for staff, the orders of the batch's products attributed, units sold, the desired listing
 per channel. The batch then goes to every channel's thread (`Feed`), which plans and executes it while the next
@@ -47,6 +49,7 @@ from connector.sync.sold import attribute_orders, sold_units
 from connector.sync.summary import product_rows, report_invalid
 
 BATCH_PRODUCTS = 2000  # products per batch: a few batches in memory at once stay within tens of megabytes
+FIRST_BATCH_PRODUCTS = 500  # the first batch's: a run of fewer products (a small ministry, the tests) is one batch
 
 
 @dataclass
@@ -156,7 +159,7 @@ class Stream:
                     part = self.reader.read((entry.code,), report=False)  # the batch's reported at once
                 reading.merge(part)
                 count += len(part.offers)
-                if (count >= self.size or n == len(todo) - 1) and not self._stopped():
+                if (count >= self._cut() or n == len(todo) - 1) and not self._stopped():
                     yield self._batch(reading, order, claims, single=self.batches == 0 and n == len(todo) - 1)
                     reading, count = self._empty(), 0
                 if self._stopped():
@@ -166,6 +169,12 @@ class Stream:
         finally:
             if claims is not None:
                 claims.close()
+
+    def _cut(self) -> int:
+        """The products at which the next batch is cut: `size`, the first batches smaller (see the module)."""
+        if self.size <= FIRST_BATCH_PRODUCTS:
+            return self.size
+        return min(self.size, FIRST_BATCH_PRODUCTS << min(self.batches, 16))
 
     def _stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -231,7 +240,7 @@ class Stream:
             for channel, fp in r.inputs.marks(entries[read.institution], r.channels, read, self.today).items():
                 if fp is not None:
                     self.fingerprints[(read.institution, channel)] = fp
-        r.inputs.forget_images()
+        r.inputs.trim_images()
         if r.run_id is not None and not r.options.dry_run:  # kept now; only the marks wait for the channels
             r.ledger.marks.record(r.run_id, reads, ())
 

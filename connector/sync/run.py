@@ -131,7 +131,6 @@ class Sync:
         self.inputs.before_reading(selected)
         skipped = set() if self.options.force else skippable(self.inputs, self.ledger, selected, self.channels,
                                                               self.catalogs.today)
-        self.inputs.forget_images()  # looked at again as each batch is read
         pulled_at = now()
         if not self.options.dry_run:
             prefixes = {i.code: i.sku_prefix for i in self.config.institutions}

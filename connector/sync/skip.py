@@ -41,6 +41,9 @@ except PackageNotFoundError:  # a source tree without its metadata: never skip a
     _VERSION = f"unknown-{time.time()}"
 
 
+IMAGES_LOOKED_UP = 20_000  # image files' size and time kept per run (`Inputs.trim_images`)
+
+
 def _digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
@@ -80,10 +83,13 @@ class Inputs:
                 if "://" not in ref:
                     self.image(ref)
 
-    def forget_images(self) -> None:
-        """Drop what was looked up of image files (a batch's marks are worked out): a run never holds the whole
-        country's list of photos."""
-        self._stats.clear()
+    def trim_images(self) -> None:
+        """Drop what was looked up of image files once it holds more than `IMAGES_LOOKED_UP` (called as each
+        institution or batch is done): the institutions share their photos, so each file is looked at about once
+        per run, and a run never holds the whole country's list of photos. A look taken before a reading is as
+        safe as one after: a photo changed meanwhile differs from it at the next run, which reads it again."""
+        if len(self._stats) > IMAGES_LOOKED_UP:
+            self._stats.clear()
 
     def file(self, path: Path) -> str | None:
         if path not in self._files:
@@ -162,7 +168,7 @@ def skippable(inputs: Inputs, ledger: Ledger, entries: Iterable[InstitutionConfi
             now = inputs.marks(entry, on, read, today)
             if all(m.inputs == now[c.name] for m, c in zip(wanted, on, strict=True)):
                 out.add(entry.code)
-        inputs.forget_images()  # looked at again when a catalog is read: the country's photos are never all held
+        inputs.trim_images()  # the country's photos are never all held
     return out
 
 
