@@ -402,6 +402,37 @@ def test_the_connection_a_deadline_cut_is_not_used_again(server: Server, session
     assert send(session, f"{server.url}/ok") == "ok"
 
 
+def test_a_shorter_deadline_begun_after_a_longer_one_still_cuts_at_its_own_time(server: Server) -> None:
+    """Every call's deadline is kept by one watchdog: a call begun later with less time is cut first, and the
+    longer one at its own time."""
+    server.script.answers["/slow"] = [Answer(body="x" * 60, trickle=0.1)]
+    ended: dict[str, float] = {}
+    started = time.monotonic()
+
+    def slow(name: str, seconds: float) -> None:
+        with new_session() as own, contextlib.suppress(AdapterError):
+            send(own, f"{server.url}/slow", retry=replace(QUICK, total_seconds=seconds))
+        ended[name] = time.monotonic() - started
+
+    long_call = threading.Thread(target=slow, args=("long", 2.5))
+    long_call.start()
+    time.sleep(0.3)
+    slow("short", 0.5)
+    long_call.join()
+    assert ended["short"] < 1.5 and 2.3 < ended["long"] < 4.0, ended
+
+
+def test_the_environments_proxy_is_used_on_every_call_of_a_session(server: Server, session: requests.Session,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session reads the environment's proxy settings once per host, and sends every call through them."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.url)  # the test server answers as the proxy
+    for _ in range(3):
+        assert send(session, "http://shop.pasindo.invalid/ok") == "ok"
+    assert server.script.requests["http://shop.pasindo.invalid/ok"] == 3
+
+
 @pytest.mark.parametrize("write", [False, True])
 def test_an_endless_answer_is_refused_past_the_size_limit(server: Server, session: requests.Session,
                                                           write: bool) -> None:

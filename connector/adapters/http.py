@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
 import socket
 import threading
 import time
@@ -56,9 +57,30 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 _CHUNK = 64 * 1024
 
 
+class _Session(requests.Session):
+    """requests' session, reading the environment's proxy and CA bundle settings once per scheme and host, not on
+    every request (that read walks the whole environment twice, about a millisecond a call): a channel calls one
+    host, and a process's environment does not change under it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settings: dict[tuple, dict[str, Any]] = {}
+
+    def merge_environment_settings(self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
+                                   ) -> dict[str, Any]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())), stream, verify, cert)
+        found = self._settings.get(key)
+        if found is None:
+            if len(self._settings) >= 64:  # a session that calls many hosts (it should not) reads them again
+                self._settings.clear()
+            found = self._settings[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return {**found, "proxies": dict(found["proxies"])}
+
+
 def new_session(pool_size: int = 10) -> requests.Session:
     """A session for one channel: kept-alive connections, up to `pool_size` of them for concurrent callers."""
-    session = requests.Session()
+    session = _Session()
     # max_retries=0: urllib3 must never repeat a request on its own; `call` decides what may be repeated.
     adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
@@ -401,23 +423,63 @@ class _Watching(threading.local):
 _WATCHING = _Watching()  # the deadline of the call this thread is making, which its connections report to
 
 
+class _Watchdog:
+    """One thread for every deadline of the process, started when first needed: the deadline nearest in time is
+    waited for, and a deadline whose call ended is dropped (a thread started per attempt cost as much as the
+    call's own work on loopback)."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._due: list[tuple[float, int, _Deadline]] = []  # a heap by time
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: _Deadline, seconds: float) -> None:
+        with self._wake:
+            self._count += 1
+            heapq.heappush(self._due, (time.monotonic() + seconds, self._count, deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="call-deadlines", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is deadline:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._due and self._due[0][2].ended:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                left = self._due[0][0] - time.monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                deadline = heapq.heappop(self._due)[2]
+            deadline.cut_off()
+
+
+_WATCHDOG = _Watchdog()
+
+
 class _Deadline:
     """One attempt's deadline: when it passes, every connection the attempt used is shut down, so a read blocked on
     a trickling answer returns at once (a per-read timeout never fires while a byte comes every few seconds)."""
 
     def __init__(self, seconds: float) -> None:
         self.cut = threading.Event()
+        self.ended = False
+        self._seconds = seconds
         self._connections: list[HTTPConnection] = []
-        self._timer = threading.Timer(seconds, self._cut_off)
-        self._timer.daemon = True
 
     def __enter__(self) -> _Deadline:
         _WATCHING.deadline = self
-        self._timer.start()
+        _WATCHDOG.watch(self, self._seconds)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        self.ended = True
         _WATCHING.deadline = None
 
     def watch(self, connection: HTTPConnection) -> None:
@@ -425,7 +487,9 @@ class _Deadline:
         if self.cut.is_set():  # connected after the deadline: cut at once
             _shut(connection)
 
-    def _cut_off(self) -> None:
+    def cut_off(self) -> None:
+        if self.ended:
+            return
         self.cut.set()
         for connection in list(self._connections):
             _shut(connection)
