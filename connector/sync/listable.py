@@ -46,7 +46,7 @@ class Fills:
     fed from. The products of a run share a few such combinations, so each is worked out once, not once per
     product. Kept only while the map and the rules are the same objects, and for at most `KEPT` combinations."""
 
-    KEPT = 20_000
+    KEPT = 4096  # a few MB at most, however many products differ in what their attributes read
 
     def __init__(self) -> None:
         self._for: tuple[object, object] | None = None
