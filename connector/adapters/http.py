@@ -479,7 +479,8 @@ class _Deadline:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.ended = True
+        self.ended = True  # the watchdog drops it when it comes due
+        self._connections = []
         _WATCHING.deadline = None
 
     def watch(self, connection: HTTPConnection) -> None:

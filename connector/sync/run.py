@@ -128,14 +128,19 @@ class Sync:
         catalogs are read batch by batch afterwards), and the batches to come. A skipped catalog whose units sold
         moved is read after all; so is one holding a seller SKU a batch uses (`Stream`)."""
         selected = self.catalogs.selected(self.options.institutions)
-        self.inputs.before_reading(selected)
-        skipped = set() if self.options.force else skippable(self.inputs, self.ledger, selected, self.channels,
-                                                              self.catalogs.today)
         pulled_at = now()
-        if not self.options.dry_run:
-            prefixes = {i.code: i.sku_prefix for i in self.config.institutions}
-            pull_all(self.channels, {c.name: {} for c in self.channels}, self.ledger, reader.connect, log,
-                     bound=prefixes)
+        # The orders are pulled on a thread of their own (they wait on calls) while the skip check runs here.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orders") as pool:
+            pulling = None
+            if not self.options.dry_run:
+                prefixes = {i.code: i.sku_prefix for i in self.config.institutions}
+                pulling = pool.submit(pull_all, self.channels, {c.name: {} for c in self.channels}, self.ledger,
+                                      reader.connect, log, bound=prefixes)
+            self.inputs.before_reading(selected)
+            skipped = set() if self.options.force else skippable(self.inputs, self.ledger, selected, self.channels,
+                                                                  self.catalogs.today)
+            if pulling is not None:
+                pulling.result()
         skipped -= sold_changed(self.ledger, skipped, self.channels)
         return Stream(reader, selected, skipped, self.catalogs.today, pulled_at, size=self.batch_products,
                       stop=self.stop)
