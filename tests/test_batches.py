@@ -219,3 +219,33 @@ def test_the_first_batches_are_cut_smaller_so_the_channels_start_early():
     assert cuts(BATCH_PRODUCTS) == [min(BATCH_PRODUCTS, FIRST_BATCH_PRODUCTS * 2**n) for n in range(6)]
     assert cuts(BATCH_PRODUCTS)[-1] == BATCH_PRODUCTS
     assert set(cuts(3)) == {3} and set(cuts(FIRST_BATCH_PRODUCTS)) == {FIRST_BATCH_PRODUCTS}
+
+
+def test_validate_in_many_batches_finds_what_it_finds_in_one(tmp_path, sandbox):
+    """`pasindo validate` reads a batch at a time too: every count, refused row, warning, channel refusal and
+    adaptation as one reading of everything finds them; a seller SKU two batches share is held on the later
+    product, as the sync holds it."""
+    from connector.reports import validation_document
+    from connector.sync.check import check
+
+    config = make_config(tmp_path, sandbox.url)
+    rows = catalog_rows("lapas-cikarang", "LPCKR", INSTITUTIONS["lapas-cikarang"][1])
+    write_catalog(tmp_path, "lapas-cikarang", [*rows, "RTG-09;Rantang Plastik;Kerajinan;Rp12,5;3;300;img/a.png;;;",
+                                               "RTG-10;Rantang;Kerajinan;Rp25.000;3;300;img/a.png;;;",  # completed
+                                               "RTG-11;Rantang Plastik Susun Dua;Kerajinan;Rp30.000;3;300;;;;"])
+    loaded = load_config(config)
+    one = validation_document(check(loaded, batch_products=10_000), "en", show_products=True)
+    many = validation_document(check(loaded, batch_products=1), "en", show_products=True)
+    assert one == many
+    assert one["rejects"] and one["channel_refusals"] and one["channel_adaptations"]  # each kind was compared
+    assert [i["code"] for i in one["institutions"]] == list(INSTITUTIONS)
+
+    config = make_config(tmp_path, sandbox.url, prefixes={"lapas-mojokerto": None, "lapas-mataram": None})
+    write_catalog(tmp_path, "lapas-mataram", ["DMP-00;Dompet Cukli Lombok Kayu Mahoni;Kerajinan > Cukli;Rp175.000;"
+                                              "4;300;img/a.png;;;"])
+    write_catalog(tmp_path, "lapas-mojokerto", catalog_rows("lapas-mojokerto", "", [("DMP", "Dompet Kulit Sapi Asli "
+                                                                                      "Pria", "Fashion / Dompet", 2)]))
+    found = check(load_config(config), batch_products=1)
+    clashes = {(u.channel, u.key, u.params["other"]) for c in found.channels for u in c.refused
+               if u.reason == "seller_sku_clash"}
+    assert clashes == {(name, "lapas-mataram:DMP-00", "lapas-mojokerto:DMP-00") for name in CHANNELS}

@@ -171,10 +171,7 @@ class Stream:
                 claims.close()
 
     def _cut(self) -> int:
-        """The products at which the next batch is cut: `size`, the first batches smaller (see the module)."""
-        if self.size <= FIRST_BATCH_PRODUCTS:
-            return self.size
-        return min(self.size, FIRST_BATCH_PRODUCTS << min(self.batches, 16))
+        return batch_cut(self.size, self.batches)
 
     def _stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -243,6 +240,14 @@ class Stream:
         r.inputs.trim_images()
         if r.run_id is not None and not r.options.dry_run:  # kept now; only the marks wait for the channels
             r.ledger.marks.record(r.run_id, reads, ())
+
+
+def batch_cut(size: int, made: int) -> int:
+    """The products at which the next batch is cut once `made` batches were: `size`, the first batches smaller (see
+    the module)."""
+    if size <= FIRST_BATCH_PRODUCTS:
+        return size
+    return min(size, FIRST_BATCH_PRODUCTS << min(made, 16))
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """`pasindo validate`: what the catalogs hold and what every configured channel will refuse or adapt, found by the
 steps a sync takes before its first call — read the catalogs, each channel's category map and category rules
 (through its adapter, kept in the ledger for a day; `endpoint: sandbox` channels on the embedded sandbox), then
-what each channel can list — without writing anything to a marketplace.
+what each channel can list — without writing anything to a marketplace. The catalogs are read in the batches a
+sync reads them in, so its memory is a batch's, not the country's.
 
 What it found is recorded in the ledger's rejects store for `pasindo report --rejects` (`ledger/rejects.py` says
 what replaces what). A channel whose rules cannot be read (a credential not set, the marketplace unreachable) is
@@ -12,7 +13,7 @@ directory that cannot be used leaves every channel so and records nothing, with 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,15 +23,17 @@ from connector.adapters.base import AdapterError
 from connector.adapters.registry import UnknownAdapter
 from connector.catalog.validation import Catalogs, Validation, tally
 from connector.category_maps import CategoryMapError
-from connector.config import ChannelConfig, Config
+from connector.config import ChannelConfig, Config, InstitutionConfig
 from connector.schema import Product, SourceRef
 from connector.sync.adapter import make_adapter
+from connector.sync.batch import BATCH_PRODUCTS, batch_cut
 from connector.sync.catalogs import CatalogReading, finding_row, read_catalogs
+from connector.sync.claims import Claims, clash_possible
 from connector.sync.endpoints import channel_endpoints
 from connector.sync.images import Images
 from connector.sync.kinds import Origin, Severity
 from connector.sync.ledger import Ledger
-from connector.sync.listable import listable
+from connector.sync.listable import Fills, Listable, listable
 from connector.sync.result import Unlisted
 from connector.sync.rules import ChannelRules, load_rules
 from connector.sync.run import channel_category_map, channel_listing_rules, ledger_path
@@ -65,22 +68,59 @@ class Checked:
 
 
 def check(config: Config, institutions: tuple[str, ...] = (), *, keep_products: bool = False,
-          today: date | None = None) -> Checked:
+          today: date | None = None, batch_products: int = BATCH_PRODUCTS) -> Checked:
     """The selected institutions' catalogs (all when none is named), checked against every configured channel;
-    what was found is kept in the ledger unless its state directory cannot be used."""
+    what was found is kept in the ledger unless its state directory cannot be used.
+
+    The catalogs are read a batch of institutions at a time, cut as a sync cuts them (`batch.py`): only what was
+    found is kept across batches (and the products, when `keep_products`), so memory is a batch's, not the
+    country's. A seller SKU two batches share is held back on the later product, as the sync does (`claims.py`)."""
     catalogs = Catalogs(config, today=today)
+    selected = catalogs.selected(institutions)
     with _ledger(config) as (ledger, unusable):
         usable = [] if unusable else [c for c in config.channels if not unset_credentials(c)]
         with channel_endpoints(config, usable) as urls:
-            reading = read_catalogs(catalogs, institutions, config.channels, Images(ledger))
-            found = Checked(_validation(catalogs, institutions, reading, keep_products), unrecorded=unusable)
-            around = _Around({i.code: i.province for i in config.institutions}, product_rows(reading), unusable)
-            for channel in config.channels:
-                found.channels.append(_channel(config, channel, reading, ledger, urls.get(channel.name), around))
+            found = Checked(Validation(), unrecorded=unusable)
+            provinces = {i.code: i.province for i in config.institutions}
+            checks = [_ChannelChecker(config, channel, ledger, urls.get(channel.name), unusable)
+                      for channel in config.channels]
+            claims = Claims() if clash_possible(config.institutions) else None
+            images = Images(ledger)  # an image is checked once, whichever catalogs name it
+
+            def work(reading: CatalogReading, codes: list[str]) -> None:
+                _validation(found.validation, selected, codes, reading, keep_products)
+                listables = {c.channel.name: c.listable(reading, provinces) for c in checks}
+                if claims is not None:
+                    claims.settle(listables)
+                rows = product_rows(reading)
+                for c in checks:
+                    c.add(listables[c.channel.name], rows)
+
+            try:
+                _in_batches(catalogs, selected, config.channels, images, batch_products, work)
+            finally:
+                if claims is not None:
+                    claims.close()
+            for c in checks:
+                c.finish()
+            found.channels = [c.out for c in checks]
         _count_unlisted(found)
         if unusable is None:
-            _record(ledger, found, [e.code for e in catalogs.selected(institutions)])
+            _record(ledger, found, [e.code for e in selected])
     return found
+
+
+def _in_batches(catalogs: Catalogs, selected: list[InstitutionConfig], channels: list[ChannelConfig],
+                images: Images, size: int, work: Callable[[CatalogReading, list[str]], None]) -> None:
+    """Read the selected catalogs one institution after another, handing each batch to `work` when it reaches the
+    cut a sync makes (`batch.batch_cut`) or the catalogs end."""
+    reading, codes, made = CatalogReading(untouchable={c.name: set() for c in channels}), [], 0
+    for n, entry in enumerate(selected):
+        reading.merge(read_catalogs(catalogs, (entry.code,), channels, images))
+        codes.append(entry.code)
+        if len(reading.offers) >= batch_cut(size, made) or n == len(selected) - 1:
+            work(reading, codes)
+            reading, codes, made = CatalogReading(untouchable={c.name: set() for c in channels}), [], made + 1
 
 
 @contextmanager
@@ -104,13 +144,16 @@ def unset_credentials(channel: ChannelConfig) -> list[str]:
     return [name for name, value in channel.credentials.items() if not value]
 
 
-def _validation(catalogs: Catalogs, institutions: tuple[str, ...], reading: CatalogReading, keep_products: bool
-                ) -> Validation:
-    out = Validation()
+def _validation(out: Validation, selected: list[InstitutionConfig], codes: list[str], reading: CatalogReading,
+                keep_products: bool) -> None:
+    """The batch's institutions' counts and findings added to `out`, in the config's order."""
     by_institution: dict[str, list[Product]] = {}
     for offer in reading.offers:
         by_institution.setdefault(offer.product.institution, []).append(offer.product)
-    for entry in catalogs.selected(institutions):
+    wanted = set(codes)
+    for entry in selected:
+        if entry.code not in wanted:
+            continue
         products = by_institution.get(entry.code, [])
         rejects, notices = reading.rejects.get(entry.code, []), reading.notices.get(entry.code, [])
         out.institutions.append(tally(entry.code, products, rejects, notices))
@@ -118,37 +161,49 @@ def _validation(catalogs: Catalogs, institutions: tuple[str, ...], reading: Cata
         out.notices.extend(notices)
         if keep_products:
             out.products.extend(products)
-    return out
 
 
-@dataclass(frozen=True)
-class _Around:
-    """What every channel's check shares."""
+class _ChannelChecker:
+    """One channel's check over the batches: its category map and what keeps its rules from being read, decided
+    once; its category rules read again only when a batch uses a leaf the earlier ones did not."""
 
-    provinces: dict[str, str | None]  # institution code -> its province
-    rows: dict[str, SourceRef]  # product key -> its catalog row
-    unusable: str | None  # why the state directory cannot be used, or None
+    def __init__(self, config: Config, channel: ChannelConfig, ledger: Ledger, url: str | None,
+                 unusable: str | None) -> None:
+        self.channel, self.ledger, self.url = channel, ledger, url
+        self.out = ChannelCheck(channel.name, channel.is_sandbox)
+        self.categories = channel_category_map(config, channel)
+        self.listing_rules = channel_listing_rules(channel)
+        self.rules: ChannelRules | None = None
+        self.fills = Fills()
+        if isinstance(self.categories, CategoryMapError):
+            self.out.unchecked = str(self.categories)
+        elif unusable is not None:
+            self.out.unchecked = f"the state directory cannot be used ({unusable})"
+        elif missing := unset_credentials(channel):
+            self.out.unchecked = (f"credentials not set: {', '.join(missing)} (their environment variables); "
+                                  "validate reads the channel's category rules once they are set")
 
+    def listable(self, reading: CatalogReading, provinces: dict[str, str | None]) -> Listable:
+        categories = self.categories
+        if not isinstance(categories, CategoryMapError) and self.out.unchecked is None:
+            used = {categories.lookup(o.product.category) for o in reading.offers if self.channel.name in o.channels}
+            wanted = {str(i) for i in used if i is not None}
+            kept = self.rules
+            if kept is None or any(i not in kept.attributes and (node := kept.tree.get(i)) is not None and node.leaf
+                                   for i in wanted):
+                ids = sorted(wanted | set(kept.attributes)) if kept is not None else sorted(wanted)
+                self.rules, self.out.unchecked = channel_rules(self.channel, ids, self.ledger, self.url or "")
+        return listable(reading, self.channel, categories, self.rules, provinces, self.listing_rules, self.fills)
 
-def _channel(config: Config, channel: ChannelConfig, reading: CatalogReading, ledger: Ledger, url: str | None,
-             around: _Around) -> ChannelCheck:
-    out = ChannelCheck(channel.name, channel.is_sandbox)
-    categories = channel_category_map(config, channel)
-    rules = None
-    if isinstance(categories, CategoryMapError):
-        out.unchecked = str(categories)
-    elif around.unusable is not None:
-        out.unchecked = f"the state directory cannot be used ({around.unusable})"
-    elif missing := unset_credentials(channel):
-        out.unchecked = (f"credentials not set: {', '.join(missing)} (their environment variables); validate reads "
-                         "the channel's category rules once they are set")
-    else:
-        used = {categories.lookup(o.product.category) for o in reading.offers if channel.name in o.channels}
-        rules, out.unchecked = channel_rules(channel, [i for i in used if i is not None], ledger, url or "")
-    found = listable(reading, channel, categories, rules, around.provinces, channel_listing_rules(channel))
-    out.refused = [at_row(u, around.rows) for u in found.invalid]
-    out.adapted = [at_row(u, around.rows) for u in found.adapted]
-    return out
+    def finish(self) -> None:
+        """A channel no batch asked the rules of (no product of it) is still asked, so a channel that cannot be
+        read says so."""
+        if self.rules is None and self.out.unchecked is None and not isinstance(self.categories, CategoryMapError):
+            self.rules, self.out.unchecked = channel_rules(self.channel, [], self.ledger, self.url or "")
+
+    def add(self, found: Listable, rows: dict[str, SourceRef]) -> None:
+        self.out.refused.extend(at_row(u, rows) for u in found.invalid)
+        self.out.adapted.extend(at_row(u, rows) for u in found.adapted)
 
 
 def channel_rules(channel: ChannelConfig, category_ids: list[int | str], ledger: Ledger, url: str
