@@ -70,6 +70,8 @@ class Inputs:
     _channels: dict[str, str] = field(default_factory=dict)
     _stats: dict[str, object] = field(default_factory=dict)
     _files: dict[Path, str | None] = field(default_factory=dict)
+    _mappings: dict[str, Path | None] = field(default_factory=dict)  # a mapping's name -> its file, found once
+    _taxonomy: tuple[str | None, str | None] | None = None
 
     def before_reading(self, entries: Iterable[InstitutionConfig]) -> None:
         """Hash the catalog files before any is read, so a mark never vouches for bytes a later write brought."""
@@ -107,8 +109,20 @@ class Inputs:
 
     def taxonomy(self) -> tuple[str | None, str | None]:
         """The shipped taxonomy file's bytes and the deployment's (next to the config), hashed."""
-        own = taxonomy_path(self.config.source.parent if self.config.source else Path.cwd())
-        return self.file(SHIPPED_TAXONOMY), self.file(own) if own is not None else None
+        if self._taxonomy is None:
+            own = taxonomy_path(self._base())
+            self._taxonomy = self.file(SHIPPED_TAXONOMY), self.file(own) if own is not None else None
+        return self._taxonomy
+
+    def _base(self) -> Path:
+        return self.config.source.parent if self.config.source else Path.cwd()
+
+    def mapping(self, name: str) -> str | None:
+        """The bytes of the mapping file the name stands for, hashed; None when there is none."""
+        if name not in self._mappings:
+            self._mappings[name] = mapping_path(self._base(), name)
+        where = self._mappings[name]
+        return self.file(where) if where is not None else None
 
     def image(self, ref: str) -> object:
         found = self._stats.get(ref)
@@ -126,9 +140,7 @@ class Inputs:
         files it is read with (never from loaded objects, whose sets print in a different order in every
         process); None: read it."""
         content = self.file(entry.catalog.path)
-        base = self.config.source.parent if self.config.source else Path.cwd()
-        where = mapping_path(base, entry.catalog.mapping)
-        mapping = self.file(where) if where is not None else None
+        mapping = self.mapping(entry.catalog.mapping)
         if content is None or mapping is None:
             return None
         settings = sorted(entry.model_dump(mode="json").items(), key=str)
