@@ -347,11 +347,12 @@ class Store:
         """The models of each given item (items without models are absent), in ``model_id`` order."""
         if not item_ids:
             return {}
-        rows = self._fetchall(
-            f"SELECT * FROM models WHERE dialect = ? AND item_id IN ({','.join('?' * len(item_ids))})"
-            " ORDER BY model_id",
+        # Sorted here, not by the query: with ORDER BY model_id SQLite walks the dialect's whole primary key (every
+        # model of the shop) to skip a sort, instead of looking the items up by ``models_by_item``.
+        rows = sorted(self._fetchall(
+            f"SELECT * FROM models WHERE dialect = ? AND item_id IN ({','.join('?' * len(item_ids))})",
             [dialect, *item_ids],
-        )
+        ), key=lambda row: row["model_id"])
         result: dict[int, list[Model]] = {}
         for row in rows:
             result.setdefault(row["item_id"], []).append(
