@@ -249,3 +249,27 @@ def test_validate_in_many_batches_finds_what_it_finds_in_one(tmp_path, sandbox):
     clashes = {(u.channel, u.key, u.params["other"]) for c in found.channels for u in c.refused
                if u.reason == "seller_sku_clash"}
     assert clashes == {(name, "lapas-mataram:DMP-00", "lapas-mojokerto:DMP-00") for name in CHANNELS}
+
+
+def test_stock_changes_of_many_batches_share_a_channels_calls_as_in_one_batch(tmp_path, sandbox):
+    """Lazada takes the stock of many products in one call: a run of one institution per batch sends the four
+    institutions' changes in one call, as one batch would; Shopee and TikTok Shop take one product per call."""
+    from tests.helpers import requests_counted
+
+    calls = {"lazada": ("stock/sellable/update", "lazada /rest/product/"),
+             "shopee": ("update_stock", "shopee /api/v2/product/"),
+             "tiktokshop": (r"\d+/inventory/update", "tiktokshop /product/202309/products/")}
+    config = make_config(tmp_path, sandbox.url)
+    assert run(config).status == "ok"
+    for code, (prefix, products) in INSTITUTIONS.items():  # the first product of every catalog: stock 10 -> 17
+        rows = catalog_rows(code, prefix, products)
+        rows[0] = rows[0].replace(";10;250;", ";17;250;")
+        write_catalog(tmp_path, code, rows)
+    before = {name: requests_counted(sandbox, path, under=under) for name, (path, under) in calls.items()}
+    result = run(config)
+    made = {name: requests_counted(sandbox, path, under=under) - before[name] for name, (path, under) in calls.items()}
+    assert result.status == "ok" and made == {"lazada": 1, "shopee": 4, "tiktokshop": 4}, made
+    assert all(done(result)[(name, OpKind.STOCK)] == len(INSTITUTIONS) for name in CHANNELS)
+    for prefix, products in INSTITUTIONS.values():
+        sku = f"{prefix}-{products[0][0]}-00"
+        assert shown_stock(sandbox.url, sku) == {name: 17 for name in CHANNELS}, sku

@@ -112,6 +112,7 @@ class ChannelWork:
             if result.stopped or result.interrupted:
                 break
         else:
+            self.executor.flush()
             if linker is not None:
                 linker.finish()
         return self.plan, None if ctx.dry_run and not result.stopped else result
@@ -132,7 +133,7 @@ class ChannelWork:
         guard(ctx, plan, desired, bindings, conflicts)
         report_held(ctx, plan)
         if not ctx.dry_run:
-            self.executor.execute(plan)
+            self.executor.execute(plan, more=True)  # `flush` after the last batch
         refused = {s.key for s in plan.skipped} | self.executor.take_refused()
         ctx.rows.update((key, batch.rows[key]) for key in refused if key in batch.rows)
         self._gather(plan)

@@ -88,6 +88,9 @@ class ChannelExecutor:
         self.progress = progress
         self._planned = self._done = 0  # over every batch of the run so far
         self._refused: set[str] = set()  # products whose content the channel refused, since `take_refused`
+        # price or stock changes of earlier batches held back for a fuller call, on a channel whose calls take
+        # many products (`_values`, `flush`)
+        self._carried: dict[OpKind, list[tuple[Op, Change]]] = {}
 
     # -- recording -------------------------------------------------------------------------------------------
 
@@ -158,7 +161,9 @@ class ChannelExecutor:
 
     # -- the plan ----------------------------------------------------------------------------------------------
 
-    def execute(self, plan: Plan) -> ChannelResult:
+    def execute(self, plan: Plan, *, more: bool = False) -> ChannelResult:
+        """Carry out the plan. `more`: other plans follow (the run's batches): a price or stock call that is not
+        full may wait for theirs, until `flush`."""
         by_kind: dict[OpKind, list[Op]] = {kind: [] for kind in ORDER}
         for op in plan.ops:
             by_kind[op.kind].append(op)
@@ -167,8 +172,8 @@ class ChannelExecutor:
             self.progress(self.channel, self._done, self._planned)
         steps: dict[OpKind, Callable[[list[Op]], None]] = {
             OpKind.DELIST: lambda ops: self._set_active(ops, False), OpKind.CONTENT: self._contents,
-            OpKind.STOCK: lambda ops: self._values(ops, OpKind.STOCK),
-            OpKind.PRICE: lambda ops: self._values(ops, OpKind.PRICE),
+            OpKind.STOCK: lambda ops: self._values(ops, OpKind.STOCK, final=not more),
+            OpKind.PRICE: lambda ops: self._values(ops, OpKind.PRICE, final=not more),
             OpKind.RELIST: lambda ops: self._set_active(ops, True), OpKind.CREATE: self._creates,
         }
         try:
@@ -373,8 +378,20 @@ class ChannelExecutor:
 
     # -- price and stock ---------------------------------------------------------------------------------------
 
-    def _values(self, ops: list[Op], kind: OpKind) -> None:
-        """Price (`OpKind.PRICE`) or stock (`OpKind.STOCK`) updates, batched the way the channel allows."""
+    def flush(self) -> None:
+        """Send the price and stock changes held back for a fuller call: the run's batches are over."""
+        try:
+            for kind in (OpKind.STOCK, OpKind.PRICE):
+                if self._carried.get(kind):
+                    self._values([], kind, final=True)
+        except ChannelStopped as err:
+            self.result.stopped = REDACTOR.scrub(str(err))
+            self.log.error("channel_stopped", reason=str(err))
+
+    def _values(self, ops: list[Op], kind: OpKind, *, final: bool = False) -> None:
+        """Price (`OpKind.PRICE`) or stock (`OpKind.STOCK`) updates, batched the way the channel allows. Where a
+        call takes many products, a last call that is not full waits for the next batch's changes (`flush` sends
+        it when the batches are over), so a run of many batches makes no more calls than one batch would."""
         caps = self.adapter.capabilities
         prices = kind == OpKind.PRICE
         limit = caps.price_batch if prices else caps.stock_batch
@@ -387,7 +404,10 @@ class ChannelExecutor:
             values = listing.sku_prices() if prices else listing.sku_stock()
             changes.append((op, Change(op.key, _remote(have), values)))
         size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
-        for batch in batched(changes, limit, lambda pair: size(pair[1])):
+        calls = batched(self._carried.pop(kind, []) + changes, limit, lambda pair: size(pair[1]))
+        if not final and caps.batch_across_products and calls and sum(size(c) for _, c in calls[-1]) < limit:
+            self._carried[kind] = calls.pop()
+        for batch in calls:
             if self._interrupted():
                 return
             call = self.adapter.update_prices if prices else self.adapter.update_stock
