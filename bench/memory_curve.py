@@ -5,9 +5,9 @@
 Generates the national workload (bench/workload.py) at `--products` (100 products per institution), starts the
 sandbox in its own process, and runs one first sync in a child process with `--batch` products per batch
 (`Sync(batch_products=...)`), sampling the child's RSS every `--interval` seconds from /proc. Prints the samples'
-largest and last values, the largest of the first and of the second half of the run (a run whose memory
-is bounded by the batch has both halves alike; one that holds the country grows through the second), the peak
-RSS the child reports, and the sync's status. A figure of one run, not a median: the curve is the figure.
+largest and last values, the largest of the first and of the second half of the run (a run whose memory is
+bounded by the batch has both halves alike; one that holds the country grows through the second) and of each
+tenth of it, the peak RSS the child reports, and the sync's status. A figure of one run, not a median: the curve is the figure.
 """
 
 from __future__ import annotations
@@ -82,6 +82,9 @@ def curve(args: argparse.Namespace) -> None:
         print(f"RSS samples: {len(samples)}; largest {max(samples):.0f} MB, last "
               f"{samples[-1]:.0f} MB; largest in the first half {max(samples[:half]):.0f} MB, in the second half "
               f"{max(samples[half:] or samples[:half]):.0f} MB")
+        tenths = [max(samples[len(samples) * i // 10:max(len(samples) * (i + 1) // 10, len(samples) * i // 10 + 1)])
+                  for i in range(10) if len(samples) * i // 10 < len(samples)]
+        print("largest RSS in each tenth of the run: " + ", ".join(f"{mb:.0f}" for mb in tenths) + " MB")
     print(f"sync: status {report['status']}, {report['seconds']:.1f} s, peak RSS {report['peak_rss_mb']:.0f} MB")
 
 

@@ -204,6 +204,50 @@ def phase_naive(config_path: Path) -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
+def phase_calls(config_path: Path) -> dict:
+    """The 1% change's calls alone: the stock values the last run sent, sent again through the same adapters with
+    nothing read or planned (channels side by side, each in its own thread, as a sync calls them). What the calls
+    cost with their signing, encoding and answer parsing: `send`'s clock (`CallClock`) times only the wire."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from connector.adapters.base import Change, Remote, batched
+    from connector.config import load_config
+    from connector.logs import get_logger
+    from connector.sync.adapter import make_adapter
+    from connector.sync.kinds import OpKind
+    from connector.sync.run import Sync, SyncOptions
+
+    config = load_config(config_path)
+    sync = Sync(config, SyncOptions(), log=get_logger())
+    run = sync.ledger.runs.latest()
+    sent: dict[str, set[str]] = {}
+    for item in sync.ledger.runs.items(run.run_id, outcome="ok", ops=[OpKind.STOCK.value]):
+        sent.setdefault(item.channel, set()).add(item.product_key)
+    work = []
+    for channel in config.channels:
+        adapter = make_adapter(channel, channel.endpoint, sync.ledger)
+        bindings = sync.ledger.bindings.all(channel.name)
+        items = [Change(k, Remote(b.external_id, b.seller_sku, dict(b.variant_ids), b.active), b.stock or {})
+                 for k in sorted(sent.get(channel.name, ())) if (b := bindings[k]).external_id]
+        caps = adapter.capabilities
+        size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
+        work.append((adapter, batched(items, caps.stock_batch, size)))
+
+    def send(adapter, calls) -> int:
+        for batch in calls:
+            adapter.update_stock(batch)
+        return len(calls)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, len(work))) as pool:
+        made = sum(pool.map(lambda w: send(*w), work))
+    seconds = time.perf_counter() - start
+    for adapter, _ in work:
+        adapter.close()
+    sync.close()
+    return {"seconds": seconds, "made": made}
+
+
 def phase_read_changed(config_path: Path) -> dict:
     """Read + normalise of the catalogs the last change touched, alone (what a 1% change must read)."""
     return phase_read(config_path, json.loads((config_path.parent / "changed.json").read_text()))
@@ -215,7 +259,7 @@ def phase_forced(config_path: Path) -> dict:
 
 
 PHASES = {"read": phase_read, "readchanged": phase_read_changed, "sync": phase_sync, "forced": phase_forced,
-          "naive": phase_naive}
+          "calls": phase_calls, "naive": phase_naive}
 
 
 def run_phase(name: str, config_path: Path, sandbox: Sandbox | None = None) -> dict:
@@ -277,6 +321,7 @@ def national(args: argparse.Namespace) -> None:
             rounds.add("forced", run_phase("forced", config_path, sandbox))
             rounds.changed.append(change_stock(work, max(1, args.institutions // 10), 10, 7 + repeat))
             rounds.add("onepct", run_phase("sync", config_path, sandbox))
+            rounds.add("calls", run_phase("calls", config_path, sandbox))
             rounds.add("readchanged", run_phase("readchanged", config_path))
             if not args.no_naive:
                 rounds.add("naive", run_phase("naive", config_path, sandbox))
@@ -309,6 +354,13 @@ def print_national(args: argparse.Namespace, r: Rounds) -> None:
     rest = [total - waiting for total, waiting in zip(r.values("onepct", "seconds"), calls_s, strict=True)]
     print(f"1% stock change, waiting on marketplace calls: {spread(calls_s, 's')}; the rest: {spread(rest, 's')} = "
           f"{spread(ratios(rest, r.values('readchanged', 'seconds')), 'x')} the read of the changed catalogs")
+    if "calls" in r.phases:  # the issue's measure: the 1% change against its read plus its calls made alone
+        alone = r.values("calls", "seconds")
+        beyond = [total - sent for total, sent in zip(r.values("onepct", "seconds"), alone, strict=True)]
+        print(f"1% stock change's calls made alone (the same values sent again, nothing read or planned): "
+              f"{spread(alone, 's')}, calls {spread(r.call_totals('calls'), digits=0)}; the 1% change beyond them: "
+              f"{spread(beyond, 's')} = {spread(ratios(beyond, r.values('readchanged', 'seconds')), 'x')} the read of "
+              f"the changed catalogs")
     print(f"no-change sync / read + normalise: "
           f"{spread(ratios(r.values('nochange', 'seconds'), r.values('read', 'seconds')), 'x')}")
     if "naive" not in r.phases:

@@ -311,6 +311,38 @@ def test_a_stores_write_inside_an_open_transaction_commits_with_it_and_rolls_bac
     assert len(ledger.runs.items("run-1")) == 1 and not ledger.db.conn.in_transaction
 
 
+def test_a_value_written_without_waiting_for_the_disk_survives_a_killed_process_and_later_writes_wait_again(
+        tmp_path):
+    """A price or stock value the channel acknowledged is committed without a disk sync (`durable=False`): the
+    commit is there after the process is killed at once, and the connection's next transaction syncs again."""
+    path = tmp_path / "state" / "ledger.sqlite"
+    code = (
+        "import os, signal, sys\n"
+        "from connector.sync.ledger import Binding, Ledger\n"
+        "led = Ledger(__import__('pathlib').Path(sys.argv[1]))\n"
+        "led.bindings.save(Binding('shopee', 'lapas-a:DMP-1', 'lapas-a', 'DMP-1', '100001'))\n"
+        "with led.transaction(durable=False):\n"
+        "    assert led.db.conn.execute('PRAGMA synchronous').fetchone()[0] == 1\n"
+        "    led.bindings.update('shopee', 'lapas-a:DMP-1', stock={'DMP-1': 7})\n"
+        "assert led.db.conn.execute('PRAGMA synchronous').fetchone()[0] == 2\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -9, killed.stderr
+    led = Ledger(path)
+    try:
+        assert led.bindings.get("shopee", "lapas-a:DMP-1").stock == {"DMP-1": 7}
+        with pytest.raises(RuntimeError), led.transaction(durable=False):
+            led.bindings.update("shopee", "lapas-a:DMP-1", stock={"DMP-1": 8})
+            raise RuntimeError("the answer could not be recorded")
+        assert led.bindings.get("shopee", "lapas-a:DMP-1").stock == {"DMP-1": 7}
+        assert led.db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again after the rollback
+        with led.transaction():  # a durable one opened first: the inner one is part of it, synced with it
+            with led.transaction(durable=False):
+                assert led.db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+    finally:
+        led.close()
+
+
 def test_a_with_block_on_the_connection_never_commits_the_open_transaction(ledger):
     """Earlier sqlite-utils versions wrap their writes in `with conn:`; inside `transaction()` that must not commit."""
     with pytest.raises(RuntimeError), ledger.transaction() as conn:

@@ -419,7 +419,7 @@ class ChannelExecutor:
                     for (op, _), outcome in answered:
                         self._gone(op, self._current(op) or op.binding, outcome.error)
                     continue
-                with self.ledger.transaction():
+                with self.ledger.transaction(durable=False):  # a lost value is sent again: see `transaction`
                     for (op, change), outcome in answered:
                         if outcome.ok:
                             acknowledged = {"prices" if prices else "stock": change.values}

@@ -111,26 +111,39 @@ class LedgerFile:
         return reader
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (`BEGIN IMMEDIATE`): committed at the end, rolled back on any error.
         Inside another on the same thread it is part of that one: one commit (one disk sync) for both, and an error
-        in either rolls back both."""
+        in either rolls back both.
+
+        `durable=False` commits without waiting for the disk (`synchronous=NORMAL`): the commit survives the
+        process being killed, and the next durable commit (any thread's: the write-ahead log is synced as a whole)
+        makes it survive a power loss too; a power loss before that loses it, and only it and later ones, never an
+        earlier commit. It is for what a run may safely redo when it is lost: a price or stock value the channel
+        acknowledged (the next run finds the old value and sends the same one again). Joining an open transaction,
+        it is as durable as that one."""
         with self.lock:
             conn = self.db.conn
             if getattr(self._local, "writing", False):
                 yield conn
                 return
-            conn.execute("BEGIN IMMEDIATE")
-            self._local.writing = True
+            if not durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
-                    conn.execute("ROLLBACK")
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                self._local.writing = True
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                        conn.execute("ROLLBACK")
+                    raise
+                finally:
+                    self._local.writing = False
+                conn.execute("COMMIT")
             finally:
-                self._local.writing = False
-            conn.execute("COMMIT")
+                if not durable:
+                    conn.execute("PRAGMA synchronous=FULL")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
         reader = self._reader()
