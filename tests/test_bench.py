@@ -66,6 +66,8 @@ def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: P
     assert re.fullmatch(rf"no-change sync / read \+ normalise: {FIGURE}", line_starting(lines, "no-change sync /"))
     waiting = line_starting(lines, "1% stock change, waiting on marketplace calls:")
     assert len(figures(waiting)) == 3, waiting  # waiting on calls, the rest, the rest against the changed read
+    alone = line_starting(lines, "1% stock change's calls made alone")
+    assert len(figures(alone)) == 4, alone  # their time, their calls, the change beyond them, that against the read
     assert len(figures(line_starting(lines, "naive push / 1% stock change:"))) == 2  # time, calls
 
 
@@ -119,4 +121,6 @@ def test_memory_curve_prints_the_samples_of_a_first_sync_and_its_peak(tmp_path: 
     samples = line_starting(lines, "RSS samples:")
     assert re.fullmatch(r"RSS samples: \d+; largest \d+ MB, last \d+ MB; largest in the first half "
                         r"\d+ MB, in the second half \d+ MB", samples), samples
+    tenths = line_starting(lines, "largest RSS in each tenth of the run:")
+    assert re.fullmatch(r"largest RSS in each tenth of the run: \d+(, \d+){0,9} MB", tenths), tenths
     assert re.fullmatch(r"sync: status ok, [\d.]+ s, peak RSS \d+ MB", line_starting(lines, "sync:"))
