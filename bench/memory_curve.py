@@ -7,7 +7,8 @@ sandbox in its own process, and runs one first sync in a child process with `--b
 (`Sync(batch_products=...)`), sampling the child's RSS every `--interval` seconds from /proc. Prints the samples'
 largest and last values, the largest of the first and of the second half of the run (a run whose memory is
 bounded by the batch has both halves alike; one that holds the country grows through the second) and of each
-tenth of it, the peak RSS the child reports, and the sync's status. A figure of one run, not a median: the curve is the figure.
+tenth of it, the peak RSS the child reports, and the sync's status. A figure of one run, not a median: the curve
+is the figure. The first sample is taken one interval after the child starts (before, it may not be loaded yet).
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def rss_mb(pid: int) -> float | None:
         return None
 
 
+def tenths(samples: list[float]) -> list[float]:
+    """The largest sample of each tenth of the run (of each sample, when there are fewer than ten)."""
+    n, parts = len(samples), min(10, len(samples))
+    return [max(samples[n * i // parts:n * (i + 1) // parts]) for i in range(parts)]
+
+
 def curve(args: argparse.Namespace) -> None:
     work = args.out / f"memory-{args.products}"
     shutil.rmtree(work, ignore_errors=True)
@@ -64,11 +71,13 @@ def curve(args: argparse.Namespace) -> None:
         proc = subprocess.Popen([sys.executable, str(SCRIPT), "--child", str(config), "--batch", str(args.batch)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         samples = []
-        while proc.poll() is None:
+        while True:
+            time.sleep(args.interval)
+            if proc.poll() is not None:
+                break
             found = rss_mb(proc.pid)
             if found is not None:
                 samples.append(found)
-            time.sleep(args.interval)
         out, err = proc.communicate()
     finally:
         sandbox.stop()
@@ -82,9 +91,7 @@ def curve(args: argparse.Namespace) -> None:
         print(f"RSS samples: {len(samples)}; largest {max(samples):.0f} MB, last "
               f"{samples[-1]:.0f} MB; largest in the first half {max(samples[:half]):.0f} MB, in the second half "
               f"{max(samples[half:] or samples[:half]):.0f} MB")
-        tenths = [max(samples[len(samples) * i // 10:max(len(samples) * (i + 1) // 10, len(samples) * i // 10 + 1)])
-                  for i in range(10) if len(samples) * i // 10 < len(samples)]
-        print("largest RSS in each tenth of the run: " + ", ".join(f"{mb:.0f}" for mb in tenths) + " MB")
+        print("largest RSS in each tenth of the run: " + ", ".join(f"{mb:.0f}" for mb in tenths(samples)) + " MB")
     print(f"sync: status {report['status']}, {report['seconds']:.1f} s, peak RSS {report['peak_rss_mb']:.0f} MB")
 
 

@@ -178,7 +178,7 @@ def phase_sync(config_path: Path, *, force: bool = False) -> dict:
 
 def phase_naive(config_path: Path) -> dict:
     """The baseline: push every product's price and stock on every run, whatever changed."""
-    from connector.adapters.base import Change, Remote, batched
+    from connector.adapters.base import Change, Remote
     from connector.config import load_config
     from connector.logs import get_logger
     from connector.sync.adapter import make_adapter
@@ -190,14 +190,13 @@ def phase_naive(config_path: Path) -> dict:
     for channel in config.channels:
         adapter = make_adapter(channel, channel.endpoint, sync.ledger)
         caps = adapter.capabilities
-        size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
         bindings = [b for b in sync.ledger.bindings.all(channel.name).values() if b.external_id]
         for limit, update, values in ((caps.price_batch, adapter.update_prices, "prices"),
                                       (caps.stock_batch, adapter.update_stock, "stock")):
             # No acknowledged values on the Remote: an adapter that skips unchanged SKUs sends them all here.
             items = [Change(b.product_key, Remote(b.external_id, b.seller_sku, dict(b.variant_ids), b.active),
                             getattr(b, values) or {}) for b in bindings]
-            for batch in batched(items, limit, size):
+            for batch in value_calls(adapter, items, limit):
                 update(batch)
         adapter.close()
     sync.close()
@@ -210,7 +209,7 @@ def phase_calls(config_path: Path) -> dict:
     cost with their signing, encoding and answer parsing: `send`'s clock (`CallClock`) times only the wire."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from connector.adapters.base import Change, Remote, batched
+    from connector.adapters.base import Change, Remote
     from connector.config import load_config
     from connector.logs import get_logger
     from connector.sync.adapter import make_adapter
@@ -229,23 +228,29 @@ def phase_calls(config_path: Path) -> dict:
         bindings = sync.ledger.bindings.all(channel.name)
         items = [Change(k, Remote(b.external_id, b.seller_sku, dict(b.variant_ids), b.active), b.stock or {})
                  for k in sorted(sent.get(channel.name, ())) if (b := bindings[k]).external_id]
-        caps = adapter.capabilities
-        size = (lambda c: len(c.values)) if caps.batch_across_products else (lambda c: 1)
-        work.append((adapter, batched(items, caps.stock_batch, size)))
+        work.append((adapter, value_calls(adapter, items, adapter.capabilities.stock_batch)))
 
-    def send(adapter, calls) -> int:
+    def send(adapter, calls) -> None:
         for batch in calls:
             adapter.update_stock(batch)
-        return len(calls)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, len(work))) as pool:
-        made = sum(pool.map(lambda w: send(*w), work))
+        list(pool.map(lambda w: send(*w), work))
     seconds = time.perf_counter() - start
     for adapter, _ in work:
         adapter.close()
     sync.close()
-    return {"seconds": seconds, "made": made}
+    return {"seconds": seconds}
+
+
+def value_calls(adapter, items: list, limit: int) -> list:
+    """Price or stock changes cut into the calls the channel takes them in (as the executor cuts them): up to
+    `limit` SKUs a call across products where the channel allows it, else `limit` products."""
+    from connector.adapters.base import batched
+
+    size = (lambda c: len(c.values)) if adapter.capabilities.batch_across_products else (lambda c: 1)
+    return batched(items, limit, size)
 
 
 def phase_read_changed(config_path: Path) -> dict:

@@ -336,9 +336,9 @@ def test_a_value_written_without_waiting_for_the_disk_survives_a_killed_process_
             raise RuntimeError("the answer could not be recorded")
         assert led.bindings.get("shopee", "lapas-a:DMP-1").stock == {"DMP-1": 7}
         assert led.db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again after the rollback
-        with led.transaction():  # a durable one opened first: the inner one is part of it, synced with it
-            with led.transaction(durable=False):
-                assert led.db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+        # a durable one opened first: the inner one is part of it, synced with it
+        with led.transaction(), led.transaction(durable=False):
+            assert led.db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     finally:
         led.close()
 

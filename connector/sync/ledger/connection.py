@@ -121,7 +121,8 @@ class LedgerFile:
         makes it survive a power loss too; a power loss before that loses it, and only it and later ones, never an
         earlier commit. It is for what a run may safely redo when it is lost: a price or stock value the channel
         acknowledged (the next run finds the old value and sends the same one again). Joining an open transaction,
-        it is as durable as that one."""
+        it is as durable as that one; a durable one opened inside it is part of it, so keep inside it only writes
+        that may be lost alike (the executor's: the values and their run items)."""
         with self.lock:
             conn = self.db.conn
             if getattr(self._local, "writing", False):
