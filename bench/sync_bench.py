@@ -1,6 +1,7 @@
 """National-scale sync benchmarks: what operators ask about, measured against the sandbox on loopback.
 
     python bench/sync_bench.py --products 50000 --institutions 500          # read, first sync, no-change, 1%, naive
+    python bench/sync_bench.py --products 20000 --institutions 200 --reuse --pace 10   # and the 1% change paced
     python bench/sync_bench.py --paced --products 5000 --rate 20            # first listing under N req/s, 3 channels
     python bench/sync_bench.py --read-only --products 500000 --institutions 500   # read + normalise alone
 
@@ -8,8 +9,10 @@ Every mode takes `--repeats N` (default 5) and prints medians with their spread 
 runs a fresh first sync (the sandbox reset, the ledger removed; with `--first-once` only the first round, and
 with `--reuse` none: the rounds go on from the ledger and sandbox an earlier run left), then read + normalise and
 a no-change sync (the pair whose ratio is printed), a no-change sync that reads every catalog again (`--force`:
-the peak memory of a whole reading, worked a batch at a time), then a 1% stock change and the naive push of every
-price and stock (the other pair).
+the peak memory of a whole reading, worked a batch at a time), then a 1% stock change, its calls made alone and the
+naive push of every price and stock (the other pairs). The rounds' channels are unpaced (5,000 req/s: every call is
+CPU on loopback); `--pace N` then runs the 1% change and its calls alone again with every channel paced at N req/s,
+as a real shop is called (the adapters' default pace is 10 req/s).
 Each phase runs in its own child process, which reports its time and peak RSS. The sandbox runs in its own process
 (`pasindo sandbox serve`), so the connector and the marketplace do not share an interpreter.
 
@@ -330,9 +333,40 @@ def national(args: argparse.Namespace) -> None:
             rounds.add("readchanged", run_phase("readchanged", config_path))
             if not args.no_naive:
                 rounds.add("naive", run_phase("naive", config_path, sandbox))
+        paced_rounds = paced_change(args, work, config_path, sandbox) if args.pace else None
     finally:
         sandbox.stop()
     print_national(args, rounds)
+    if paced_rounds is not None:
+        print_paced_change(args, paced_rounds)
+
+
+def paced_change(args: argparse.Namespace, work: Path, config_path: Path, sandbox: Sandbox) -> Rounds:
+    """The 1% change and its calls alone with every channel paced at `--pace` requests/s, as the adapters pace a
+    real shop by default (DEFAULT_RATE_LIMIT), instead of the unpaced loopback of the rounds above. Its own config
+    file: the channels' options are an input of every reading, so one sync first takes the new pace (it reads every
+    catalog again, and lists nothing new), then each round changes the stock and runs the pair."""
+    paced_path = work / "pasindo-paced.yaml"
+    paced_path.write_text(config_path.read_text().replace("rate_limit: 5000", f"rate_limit: {args.pace:g}"))
+    rounds = Rounds()
+    rounds.add("taken", run_phase("sync", paced_path, sandbox))
+    for repeat in range(args.repeats):
+        rounds.changed.append(change_stock(work, max(1, args.institutions // 10), 10, 107 + repeat))
+        rounds.add("onepct", run_phase("sync", paced_path, sandbox))
+        rounds.add("calls", run_phase("calls", paced_path, sandbox))
+        rounds.add("readchanged", run_phase("readchanged", paced_path))
+    return rounds
+
+
+def print_paced_change(args: argparse.Namespace, r: Rounds) -> None:
+    alone = r.values("calls", "seconds")
+    beyond = [total - sent for total, sent in zip(r.values("onepct", "seconds"), alone, strict=True)]
+    print(f"paced at {args.pace:g} req/s per channel (the adapters' default pace), {args.repeats} rounds after one "
+          f"sync that took the pace ({spread(r.values('taken', 'seconds'), 's')}): 1% stock change "
+          f"{spread(r.values('onepct', 'seconds'), 's')}, calls {spread(r.call_totals('onepct'), digits=0)}, products "
+          f"changed {spread(r.changed, digits=0)}; its calls made alone {spread(alone, 's')}; the 1% change beyond "
+          f"them {spread(beyond, 's')} = {spread(ratios(beyond, r.values('readchanged', 'seconds')), 'x')} the read "
+          f"of the changed catalogs ({spread(r.values('readchanged', 'seconds'), 's')})")
 
 
 def print_national(args: argparse.Namespace, r: Rounds) -> None:
@@ -481,6 +515,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="rounds of every phase (medians are printed)")
     parser.add_argument("--paced", action="store_true", help="first listing under a per-channel rate limit")
     parser.add_argument("--rate", type=float, default=20, help="the sandbox's requests/s per channel (--paced)")
+    parser.add_argument("--pace", type=float, help="after the rounds, the 1%% change and its calls alone again with "
+                        "every channel paced at this many requests/s (the adapters' default: 10)")
     parser.add_argument("--read-only", action="store_true", help="only read + normalise")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive push (the slowest phase)")
     parser.add_argument("--first-once", action="store_true",

@@ -54,7 +54,7 @@ def test_catalog_bench_prints_the_floors_of_each_format_in_the_same_round(tmp_pa
 @pytest.mark.slow
 def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: Path) -> None:
     lines = bench("sync_bench.py", "--products", "24", "--institutions", "2", "--channels", "shopee", "lazada",
-                  "tiktokshop", "--repeats", "2", "--out", str(tmp_path))
+                  "tiktokshop", "--repeats", "2", "--pace", "50", "--out", str(tmp_path))
     assert "2 repeats, interleaved" in lines[0]
     assert len(figures(line_starting(lines, "read + normalise:"))) == 3
     for phase in ("first sync:", "no-change sync:", "no-change sync reading every catalog (--force):",
@@ -69,6 +69,11 @@ def test_sync_bench_prints_every_phase_and_the_ratios_within_a_round(tmp_path: P
     alone = line_starting(lines, "1% stock change's calls made alone")
     assert len(figures(alone)) == 4, alone  # their time, their calls, the change beyond them, that against the read
     assert len(figures(line_starting(lines, "naive push / 1% stock change:"))) == 2  # time, calls
+    paced = line_starting(lines, "paced at 50 req/s per channel")
+    assert "1 sample" in paced.split("1% stock change")[0], paced  # the one sync that took the pace
+    # the change's time, its calls, products changed, the calls alone, the change beyond them, that against the read,
+    # the read of the changed catalogs
+    assert len(figures(paced)) == 7, paced
 
 
 @pytest.mark.slow
