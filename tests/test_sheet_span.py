@@ -96,3 +96,53 @@ def test_a_large_sheet_as_excel_writes_it_spans_its_table(monkeypatch):
     found = span(data, 64 * 1024, monkeypatch)
     assert found == reference_span(data, 64 * 1024)
     assert found[0] == 20_000 and found[1] >= 10  # a tag cut by a chunk's end counts as one without a reference
+
+
+ODD_REFS = ["{c}{n}", "{c}{m}", "Z{n}", "AB{n}", "{c}0{n}", "{n}", "{c}{n}:{c}{m}", "{c}12345678", "{c}{n}x", "a{n}",
+            "{c}{m}0", "{c}{n}\" r=\"{c}{m}"]
+ODD_TAGS = [b'<d r="A1">', b'<dimension ref="A1:K77"/>', b'<x:dimension ref="B2"/>', b'<a:b:row r="99">',
+            b'<cow r="98">', b'<row r="123>', b'<row d="97">', b'<c d="A1">', b'<rowBreaks/>', b'<x:c r="K3">',
+            b"<x:row>", b'<row r="A5">', b'<v x14ac:dyDescent="1">', b'<c r="E5"/>', b'<r r="Q1">', b"<c\nr=\"A1\">",
+            b'<c  r="A1">', b"<c>", b'<row r="12345678">', b'<row r="">', b'<row r="7x">', b'<row r="0">']
+
+
+@st.composite
+def plain_sheets(draw: st.DrawFn) -> bytes:
+    """Rows as spreadsheet programs write them (Excel's spans and x14ac: attributes or none), long enough for many
+    rows to a chunk, now and then a cell naming another row or column, a row tag or other tag out of the common."""
+    spans = draw(st.sampled_from(["", ' spans="1:4" x14ac:dyDescent="0.25"']))
+    first, width = draw(st.integers(1, 3)), draw(st.integers(1, 5))
+    rows = []
+    for n in range(draw(st.integers(1, 5)), draw(st.integers(1, 90)) + 6):
+        cells = []
+        for i in range(draw(st.integers(0, width))):
+            ref = draw(st.sampled_from(ODD_REFS)) if draw(st.integers(0, 30)) == 0 else "{c}{n}"
+            ref = ref.format(c=chr(64 + first + i), n=n, m=draw(st.sampled_from([1, n - 1, n + 1, 500, 10**6])))
+            cells.append(f'<c r="{ref}" s="1" t="s"><v>{i}</v></c>')
+        rows.append(f'<row r="{n}"{spans}>{"".join(cells)}</row>'.encode())
+        if draw(st.integers(0, 30)) == 0:
+            rows.append(draw(st.sampled_from(ODD_TAGS)))
+    return b"<worksheet><sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_sheets(), st.integers(40, 3000))
+def test_a_plain_sheet_s_span_with_a_few_odd_cells_is_what_reading_every_reference_gives(data, chunk_size):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert span(data, chunk_size, monkeypatch) == reference_span(data, chunk_size)
+
+
+@pytest.mark.parametrize("odd", ['<c r="E900">', '<c r="Z15">', '<c r="E0">', '<c r="AB15">', '<c r="15">', "<c>",
+                                 '<c r="Y15" t="' + "x" * 600 + '">'])  # its reference far before the chunk's end
+@pytest.mark.parametrize("long", [0, 30])
+def test_an_odd_cell_s_reference_counts_wherever_the_chunks_cut_its_row(odd, long, monkeypatch):
+    """Rows longer than the 256 bytes a chunk carries on into the next: the cells of a row begun in the chunk before
+    that are not read again with the chunk's first row tag, or chunks inside one row."""
+    text = "Kotak Perhiasan Cukli Lombok buatan tangan"
+    cells = "".join(f'<c r="{letter}{{n}}" t="inlineStr"><is><t>{text}</t></is></c>' for letter in "ABCDE")
+    rows = [f'<row r="{n}">' + cells.format(n=n) + "</row>" for n in range(1, 31)]
+    padding = f'<c r="E15" t="inlineStr"><is><t>{text}</t></is></c>' * long  # chunks with no row tag
+    rows[14] = rows[14].replace("</row>", f"{padding}{odd}<v>2</v></c>{padding}</row>")
+    data = ("<worksheet><sheetData>" + "".join(rows) + "</sheetData></worksheet>").encode()
+    for chunk_size in range(300, 1500, 7):
+        assert span(data, chunk_size, monkeypatch) == reference_span(data, chunk_size), chunk_size

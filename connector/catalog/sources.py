@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import json
@@ -648,6 +649,8 @@ _ROW_WINDOW = 64 * 1024  # where the last row's start tag of a chunk is looked f
 _ROW_START = re.compile(rb"<(?:\w+:)?row[\s>]")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _REFERENCED_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=")
+_PREFIXED_TAG = re.compile(rb":(?:c|row|dimension)\b")  # a prefixed tag of those _SPAN_REF, _CELL, _ROW_START match
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{0,3})([0-9]{1,7})()()"')  # _SPAN_REF's groups
 _UNREFERENCED_ROW = re.compile(rb"<(?:\w+:)?row(?=[\s>/])(?![^>]*\br=)[^>]*>")
 
 
@@ -701,11 +704,18 @@ def _sheet_span(archive: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
             # Up to the chunk's last `>`: a tag cut by the chunk's end is after it, and no match of _UNREFERENCED_ROW
             # (which ends at its one `>`) or of _SPAN_REF (which holds none) runs across it.
             body = text[:text.rfind(b">") + 1]
-            cells, row_tags = _referenced_tags(body)
-            unreferenced = max(unreferenced, _unreferenced_cells(text, len(body) if cells >= 0 else 0))
-            if row_tags < 0:  # a tag ending in the tail was counted with the chunk before
-                unreferenced_rows += sum(1 for m in _UNREFERENCED_ROW.finditer(text) if m.end() > len(tail))
-            refs = _span_refs(text, body, cells, row_tags)
+            plain = _plain_rows(body, columns) if len(columns) == 2 and columns[1] <= 26 else None
+            if plain is not None:  # every row and cell tag plain: the references are bounded by the row numbers
+                row_numbers, refs, last_row = plain
+                rows += row_numbers
+                unreferenced = max(unreferenced, _unreferenced_cells(text, len(body), last_row))
+                refs += _SPAN_REF.findall(text, len(body))
+            else:
+                cells, row_tags = _referenced_tags(body)
+                unreferenced = max(unreferenced, _unreferenced_cells(text, len(body) if cells >= 0 else 0))
+                if row_tags < 0:  # a tag ending in the tail was counted with the chunk before
+                    unreferenced_rows += sum(1 for m in _UNREFERENCED_ROW.finditer(text) if m.end() > len(tail))
+                refs = _span_refs(text, body, cells, row_tags)
             if refs:
                 letters, digits, end_letters, end_digits = zip(*refs, strict=True)
                 numbers = set(digits)  # a row's cells share its number: each distinct one converted once
@@ -727,13 +737,14 @@ def _sheet_span(archive: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
     return height, width
 
 
-def _unreferenced_cells(text: bytes, referenced_to: int) -> int:
+def _unreferenced_cells(text: bytes, referenced_to: int, row_start: int = 0) -> int:
     """The most cells without a reference in one row of `text` (split at each row's start tag). The rows before the
     last row's start tag are counted together: when each of their cells has a reference and no referenced cell's
     tag runs on into another tag (a `<` inside it), none of those rows has a cell without one, and only the last row
     (maybe cut by the chunk's end) is counted alone. `referenced_to`: where the part of `text` ends whose every cell
-    tag `_referenced_tags` found to begin with a reference (0: none); else two scans decide."""
-    starts = list(_ROW_START.finditer(text, max(0, len(text) - _ROW_WINDOW)))
+    tag `_referenced_tags` found to begin with a reference (0: none); else two scans decide. `row_start`: where a
+    row's start tag is known to begin (the last is looked for from there on: no two of them overlap)."""
+    starts = list(_ROW_START.finditer(text, max(row_start, len(text) - _ROW_WINDOW)))
     if starts:
         last = starts[-1].end()
         if last <= referenced_to:  # a `<c r="` cannot straddle the end of a row's start tag: all of it is there
@@ -756,6 +767,50 @@ def _span_refs(text: bytes, body: bytes, cells: int, row_tags: int) -> list[tupl
         if len(refs) == cells + row_tags:
             return refs + _SPAN_REF.findall(text, len(body))
     return _SPAN_REF.findall(text)
+
+
+def _plain_rows(body: bytes, columns: list[int]
+                ) -> tuple[list[int], list[tuple[bytes, bytes, bytes, bytes]], int] | None:
+    """What `_SPAN_REF` finds in `body` (`text` up to its last `>`) when its rows and cells are as spreadsheet
+    programs write them, found without a match per reference; None when they are not (the regexes decide). Plain:
+    no prefixed row, cell or dimension tag (`:c`, `:row`, `:dimension`); every `<row` begins `<row r="N"` (1 to 7
+    digits); every `<c` (and `<d`: a dimension tag) before the first row tag is a cell `<c r="B5"`, and after it
+    `<c r="XN"`, X one letter within `columns` (the span's columns so far, A to Z) and N its row's number. Then
+    the rows span what the row tags say (their least and greatest number, first) and the columns do not change;
+    the cells before the first row tag (of a row begun in the chunk before) are returned as references, and where
+    the last row tag begins (0: none).
+
+    Counted, not matched: `body` translated (the letters within `columns` to A, the others to `?`, d to c) is
+    split at each `<row`, and each row's cells `<c r="AN"` are counted in its piece; their number and the first
+    cells' must be that of `<c` in the whole. A sheet's 61 MB take about a fifth of the time of one `findall`."""
+    if b":" in body and _PREFIXED_TAG.search(body):
+        return None
+    translated = body.translate(_letters_table(columns[0], columns[1]))
+    pieces = translated.split(b"<row")
+    head = _PLAIN_CELL.findall(body, 0, len(pieces[0]))
+    if len(pieces) == 1:
+        return ([], head, 0) if translated.count(b"<c") == len(head) else None
+    rows = pieces[1:]
+    if not all(map(bytes.startswith, rows, itertools.repeat(b' r="'))):
+        return None
+    ends = list(map(bytes.find, rows, itertools.repeat(b'"'), itertools.repeat(4)))  # the quote closing r="
+    if min(ends) < 5 or max(ends) > 11:  # none (-1), or not 1 to 7 characters
+        return None
+    numbers = list(map(bytes.__getitem__, rows, map(slice, itertools.repeat(4), ends)))
+    if not b"".join(numbers).isdigit():
+        return None
+    cells = map(b"".join, zip(itertools.repeat(b'<c r="A'), numbers, itertools.repeat(b'"')))
+    if translated.count(b"<c") != len(head) + sum(map(bytes.count, rows, cells)):
+        return None
+    found = list(map(int, numbers))
+    return [min(found), max(found)], head, len(body) - len(pieces[-1]) - len(b"<row")
+
+
+@functools.lru_cache(maxsize=32)
+def _letters_table(first: int, last: int) -> bytes:
+    letters = bytes(range(ord("A"), ord("Z") + 1))
+    within = b"".join(b"A" if first <= n <= last else b"?" for n in range(1, 27))
+    return bytes.maketrans(letters + b"d", within + b"c")
 
 
 def _referenced_tags(body: bytes) -> tuple[int, int]:
