@@ -55,6 +55,8 @@ from connector.schema import (
     SourceRef,
     Variant,
     checked_builder,
+    field_order,
+    ordered_builder,
 )
 
 _WHITESPACE = re.compile(r"\s")
@@ -223,6 +225,8 @@ CHECKED: dict[type, dict[str, str]] = {
 
 _BUILDERS = {model: checked_builder(model, fields.keys()) for model, fields in CHECKED.items()}
 _VALIDATING = {model: checked_builder(model, frozenset()) for model in CHECKED}  # nothing taken as checked
+# the quick reading's (_QuickSingle): each model's values given in field order become its own dict
+_IN_ORDER = {model: ordered_builder(model, fields.keys()) for model, fields in CHECKED.items()}
 
 
 class ImageChecks:
@@ -299,14 +303,17 @@ class _QuickSingle:
         self.sku_at, self.price_at, self.stock_at = first["sku"].key, first["price"].key, first["stock"].key
         self.weight_at = first["weight_g"].key
         self.weight_unit = first["weight_g"].options.get("unit") or "g"
-        # the models' builders (reading._model's, without its call per model)
-        self.build_product, self.build_variant = reading._builders[Product], reading._builders[Variant]
-        self.build_maker, self.build_source = reading._builders[Maker], reading._builders[SourceRef]
+        # the models' builders (reading._model's, without its call per model), each given its values in field order
+        self.build_product, self.build_variant = _IN_ORDER[Product], _IN_ORDER[Variant]
+        self.build_maker, self.build_source = _IN_ORDER[Maker], _IN_ORDER[SourceRef]
         self.images = layout.columns.get("images", [])
         converters = reading.quick_converters(first)
         # a field without a column reads as its converter reads an empty cell: once per file (immutable values)
         self.fixed = {name: conv(None) for name, conv in converters.items()
                       if name not in first and name in _QUICK_FIXED}
+        # each row's values start from the Product's fields in field order, those read from no column filled in (the
+        # converters and `product` fill the others; maker_consent, last, is no field and is taken out again)
+        self.template = {**field_order(Product), **self.fixed}
         self.steps = tuple((name, first[name].key, conv) for name, conv in converters.items() if name in first)
         self.group_steps = tuple(step for step in self.steps if step[0] not in ("price", "stock"))  # the variants'
         self.maker_named = reading.inst.type != InstitutionType.lpka  # a maker may be named (never for an LPKA)
@@ -384,7 +391,7 @@ class _QuickSingle:
 
     def _values(self, number: int, row: list, steps: tuple[tuple[str, int, Callable[[Any], Any]], ...]
                 ) -> dict[str, Any]:
-        out = dict(self.fixed)
+        out = self.template.copy()
         for name, at, conv in steps:
             out[name] = conv(row[at])
         out["images"] = self._images(Record(number, row, self.layout)) if self.images else []
