@@ -348,6 +348,36 @@ def checked_builder(model: type[M], checked: AbstractSet[str]) -> Callable[[dict
     return build
 
 
+def ordered_builder(model: type[M], checked: AbstractSet[str]) -> Callable[[dict], M]:
+    """`checked_builder` for a caller that gives every field in field order (a copy of `field_order(model)` filled
+    in, or a literal written in field order): that dict becomes the model's own, without a look at its keys or a
+    copy, so the caller keeps no hold of it. A dict of another size goes to `checked_builder`'s build (a field left
+    out is pydantic's to name); a model that builder would validate is validated."""
+    build = checked_builder(model, checked)
+    fields = model.__pydantic_fields__
+    if not fields.keys() <= checked or _shape(model) is None:
+        return build
+    size, every = len(fields), frozenset(fields)
+    new, put = model.__new__, object.__setattr__
+
+    def in_order(values: dict) -> M:
+        if len(values) != size:
+            return build(values)
+        built = new(model)
+        put(built, "__dict__", values)
+        put(built, "__pydantic_fields_set__", set(every))
+        put(built, "__pydantic_extra__", None)
+        put(built, "__pydantic_private__", None)
+        return built
+
+    return in_order
+
+
+def field_order(model: type[BaseModel]) -> dict:
+    """Every field of `model` as a key (None its value), in field order: what `ordered_builder`'s callers fill in."""
+    return dict.fromkeys(model.__pydantic_fields__)
+
+
 def _with_defaults(model: type[M], shape: tuple[tuple[str, object], ...], values: dict) -> M:
     data = {}
     for name, default in shape:

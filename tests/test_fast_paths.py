@@ -422,3 +422,26 @@ cell_values = st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan
 @given(st.lists(cell_values, max_size=8).map(tuple))
 def test_a_workbook_row_is_found_readable_exactly_where_a_csv_row_s_check_finds_it(values):
     assert reader._readable_mixed(values) == reader._readable(values)
+
+
+def test_the_quick_reading_gives_each_model_its_fields_in_field_order(tmp_path):
+    """The quick reading's models take their values' dict as their own (schema.ordered_builder): in field order,
+    every field, as validation makes them."""
+    rows = [["DMP-01", "Dompet Kulit Sapi", "", "Fashion / Dompet", "150000", "1", "250", "", "", ""],
+            ["TAS-40", "Tas Kulit Wanita", "", "Fashion / Tas", "Rp250.000", "2", "0,3 kg", "TAS", "Ukuran", "40"],
+            ["TAS-41", "Tas Kulit Wanita", "", "Fashion / Tas", "Rp250.000", "3", "0,3 kg", "TAS", "Ukuran", "41"]]
+    path = tmp_path / "katalog.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(["SKU", "Nama Produk", "Deskripsi", "Kategori", "Harga", "Stok", "Berat (gram)", "SKU Induk",
+                         "Nama Variasi", "Varian"])
+        writer.writerows(rows)
+    spec = CatalogSpec(Institution(code="lapas-uji", name="Lapas Uji", type="lapas"), path,
+                       load_mapping(BUILTIN_MAPPINGS / "standard.yaml"), "katalog.csv")
+    products = [p for p in read_catalog(spec, today=date(2026, 1, 1)) if isinstance(p, Product)]
+    assert [p.sku for p in products] == ["DMP-01", "TAS"]
+    models = [m for p in products for m in (p, p.maker, p.source, *p.variants)]
+    for model in models:
+        assert list(model.__dict__) == list(type(model).model_fields)
+        assert model.model_fields_set == set(type(model).model_fields)
+        assert model == type(model)(**model.__dict__)

@@ -35,7 +35,6 @@ from connector.catalog.sources import (
     RawRow,
     RowSource,
     Unreadable,
-    bounded,
     detect_format,
     escape_surrogates,
 )
@@ -56,6 +55,8 @@ from connector.schema import (
     SourceRef,
     Variant,
     checked_builder,
+    field_order,
+    ordered_builder,
 )
 
 _WHITESPACE = re.compile(r"\s")
@@ -224,6 +225,8 @@ CHECKED: dict[type, dict[str, str]] = {
 
 _BUILDERS = {model: checked_builder(model, fields.keys()) for model, fields in CHECKED.items()}
 _VALIDATING = {model: checked_builder(model, frozenset()) for model in CHECKED}  # nothing taken as checked
+# the quick reading's (_QuickSingle): each model's values given in field order become its own dict
+_IN_ORDER = {model: ordered_builder(model, fields.keys()) for model, fields in CHECKED.items()}
 
 
 class ImageChecks:
@@ -256,6 +259,14 @@ class RowKeys(NamedTuple):
     number: int
     sku: Any
     parent: Any
+
+
+class _Body(NamedTuple):
+    """A list file's data rows after its header, as (number, cells) pairs read through `layout`: the passes take
+    them straight from the source, with no object per row (`records` makes Records or RowKeys of them)."""
+
+    layout: Layout
+    rows: Iterator[tuple[int, list]]
 
 
 _Cell = Callable[[str], tuple[Record, Column | None, Any]]  # a product field -> its source row, column and value
@@ -292,20 +303,26 @@ class _QuickSingle:
         self.sku_at, self.price_at, self.stock_at = first["sku"].key, first["price"].key, first["stock"].key
         self.weight_at = first["weight_g"].key
         self.weight_unit = first["weight_g"].options.get("unit") or "g"
-        # the models' builders (reading._model's, without its call per model)
-        self.build_product, self.build_variant = reading._builders[Product], reading._builders[Variant]
-        self.build_maker, self.build_source = reading._builders[Maker], reading._builders[SourceRef]
+        # the models' builders (reading._model's, without its call per model), each given its values in field order
+        self.build_product, self.build_variant = _IN_ORDER[Product], _IN_ORDER[Variant]
+        self.build_maker, self.build_source = _IN_ORDER[Maker], _IN_ORDER[SourceRef]
         self.images = layout.columns.get("images", [])
         converters = reading.quick_converters(first)
         # a field without a column reads as its converter reads an empty cell: once per file (immutable values)
         self.fixed = {name: conv(None) for name, conv in converters.items()
                       if name not in first and name in _QUICK_FIXED}
+        # each row's values start from the Product's fields in field order, those read from no column filled in (the
+        # converters and `product` fill the others; maker_consent, last, is no field and is taken out again)
+        self.template = {**field_order(Product), **self.fixed}
         self.steps = tuple((name, first[name].key, conv) for name, conv in converters.items() if name in first)
         self.group_steps = tuple(step for step in self.steps if step[0] not in ("price", "stock"))  # the variants'
         self.maker_named = reading.inst.type != InstitutionType.lpka  # a maker may be named (never for an LPKA)
+        self.credited = self.build_maker({"name": None, "credit": reading.credit})  # no maker named
+        self.institution, self.label = reading.inst.code, reading.spec.label
 
-    def product(self, rec: Record, sku: str, duplicates: dict[str, list[int]]) -> list[Product] | None:
-        row, layout = rec.row, self.layout
+    def product(self, number: int, row: list, sku: str, duplicates: dict[str, list[int]]) -> Product | None:
+        """The product of data row `number` (its `row` of cells, `sku` its SKU read as text), or None."""
+        layout = self.layout
         if len(row) <= layout.widest or not self.reading.readable(layout.keys(row)):  # else cell by cell
             return None
         raw, folded = row[self.sku_at], sku.casefold()  # _sku_ok, inlined: this runs for most rows
@@ -313,13 +330,12 @@ class _QuickSingle:
                 and " " not in sku and len(sku) <= SKU_MAX and folded not in _NOT_CODES and folded not in duplicates):
             return None
         try:
-            values = self._values(rec, self.steps)
+            values = self._values(number, row, self.steps)
         except (_Doubt, ParseError):
             return None
-        reading = self.reading
-        values["sku"], values["variants"], values["institution"] = sku, [], reading.inst.code
-        values["source"] = self.build_source({"file": reading.spec.label, "row": rec.number})
-        return [self.build_product(values)]
+        values["sku"], values["variants"], values["institution"] = sku, [], self.institution
+        values["source"] = self.build_source({"file": self.label, "row": number})
+        return self.build_product(values)
 
     def variant(self, rec: Record, sku: str, head: Record | None, tiers: list[tuple[str, int]] | None,
                 duplicates: dict[str, list[int]]) -> Variant | None:
@@ -369,22 +385,22 @@ class _QuickSingle:
         if len(rec.row) <= self.layout.widest:
             return None
         try:
-            return self._values(rec, self.group_steps)
+            return self._values(rec.number, rec.row, self.group_steps)
         except (_Doubt, ParseError):
             return None
 
-    def _values(self, rec: Record, steps: tuple[tuple[str, int, Callable[[Any], Any]], ...]) -> dict[str, Any]:
-        row = rec.row
-        out = dict(self.fixed)
+    def _values(self, number: int, row: list, steps: tuple[tuple[str, int, Callable[[Any], Any]], ...]
+                ) -> dict[str, Any]:
+        out = self.template.copy()
         for name, at, conv in steps:
             out[name] = conv(row[at])
-        reading = self.reading
-        out["images"] = self._images(rec) if self.images else []
+        out["images"] = self._images(Record(number, row, self.layout)) if self.images else []
         consent = out.pop("maker_consent", False)
         maker = out["maker"]  # "" where the file has no maker column
-        keep_name = bool(maker) and consent and self.maker_named
-        out["maker"] = made = self.build_maker({"name": maker if keep_name else None,
-                                                "credit": maker if keep_name else reading.credit})
+        if maker and consent and self.maker_named:
+            out["maker"] = made = self.build_maker({"name": maker, "credit": maker})
+        else:  # the institution's credit: one Maker for every product of the file (models are never changed)
+            out["maker"] = made = self.credited
         if (out["food_permit"] is None and out["category"].startswith("culinary")
                 and not out["ready_to_eat"] and not out["made_to_order"]):
             raise _Doubt("food_permit_missing")
@@ -440,24 +456,43 @@ class _Reading:
         """The data rows as records (`keys_only`: as their SKU cells alone); before them, rejects for a header that
         does not fit the mapping and notices about the file's shape (empty, only a header, columns that match no
         field)."""
+        for item in self._read(keys_only):
+            if type(item) is not _Body:
+                yield item  # type: ignore[misc]
+                continue
+            layout = item.layout  # type: ignore[union-attr]
+            if keys_only:
+                at_sku, at_parent = layout.sku_at, layout.parent_at
+                for number, cells in item.rows:  # type: ignore[union-attr]
+                    size = len(cells)
+                    yield RowKeys(number, cells[at_sku] if -1 < at_sku < size else None,
+                                  cells[at_parent] if -1 < at_parent < size else None)
+            else:
+                for number, cells in item.rows:  # type: ignore[union-attr]
+                    yield Record(number, cells, layout)
+
+    def _read(self, keys_only: bool) -> Iterator[Record | RowKeys | Reject | Notice | _Body]:
+        """`records`, with a list file's data rows given as one `_Body` (after the rejects and notices before them)
+        for the passes to take straight from the source; a record file's rows as `records` gives them."""
         if _empty_file(self.spec.path):
             yield self.notice(None, None, "catalog_empty_file")
             return
-        rows = bounded(self.spec.path, self._source.rows())
+        rows = self._source.numbered()  # bounded: refused at the first row past a limit
         first = next(rows, None)
         if first is None:
             records = (self.spec.format or detect_format(self.spec.path)) in RECORD_FORMATS
             yield self.notice(None, None, "catalog_no_records" if records else "catalog_no_rows")
             return
-        if isinstance(first.cells, dict):
-            for rec in self._dict_records(first, rows):
+        if isinstance(first[1], dict):
+            for rec in self._dict_records(first, rows):  # type: ignore[arg-type]
                 yield RowKeys(rec.number, *self._raw_keys(rec)) if keys_only and isinstance(rec, Record) else rec
         else:
-            yield from self._list_records(first, rows, keys_only)
+            yield from self._list_records(first, rows, keys_only)  # type: ignore[arg-type]
 
-    def _list_records(self, first: RawRow, rows: Iterator[RawRow], keys_only: bool
-                      ) -> Iterator[Record | RowKeys | Reject | Notice]:
-        head = [first, *itertools.islice(rows, HEADER_SEARCH_ROWS)]  # the rows searched, and a sub-header row
+    def _list_records(self, first: tuple[int, list], rows: Iterator[tuple[int, list]], keys_only: bool
+                      ) -> Iterator[Reject | Notice | _Body]:
+        # the rows searched, and a sub-header row
+        head = [RawRow(*first), *itertools.starmap(RawRow, itertools.islice(rows, HEADER_SEARCH_ROWS))]
         header = self.spec.mapping.find_header([r.cells for r in head])
         if not header.found and len(head) <= HEADER_SEARCH_ROWS and all(_filled(r.cells) <= 1 for r in head):
             yield self.notice(None, None, "catalog_title_only", rows=_row_list(head))
@@ -472,30 +507,19 @@ class _Reading:
         layout = Layout(plan.columns, listed=True)
         if (self.spec.format or detect_format(self.spec.path)) != "csv":
             self.readable = _readable_mixed
-        data = False
-        body = itertools.chain(head[header.last + 1:], rows)
-        if keys_only:
-            sku, parent = layout.first.get("sku"), layout.first.get("parent_sku")
-            at_sku, at_parent = (sku.key if sku else -1), (parent.key if parent else -1)
-            for row in body:
-                cells, data = row.cells, True
-                size = len(cells)
-                yield RowKeys(row.number, cells[at_sku] if -1 < at_sku < size else None,  # type: ignore[operator]
-                              cells[at_parent] if -1 < at_parent < size else None)  # type: ignore[operator]
-        else:
-            if self.c is FAST and layout.keys is not None and layout.first.keys() >= _QUICK_NEEDS:
-                self._quick = _QuickSingle(self, layout)
-            for row in body:
-                data = True
-                yield Record(row.number, row.cells, layout)
-        if not data:
+        body = itertools.chain([(r.number, r.cells) for r in head[header.last + 1:]], rows)
+        data = next(body, None)  # read as the first data row would be: a file refused there is refused here
+        if data is None:
             yield self.notice(at, None, "catalog_header_only", rows=rows_shown)
+            return
+        if not keys_only and self.c is FAST and layout.keys is not None and layout.first.keys() >= _QUICK_NEEDS:
+            self._quick = _QuickSingle(self, layout)
+        yield _Body(layout, itertools.chain((data,), body))
 
-    def _dict_records(self, first: RawRow, rows: Iterator[RawRow]) -> Iterator[Record | Notice]:
-        for row in itertools.chain([first], rows):
-            cells = row.cells
+    def _dict_records(self, first: tuple[int, dict], rows: Iterator[tuple[int, dict]]) -> Iterator[Record | Notice]:
+        for number, cells in itertools.chain([first], rows):
             if "__invalid__" in cells:
-                yield Record(row.number, {}, _NO_LAYOUT, invalid=str(cells["__invalid__"]))
+                yield Record(number, {}, _NO_LAYOUT, invalid=str(cells["__invalid__"]))
                 continue
             keys = tuple(cells)
             known = self._plans.get(keys)
@@ -503,13 +527,13 @@ class _Reading:
                 plan = self.spec.mapping.plan([(k, k) for k in keys])
                 known = self._plans[keys] = (plan, Layout(plan.columns, listed=False),
                                              [(spec.name, cols) for spec, cols in plan.ambiguous])
-                yield from self._unknown_columns(plan, row.number)
+                yield from self._unknown_columns(plan, number)
             _, layout, ambiguous = known
             # JSON can nest lists and objects where a value belongs: say so, and read them as their text.
             nested = [(c, cells[c.key]) for _, c in layout.cells if isinstance(cells[c.key], (dict, list))]
             if nested:
                 cells = {**cells, **{c.key: _json_text(v) for c, v in nested}}
-            yield Record(row.number, cells, layout, nested=nested, ambiguous=ambiguous)
+            yield Record(number, cells, layout, nested=nested, ambiguous=ambiguous)
 
     def _plan_problems(self, plan: ColumnPlan, header_row: int, rows_shown: str) -> list[Reject]:
         out = []
@@ -546,23 +570,30 @@ class _Reading:
         unreadable = False
         text = self._text
         fast = text is _text_fast
-        for rec in self.records(keys_only=True):
-            if isinstance(rec, Notice):
-                yield rec
+        for item in self._read(keys_only=True):
+            if type(item) is _Body:  # a list file's rows: the SKU cells read straight from each row's cells
+                rows, at_sku, at_parent = item.rows, item.layout.sku_at, item.layout.parent_at  # type: ignore[union-attr]
+            elif type(item) is RowKeys:  # a record's SKU cells: (number, sku, parent)
+                rows, at_sku, at_parent = ((item.number, item),), 1, 2  # type: ignore[union-attr,assignment]
+            elif isinstance(item, Notice):
+                yield item
                 continue
-            if isinstance(rec, Reject):  # the header does not fit the mapping: nothing can be read
+            else:  # a Reject: the header does not fit the mapping, nothing can be read
                 unreadable = True
-                yield rec
+                yield item  # type: ignore[misc]
                 continue
-            sku, parent = rec.sku, rec.parent  # type: ignore[union-attr]
-            sku = sku.strip() if fast and type(sku) is str and sku.isascii() else text(sku)  # _text_fast, inlined
-            parent = parent.strip() if fast and type(parent) is str and parent.isascii() else text(parent)
-            if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
-                seen = first_row.setdefault(sku.casefold(), rec.number)
-                if seen != rec.number:
-                    duplicates.setdefault(sku.casefold(), [seen]).append(rec.number)
-            if parent and parent != sku:
-                group_end[parent] = max(rec.number, group_end.get(parent, 0))
+            for number, cells in rows:
+                size = len(cells)
+                sku = cells[at_sku] if -1 < at_sku < size else None
+                parent = cells[at_parent] if -1 < at_parent < size else None
+                sku = sku.strip() if fast and type(sku) is str and sku.isascii() else text(sku)  # _text_fast, inlined
+                parent = parent.strip() if fast and type(parent) is str and parent.isascii() else text(parent)
+                if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
+                    seen = first_row.setdefault(sku.casefold(), number)
+                    if seen != number:
+                        duplicates.setdefault(sku.casefold(), [seen]).append(number)
+                if parent and parent != sku:
+                    group_end[parent] = max(number, group_end.get(parent, 0))
         if unreadable:
             return
         for parent in group_end:  # a parent row after its variants closes the group
@@ -571,9 +602,13 @@ class _Reading:
         del first_row
         pending: dict[str, list[Record]] = {}
 
-        for rec in self.records():
-            if not isinstance(rec, Record):  # notices: said in the first pass
+        for item in self._read(keys_only=False):
+            if type(item) is _Body:
+                yield from self._list_body(item, duplicates, group_end, pending)  # type: ignore[arg-type]
                 continue
+            if not isinstance(item, Record):  # notices: said in the first pass
+                continue
+            rec = item
             sku, parent = self._keys(rec)
             self._sku = (parent or sku) or None
             if rec.invalid is not None:
@@ -588,6 +623,32 @@ class _Reading:
                 yield from self._group(group, pending.pop(group), duplicates)
         for group, recs in pending.items():  # rows numbered out of order (never in practice): finish them
             yield from self._group(group, recs, duplicates)
+
+    def _list_body(self, body: _Body, duplicates: dict[str, list[int]], group_end: dict[str, int],
+                   pending: dict[str, list[Record]]) -> Iterator[Product | Reject | Notice]:
+        """The second pass over a list file's data rows: `run`'s loop over its records, with the SKU cells read
+        from the row's cells and a clean single row made a product by the quick reading without a Record."""
+        layout, quick = body.layout, self._quick
+        at_sku, at_parent = layout.sku_at, layout.parent_at
+        text = self._text
+        fast = text is _text_fast
+        for number, cells in body.rows:
+            size = len(cells)
+            sku = cells[at_sku] if -1 < at_sku < size else None  # _keys, inlined: this runs for every row
+            parent = cells[at_parent] if -1 < at_parent < size else None
+            sku = sku.strip() if fast and type(sku) is str and sku.isascii() else text(sku)
+            parent = parent.strip() if fast and type(parent) is str and parent.isascii() else text(parent)
+            self._sku = (parent or sku) or None
+            group = parent if parent and parent != sku else (sku if sku in group_end else None)
+            if group is None:
+                if quick is not None and (product := quick.product(number, cells, sku, duplicates)) is not None:
+                    yield product
+                else:
+                    yield from self._single_cells(Record(number, cells, layout), sku, duplicates)
+                continue
+            pending.setdefault(group, []).append(Record(number, cells, layout))
+            if number >= group_end[group]:
+                yield from self._group(group, pending.pop(group), duplicates)
 
     def _keys(self, rec: Record) -> tuple[str, str]:
         layout = rec.layout
@@ -619,8 +680,14 @@ class _Reading:
 
     def _single(self, rec: Record, sku: str, duplicates: dict[str, list[int]]
                 ) -> list[Product | Reject | Notice]:
-        if self._quick is not None and (product := self._quick.product(rec, sku, duplicates)) is not None:
-            return product  # type: ignore[return-value]
+        if self._quick is not None and (product := self._quick.product(rec.number, rec.row, sku, duplicates)
+                                        ) is not None:  # type: ignore[arg-type]
+            return [product]
+        return self._single_cells(rec, sku, duplicates)
+
+    def _single_cells(self, rec: Record, sku: str, duplicates: dict[str, list[int]]
+                      ) -> list[Product | Reject | Notice]:
+        """`_single`'s reading cell by cell, which says what is wrong with a row."""
         rejects: list[Reject] = self._ambiguity(rec)
         rejects += self._sku_problems(rec, sku, duplicates)
         product = self._product_fields(dict.fromkeys(PRODUCT_FIELDS, rec), rejects)

@@ -237,22 +237,42 @@ class RowSource:
         self._sheet: tuple[CalamineSheet, dict[int, dict[int, int]]] | None = None
 
     def rows(self) -> Iterator[RawRow]:
+        return self._pass(bounded_for=None)  # type: ignore[return-value]
+
+    def numbered(self) -> Iterator[tuple[int, list | dict]]:
+        """``bounded(path, self.rows())`` as ``(number, cells)`` pairs: the same rows, refused at the same row with the
+        same reason. For CSV and XLSX the limits are checked in the source's own loop, so a row passes through one
+        generator rather than four (the reader's two passes take every row this way)."""
+        return self._pass(bounded_for=self.path)  # type: ignore[return-value]
+
+    def _pass(self, bounded_for: Path | None) -> Iterator[RawRow | tuple[int, list | dict]]:
         if self._sheet is None:
             fmt = self._options["format"]
             _check_options(fmt, self._options["table"], self._options["query"])
             try:
-                xlsx = (fmt or detect_format(self.path)) == "xlsx" if fmt in (None, "xlsx") else False
+                kind = fmt or detect_format(self.path)
             except OSError as error:
                 raise CatalogUnreadable(self.path, _os_problem(error)) from error
-            if not xlsx:
-                yield from iter_rows(self.path, **self._options)
+            if kind == "csv" and bounded_for is not None:  # iter_rows' reading of a CSV, its limits in the loop
+                try:
+                    _check_file(self.path)
+                    yield from _read_csv(self.path, bounded_for)
+                except OSError as error:
+                    raise CatalogUnreadable(self.path, _os_problem(error)) from error
+                return
+            if kind != "xlsx":
+                rows = iter_rows(self.path, **self._options)
+                if bounded_for is None:
+                    yield from rows
+                else:
+                    yield from ((row.number, row.cells) for row in bounded(self.path, rows))
                 return
             try:
                 _check_file(self.path)
                 self._sheet = _open_xlsx(self.path, self._options["sheet"])
             except OSError as error:
                 raise CatalogUnreadable(self.path, _os_problem(error)) from error
-        yield from _xlsx_rows(*self._sheet)
+        yield from _xlsx_rows(*self._sheet, bounded_for)
 
 
 def _check_options(format: str | None, table: str | None, query: str | None) -> None:
@@ -277,16 +297,24 @@ def _check_file(path: Path) -> None:
 
 def bounded(path: Path, rows: Iterator[RawRow]) -> Iterator[RawRow]:
     """The rows, refusing the file (CatalogUnreadable) at the first row past ROWS_MAX or wider than COLUMNS_MAX.
-    The reader applies it to every catalog; ``iter_rows`` itself streams a file of any length."""
+    The reader applies it to every catalog (``RowSource.numbered``); ``iter_rows`` itself streams a file of any
+    length."""
     for count, row in enumerate(rows, 1):
-        if count > ROWS_MAX:
-            raise CatalogUnreadable(path, f"has more than {ROWS_MAX:,} rows (row {row.number}); split it",
-                                    reason="limit_rows", limit=f"{ROWS_MAX:,}", at=row.number)
-        if len(row.cells) > COLUMNS_MAX:
-            raise CatalogUnreadable(path, f"row {row.number} has {len(row.cells):,} columns; at most "
-                                    f"{COLUMNS_MAX:,}", reason="limit_columns", at=row.number,
-                                    count=f"{len(row.cells):,}", limit=f"{COLUMNS_MAX:,}")
+        if count > ROWS_MAX or len(row.cells) > COLUMNS_MAX:
+            _refuse_limits(path, count, row.number, row.cells)
         yield row
+
+
+def _refuse_limits(path: Path, count: int, number: int, cells: list | dict) -> None:
+    """`bounded`'s refusal of the `count`-th row (row `number`, of `cells`) when it is past a limit (else nothing):
+    one place for it, also checked in the loops of `_read_csv` and `_xlsx_rows` (`RowSource.numbered`)."""
+    if count > ROWS_MAX:
+        raise CatalogUnreadable(path, f"has more than {ROWS_MAX:,} rows (row {number}); split it",
+                                reason="limit_rows", limit=f"{ROWS_MAX:,}", at=number)
+    if len(cells) > COLUMNS_MAX:
+        raise CatalogUnreadable(path, f"row {number} has {len(cells):,} columns; at most "
+                                f"{COLUMNS_MAX:,}", reason="limit_columns", at=number,
+                                count=f"{len(cells):,}", limit=f"{COLUMNS_MAX:,}")
 
 
 # --- sniffing ----------------------------------------------------------------------------------------
@@ -343,8 +371,12 @@ def _binary_problem(head: bytes) -> str:
 # --- CSV ---------------------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path) -> Iterator[RawRow]:
+def _read_csv(path: Path, bounded_for: Path | None = None) -> Iterator[RawRow] | Iterator[tuple[int, list]]:
+    """The CSV's non-blank rows as RawRows; with `bounded_for`, as (number, cells) pairs refused as `bounded` refuses
+    them (RowSource.numbered)."""
     encoding = _csv_encoding(path)
+    pairs = bounded_for is not None
+    count, rows_max, columns_max = 0, ROWS_MAX, COLUMNS_MAX
     with open(path, encoding=encoding, newline="") as file:
         try:
             delimiter = _sniff_delimiter(file.read(_HEAD_SIZE))
@@ -357,11 +389,16 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
                 if reader.line_num != start:  # a cell holds a line break only when its record spans lines
                     _check_unclosed_quote(path, cells, delimiter, width, start)
                 start = reader.line_num + 1
-                if len(cells) > 1 and cells[0] and not cells[0].isspace():  # most rows: a first cell of text
-                    yield RawRow(number, cells)
-                    continue
-                text = "".join(cells).strip()
-                if text and (len(cells) > 1 or text.strip(_DELIMITERS)):
+                if not (len(cells) > 1 and cells[0] and not cells[0].isspace()):  # most rows: a first cell of text
+                    text = "".join(cells).strip()
+                    if not (text and (len(cells) > 1 or text.strip(_DELIMITERS))):
+                        continue
+                if pairs:
+                    count += 1
+                    if count > rows_max or len(cells) > columns_max:
+                        _refuse_limits(bounded_for, count, number, cells)  # type: ignore[arg-type]
+                    yield number, cells
+                else:
                     yield RawRow(number, cells)
         except UnicodeDecodeError as error:
             raise CatalogUnreadable(
@@ -477,9 +514,14 @@ def _open_xlsx(path: Path, sheet_name: str | None) -> tuple[CalamineSheet, dict[
     return sheet, _padded_cells(path, chosen)
 
 
-def _xlsx_rows(sheet: CalamineSheet, padded: dict[int, dict[int, int]]) -> Iterator[RawRow]:
+def _xlsx_rows(sheet: CalamineSheet, padded: dict[int, dict[int, int]], bounded_for: Path | None = None
+               ) -> Iterator[RawRow] | Iterator[tuple[int, list]]:
+    """The sheet's non-blank rows as RawRows; with `bounded_for` (the workbook's path), as (number, cells) pairs
+    refused as `bounded` refuses them (RowSource.numbered)."""
     # calamine drops empty columns left of the used range; put them back so cells[i] is column i.
     left_pad = [""] * sheet.start[1] if sheet.start else []
+    pairs = bounded_for is not None
+    count, rows_max, columns_max = 0, ROWS_MAX, COLUMNS_MAX
     # calamine pads the rows above the used range with empty rows, so the index is the sheet row number.
     for number, row in enumerate(sheet.iter_rows(), 1):
         cells = [int(v) if type(v) is float and v.is_integer() else v for v in row]
@@ -489,7 +531,13 @@ def _xlsx_rows(sheet: CalamineSheet, padded: dict[int, dict[int, int]]) -> Itera
             cells = left_pad + cells if left_pad else cells
             if number in padded:
                 _show_padded(cells, padded[number])
-            yield RawRow(number, cells)
+            if pairs:
+                count += 1
+                if count > rows_max or len(cells) > columns_max:
+                    _refuse_limits(bounded_for, count, number, cells)  # type: ignore[arg-type]
+                yield number, cells
+            else:
+                yield RawRow(number, cells)
 
 
 # --- XLSX number formats: a whole number shown zero-padded ---------------------------------------------
