@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -562,44 +562,54 @@ class _Reading:
 
     # -- the two passes --------------------------------------------------------------------------------
 
-    def run(self) -> Iterator[Product | Reject | Notice]:
-        # First pass: only the SKU columns. Memory: one small entry per SKU, not the rows.
+    def _sku_pass(self) -> Generator[Notice | Reject, None, tuple[dict[str, list[int]], dict[str, int]] | None]:
+        """The first pass: only the SKU columns (memory: one small entry per SKU, not the rows). Yields the file's
+        notices, and the rejects of a header that does not fit the mapping; returns the duplicated SKUs (folded ->
+        their rows) and each group's last row (SKU Induk -> row), or None when nothing can be read."""
         first_row: dict[str, int] = {}
         duplicates: dict[str, list[int]] = {}
         group_end: dict[str, int] = {}  # SKU Induk -> the last row of its group
         unreadable = False
-        text = self._text
-        fast = text is _text_fast
         for item in self._read(keys_only=True):
             if type(item) is _Body:  # a list file's rows: the SKU cells read straight from each row's cells
                 rows, at_sku, at_parent = item.rows, item.layout.sku_at, item.layout.parent_at  # type: ignore[union-attr]
             elif type(item) is RowKeys:  # a record's SKU cells: (number, sku, parent)
                 rows, at_sku, at_parent = ((item.number, item),), 1, 2  # type: ignore[union-attr,assignment]
-            elif isinstance(item, Notice):
-                yield item
-                continue
-            else:  # a Reject: the header does not fit the mapping, nothing can be read
-                unreadable = True
+            else:  # a notice; or a reject: the header does not fit the mapping, nothing can be read
+                unreadable = unreadable or not isinstance(item, Notice)
                 yield item  # type: ignore[misc]
                 continue
-            for number, cells in rows:
-                size = len(cells)
-                sku = cells[at_sku] if -1 < at_sku < size else None
-                parent = cells[at_parent] if -1 < at_parent < size else None
-                sku = sku.strip() if fast and type(sku) is str and sku.isascii() else text(sku)  # _text_fast, inlined
-                parent = parent.strip() if fast and type(parent) is str and parent.isascii() else text(parent)
-                if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
-                    seen = first_row.setdefault(sku.casefold(), number)
-                    if seen != number:
-                        duplicates.setdefault(sku.casefold(), [seen]).append(number)
-                if parent and parent != sku:
-                    group_end[parent] = max(number, group_end.get(parent, 0))
+            self._sku_keys(rows, at_sku, at_parent, first_row, duplicates, group_end)
         if unreadable:
-            return
+            return None
         for parent in group_end:  # a parent row after its variants closes the group
             group_end[parent] = max(group_end[parent], first_row.get(parent.casefold(), 0),
                                     *duplicates.get(parent.casefold(), [0]))
-        del first_row
+        return duplicates, group_end
+
+    def _sku_keys(self, rows: Iterable[tuple[int, Any]], at_sku: int, at_parent: int, first_row: dict[str, int],
+                  duplicates: dict[str, list[int]], group_end: dict[str, int]) -> None:
+        """The first pass over some rows: each SKU's first row and its duplicates' rows, each group's last row."""
+        text = self._text
+        fast = text is _text_fast
+        for number, cells in rows:
+            size = len(cells)
+            sku = cells[at_sku] if -1 < at_sku < size else None
+            parent = cells[at_parent] if -1 < at_parent < size else None
+            sku = sku.strip() if fast and type(sku) is str and sku.isascii() else text(sku)  # _text_fast, inlined
+            parent = parent.strip() if fast and type(parent) is str and parent.isascii() else text(parent)
+            if sku:  # SKUs that differ only in letter case are one SKU on the marketplaces
+                seen = first_row.setdefault(sku.casefold(), number)
+                if seen != number:
+                    duplicates.setdefault(sku.casefold(), [seen]).append(number)
+            if parent and parent != sku:
+                group_end[parent] = max(number, group_end.get(parent, 0))
+
+    def run(self) -> Iterator[Product | Reject | Notice]:
+        keys = yield from self._sku_pass()
+        if keys is None:
+            return
+        duplicates, group_end = keys
         pending: dict[str, list[Record]] = {}
 
         for item in self._read(keys_only=False):
