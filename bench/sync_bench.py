@@ -344,8 +344,8 @@ def national(args: argparse.Namespace) -> None:
 def paced_change(args: argparse.Namespace, work: Path, config_path: Path, sandbox: Sandbox) -> Rounds:
     """The 1% change and its calls alone with every channel paced at `--pace` requests/s, as the adapters pace a
     real shop by default (DEFAULT_RATE_LIMIT), instead of the unpaced loopback of the rounds above. Its own config
-    file: the channels' options are an input of every reading, so one sync first takes the new pace (it reads every
-    catalog again, and lists nothing new), then each round changes the stock and runs the pair."""
+    file, differing only in the pace (no input of a reading: `skip.TRANSPORT_OPTIONS`); one sync runs under it first
+    (a no-change sync), then each round changes the stock and runs the pair."""
     paced_path = work / "pasindo-paced.yaml"
     paced_path.write_text(config_path.read_text().replace("rate_limit: 5000", f"rate_limit: {args.pace:g}"))
     rounds = Rounds()
@@ -362,7 +362,7 @@ def print_paced_change(args: argparse.Namespace, r: Rounds) -> None:
     alone = r.values("calls", "seconds")
     beyond = [total - sent for total, sent in zip(r.values("onepct", "seconds"), alone, strict=True)]
     print(f"paced at {args.pace:g} req/s per channel (the adapters' default pace), {args.repeats} rounds after one "
-          f"sync that took the pace ({spread(r.values('taken', 'seconds'), 's')}): 1% stock change "
+          f"sync under that pace ({spread(r.values('taken', 'seconds'), 's')}): 1% stock change "
           f"{spread(r.values('onepct', 'seconds'), 's')}, calls {spread(r.call_totals('onepct'), digits=0)}, products "
           f"changed {spread(r.changed, digits=0)}; its calls made alone {spread(alone, 's')}; the 1% change beyond "
           f"them {spread(beyond, 's')} = {spread(ratios(beyond, r.values('readchanged', 'seconds')), 'x')} the read "

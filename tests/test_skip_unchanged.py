@@ -98,6 +98,20 @@ def test_a_changed_channel_rule_is_seen_by_the_next_sync(tmp_path, sandbox):
     assert listing(shop, "LPUJI-DMP-00")["price"] == 165000
 
 
+def test_a_channels_pace_or_timeouts_changed_read_nothing_again(tmp_path, sandbox):
+    """How a channel's calls travel (its pace, timeouts, retries) changes no listing: the catalogs stay skipped."""
+    shop = Shop(tmp_path, sandbox.url)
+    run(shop.config)
+    assert run(shop.config).skipped == ["lapas-uji"]
+    text = shop.config.read_text(encoding="utf-8")
+    token = "      refresh_token: sandbox-shopee-refresh\n"
+    assert "options:" not in text
+    options = "    options: {rate_limit: 50, timeout: 20, retry: {attempts: 3}}\n"
+    shop.config.write_text(text.replace(token, token + options), encoding="utf-8")
+    paced = run(shop.config)
+    assert paced.skipped == ["lapas-uji"] and planned(paced) == {} and paced.status == "ok"
+
+
 def test_an_expiry_date_passing_is_seen_by_the_next_sync(tmp_path, sandbox):
     shop = Shop(tmp_path, sandbox.url)
     (tmp_path / "katalog.csv").write_text(

@@ -2,15 +2,16 @@
 fully took (their marks, kept in `ledger.marks`).
 
 An institution's catalog is skipped when, for every selected channel that lists it, the fingerprint of every input
-of a reading equals the one marked after the last run that read it and whose plan that channel took in full:
-the catalog file's bytes, its mapping, the taxonomy, the institution's settings (its seller SKU prefix, its
-channels), the channel's rules (price and stock rules, category map, options), the local image files the last
-reading referenced (size and modification time; a remote image's address is part of the file), the connector's
-version, and — when any of its checks depends on the day (an expiry date, a food permit) — today's date. The
-institution's units sold are compared apart (`sold_changed`), after the run has pulled its orders. A mark older
-than the channels' category rules' lifetime (`rules.MAX_AGE`) is not trusted, so a changed category tree or
-attribute list reaches every listing within a day. `--force`, a channel never linked, and a catalog with refused
-rows or products a channel refuses (reported again by every reading) are always read.
+of a reading equals the one marked after the last run that read it and whose plan that channel took in full: the
+catalog file's bytes, its mapping, the taxonomy, the institution's settings (its seller SKU prefix, its channels),
+the channel's rules (price and stock rules, category map, options: not those that only say how its calls travel,
+`TRANSPORT_OPTIONS`), the local image files the last reading referenced (size and modification time; a remote
+image's address is part of the file), the connector's version, and — when any of its checks depends on the day (an
+expiry date, a food permit) — today's date. The institution's units sold are compared apart (`sold_changed`), after
+the run has pulled its orders. A mark older than the channels' category rules' lifetime (`rules.MAX_AGE`) is not
+trusted, so a changed category tree or attribute list reaches every listing within a day. `--force`, a channel
+never linked, and a catalog with refused rows or products a channel refuses (reported again by every reading) are
+always read.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from connector.adapters.http import ChannelOptions
 from connector.catalog.rejects import Reject
 from connector.config import ChannelConfig, Config, InstitutionConfig, mapping_path, taxonomy_path
 from connector.schema import SHIPPED_TAXONOMY
@@ -41,6 +43,9 @@ except PackageNotFoundError:  # a source tree without its metadata: never skip a
     _VERSION = f"unknown-{time.time()}"
 
 
+# The options every adapter shares that say only how its calls travel (pace, pool, timeouts, retries, when a token
+# is refreshed: `ChannelOptions`): tuning them changes no listing, so it is no reason to read every catalog again.
+TRANSPORT_OPTIONS = frozenset(ChannelOptions.model_fields)
 IMAGES_LOOKED_UP = 20_000  # image files' size and time kept per run (`Inputs.trim_images`)
 
 
@@ -99,12 +104,13 @@ class Inputs:
         return self._files[path]
 
     def channel(self, channel: ChannelConfig) -> str:
-        """The channel's settings (credentials left out) and its category map file's bytes."""
+        """The channel's settings (credentials and transport options left out) and its category map file's bytes."""
         found = self._channels.get(channel.name)
         if found is None:
+            settings = channel.model_dump(mode="json", exclude={"credentials"})
+            settings["options"] = {k: v for k, v in settings["options"].items() if k not in TRANSPORT_OPTIONS}
             found = self._channels[channel.name] = _digest((
-                sorted(channel.model_dump(mode="json", exclude={"credentials"}).items(), key=str),
-                self.file(channel.category_map_path)))
+                sorted(settings.items(), key=str), self.file(channel.category_map_path)))
         return found
 
     def taxonomy(self) -> tuple[str | None, str | None]:
