@@ -138,7 +138,7 @@ def written_before(tmp_path: Path) -> Path:
 def test_a_ledger_written_before_the_stores_opens_and_reads_as_before(tmp_path):
     ledger = Ledger(written_before(tmp_path))
     try:
-        assert ledger.schema_version() == SCHEMA_VERSION == 8 and ledger.integrity() == "ok"
+        assert ledger.schema_version() == SCHEMA_VERSION == 9 and ledger.integrity() == "ok"
         bindings = ledger.bindings.all("shopee")
         assert sorted(bindings) == ["lapas-a:X", "lapas-a:Y", "lapas-a:Z"]
         x, y, z = bindings["lapas-a:X"], bindings["lapas-a:Y"], bindings["lapas-a:Z"]
@@ -259,7 +259,7 @@ def test_the_stores_write_the_same_data_as_before(tmp_path):
         ledger.close()
     # The file written before, brought up to date by the migrations since (5: orders.unit_price, null there;
     # 6: channel_facts, empty; 7: the rejects' channel, severity, origin, product, marketplace code and message:
-    # a refused catalog row found by a sync; 8: catalog_reads and catalog_marks, empty).
+    # a refused catalog row found by a sync; 8: catalog_reads and catalog_marks, empty; 9: two indexes).
     before = Ledger(written_before(tmp_path / "old"))
     try:
         then = list(before.db.conn.iterdump())
@@ -270,7 +270,7 @@ def test_the_stores_write_the_same_data_as_before(tmp_path):
     migrated = [next((line[:-2] + tail for head, tail in added.items() if line.startswith(head)), line)
                 for line in dumped]
     assert sorted(rows_of(then)) == sorted([*migrated, *(f"""INSERT INTO "migrations" VALUES({v},'TIME');"""
-                                                         for v in (5, 6, 7, 8))])
+                                                         for v in (5, 6, 7, 8, 9))])
     assert rows_of(now) == rows_of(then)
     assert schema_of(ledger.path) == schema_of(before.path)
 

@@ -191,3 +191,30 @@ def test_a_catalog_is_skipped_by_the_next_process_too(tmp_path, sandbox):
     first = child_sync()
     assert [(i, c) for i, c, _, _ in first] == [("lapas-uji", "shopee")]
     assert child_sync() == first  # not read again: the mark of the first run stands
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_an_institutions_fingerprint_is_the_digest_of_its_inputs_as_printed_whole(tmp_path, count):
+    """The fingerprint is put together from each image file's own text (printed once per run); it must be the
+    digest of the whole tuple of inputs printed at once, so the marks earlier versions left still match."""
+    from connector.sync import skip
+    from connector.sync.ledger.marks import CatalogRead
+
+    shop = Shop(tmp_path, "http://127.0.0.1:9")
+    config = load_config(shop.config)
+    entry = config.institutions[0]
+    refs = [tmp_path / f"foto-{n}.png" for n in range(count)]
+    for n, ref in enumerate(refs):
+        ref.write_bytes(png(1 + n))
+    if count > 1:
+        refs.append(tmp_path / "hilang.png")  # a file that is not there is printed by the name of its error
+    read = CatalogRead(entry.code, tuple(str(r) for r in refs), dated=count == 1)
+    inputs, plain = skip.Inputs(config), skip.Inputs(config)
+    today = date(2026, 12, 3)
+    expected = skip._digest((
+        skip._VERSION, plain.file(entry.catalog.path), plain.mapping(entry.catalog.mapping),
+        sorted(entry.model_dump(mode="json").items(), key=str), plain.taxonomy(),
+        tuple((ref, plain.image(ref)) for ref in read.images), today.isoformat() if read.dated else None))
+    assert inputs.institution(entry, read, today) == expected
+    assert inputs.institution(entry, read, today) == expected  # the second time, from the texts kept
+    assert inputs.institution(entry, CatalogRead(entry.code, read.images, not read.dated), today) != expected

@@ -49,7 +49,7 @@ from connector.sync.sold import attribute_orders, sold_units
 from connector.sync.summary import product_rows, report_invalid
 
 BATCH_PRODUCTS = 2000  # products per batch: a few batches in memory at once stay within tens of megabytes
-FIRST_BATCH_PRODUCTS = 500  # the first batch's: a run of fewer products (a small ministry, the tests) is one batch
+FIRST_BATCH_PRODUCTS = 100  # the first batch's: a run of fewer products (a small ministry, the tests) is one batch
 
 
 @dataclass

@@ -50,7 +50,11 @@ IMAGES_LOOKED_UP = 20_000  # image files' size and time kept per run (`Inputs.tr
 
 
 def _digest(value: object) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+    return _digest_text(repr(value))
+
+
+def _digest_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def file_sha256(path: Path) -> str | None:
@@ -74,6 +78,7 @@ class Inputs:
     config: Config
     _channels: dict[str, str] = field(default_factory=dict)
     _stats: dict[str, object] = field(default_factory=dict)
+    _texts: dict[str, str] = field(default_factory=dict)  # path -> repr((path, `image(path)`))
     _files: dict[Path, str | None] = field(default_factory=dict)
     _mappings: dict[str, Path | None] = field(default_factory=dict)  # a mapping's name -> its file, found once
     _taxonomy: tuple[str | None, str | None] | None = None
@@ -97,6 +102,7 @@ class Inputs:
         safe as one after: a photo changed meanwhile differs from it at the next run, which reads it again."""
         if len(self._stats) > IMAGES_LOOKED_UP:
             self._stats.clear()
+            self._texts.clear()
 
     def file(self, path: Path) -> str | None:
         if path not in self._files:
@@ -150,9 +156,20 @@ class Inputs:
         if content is None or mapping is None:
             return None
         settings = sorted(entry.model_dump(mode="json").items(), key=str)
-        return _digest((_VERSION, content, mapping, settings, self.taxonomy(),
-                        tuple((ref, self.image(ref)) for ref in read.images),
-                        today.isoformat() if read.dated else None))
+        # the repr of (version, content, mapping, settings, taxonomy, images, day), with the images' part put
+        # together from each file's own text (`images_repr`): the same bytes, without printing every photo again
+        head = repr((_VERSION, content, mapping, settings, self.taxonomy()))[:-1]
+        return _digest_text(f"{head}, {self.images_repr(read.images)}, {today.isoformat() if read.dated else None!r})")
+
+    def images_repr(self, refs: tuple[str, ...]) -> str:
+        """`repr` of the tuple of each image file's path with its size and time (`image`), from each file's text
+        printed once per run: the institutions share their photos, so most are known after a few catalogs."""
+        texts = self._texts
+        try:
+            parts = list(map(texts.__getitem__, refs))
+        except KeyError:
+            parts = [texts.get(ref) or texts.setdefault(ref, repr((ref, self.image(ref)))) for ref in refs]
+        return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
 
     def marks(self, entry: InstitutionConfig, channels: Iterable[ChannelConfig], read: CatalogRead, today: date
               ) -> dict[str, str | None]:
@@ -194,9 +211,9 @@ def sold_changed(ledger: Ledger, skipped: Collection[str], channels: list[Channe
     """The skipped institutions whose units sold moved since their mark: their stock is to be worked out again."""
     if not skipped:
         return set()
-    marks = ledger.marks.marks(since=0.0)
     now_sold = ledger.marks.sold(skipped)
-    return {i for i in skipped if any(m.sold != now_sold[i] for (code, _), m in marks.items() if code == i)}
+    return {code for (code, _), m in ledger.marks.marks(since=0.0).items()
+            if code in now_sold and m.sold != now_sold[code]}
 
 
 def reading_record(reading: CatalogReading, institutions: Iterable[str]) -> list[CatalogRead]:
